@@ -1,0 +1,64 @@
+/**
+ * Summary statistics for latency samples. The 95% confidence interval is for the MEDIAN and is
+ * distribution-free (binomial order statistics), because latency distributions are skewed and a
+ * mean ± t·sd interval would mislead.
+ */
+export interface Summary {
+  n: number;
+  median: number;
+  p90: number;
+  p99: number;
+  mean: number;
+  sd: number;
+  min: number;
+  max: number;
+  ciLow: number;
+  ciHigh: number;
+}
+
+/** Linear-interpolated quantile (R type 7) of an ascending array. */
+export function quantileSorted(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** Ranks (0-based) bounding a 95% CI of the median: n/2 ± 1.96·√n/2, clamped to the sample. */
+export function medianCiRanks(n: number): [number, number] {
+  const half = (1.96 * Math.sqrt(n)) / 2;
+  const lo = Math.max(0, Math.floor(n / 2 - half) - 1);
+  const hi = Math.min(n - 1, Math.ceil(n / 2 + half) - 1);
+  return [lo, hi];
+}
+
+export function summarize(samples: readonly number[]): Summary {
+  const n = samples.length;
+  if (n === 0) return { n, median: NaN, p90: NaN, p99: NaN, mean: NaN, sd: NaN, min: NaN, max: NaN, ciLow: NaN, ciHigh: NaN };
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mean = sorted.reduce((s, x) => s + x, 0) / n;
+  const variance = n > 1 ? sorted.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1) : 0;
+  const [lo, hi] = medianCiRanks(n);
+  return {
+    n,
+    median: quantileSorted(sorted, 0.5),
+    p90: quantileSorted(sorted, 0.9),
+    p99: quantileSorted(sorted, 0.99),
+    mean,
+    sd: Math.sqrt(variance),
+    min: sorted[0],
+    max: sorted[n - 1],
+    ciLow: sorted[lo],
+    ciHigh: sorted[hi],
+  };
+}
+
+/** Ratio of two medians (e.g. speedup), with a conservative interval from the two CIs. */
+export function ratioOfMedians(numerator: Summary, denominator: Summary): { ratio: number; low: number; high: number } {
+  return {
+    ratio: numerator.median / denominator.median,
+    low: numerator.ciLow / denominator.ciHigh,
+    high: numerator.ciHigh / denominator.ciLow,
+  };
+}
