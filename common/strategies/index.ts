@@ -9,7 +9,7 @@
  * Start-up (loading assets in every worker) happens in `startStrategy`, outside any timed region,
  * and is reported as `startupMs`.
  */
-import Piscina from 'piscina';
+import { Piscina } from 'piscina';
 import workerpool from 'workerpool';
 import { fileURLToPath } from 'node:url';
 import { UnknownNameError } from '../assets/models.ts';

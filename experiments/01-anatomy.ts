@@ -1,0 +1,89 @@
+/**
+ * Experiment 1 — anatomy of one request (~1k content tokens, system + 9 turns): how long do template
+ * rendering, tokenization and collation each take, per model template × engine × tokenizer?
+ */
+import { collate } from '../common/collate.ts';
+import { TOKENIZERS, type TokenizerId } from '../common/assets/tokenizers.ts';
+import type { RowInput } from '../common/results.ts';
+import { summarize } from '../common/stats.ts';
+import { checkSupport } from '../common/templates/support.ts';
+import type { EngineId } from '../common/templates/engines.ts';
+import { sampleLatency } from '../common/timing.ts';
+import type { Experiment } from '../suites/types.ts';
+import { TOKENIZER_NOTES, chatFor, engineList, preprocessor, referenceOf, selectedTemplates } from './common.ts';
+import { getTemplateVariant } from '../common/assets/models.ts';
+
+interface Point {
+  template: string;
+  engine: EngineId;
+  tokenizer: TokenizerId;
+}
+
+const TURNS = 9;
+const TOKENS = 1000;
+const STAGES = ['template', 'tokenize', 'collate'] as const;
+
+export const anatomy: Experiment<Point> = {
+  id: 1,
+  slug: 'anatomy',
+  title: 'Anatomy of a request',
+  question: 'For one ~1k-token request, how is the CPU time split between chat template, tokenization and collation?',
+  matrix: (options) =>
+    selectedTemplates(options).flatMap((template) =>
+      engineList(options).flatMap((engine) => TOKENIZERS.map((tokenizer) => ({ template, engine, tokenizer }))),
+    ),
+  headline: ['template', 'tokenize', 'collate', 'total'],
+  label: (p) => `${p.template} ${p.engine} ${p.tokenizer}`,
+  coordinates: (p) => ({ ...p, model: getTemplateVariant(p.template).model, strategy: 'main', turns: TURNS, tokens: TOKENS }),
+  async run(point, options) {
+    const config = { template: point.template, engine: point.engine, tokenizer: point.tokenizer };
+    const pre = await preprocessor(config);
+    const ref = await referenceOf(config);
+    const messages = chatFor(point.template, { seed: options.seed, turns: TURNS, totalTokens: TOKENS, system: true });
+    const support = checkSupport(pre, ref, messages);
+    const prompt = support.ok ? support.prompt : ref.render(messages);
+    const ids = await pre.tokenize(prompt);
+    const coords = { ...anatomy.coordinates(point), tokens: ids.length };
+    const rows: RowInput[] = [];
+    const measure = async (metric: string, fn: () => unknown, note: string) => {
+      options.progress(`${anatomy.label(point)}: ${metric}`);
+      const samples = await sampleLatency(metric, fn, options.plan);
+      rows.push({ ...coords, metric, unit: 'ms', summary: summarize(samples), samples, note });
+    };
+
+    if (support.ok) {
+      await measure('template', () => pre.render(messages), `${point.engine} render of a parsed template; prompt tokens in 'tokens'`);
+    } else {
+      rows.push({ ...coords, metric: 'template', unit: 'ms', status: 'unsupported', error: support.reason });
+    }
+    const tok = pre.tokenizer;
+    const encode = tok.encodeSync ? () => tok.encodeSync!(prompt) : () => tok.encode(prompt);
+    await measure('tokenize', encode, TOKENIZER_NOTES[point.tokenizer]);
+    await measure('collate', () => collate([ids]), 'pad to a multiple of 8 into Int32Array + attention mask');
+    if (support.ok) {
+      const total = tok.encodeSync ? () => collate([tok.encodeSync!(pre.render(messages))]) : async () => collate([await pre.prepare(messages)]);
+      await measure('total', total, 'render + tokenize + collate measured together');
+    }
+    return rows;
+  },
+  derive(rows) {
+    // Share of each stage in the sum of the three stage medians, per point.
+    const byPoint = new Map<string, RowInput[]>();
+    for (const r of rows) {
+      if (r.status && r.status !== 'ok') continue;
+      const key = `${r.template}|${r.engine}|${r.tokenizer}`;
+      byPoint.set(key, [...(byPoint.get(key) ?? []), r]);
+    }
+    const derived: RowInput[] = [];
+    for (const group of byPoint.values()) {
+      const stages = STAGES.map((s) => group.find((r) => r.metric === s));
+      if (stages.some((s) => !s?.summary)) continue;
+      const sum = stages.reduce((acc, s) => acc + s!.summary!.median, 0);
+      for (const s of stages) {
+        const { summary, samples, metric, note, ...coords } = s!;
+        derived.push({ ...coords, metric: `${metric}_share`, unit: '%', value: (100 * summary!.median) / sum, note: 'share of the sum of stage medians' });
+      }
+    }
+    return derived;
+  },
+};

@@ -1,0 +1,78 @@
+/**
+ * Experiment 2 — the chat-history tax: with the total number of content tokens fixed, how do template
+ * rendering and tokenization costs grow as the same tokens are spread over more turns?
+ */
+import { getTemplateVariant } from '../common/assets/models.ts';
+import { TOKENIZERS } from '../common/assets/tokenizers.ts';
+import type { RowInput } from '../common/results.ts';
+import { ratioOfMedians, summarize } from '../common/stats.ts';
+import { checkSupport } from '../common/templates/support.ts';
+import { sampleLatency } from '../common/timing.ts';
+import type { Experiment } from '../suites/types.ts';
+import { TOKENIZER_NOTES, chatFor, engineList, preprocessor, referenceOf, selectedTemplates } from './common.ts';
+
+interface Point {
+  template: string;
+  turns: number;
+  tokens: number;
+}
+
+const TURNS_FULL = [1, 2, 5, 10, 20, 50, 100];
+const TURNS_QUICK = [1, 10, 100];
+
+export const history: Experiment<Point> = {
+  id: 2,
+  slug: 'history',
+  title: 'Chat-history tax',
+  question: 'With total tokens fixed, how much more do templating and tokenizing cost as the chat has more turns?',
+  matrix: (options) => {
+    const tokens = options.quick ? 10_000 : 100_000;
+    return selectedTemplates(options).flatMap((template) =>
+      (options.quick ? TURNS_QUICK : TURNS_FULL).map((turns) => ({ template, turns, tokens })),
+    );
+  },
+  headline: ['template_growth', 'tokenize_growth'],
+  label: (p) => `${p.template} turns=${p.turns} tokens=${p.tokens}`,
+  coordinates: (p) => ({ model: getTemplateVariant(p.template).model, template: p.template, turns: p.turns, tokens: p.tokens, strategy: 'main' }),
+  async run(point, options) {
+    // Large prompts: cap the sample count so a 100k-token point stays within seconds.
+    const plan = { ...options.plan, iterations: Math.min(options.plan.iterations, 20), time: Math.min(options.plan.time, 500) };
+    const messages = chatFor(point.template, { seed: options.seed, turns: point.turns, totalTokens: point.tokens });
+    const coords = history.coordinates(point);
+    const rows: RowInput[] = [];
+    const ref = await referenceOf({ template: point.template, engine: 'jinja', tokenizer: 'js' });
+    const prompt = ref.render(messages);
+    for (const engine of engineList(options)) {
+      const pre = await preprocessor({ template: point.template, engine, tokenizer: 'js' });
+      const support = checkSupport(pre, ref, messages);
+      if (!support.ok) {
+        rows.push({ ...coords, engine, metric: 'template', unit: 'ms', status: 'unsupported', error: support.reason });
+        continue;
+      }
+      options.progress(`${history.label(point)}: template ${engine}`);
+      const samples = await sampleLatency('template', () => pre.render(messages), plan);
+      rows.push({ ...coords, engine, metric: 'template', unit: 'ms', summary: summarize(samples), samples, note: 'render of a parsed template' });
+    }
+    for (const tokenizer of TOKENIZERS) {
+      const tok = (await preprocessor({ template: point.template, engine: 'jinja', tokenizer })).tokenizer;
+      options.progress(`${history.label(point)}: tokenize ${tokenizer}`);
+      const fn = tok.encodeSync ? () => tok.encodeSync!(prompt) : () => tok.encode(prompt);
+      const samples = await sampleLatency('tokenize', fn, plan);
+      rows.push({ ...coords, tokenizer, metric: 'tokenize', unit: 'ms', summary: summarize(samples), samples, note: TOKENIZER_NOTES[tokenizer] });
+    }
+    return rows;
+  },
+  derive(rows) {
+    // Growth relative to the one-turn chat of the same template, engine/tokenizer and metric.
+    const ok = rows.filter((r) => r.summary);
+    const key = (r: RowInput) => `${r.template}|${r.engine ?? ''}|${r.tokenizer ?? ''}|${r.metric}`;
+    const baseline = new Map(ok.filter((r) => r.turns === 1).map((r) => [key(r), r]));
+    return ok.flatMap((r) => {
+      const base = baseline.get(key(r));
+      if (!base) return [];
+      const { ratio, low, high } = ratioOfMedians(r.summary!, base.summary!);
+      const { summary, samples, note, ...coords } = r;
+      return [{ ...coords, metric: `${r.metric}_growth`, unit: 'x', value: ratio, low, high, note: 'median / median at 1 turn; interval from the two medians\' CIs' }];
+    });
+  },
+};

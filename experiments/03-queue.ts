@@ -1,0 +1,86 @@
+/**
+ * Experiment 3 — the serving queue: a batch of 64 requests (100 turns, ~1k tokens each) arrives; how long
+ * until its token ids are collated and the GPU could start, per strategy × workers?
+ */
+import { getTemplateVariant } from '../common/assets/models.ts';
+import type { RowInput } from '../common/results.ts';
+import { ratioOfMedians, summarize } from '../common/stats.ts';
+import { getStrategy } from '../common/strategies/cache.ts';
+import type { StrategyId } from '../common/strategies/index.ts';
+import type { EngineId } from '../common/templates/engines.ts';
+import { sampleLatency } from '../common/timing.ts';
+import { batchTasks, buildBatches, sampleBatches } from '../common/workload.ts';
+import type { Experiment } from '../suites/types.ts';
+import { engineList, quickTemplate, selectedTemplates } from './common.ts';
+import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, strategyPoints } from './queue-points.ts';
+
+interface Point {
+  template: string;
+  engine: EngineId;
+  strategy: StrategyId;
+  workers: number;
+}
+
+export const ROUNDTRIP_NOTE = 'empty task round trip through the strategy (dispatch + reply), no work';
+
+export const queue: Experiment<Point> = {
+  id: 3,
+  slug: 'queue',
+  title: 'Serving queue',
+  question: 'How long does a GPU wait for a batch of 64 chat requests to be templated, tokenized and collated, per execution strategy?',
+  matrix(options) {
+    const templates = options.quick ? [quickTemplate(options)] : selectedTemplates(options);
+    const engines = options.quick ? engineList(options).slice(0, 1) : engineList(options);
+    return templates.flatMap((template) => engines.flatMap((engine) => strategyPoints(options).map((s) => ({ template, engine, ...s }))));
+  },
+  headline: ['batch_prepare', 'requests_per_s', 'speedup_vs_main', 'template_share', 'roundtrip', 'startup'],
+  label: (p) => `${p.template} ${p.engine} ${p.strategy}×${p.workers}`,
+  coordinates: (p) => ({
+    model: getTemplateVariant(p.template).model,
+    template: p.template,
+    engine: p.engine,
+    tokenizer: p.strategy === 'native' ? 'native' : 'js',
+    strategy: p.strategy,
+    workers: p.workers,
+    turns: TURNS,
+    tokens: TOKENS_PER_REQUEST,
+  }),
+  async run(point, options) {
+    const coords = queue.coordinates(point);
+    const batches = buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 2 });
+    options.progress(`${queue.label(point)}: starting`);
+    const strategy = await getStrategy(point.strategy, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
+    const rows: RowInput[] = [
+      { ...coords, metric: 'startup', unit: 'ms', value: strategy.startupMs, note: 'start until every worker loaded template + tokenizer (once per run; pools are shared with exp 4)' },
+    ];
+    const roundtrip = await sampleLatency('roundtrip', () => strategy.run({ op: 'noop' }), { warmupIterations: 20, iterations: 100, time: 50 });
+    rows.push({ ...coords, metric: 'roundtrip', unit: 'ms', summary: summarize(roundtrip), samples: roundtrip, note: ROUNDTRIP_NOTE });
+
+    const sampling = { warmup: 2, batches: options.quick ? 10 : 30 };
+    const measure = async (metric: string, op: 'prepare' | 'render', note: string) => {
+      const tasks = batches.map((b) => batchTasks(op, b));
+      const samples = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`${queue.label(point)}: ${metric} batch ${d}/${t}`), options.signal);
+      const summary = summarize(samples);
+      rows.push({ ...coords, metric, unit: 'ms', summary, samples, note });
+      return summary;
+    };
+    const prepare = await measure('batch_prepare', 'prepare', `64 requests: dispatch, render + tokenize, round trip, collate on main; ${point.strategy === 'main' ? 'no round trip' : 'round trip included'}`);
+    const render = await measure('batch_render', 'render', '64 requests: template rendering only, round trip included for pools');
+    const perSecond = (ms: number) => (BATCH_SIZE * 1000) / ms;
+    rows.push({ ...coords, metric: 'requests_per_s', unit: 'req/s', value: perSecond(prepare.median), low: perSecond(prepare.ciHigh), high: perSecond(prepare.ciLow), note: '64 / median batch_prepare' });
+    const share = ratioOfMedians(render, prepare);
+    rows.push({ ...coords, metric: 'template_share', unit: '%', value: 100 * share.ratio, low: 100 * share.low, high: 100 * share.high, note: 'median batch_render / median batch_prepare' });
+    return rows;
+  },
+  derive(rows) {
+    // Speedup of each strategy over the main thread, on the same template and engine.
+    const prepares = rows.filter((r) => r.metric === 'batch_prepare' && r.summary);
+    return prepares.flatMap((r) => {
+      const main = prepares.find((m) => m.strategy === 'main' && m.template === r.template && m.engine === r.engine);
+      if (!main) return [];
+      const { ratio, low, high } = ratioOfMedians(main.summary!, r.summary!);
+      const { summary, samples, note, metric, ...coords } = r;
+      return [{ ...coords, metric: 'speedup_vs_main', unit: 'x', value: ratio, low, high, note: 'main batch_prepare median / this median' }];
+    });
+  },
+};

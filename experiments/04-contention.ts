@@ -1,0 +1,146 @@
+/**
+ * Experiment 4 — event-loop contention: while the serving load of experiment 3 runs under each strategy,
+ * how late do this process's timers fire, and how slow is a concurrent light request (/health) it serves?
+ * And how does throughput scale with workers, separately for templating and for tokenizing?
+ */
+import { getTemplateVariant } from '../common/assets/models.ts';
+import { startHealthProber, startHealthServer } from '../common/monitor/health.ts';
+import { startLoopDelayMonitor, type LoopDelay } from '../common/monitor/event-loop.ts';
+import type { RowInput } from '../common/results.ts';
+import { ratioOfMedians, summarize } from '../common/stats.ts';
+import { getStrategy } from '../common/strategies/cache.ts';
+import { isParallel, type StrategyId } from '../common/strategies/index.ts';
+import type { EngineId } from '../common/templates/engines.ts';
+import { batchTasks, buildBatches, sampleBatches } from '../common/workload.ts';
+import type { Experiment, RunOptions } from '../suites/types.ts';
+import { engineList, preprocessor, quickTemplate, selectedTemplates } from './common.ts';
+import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, cores, strategyPoints } from './queue-points.ts';
+
+type Kind = 'contention' | 'scaling';
+type ScalingOp = 'render' | 'tokenize';
+
+interface Point {
+  kind: Kind;
+  template: string;
+  engine: EngineId;
+  /** 'idle' = no load: the baseline delay and /health latency of this machine. */
+  strategy: StrategyId | 'idle';
+  workers: number;
+  op?: ScalingOp;
+}
+
+const HEALTH_INTERVAL_MS = 5;
+
+function batchesFor(point: Point, options: RunOptions) {
+  return buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 2 });
+}
+
+async function runContention(point: Point, options: RunOptions, coords: Partial<RowInput>): Promise<RowInput[]> {
+  const strategy = point.strategy === 'idle' ? undefined : await getStrategy(point.strategy, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
+  const tasks = batchesFor(point, options).map((b) => batchTasks('prepare', b));
+  const sampling = { warmup: 1, batches: options.quick ? 6 : 20 };
+  if (strategy) await sampleBatches(strategy, tasks, { warmup: sampling.warmup, batches: 0 });
+
+  const server = await startHealthServer();
+  const prober = await startHealthProber(server.url, HEALTH_INTERVAL_MS);
+  const loop = startLoopDelayMonitor(1);
+  let batchSamples: number[] = [];
+  const t0 = performance.now();
+  let delay: LoopDelay;
+  let health: { samples: number[]; failures: number };
+  try {
+    if (strategy) {
+      batchSamples = await sampleBatches(strategy, tasks, { warmup: 0, batches: sampling.batches }, (d, t) => options.progress(`contention ${point.strategy}×${point.workers}: batch ${d}/${t}`), options.signal);
+    } else {
+      await new Promise((r) => setTimeout(r, options.quick ? 1000 : 3000));
+    }
+  } finally {
+    delay = loop.stop();
+    health = await prober.stop();
+    await server.close();
+  }
+  const windowMs = performance.now() - t0;
+  const rows: RowInput[] = [
+    { ...coords, metric: 'loop_delay_p50', unit: 'ms', value: delay.p50, note: `monitorEventLoopDelay over ${windowMs.toFixed(0)} ms of load` },
+    { ...coords, metric: 'loop_delay_p99', unit: 'ms', value: delay.p99, note: `monitorEventLoopDelay over ${windowMs.toFixed(0)} ms of load` },
+    { ...coords, metric: 'loop_delay_max', unit: 'ms', value: delay.max, note: `monitorEventLoopDelay over ${windowMs.toFixed(0)} ms of load` },
+    { ...coords, metric: 'health_failures', unit: 'count', value: health.failures, note: 'failed /health probes' },
+  ];
+  if (health.samples.length > 0) {
+    rows.push({ ...coords, metric: 'health_latency', unit: 'ms', summary: summarize(health.samples), samples: health.samples, note: `GET /health served by the loaded main thread, probed every ${HEALTH_INTERVAL_MS} ms from a worker thread` });
+  }
+  if (batchSamples.length > 0) {
+    rows.push({ ...coords, metric: 'batch_prepare', unit: 'ms', summary: summarize(batchSamples), samples: batchSamples, note: 'batch preparation while /health is probed' });
+  }
+  return rows;
+}
+
+async function runScaling(point: Point, options: RunOptions, coords: Partial<RowInput>): Promise<RowInput[]> {
+  const op = point.op!;
+  const batches = batchesFor(point, options);
+  let tasks;
+  if (op === 'tokenize') {
+    const ref = await preprocessor({ template: point.template, engine: point.engine, tokenizer: 'js' });
+    tasks = batches.map((b) => batchTasks('tokenize', b, b.map((m) => ref.render(m))));
+  } else {
+    tasks = batches.map((b) => batchTasks('render', b));
+  }
+  const strategy = await getStrategy(point.strategy as StrategyId, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
+  const samples = await sampleBatches(strategy, tasks, { warmup: 2, batches: options.quick ? 6 : 20 }, (d, t) => options.progress(`scaling ${op} ${point.strategy}×${point.workers}: batch ${d}/${t}`), options.signal);
+  return [{ ...coords, metric: `batch_${op}`, unit: 'ms', summary: summarize(samples), samples, note: `64 requests, ${op} only, round trip included for pools` }];
+}
+
+export const contention: Experiment<Point> = {
+  id: 4,
+  slug: 'contention',
+  title: 'Event-loop contention',
+  question: 'While the serving load runs, does the event loop stay free for other requests — and how does each stage scale with workers?',
+  matrix(options) {
+    const template = options.quick ? quickTemplate(options) : selectedTemplates(options)[0];
+    const engine = engineList(options)[0];
+    const ncores = cores();
+    const contentionPoints: Point[] = [
+      { kind: 'contention', template, engine, strategy: 'idle', workers: 0 },
+      ...strategyPoints(options, [ncores]).map((s) => ({ kind: 'contention' as const, template, engine, ...s })),
+    ];
+    const scalingPoints: Point[] = (['render', 'tokenize'] as const).flatMap((op) =>
+      strategyPoints(options)
+        .filter((s) => s.strategy !== 'native' || op === 'tokenize')
+        .map((s) => ({ kind: 'scaling' as const, template, engine, op, ...s })),
+    );
+    return [...contentionPoints, ...scalingPoints];
+  },
+  headline: ['loop_delay_p99', 'health_latency', 'speedup_render', 'speedup_tokenize'],
+  label: (p) => `${p.kind}${p.op ? ` ${p.op}` : ''} ${p.strategy}×${p.workers} ${p.template} ${p.engine}`,
+  coordinates: (p) => ({
+    model: getTemplateVariant(p.template).model,
+    template: p.template,
+    engine: p.engine,
+    tokenizer: p.strategy === 'native' ? 'native' : 'js',
+    strategy: p.strategy,
+    workers: p.workers,
+    turns: TURNS,
+    tokens: TOKENS_PER_REQUEST,
+  }),
+  async run(point, options) {
+    const coords = contention.coordinates(point);
+    return point.kind === 'contention' ? runContention(point, options, coords) : runScaling(point, options, coords);
+  },
+  derive(rows) {
+    const derived: RowInput[] = [];
+    for (const op of ['render', 'tokenize'] as const) {
+      const measured = rows.filter((r) => r.metric === `batch_${op}` && r.summary);
+      const main = measured.find((r) => r.strategy === 'main');
+      if (!main) continue;
+      for (const r of measured) {
+        const { ratio, low, high } = ratioOfMedians(main.summary!, r.summary!);
+        const { summary, samples, note, metric, ...coords } = r;
+        derived.push({ ...coords, metric: `speedup_${op}`, unit: 'x', value: ratio, low, high, note: `main batch_${op} median / this median` });
+      }
+      for (const w of new Set(measured.filter((r) => isParallel(r.strategy as StrategyId)).map((r) => r.workers!))) {
+        derived.push({ template: main.template, engine: main.engine, workers: w, metric: `speedup_${op}_ideal`, unit: 'x', value: Math.min(w, cores()), note: `linear scaling capped at ${cores()} cores` });
+      }
+    }
+    return derived;
+  },
+};

@@ -1,0 +1,183 @@
+/**
+ * The `bench` command line (commander). Exit codes: 0 all rows ok, 1 some rows are errors,
+ * 2 bad input (unknown experiment/model/engine/strategy, bad flag, malformed file), 130 interrupted.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_MODEL_IDS, MODELS, TEMPLATE_VARIANTS, UnknownNameError, getModelSpec } from '../common/assets/models.ts';
+import { TOKENIZERS, assertTokenizer } from '../common/assets/tokenizers.ts';
+import { Progress } from '../common/progress.ts';
+import { STRATEGIES, assertStrategy } from '../common/strategies/index.ts';
+import { formatMarkdown, formatText, summaryLines } from '../common/summary-table.ts';
+import { ENGINES, assertEngine } from '../common/templates/engines.ts';
+import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
+import { DEFAULT_SUITE, SUITES, allExperiments, findExperiment, getSuite } from '../suites/registry.ts';
+import { runExperiments, type Selected } from '../suites/orchestrator.ts';
+import { renderCommand } from './render.ts';
+
+/** Bad input: reported with exit code 2. */
+export class UsageError extends Error {}
+
+export interface CliIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
+
+function parseInteger(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`'${value}' is not an integer.`);
+  return Number(value);
+}
+
+function validated<T>(names: string[], check: (n: string) => T): T[] {
+  try {
+    return names.map(check);
+  } catch (err) {
+    if (err instanceof UnknownNameError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+interface BenchFlags {
+  quick?: boolean;
+  exp?: string[];
+  suite?: string;
+  list?: boolean;
+  models?: string[];
+  engines?: string[];
+  strategies?: string[];
+  out: string;
+  seed: number;
+  progress: boolean;
+}
+
+export function selectExperiments(flags: Pick<BenchFlags, 'exp' | 'suite'>): Selected[] {
+  if (flags.exp && flags.exp.length > 0) {
+    return flags.exp.map((raw) => {
+      if (!/^\d+$/.test(raw)) throw new UsageError(`experiment must be a number, got '${raw}'; valid: ${allExperiments().map((e) => e.experiment.id).join(', ')}`);
+      try {
+        const found = findExperiment(Number(raw));
+        if (flags.suite && found.suite.name !== flags.suite) throw new UsageError(`experiment ${raw} belongs to suite '${found.suite.name}', not '${flags.suite}'`);
+        return found;
+      } catch (err) {
+        if (err instanceof UnknownNameError) throw new UsageError(err.message);
+        throw err;
+      }
+    });
+  }
+  const suiteName = flags.suite ?? DEFAULT_SUITE;
+  let suite;
+  try {
+    suite = getSuite(suiteName);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return suite.experiments.map((experiment) => ({ suite, experiment }));
+}
+
+function listing(): string {
+  const lines: string[] = [];
+  for (const suite of SUITES) {
+    lines.push(`suite ${suite.name}: ${suite.description}`);
+    for (const e of suite.experiments) lines.push(`  ${String(e.id).padStart(2)}  ${e.slug.padEnd(12)} ${e.question}`);
+  }
+  lines.push('', `models: ${MODELS.map((m) => `${m.id}${m.default ? ' (default)' : ''}`).join(', ')}`);
+  lines.push(`templates: ${TEMPLATE_VARIANTS.map((t) => t.id).join(', ')}`);
+  lines.push(`engines: ${ENGINES.join(', ')}`, `tokenizers: ${TOKENIZERS.join(', ')}`, `strategies: ${STRATEGIES.join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
+  if (flags.list) {
+    io.stdout(listing());
+    return 0;
+  }
+  const selection = selectExperiments(flags);
+  const models = validated(flags.models ?? DEFAULT_MODEL_IDS, (m) => getModelSpec(m).id);
+  const engines = validated(flags.engines ?? [...ENGINES], assertEngine);
+  const strategies = validated(flags.strategies ?? [...STRATEGIES], assertStrategy);
+  if (models.length === 0) throw new UsageError('--models needs at least one model');
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    io.stderr('\ninterrupted: finishing the current point; rows measured so far are already on disk (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const progress = new Progress(process.stderr, flags.progress);
+  const options = { quick: !!flags.quick, seed: flags.seed, models, engines, strategies, plan: flags.quick ? QUICK_PLAN : FULL_PLAN, signal: controller.signal };
+  try {
+    const outcome = await runExperiments({ selection, outBase: flags.out, options, args: { ...flags, models, engines, strategies }, progress });
+    const selections = selection.map((s) => ({ experiment: s.experiment.id, title: s.experiment.title, metrics: s.experiment.headline }));
+    const lines = summaryLines(outcome.rows, selections);
+    writeFileSync(join(outcome.dir, 'summary.md'), `# prepbench run ${outcome.runId}\n\nwall time ${outcome.wallSeconds.toFixed(1)} s\n\n${formatMarkdown(lines)}\n`);
+    io.stderr(`\n${formatText(lines)}\n\n`);
+    io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
+    for (const e of outcome.errors) io.stderr(`  error: exp ${e.experiment} ${[e.template, e.engine, e.strategy, e.workers].filter((x) => x !== '').join(' ')}: ${e.error}\n`);
+    if (controller.signal.aborted) return 130;
+    return outcome.errors.length > 0 ? 1 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+  const program = new Command('bench');
+  program
+    .description('prepbench: what LLM request preprocessing (chat template + tokenization) costs in Node.js, per execution strategy')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)')
+    .option('-q, --quick', 'reduced matrix and sample counts (about a minute on 2 cores)')
+    .option('-e, --exp <ids...>', 'experiment numbers to run (default: every experiment of the suite); see --list')
+    .option('-s, --suite <name>', `suite to run (${SUITES.map((s) => s.name).join(', ')}; default ${DEFAULT_SUITE})`)
+    .option('-l, --list', 'list suites, experiments, models, engines and strategies, then exit')
+    .option('-m, --models <list>', `comma-separated models (default ${DEFAULT_MODEL_IDS.join(',')})`, list)
+    .option('--engines <list>', `comma-separated template engines (${ENGINES.join(',')})`, list)
+    .option('--strategies <list>', `comma-separated strategies (${STRATEGIES.join(',')})`, list)
+    .option('-o, --out <dir>', 'parent folder of the run folder (each run writes a new <out>/<timestamp>/)', 'results')
+    .addOption(new Option('--seed <n>', 'seed of the synthetic chats').default(42).argParser(parseInteger))
+    .option('--no-progress', 'no progress lines on stderr')
+    .action(async (flags: BenchFlags) => setExit(await bench(flags, io)));
+  program
+    .command('render')
+    .description('print the exact prompt a model template renders for a messages file (what the suite measures)')
+    .requiredOption('--model <id>', `model (${MODELS.map((m) => m.id).join(', ')})`)
+    .requiredOption('--messages <file>', 'JSON file: an array of {role, content}, or {messages, tools}')
+    .option('--template <id>', `template variant (${TEMPLATE_VARIANTS.map((t) => t.id).join(', ')}; default the model's own)`)
+    .option('--engine <name>', `template engine (${ENGINES.join(', ')})`, 'jinja')
+    .option('--tokenizer <name>', `tokenizer (${TOKENIZERS.join(', ')})`, 'js')
+    .option('--ids', 'print the token ids (JSON) on stdout instead of the prompt')
+    .action(async (flags) => {
+      const engine = validated([flags.engine], assertEngine)[0];
+      const tokenizer = validated([flags.tokenizer], assertTokenizer)[0];
+      setExit(await renderCommand({ ...flags, engine, tokenizer }, io));
+    });
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (never calls process.exit, so tests can call it). */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (err instanceof UsageError) {
+      io.stderr(`error: ${err.message}\n`);
+      return 2;
+    }
+    io.stderr(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

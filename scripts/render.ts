@@ -1,0 +1,49 @@
+/** `bench render`: the exact prompt (or token ids) the suite would measure for a messages file. */
+import { getModelSpec, getTemplateVariant, templateVariantsFor, UnknownNameError } from '../common/assets/models.ts';
+import type { TokenizerId } from '../common/assets/tokenizers.ts';
+import { MessagesFileError, readMessagesFile } from '../common/messages-file.ts';
+import { createPreprocessor } from '../common/pipeline.ts';
+import type { EngineId } from '../common/templates/engines.ts';
+import type { CliIO } from './cli.ts';
+
+export interface RenderFlags {
+  model: string;
+  messages: string;
+  template?: string;
+  engine: EngineId;
+  tokenizer: TokenizerId;
+  ids?: boolean;
+}
+
+export async function renderCommand(flags: RenderFlags, io: CliIO): Promise<number> {
+  let template: string;
+  let chat;
+  try {
+    const model = getModelSpec(flags.model).id;
+    template = flags.template ? getTemplateVariant(flags.template).id : templateVariantsFor([model])[0].id;
+    if (getTemplateVariant(template).model !== model) {
+      io.stderr(`error: template '${template}' belongs to model '${getTemplateVariant(template).model}', not '${model}'\n`);
+      return 2;
+    }
+    chat = readMessagesFile(flags.messages);
+  } catch (err) {
+    if (err instanceof UnknownNameError || err instanceof MessagesFileError) {
+      io.stderr(`error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const pre = await createPreprocessor({ template, engine: flags.engine, tokenizer: flags.tokenizer });
+  let prompt: string;
+  try {
+    prompt = pre.render(chat.messages, chat.tools ? { tools: chat.tools } : {});
+  } catch (err) {
+    io.stderr(`error: ${flags.engine} cannot render template '${template}' for ${flags.messages}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const ids = await pre.tokenize(prompt);
+  if (flags.ids) io.stdout(JSON.stringify(ids) + '\n');
+  else io.stdout(prompt);
+  io.stderr(`\n${ids.length} tokens (template ${template}, engine ${flags.engine}, tokenizer ${flags.tokenizer})\n`);
+  return 0;
+}

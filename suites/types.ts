@@ -1,0 +1,51 @@
+/**
+ * What a suite and an experiment are. An experiment is declarative: it names its parameter matrix
+ * (full and quick) and measures one point at a time; the orchestrator does the rest (progress,
+ * error rows, writing, summaries), the way Node core's benchmark/ runner does.
+ */
+import type { RowInput } from '../common/results.ts';
+import type { SamplingPlan } from '../common/timing.ts';
+
+export interface RunOptions {
+  quick: boolean;
+  seed: number;
+  /** Model ids selected with --models (defaults: the registry's default set). */
+  models: string[];
+  /** Engines and strategies may be narrowed from the CLI. */
+  engines: string[];
+  plan: SamplingPlan;
+  /** Set when the user pressed Ctrl-C: experiments should stop between measurements. */
+  signal: AbortSignal;
+  /** Progress within a point (e.g. "batch 3/10"), shown on stderr. */
+  progress(detail: string): void;
+}
+
+export interface Experiment<P = any> {
+  id: number;
+  slug: string;
+  title: string;
+  /** The question the experiment answers, in one sentence. */
+  question: string;
+  /** Points to measure; `quick` selects the reduced matrix. */
+  matrix(options: RunOptions): P[];
+  /** Short label of a point for progress and error rows. */
+  label(point: P): string;
+  /** Coordinates of a point, copied into its error row if it fails. */
+  coordinates(point: P): Partial<RowInput>;
+  /** Measures one point and returns tidy rows. Throwing produces one error row for the point. */
+  run(point: P, options: RunOptions): Promise<RowInput[]>;
+  /** Rows computed from all measured rows (ratios, shares), after the last point. */
+  derive?(rows: RowInput[], options: RunOptions): RowInput[];
+  /** Metrics shown in the end-of-run summary table (all rows are in results.csv regardless). */
+  headline?: string[];
+  /** Releases what points shared (pools, caches). */
+  teardown?(): Promise<void>;
+}
+
+export interface Suite {
+  name: string;
+  description: string;
+  experiments: Experiment[];
+  /** Releases what the suite's experiments shared (e.g. worker pools), after its last experiment ran. */
+  teardown?(): Promise<void>;
+}
