@@ -68,17 +68,24 @@ function contentPiece(rng: Rng): string {
 /** Text of exactly `budget` tokens (after trimming whitespace at both ends, as templates often `| trim`). */
 export function textOfTokens(rng: Rng, budget: number, counter: TokenCounter): string {
   if (budget < 1) throw new Error(`token budget must be ≥ 1, got ${budget}`);
-  // Grow by pieces, estimating with per-piece counts (re-encoding the whole text each time is quadratic).
+  // Grow by pieces until a cheap estimate (≈3.5 characters per token) says there is enough, then check
+  // with one real encode (re-encoding after every piece would be quadratic, and encodes dominate cost).
   let text = '';
-  let estimate = 0;
-  while (estimate < budget * 1.05 + 8 || counter.encode(text).length < budget + 2) {
-    const piece = (text ? (rng() < 0.5 ? ' ' : '\n\n') : '') + contentPiece(rng);
-    text += piece;
-    estimate += counter.encode(piece).length;
+  let full: number[] = [];
+  let targetChars = budget * 3.5 * 1.1 + 16;
+  while (full.length < budget + 2) {
+    while (text.length < targetChars) {
+      // Short messages are mostly single sentences: generating a paragraph to keep ten tokens is waste.
+      const next = budget < 40 && rng() < 0.7 ? sentence(rng) : contentPiece(rng);
+      text += (text ? (rng() < 0.5 ? ' ' : '\n\n') : '') + next;
+    }
+    full = counter.encode(text);
+    // Short of tokens: grow in proportion to what is missing, so large budgets need few encodes.
+    targetChars = text.length * ((budget + 2) / Math.max(1, full.length)) * 1.1 + 16;
   }
   // Cutting the id sequence lands within a token or two of the budget (re-tokenizing a cut can merge
   // or split at the edge); then drop whole words while too long and append one-token words while short.
-  let candidate = counter.decode(counter.encode(text).slice(0, budget)).trim();
+  let candidate = counter.decode(full.slice(0, budget)).trim();
   let count = counter.encode(candidate).length;
   for (let guard = 0; count > budget && guard < 1000; guard++) {
     const cut = candidate.search(/\s\S*$/);

@@ -26,7 +26,7 @@ export const history: Experiment<Point> = {
   title: 'Chat-history tax',
   question: 'With total tokens fixed, how much more do templating and tokenizing cost as the chat has more turns?',
   matrix: (options) => {
-    const tokens = options.quick ? 10_000 : 100_000;
+    const tokens = options.quick ? 5_000 : 100_000;
     return selectedTemplates(options).flatMap((template) =>
       (options.quick ? TURNS_QUICK : TURNS_FULL).map((turns) => ({ template, turns, tokens })),
     );
@@ -36,7 +36,7 @@ export const history: Experiment<Point> = {
   coordinates: (p) => ({ model: getTemplateVariant(p.template).model, template: p.template, turns: p.turns, tokens: p.tokens, strategy: 'main' }),
   async run(point, options) {
     // Large prompts: cap the sample count so a 100k-token point stays within seconds.
-    const plan = { ...options.plan, iterations: Math.min(options.plan.iterations, 20), time: Math.min(options.plan.time, 500) };
+    const plan = { ...options.plan, iterations: Math.min(options.plan.iterations, options.quick ? 10 : 20), time: Math.min(options.plan.time, 500) };
     const messages = chatFor(point.template, { seed: options.seed, turns: point.turns, totalTokens: point.tokens });
     const coords = history.coordinates(point);
     const rows: RowInput[] = [];

@@ -47,7 +47,7 @@ export const queue: Experiment<Point> = {
   }),
   async run(point, options) {
     const coords = queue.coordinates(point);
-    const batches = buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 2 });
+    const batches = buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 1 });
     options.progress(`${queue.label(point)}: starting`);
     const strategy = await getStrategy(point.strategy, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
     const rows: RowInput[] = [
@@ -56,7 +56,7 @@ export const queue: Experiment<Point> = {
     const roundtrip = await sampleLatency('roundtrip', () => strategy.run({ op: 'noop' }), { warmupIterations: 20, iterations: 100, time: 50 });
     rows.push({ ...coords, metric: 'roundtrip', unit: 'ms', summary: summarize(roundtrip), samples: roundtrip, note: ROUNDTRIP_NOTE });
 
-    const sampling = { warmup: 2, batches: options.quick ? 10 : 30 };
+    const sampling = { warmup: options.quick ? 1 : 3, batches: options.quick ? 10 : 30 };
     const measure = async (metric: string, op: 'prepare' | 'render', note: string) => {
       const tasks = batches.map((b) => batchTasks(op, b));
       const samples = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`${queue.label(point)}: ${metric} batch ${d}/${t}`), options.signal);

@@ -32,13 +32,13 @@ interface Point {
 const HEALTH_INTERVAL_MS = 5;
 
 function batchesFor(point: Point, options: RunOptions) {
-  return buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 2 });
+  return buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 1 });
 }
 
 async function runContention(point: Point, options: RunOptions, coords: Partial<RowInput>): Promise<RowInput[]> {
   const strategy = point.strategy === 'idle' ? undefined : await getStrategy(point.strategy, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
   const tasks = batchesFor(point, options).map((b) => batchTasks('prepare', b));
-  const sampling = { warmup: 1, batches: options.quick ? 6 : 20 };
+  const sampling = { warmup: 1, batches: options.quick ? 4 : 20 };
   if (strategy) await sampleBatches(strategy, tasks, { warmup: sampling.warmup, batches: 0 });
 
   const server = await startHealthServer();
@@ -52,7 +52,7 @@ async function runContention(point: Point, options: RunOptions, coords: Partial<
     if (strategy) {
       batchSamples = await sampleBatches(strategy, tasks, { warmup: 0, batches: sampling.batches }, (d, t) => options.progress(`contention ${point.strategy}×${point.workers}: batch ${d}/${t}`), options.signal);
     } else {
-      await new Promise((r) => setTimeout(r, options.quick ? 1000 : 3000));
+      await new Promise((r) => setTimeout(r, options.quick ? 600 : 3000));
     }
   } finally {
     delay = loop.stop();
@@ -86,7 +86,7 @@ async function runScaling(point: Point, options: RunOptions, coords: Partial<Row
     tasks = batches.map((b) => batchTasks('render', b));
   }
   const strategy = await getStrategy(point.strategy as StrategyId, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
-  const samples = await sampleBatches(strategy, tasks, { warmup: 2, batches: options.quick ? 6 : 20 }, (d, t) => options.progress(`scaling ${op} ${point.strategy}×${point.workers}: batch ${d}/${t}`), options.signal);
+  const samples = await sampleBatches(strategy, tasks, { warmup: 1, batches: options.quick ? 5 : 20 }, (d, t) => options.progress(`scaling ${op} ${point.strategy}×${point.workers}: batch ${d}/${t}`), options.signal);
   return [{ ...coords, metric: `batch_${op}`, unit: 'ms', summary: summarize(samples), samples, note: `64 requests, ${op} only, round trip included for pools` }];
 }
 

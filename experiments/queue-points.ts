@@ -11,15 +11,19 @@ export function cores(): number {
   return os.availableParallelism?.() ?? os.cpus().length;
 }
 
-/** 1, 2, 4, … up to 2× cores (the last one oversubscribes on purpose). */
-export function workerCounts(): number[] {
+/**
+ * Full: 1, 2, 4, … up to 2× cores (the last oversubscribes on purpose). Quick: 1 and the core count —
+ * every extra pool costs seconds of start-up (each worker loads its own tokenizer).
+ */
+export function workerCounts(quick = false): number[] {
+  if (quick) return [...new Set([1, cores()])];
   const counts: number[] = [];
   for (let w = 1; w <= 2 * cores(); w *= 2) counts.push(w);
   if (counts[counts.length - 1] !== 2 * cores()) counts.push(2 * cores());
   return counts;
 }
 
-export function strategyPoints(options: RunOptions & { strategies?: string[] }, counts = workerCounts()): { strategy: StrategyId; workers: number }[] {
-  const selected = (options.strategies ?? [...STRATEGIES]) as StrategyId[];
+export function strategyPoints(options: RunOptions, counts = workerCounts(options.quick)): { strategy: StrategyId; workers: number }[] {
+  const selected = options.strategies as StrategyId[];
   return selected.flatMap((strategy) => (isParallel(strategy) ? counts.map((workers) => ({ strategy, workers })) : [{ strategy, workers: 1 }]));
 }

@@ -13,6 +13,8 @@ export interface RunOptions {
   models: string[];
   /** Engines and strategies may be narrowed from the CLI. */
   engines: string[];
+  /** Execution strategies selected with --strategies. */
+  strategies: string[];
   plan: SamplingPlan;
   /** Set when the user pressed Ctrl-C: experiments should stop between measurements. */
   signal: AbortSignal;

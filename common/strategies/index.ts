@@ -51,7 +51,7 @@ export async function startStrategy(id: StrategyId, workers: number, config: Pip
         workers: 1,
         config: effective,
         startupMs: performance.now() - t0,
-        run: (task) => handleTask(pre, task),
+        run: serialOnEventLoop((task) => handleTask(pre, task)),
         close: async () => {},
       };
     }
@@ -60,6 +60,24 @@ export async function startStrategy(id: StrategyId, workers: number, config: Pip
     case 'process':
       return startProcessPool(workers, config, t0);
   }
+}
+
+/**
+ * Main-thread tasks start one at a time, each in its own turn of the event loop — as requests arriving
+ * on separate sockets would. Without this, a batch submitted with Promise.all would run as one long
+ * synchronous block (awaits of settled promises never yield to timers or I/O), which no server does.
+ * Only the synchronous part is serialized: the native tokenizer's threadpool work, started at the end
+ * of a turn, still overlaps the next request's rendering. The hop costs microseconds and is inside the
+ * round trip reported for main and native.
+ */
+function serialOnEventLoop(handle: (task: Task) => Promise<TaskResult>): (task: Task) => Promise<TaskResult> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (task) => {
+    // Wrapped in an object so the chain waits for the synchronous part, not for the result.
+    const started = tail.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => ({ result: handle(task) }));
+    tail = started.catch(() => {});
+    return started.then(({ result }) => result);
+  };
 }
 
 async function startPiscina(workers: number, config: PipelineConfig, t0: number): Promise<Strategy> {
