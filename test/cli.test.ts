@@ -1,0 +1,105 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createPreprocessor } from '../common/pipeline.ts';
+import { cli, tempDir } from './helpers.ts';
+
+describe('bench CLI: bad input exits 2 with a message naming the valid choices', () => {
+  it('unknown experiment', async () => {
+    const r = await cli('--exp', '1', '42');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown experiment '42'; valid: 1 \(anatomy\), 2 \(history\), 3 \(queue\), 4 \(contention\)/);
+  });
+
+  it('non-numeric experiment', async () => {
+    const r = await cli('--exp', 'abc');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/experiment must be a number, got 'abc'/);
+  });
+
+  it('unknown model', async () => {
+    const r = await cli('--models', 'qwen3,llama9');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown model 'llama9'; valid: llama3.1, qwen3, deepseek-v3, gemma3/);
+  });
+
+  it('unknown engine and strategy', async () => {
+    expect((await cli('--engines', 'jinja2')).stderr).toMatch(/unknown engine 'jinja2'; valid: jinja, nunjucks/);
+    const r = await cli('--strategies', 'gpu');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown strategy 'gpu'; valid: main, pool, process, native/);
+  });
+
+  it('unknown suite', async () => {
+    const r = await cli('--suite', 'training');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown suite 'training'/);
+  });
+
+  it('unknown flag and bad seed', async () => {
+    const a = await cli('--fast');
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/unknown option '--fast'/);
+    const b = await cli('--seed', 'x1');
+    expect(b.code).toBe(2);
+    expect(b.stderr).toMatch(/'x1' is not an integer/);
+  });
+
+  it('--help and --list exit 0 and describe the suite', async () => {
+    const h = await cli('--help');
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(/--quick/);
+    const l = await cli('--list');
+    expect(l.code).toBe(0);
+    expect(l.stdout).toMatch(/suite preprocessing/);
+    expect(l.stdout).toMatch(/3 +queue/);
+  });
+});
+
+describe('bench render', () => {
+  const dir = tempDir();
+  const chatPath = join(dir, 'chat.json');
+  writeFileSync(chatPath, JSON.stringify([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'What is 2+2?' }]));
+
+  it('prints the exact prompt the suite measures, and the token count on stderr', async () => {
+    const r = await cli('render', '--model', 'qwen3', '--messages', chatPath);
+    expect(r.code).toBe(0);
+    const pre = await createPreprocessor({ template: 'qwen3', engine: 'jinja', tokenizer: 'js' });
+    const expected = pre.render([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'What is 2+2?' }]);
+    expect(r.stdout).toBe(expected);
+    expect(r.stdout).toBe('<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhat is 2+2?<|im_end|>\n<|im_start|>assistant\n');
+    const ids = await pre.tokenize(expected);
+    expect(r.stderr).toMatch(new RegExp(`${ids.length} tokens`));
+  });
+
+  it('--ids prints the token ids', async () => {
+    const r = await cli('render', '--model', 'llama3.1', '--messages', chatPath, '--ids');
+    expect(r.code).toBe(0);
+    const ids = JSON.parse(r.stdout);
+    expect(ids[0]).toBe(128000); // <|begin_of_text|>
+  });
+
+  it('names the file and the problem for malformed messages', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"messages": [ {"role": "user"');
+    let r = await cli('render', '--model', 'qwen3', '--messages', bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}: not valid JSON`);
+
+    writeFileSync(bad, JSON.stringify([{ role: 'user', content: 'hi' }, { content: 'no role' }]));
+    r = await cli('render', '--model', 'qwen3', '--messages', bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}: message 1 has no "role" string`);
+
+    r = await cli('render', '--model', 'qwen3', '--messages', join(dir, 'missing.json'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing\.json: cannot read file \(ENOENT\)/);
+  });
+
+  it('rejects an unknown model or engine with exit 2', async () => {
+    expect((await cli('render', '--model', 'gpt5', '--messages', chatPath)).code).toBe(2);
+    const r = await cli('render', '--model', 'qwen3', '--engine', 'mustache', '--messages', chatPath);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown engine 'mustache'/);
+  });
+});

@@ -1,0 +1,32 @@
+/** Test helpers: a captured CLI, temp folders, and reading a run folder back. */
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { runCli } from '../scripts/cli.ts';
+
+export async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, { stdout: (s) => (stdout += s), stderr: (s) => (stderr += s) });
+  return { code, stdout, stderr };
+}
+
+export function tempDir(prefix = 'prepbench-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The only run folder under `base`. */
+export function onlyRun(base: string): string {
+  const runs = readdirSync(base);
+  if (runs.length !== 1) throw new Error(`expected one run folder in ${base}, found ${runs.length}`);
+  return join(base, runs[0]);
+}
+
+export function readCsv(path: string): Record<string, string>[] {
+  return parse(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true });
+}
+
+export function readCsvHeader(path: string): string[] {
+  return (parse(readFileSync(path, 'utf8'), { to_line: 1 }) as string[][])[0];
+}
