@@ -30,7 +30,9 @@ export const queue: Experiment<Point> = {
   question: 'How long does a GPU wait for a batch of 64 chat requests to be templated, tokenized and collated, per execution strategy?',
   matrix(options) {
     const templates = options.quick ? [quickTemplate(options)] : selectedTemplates(options);
-    const engines = options.quick ? engineList(options).slice(0, 1) : engineList(options);
+    // One engine (the first selected; jinja by default): engines are compared in experiments 1 and 2,
+    // and each extra engine would double the pools started here. `--engines nunjucks` swaps it.
+    const engines = engineList(options).slice(0, 1);
     return templates.flatMap((template) => engines.flatMap((engine) => strategyPoints(options).map((s) => ({ template, engine, ...s }))));
   },
   headline: ['batch_prepare', 'requests_per_s', 'speedup_vs_main', 'template_share', 'roundtrip', 'startup'],
@@ -56,7 +58,7 @@ export const queue: Experiment<Point> = {
     const roundtrip = await sampleLatency('roundtrip', () => strategy.run({ op: 'noop' }), { warmupIterations: 20, iterations: 100, time: 50 });
     rows.push({ ...coords, metric: 'roundtrip', unit: 'ms', summary: summarize(roundtrip), samples: roundtrip, note: ROUNDTRIP_NOTE });
 
-    const sampling = { warmup: options.quick ? 1 : 3, batches: options.quick ? 10 : 30 };
+    const sampling = { warmup: options.quick ? 1 : 3, batches: options.quick ? 10 : 20 };
     const measure = async (metric: string, op: 'prepare' | 'render', note: string) => {
       const tasks = batches.map((b) => batchTasks(op, b));
       const samples = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`${queue.label(point)}: ${metric} batch ${d}/${t}`), options.signal);
