@@ -28,9 +28,10 @@ export interface Preprocessor {
   prepare(messages: ChatMessage[]): Promise<number[]>;
 }
 
-export async function createPreprocessor(config: PipelineConfig): Promise<Preprocessor> {
+/** `templateSource` lets workers skip loading the template corpus: the main thread sends the source. */
+export async function createPreprocessor(config: PipelineConfig, templateSource?: string): Promise<Preprocessor> {
   const variant = getTemplateVariant(config.template);
-  const template = compileTemplate(config.engine, await variant.load());
+  const template = compileTemplate(config.engine, templateSource ?? (await variant.load()));
   const tokenizer = loadTokenizer(variant.model, config.tokenizer);
   const special = specialTokens(variant.model);
   const context = (messages: ChatMessage[], extra: Record<string, unknown> = {}): TemplateContext => ({

@@ -14,7 +14,7 @@ export interface SamplingPlan {
   time: number;
 }
 
-export const QUICK_PLAN: SamplingPlan = { warmupIterations: 5, iterations: 15, time: 100 };
+export const QUICK_PLAN: SamplingPlan = { warmupIterations: 5, iterations: 15, time: 50 };
 export const FULL_PLAN: SamplingPlan = { warmupIterations: 20, iterations: 50, time: 1000 };
 
 /** Samples of `fn` in ms, in recorded order is not guaranteed (tinybench keeps them sorted). */

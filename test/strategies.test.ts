@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getTemplateVariant } from '../common/assets/models.ts';
 import { createPreprocessor, type PipelineConfig } from '../common/pipeline.ts';
 import { generateBatch } from '../common/data.ts';
 import { startStrategy, type Strategy, type StrategyId } from '../common/strategies/index.ts';
@@ -73,7 +74,7 @@ describe('worker faults', () => {
     const pool = workerpool.pool(fileURLToPath(new URL('../common/strategies/process-worker.mjs', import.meta.url)), {
       workerType: 'process',
       maxWorkers: 1,
-      forkArgs: [JSON.stringify(config)],
+      forkArgs: [JSON.stringify({ config, templateSource: await getTemplateVariant(config.template).load() })],
     });
     try {
       await expect(pool.exec('crash', [])).rejects.toThrow(/exit|terminated|Worker/i);

@@ -12,9 +12,10 @@
 import { Piscina } from 'piscina';
 import workerpool from 'workerpool';
 import { fileURLToPath } from 'node:url';
-import { UnknownNameError } from '../assets/models.ts';
+import { UnknownNameError, getTemplateVariant } from '../assets/models.ts';
 import { createPreprocessor, type PipelineConfig } from '../pipeline.ts';
 import { handleTask, type Task, type TaskResult, type WorkerIdentity } from './tasks.ts';
+import type { WorkerInit } from './worker-handler.ts';
 
 export const STRATEGIES = ['main', 'pool', 'process', 'native'] as const;
 export type StrategyId = (typeof STRATEGIES)[number];
@@ -56,9 +57,10 @@ export async function startStrategy(id: StrategyId, workers: number, config: Pip
       };
     }
     case 'pool':
-      return startPiscina(workers, config, t0);
-    case 'process':
-      return startProcessPool(workers, config, t0);
+    case 'process': {
+      const init: WorkerInit = { config, templateSource: await getTemplateVariant(config.template).load() };
+      return id === 'pool' ? startPiscina(workers, init, t0) : startProcessPool(workers, init, t0);
+    }
   }
 }
 
@@ -80,13 +82,14 @@ function serialOnEventLoop(handle: (task: Task) => Promise<TaskResult>): (task: 
   };
 }
 
-async function startPiscina(workers: number, config: PipelineConfig, t0: number): Promise<Strategy> {
+async function startPiscina(workers: number, init: WorkerInit, t0: number): Promise<Strategy> {
+  const { config } = init;
   const pool = new Piscina({
     filename: new URL('./pool-worker.mjs', import.meta.url).href,
     minThreads: workers,
     maxThreads: workers,
     idleTimeout: 60_000,
-    workerData: config,
+    workerData: init,
   });
   const strategy: Strategy = {
     id: 'pool',
@@ -106,12 +109,13 @@ async function startPiscina(workers: number, config: PipelineConfig, t0: number)
   return strategy;
 }
 
-async function startProcessPool(workers: number, config: PipelineConfig, t0: number): Promise<Strategy> {
+async function startProcessPool(workers: number, init: WorkerInit, t0: number): Promise<Strategy> {
+  const { config } = init;
   const pool = workerpool.pool(fileURLToPath(new URL('./process-worker.mjs', import.meta.url)), {
     workerType: 'process',
     minWorkers: workers,
     maxWorkers: workers,
-    forkArgs: [JSON.stringify(config)],
+    forkArgs: [JSON.stringify(init)],
   });
   const strategy: Strategy = {
     id: 'process',

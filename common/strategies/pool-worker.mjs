@@ -1,5 +1,5 @@
 // piscina worker entry (plain JS: worker threads do not inherit a TypeScript loader). Loads the TypeScript
-// handler through tsx, then initialises it with the pipeline config passed as workerData.
+// handler through tsx, then initialises it with { config, templateSource } passed as workerData.
 import { workerData } from 'node:worker_threads';
 import { tsImport } from 'tsx/esm/api';
 

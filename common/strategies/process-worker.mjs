@@ -1,4 +1,4 @@
-// workerpool child-process entry (plain JS, see pool-worker.mjs). The pipeline config arrives as argv[2].
+// workerpool child-process entry (plain JS, see pool-worker.mjs). { config, templateSource } arrives as argv[2].
 import workerpool from 'workerpool';
 import { tsImport } from 'tsx/esm/api';
 

@@ -8,8 +8,13 @@ import { handleTask, type Task, type TaskResult, type WorkerIdentity } from './t
 
 let preprocessor: Awaited<ReturnType<typeof createPreprocessor>> | undefined;
 
-export async function init(config: PipelineConfig): Promise<void> {
-  preprocessor = await createPreprocessor(config);
+export interface WorkerInit {
+  config: PipelineConfig;
+  templateSource: string;
+}
+
+export async function init({ config, templateSource }: WorkerInit): Promise<void> {
+  preprocessor = await createPreprocessor(config, templateSource);
 }
 
 export async function run(task: Task): Promise<TaskResult> {
