@@ -17,7 +17,7 @@ export interface Selected {
 export interface RunRequest {
   selection: Selected[];
   outBase: string;
-  options: Omit<RunOptions, 'progress'>;
+  options: Omit<RunOptions, 'progress' | 'runDir'>;
   /** Everything the user asked for, recorded in env.json. */
   args: Record<string, unknown>;
   progress?: Progress;
@@ -58,7 +58,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   writeFileSync(join(dir, 'env.json'), JSON.stringify({ runId, ...env }, null, 2));
   progress.line(`run ${runId} → ${dir}`);
 
-  const options: RunOptions = { ...request.options, progress: (d) => progress.detail(d) };
+  const options: RunOptions = { ...request.options, runDir: dir, progress: (d) => progress.detail(d) };
   const lastOfSuite = new Map(request.selection.map((s) => [s.suite, s.experiment]));
   for (const { suite, experiment } of request.selection) {
     if (options.signal.aborted) break;
@@ -67,7 +67,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
     const measured: RowInput[] = [];
     let points: unknown[] = [];
     try {
-      points = experiment.matrix(options);
+      points = await experiment.matrix(options);
     } catch (err) {
       record({ metric: 'matrix', unit: '', status: 'error', error: errorMessage(err) });
     }

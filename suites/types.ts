@@ -16,6 +16,8 @@ export interface RunOptions {
   /** Execution strategies selected with --strategies. */
   strategies: string[];
   plan: SamplingPlan;
+  /** The run folder, for experiments that write a file of their own beside results.csv. */
+  runDir: string;
   /** Set when the user pressed Ctrl-C: experiments should stop between measurements. */
   signal: AbortSignal;
   /** Progress within a point (e.g. "batch 3/10"), shown on stderr. */
@@ -29,7 +31,7 @@ export interface Experiment<P = any> {
   /** The question the experiment answers, in one sentence. */
   question: string;
   /** Points to measure; `quick` selects the reduced matrix. */
-  matrix(options: RunOptions): P[];
+  matrix(options: RunOptions): P[] | Promise<P[]>;
   /** Short label of a point for progress and error rows. */
   label(point: P): string;
   /** Coordinates of a point, copied into its error row if it fails. */

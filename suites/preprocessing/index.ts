@@ -4,12 +4,13 @@ import { anatomy } from '../../experiments/01-anatomy.ts';
 import { history } from '../../experiments/02-history.ts';
 import { queue } from '../../experiments/03-queue.ts';
 import { contention } from '../../experiments/04-contention.ts';
+import { corpus } from '../../experiments/08-corpus.ts';
 import { closeAllStrategies } from '../../common/strategies/cache.ts';
 
 export const preprocessingSuite: Suite = {
   name: 'preprocessing',
   description: 'Chat-template rendering, BPE tokenization and collation across engines, tokenizers and execution strategies',
-  experiments: [anatomy, history, queue, contention],
+  experiments: [anatomy, history, queue, contention, corpus],
   // Pools started by experiments 3 and 4 are shared between them; close them when the suite is done.
   teardown: closeAllStrategies,
 };

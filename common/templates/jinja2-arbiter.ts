@@ -1,0 +1,48 @@
+/**
+ * When @huggingface/jinja and nunjucks disagree, Python's Jinja2 — the engine these templates were
+ * written for, configured as transformers configures it — says which one follows Jinja semantics.
+ * Optional: used only where `python3` with `jinja2` is installed; otherwise the note says so.
+ */
+import { spawnSync } from 'node:child_process';
+
+const SCRIPT = `
+import json, sys
+from datetime import datetime
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.exceptions import TemplateError
+def raise_exception(message):
+    raise TemplateError(message)
+def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
+    return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+def strftime_now(fmt):
+    return datetime.now().strftime(fmt)
+req = json.load(sys.stdin)
+env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"])
+env.filters["tojson"] = tojson
+env.globals["raise_exception"] = raise_exception
+env.globals["strftime_now"] = strftime_now
+out = []
+for ctx in req["contexts"]:
+    try:
+        out.append({"ok": env.from_string(req["source"]).render(**ctx)})
+    except Exception as e:
+        out.append({"error": type(e).__name__ + ": " + str(e)})
+json.dump(out, sys.stdout)
+`;
+
+let available: boolean | undefined;
+
+export function jinja2Available(): boolean {
+  available ??= spawnSync('python3', ['-c', 'import jinja2'], { stdio: 'ignore' }).status === 0;
+  return available;
+}
+
+export type Jinja2Result = { ok: string } | { error: string };
+
+/** Renders `source` with Python Jinja2 for each context (transformers' settings), or undefined if unavailable. */
+export function renderWithJinja2(source: string, contexts: object[]): Jinja2Result[] | undefined {
+  if (!jinja2Available()) return undefined;
+  const r = spawnSync('python3', ['-c', SCRIPT], { input: JSON.stringify({ source, contexts }), encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  if (r.status !== 0) return undefined;
+  return JSON.parse(r.stdout) as Jinja2Result[];
+}

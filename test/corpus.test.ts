@@ -1,0 +1,91 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CorpusError, QUICK_CORPUS, buildCorpus, loadCorpus, type CorpusTemplate } from '../common/assets/corpus.ts';
+import { QUICK_PLAN } from '../common/timing.ts';
+import { compatStatusOf, judge, measureTemplate } from '../experiments/08-corpus.ts';
+import { compileTemplate } from '../common/templates/engines.ts';
+
+let corpus: CorpusTemplate[];
+
+beforeAll(async () => {
+  corpus = await loadCorpus();
+});
+
+const options = {
+  quick: true, seed: 3, models: ['llama3.1'], engines: ['jinja', 'nunjucks'], strategies: ['main'], plan: QUICK_PLAN,
+  runDir: '', signal: new AbortController().signal, progress: () => {},
+};
+
+describe('template corpus loader', () => {
+  it('loads ~97 real templates with unique ids, and the quick subset exists', () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(90);
+    expect(new Set(corpus.map((t) => t.id)).size).toBe(corpus.length);
+    const ids = new Set(corpus.map((t) => t.id));
+    expect(QUICK_CORPUS.length).toBeGreaterThanOrEqual(15);
+    for (const id of QUICK_CORPUS) expect(ids.has(id), id).toBe(true);
+    expect(new Set(QUICK_CORPUS.map((id) => corpus.find((t) => t.id === id)!.family)).size).toBeGreaterThanOrEqual(10);
+  });
+
+  it('rejects a broken entry with an error naming it', () => {
+    expect(() => buildCorpus([{ model: 'library/good:1b', gguf: '{{ x }}' }, { model: 'library/broken:7b', gguf: '' }])).toThrow(CorpusError);
+    expect(() => buildCorpus([{ model: 'library/broken:7b', gguf: '' }])).toThrow(/corpus entry library\/broken:7b: missing or empty "gguf"/);
+    expect(() => buildCorpus([{ gguf: '{{ x }}' }])).toThrow(/corpus entry #0: missing "model"/);
+    expect(() => buildCorpus([{ model: 'library/plain:1b', gguf: 'no tags here' }])).toThrow(/library\/plain:1b: "gguf" has no Jinja tags/);
+  });
+
+  it('numbers repeated model names instead of dropping them', () => {
+    const c = buildCorpus([{ model: 'library/qwq:32b', gguf: '{{ a }}' }, { model: 'library/qwq:32b', gguf: '{{ b }}' }]);
+    expect(c.map((t) => t.id)).toEqual(['qwq:32b', 'qwq:32b#2']);
+  });
+});
+
+describe('corpus statuses are computed by rendering', () => {
+  const synthetic = (source: string) => buildCorpus([{ model: 'library/synthetic:1b', gguf: source }])[0];
+
+  it('ok when both engines render the same string', async () => {
+    const rows = await measureTemplate(synthetic('{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}'), options);
+    const compat = rows.filter((r) => r.metric === 'compat');
+    expect(compat.map(compatStatusOf)).toEqual(['ok', 'ok']);
+    expect(rows.filter((r) => r.metric === 'render' && r.engine === 'nunjucks').map((r) => r.turns)).toEqual([1, 10, 100]);
+  });
+
+  it('judges differs with the first difference, error with the message, ok only when identical', () => {
+    const names = ['1 turns', '10 turns'];
+    const ref = [{ ok: 'abc' }, { ok: 'hello world' }];
+    expect(judge(false, [{ ok: 'abc' }, { ok: 'hello world' }], ref, names)).toEqual({ status: 'ok', detail: '' });
+    const d = judge(false, [{ ok: 'abc' }, { ok: 'hello there' }], ref, names);
+    expect(d.status).toBe('differs');
+    expect(d.at).toBe(1);
+    expect(d.detail).toMatch(/^10 turns: differs at char 6/);
+    expect(judge(false, [{ error: 'boom' }, { ok: 'hello world' }], ref, names)).toEqual({ status: 'error', detail: '1 turns: boom', at: 0 });
+    expect(judge(false, [{ ok: 'x' }], [{ error: 'ref failed' }], ['1 turns']).status).toBe('error');
+    expect(judge(true, [{ ok: 'anything' }], [{ ok: 'anything' }], ['1 turns']).status).toBe('ok');
+  });
+
+  it('error when an engine cannot parse the template', async () => {
+    const rows = await measureTemplate(synthetic('{{ messages[0].content }}{% set x = {"a": 1}.get("a") if true else 2 %}{{ x }}'), options);
+    const [jinja] = rows.filter((r) => r.metric === 'compat');
+    expect(compatStatusOf(jinja)).toBe('ok');
+    const broken = await measureTemplate(synthetic('{{ messages[0].content }}{% if %}'), options);
+    expect(broken.filter((r) => r.metric === 'compat').map(compatStatusOf)).toEqual(['error', 'error']);
+    expect(broken.some((r) => r.metric === 'render')).toBe(false);
+  });
+});
+
+describe('pinned corpus parity: nunjucks renders these real templates identically to @huggingface/jinja', () => {
+  const PINNED = ['llama3:8b', 'mistral-small:24b', 'phi3:3.8b', 'phi4:14b', 'falcon2:11b', 'olmo2:7b', 'smollm2:135m'];
+  it.each(PINNED)('%s', (id) => {
+    const t = corpus.find((c) => c.id === id)!;
+    const ctx = {
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Hello there' },
+        { role: 'assistant', content: 'Hi! How can I help?' },
+        { role: 'user', content: 'Tell me a joke.' },
+      ],
+      add_generation_prompt: true, bos_token: t.bos_token, eos_token: t.eos_token,
+    };
+    const expected = compileTemplate('jinja', t.source).render(ctx);
+    expect(expected).toContain('Tell me a joke.');
+    expect(compileTemplate('nunjucks', t.source).render(ctx)).toBe(expected);
+  });
+});
