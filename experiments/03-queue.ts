@@ -2,7 +2,6 @@
  * Experiment 3 — the serving queue: a batch of 64 requests (100 turns, ~1k tokens each) arrives; how long
  * until its token ids are collated and the GPU could start, per strategy × workers?
  */
-import { getTemplateVariant } from '../common/assets/models.ts';
 import type { RowInput } from '../common/results.ts';
 import { ratioOfMedians, summarize } from '../common/stats.ts';
 import { getStrategy } from '../common/strategies/cache.ts';
@@ -12,7 +11,7 @@ import { sampleLatency } from '../common/timing.ts';
 import { batchTasks, buildBatches, sampleBatches } from '../common/workload.ts';
 import type { Experiment } from '../suites/types.ts';
 import { engineList, quickTemplate, selectedTemplates } from './common.ts';
-import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, strategyPoints } from './queue-points.ts';
+import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, queueCoordinates, strategyPoints } from './queue-points.ts';
 
 interface Point {
   template: string;
@@ -37,16 +36,7 @@ export const queue: Experiment<Point> = {
   },
   headline: ['batch_prepare', 'requests_per_s', 'speedup_vs_main', 'template_share', 'roundtrip', 'startup'],
   label: (p) => `${p.template} ${p.engine} ${p.strategy}×${p.workers}`,
-  coordinates: (p) => ({
-    model: getTemplateVariant(p.template).model,
-    template: p.template,
-    engine: p.engine,
-    tokenizer: p.strategy === 'native' ? 'native' : 'js',
-    strategy: p.strategy,
-    workers: p.workers,
-    turns: TURNS,
-    tokens: TOKENS_PER_REQUEST,
-  }),
+  coordinates: queueCoordinates,
   async run(point, options) {
     const coords = queue.coordinates(point);
     const batches = buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 1 });

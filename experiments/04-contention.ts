@@ -3,7 +3,6 @@
  * how late do this process's timers fire, and how slow is a concurrent light request (/health) it serves?
  * And how does throughput scale with workers, separately for templating and for tokenizing?
  */
-import { getTemplateVariant } from '../common/assets/models.ts';
 import { startHealthProber, startHealthServer } from '../common/monitor/health.ts';
 import { startLoopDelayMonitor, type LoopDelay } from '../common/monitor/event-loop.ts';
 import type { RowInput } from '../common/results.ts';
@@ -14,7 +13,7 @@ import type { EngineId } from '../common/templates/engines.ts';
 import { batchTasks, buildBatches, sampleBatches } from '../common/workload.ts';
 import type { Experiment, RunOptions } from '../suites/types.ts';
 import { engineList, preprocessor, quickTemplate, selectedTemplates } from './common.ts';
-import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, cores, strategyPoints } from './queue-points.ts';
+import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, cores, queueCoordinates, strategyPoints } from './queue-points.ts';
 
 type Kind = 'contention' | 'scaling';
 type ScalingOp = 'render' | 'tokenize';
@@ -112,16 +111,7 @@ export const contention: Experiment<Point> = {
   },
   headline: ['loop_delay_p99', 'health_latency', 'speedup_render', 'speedup_tokenize'],
   label: (p) => `${p.kind}${p.op ? ` ${p.op}` : ''} ${p.strategy}×${p.workers} ${p.template} ${p.engine}`,
-  coordinates: (p) => ({
-    model: getTemplateVariant(p.template).model,
-    template: p.template,
-    engine: p.engine,
-    tokenizer: p.strategy === 'native' ? 'native' : 'js',
-    strategy: p.strategy,
-    workers: p.workers,
-    turns: TURNS,
-    tokens: TOKENS_PER_REQUEST,
-  }),
+  coordinates: queueCoordinates,
   async run(point, options) {
     const coords = contention.coordinates(point);
     return point.kind === 'contention' ? runContention(point, options, coords) : runScaling(point, options, coords);

@@ -1,6 +1,8 @@
 /** The strategy × workers points shared by the queue (3) and contention (4) experiments. */
 import os from 'node:os';
 import { STRATEGIES, isParallel, type StrategyId } from '../common/strategies/index.ts';
+import { getTemplateVariant } from '../common/assets/models.ts';
+import type { RowInput } from '../common/results.ts';
 import type { RunOptions } from '../suites/types.ts';
 
 export const BATCH_SIZE = 64;
@@ -26,4 +28,18 @@ export function workerCounts(quick = false): number[] {
 export function strategyPoints(options: RunOptions, counts = workerCounts(options.quick)): { strategy: StrategyId; workers: number }[] {
   const selected = options.strategies as StrategyId[];
   return selected.flatMap((strategy) => (isParallel(strategy) ? counts.map((workers) => ({ strategy, workers })) : [{ strategy, workers: 1 }]));
+}
+
+/** Row coordinates of a batch-workload point (tokenizer follows the strategy: native tokenizes natively). */
+export function queueCoordinates(p: { template: string; engine: string; strategy: string; workers: number }): Partial<RowInput> {
+  return {
+    model: getTemplateVariant(p.template).model,
+    template: p.template,
+    engine: p.engine,
+    tokenizer: p.strategy === 'native' ? 'native' : 'js',
+    strategy: p.strategy,
+    workers: p.workers,
+    turns: TURNS,
+    tokens: TOKENS_PER_REQUEST,
+  };
 }
