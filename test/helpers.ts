@@ -1,5 +1,6 @@
 /** Test helpers: a captured CLI, temp folders, and reading a run folder back. */
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -12,8 +13,15 @@ export async function cli(...argv: string[]): Promise<{ code: number; stdout: st
   return { code, stdout, stderr };
 }
 
+const created: string[] = [];
+// Registered at import, i.e. at the root of each test file that uses these helpers.
+afterAll(() => created.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A fresh temporary folder, removed after the test file. */
 export function tempDir(prefix = 'prepbench-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
 }
 
 /** The only run folder under `base`. */
