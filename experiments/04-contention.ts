@@ -100,7 +100,8 @@ export const contention: Experiment<Point> = {
     const ncores = cores();
     const contentionPoints: Point[] = [
       { kind: 'contention', template, engine, strategy: 'idle', workers: 0 },
-      ...strategyPoints(options, [ncores]).map((s) => ({ kind: 'contention' as const, template, engine, ...s })),
+      // cores − 1 workers leave the main thread a core of its own; `cores` workers compete with it for CPU.
+      ...strategyPoints(options, [...new Set([Math.max(1, ncores - 1), ncores])]).map((s) => ({ kind: 'contention' as const, template, engine, ...s })),
     ];
     const scalingPoints: Point[] = (['render', 'tokenize'] as const).flatMap((op) =>
       strategyPoints(options)
