@@ -5,6 +5,7 @@
  */
 import type { RowInput } from '../common/results.ts';
 import type { SamplingPlan } from '../common/timing.ts';
+import type { ChartDefinition } from '../visualization/chart.ts';
 
 export interface RunOptions {
   quick: boolean;
@@ -44,6 +45,11 @@ export interface Experiment<P = any> {
   headline?: string[];
   /** Releases what points shared (pools, caches). */
   teardown?(): Promise<void>;
+  /**
+   * Charts answering the experiment's question, built from its rows in results.csv (visualization/).
+   * Rendered to `<id>-<chart>.vl.json/.svg/.png` and into report.html at the end of every run.
+   */
+  charts?: ChartDefinition[];
 }
 
 export interface Suite {
