@@ -19,7 +19,7 @@ import { FIXED_DATE_STRING } from '../common/pipeline.ts';
 
 export type CompatStatus = 'ok' | 'differs' | 'error';
 
-interface Conversation {
+export interface Conversation {
   name: string;
   turns: number;
   context: TemplateContext;
@@ -53,7 +53,7 @@ const corpusById = new Map<string, CorpusTemplate>();
 const quickPlan: SamplingPlan = { warmupIterations: 3, iterations: 10, time: 20 };
 const fullPlan: SamplingPlan = { warmupIterations: 10, iterations: 30, time: 200 };
 
-function conversations(t: CorpusTemplate, seed: number, withSystem: boolean): Conversation[] {
+export function conversations(t: CorpusTemplate, seed: number, withSystem: boolean): Conversation[] {
   const tok = loadTokenizer('llama3.1', 'js');
   const counter = { encode: tok.encodeSync!, decode: tok.decode };
   const base = { add_generation_prompt: true, bos_token: t.bos_token, eos_token: t.eos_token, date_string: FIXED_DATE_STRING };
@@ -69,7 +69,7 @@ function conversations(t: CorpusTemplate, seed: number, withSystem: boolean): Co
 
 export type Rendered = { ok: string } | { error: string };
 
-function renderAll(engine: EngineId, source: string, convs: Conversation[]): { compiled?: ReturnType<typeof compileTemplate>; outputs: Rendered[] } {
+export function renderAll(engine: EngineId, source: string, convs: Conversation[]): { compiled?: ReturnType<typeof compileTemplate>; outputs: Rendered[] } {
   let compiled;
   try {
     compiled = compileTemplate(engine, source);
