@@ -1,0 +1,59 @@
+/**
+ * Reads a finished run folder back: results.csv into ResultRow records (numbers as numbers, empty cells
+ * as ''), env.json, and corpus.csv when experiment 8 wrote one. Used by `npm run report` and by the
+ * end-of-run hook, so a rebuilt report is the same as the one written at the end of the run.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { CSV_COLUMNS, type ResultRow } from '../common/results.ts';
+
+const NUMERIC = new Set<keyof ResultRow>(['experiment', 'workers', 'turns', 'tokens', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high']);
+
+/** A run folder that cannot be read (missing, not a folder, no results.csv): a usage error. */
+export class RunFolderError extends Error {}
+
+export interface RunData {
+  dir: string;
+  rows: ResultRow[];
+  env: Record<string, unknown>;
+  /** corpus.csv as records keyed by its header, or undefined when the run has none. */
+  corpus?: Record<string, string>[];
+}
+
+export function parseResultsCsv(text: string): ResultRow[] {
+  const records = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  return records.map((rec) => {
+    const row: Record<string, unknown> = {};
+    for (const c of CSV_COLUMNS) {
+      const cell = rec[c] ?? '';
+      row[c] = NUMERIC.has(c) && cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell;
+    }
+    return row as unknown as ResultRow;
+  });
+}
+
+export function loadRun(dir: string): RunData {
+  if (!existsSync(dir)) throw new RunFolderError(`run folder not found: ${dir}`);
+  if (!statSync(dir).isDirectory()) throw new RunFolderError(`not a folder: ${dir}`);
+  const csvPath = join(dir, 'results.csv');
+  if (!existsSync(csvPath)) throw new RunFolderError(`no results.csv in ${dir} (is it a run folder, e.g. results/<timestamp>/?)`);
+  let rows: ResultRow[];
+  try {
+    rows = parseResultsCsv(readFileSync(csvPath, 'utf8'));
+  } catch (err) {
+    throw new RunFolderError(`cannot parse ${csvPath}: ${(err as Error).message}`);
+  }
+  let env: Record<string, unknown> = {};
+  const envPath = join(dir, 'env.json');
+  if (existsSync(envPath)) {
+    try {
+      env = JSON.parse(readFileSync(envPath, 'utf8'));
+    } catch {
+      env = { note: 'env.json is not valid JSON' };
+    }
+  }
+  const corpusPath = join(dir, 'corpus.csv');
+  const corpus = existsSync(corpusPath) ? (parse(readFileSync(corpusPath, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[]) : undefined;
+  return { dir, rows, env, corpus };
+}

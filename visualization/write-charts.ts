@@ -1,0 +1,67 @@
+/**
+ * Builds and renders every chart an experiment declares into the run folder: `<exp>-<id>.vl.json`,
+ * `.svg`, `.png`. One chart's failure is recorded (and shown as a "no data" panel) and never stops the
+ * others; nothing here touches results.csv.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ResultRow } from '../common/results.ts';
+import type { ChartDefinition, VegaLiteSpec } from './chart.ts';
+import { noDataSpec } from './no-data.ts';
+import { specToSvg, svgToPng } from './render.ts';
+
+export interface ChartSource {
+  id: number;
+  charts?: ChartDefinition[];
+}
+
+export interface ChartOutcome {
+  experiment: number;
+  id: string;
+  title: string;
+  /** File name stem in the run folder: `<exp>-<id>`. */
+  name: string;
+  /** The spec that was written (the no-data panel when the builder failed). */
+  spec?: VegaLiteSpec;
+  /** Why the chart could not be built or rendered; the other files may still exist. */
+  error?: string;
+  files: string[];
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').slice(0, 300);
+
+async function renderOne(dir: string, experiment: number, chart: ChartDefinition, rows: ResultRow[]): Promise<ChartOutcome> {
+  const name = `${experiment}-${chart.id}`;
+  const outcome: ChartOutcome = { experiment, id: chart.id, title: chart.title, name, files: [] };
+  let spec: VegaLiteSpec;
+  try {
+    spec = chart.build(rows);
+  } catch (err) {
+    outcome.error = `building the spec failed: ${message(err)}`;
+    spec = noDataSpec(chart.title, `chart failed (${outcome.error})`);
+  }
+  outcome.spec = spec;
+  const write = (ext: string, data: string | Buffer) => {
+    writeFileSync(join(dir, `${name}.${ext}`), data);
+    outcome.files.push(`${name}.${ext}`);
+  };
+  try {
+    write('vl.json', JSON.stringify(spec, null, 2) + '\n');
+    const svg = await specToSvg(spec);
+    write('svg', svg);
+    write('png', svgToPng(svg));
+  } catch (err) {
+    outcome.error = [outcome.error, `rendering failed: ${message(err)}`].filter(Boolean).join('; ');
+  }
+  return outcome;
+}
+
+/** Renders the charts of every experiment that has rows in this run, in experiment order. */
+export async function writeCharts(dir: string, experiments: ChartSource[], rows: ResultRow[]): Promise<ChartOutcome[]> {
+  const outcomes: ChartOutcome[] = [];
+  for (const e of [...experiments].sort((a, b) => a.id - b.id)) {
+    const mine = rows.filter((r) => r.experiment === e.id);
+    for (const chart of e.charts ?? []) outcomes.push(await renderOne(dir, e.id, chart, mine));
+  }
+  return outcomes;
+}
