@@ -35,11 +35,19 @@ export interface ResultRow {
   error: string;
   /** What the figure includes (e.g. "worker round trip included"). */
   note: string;
+  /** Inference suite: closed-loop concurrency (or the in-flight cap of a rate run). */
+  concurrency: number | '';
+  /** Inference suite: Poisson request rate, requests/s. */
+  rate: number | '';
+  /** Inference suite: the serving endpoint measured (name or base URL). */
+  target: string;
 }
 
 export const CSV_COLUMNS: readonly (keyof ResultRow)[] = [
   'run_id', 'suite', 'experiment', 'model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens',
   'metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'status', 'error', 'note',
+  // Appended for the inference suite (new columns go at the end; existing ones keep their positions).
+  'concurrency', 'rate', 'target',
 ];
 
 /** What an experiment returns for one measurement: the point's coordinates, a metric and its data. */
@@ -64,6 +72,9 @@ export interface RowInput {
   status?: RowStatus;
   error?: string;
   note?: string;
+  concurrency?: number;
+  rate?: number;
+  target?: string;
 }
 
 const round = (x: number | undefined): number | '' => (x === undefined || !Number.isFinite(x) ? '' : Number(x.toPrecision(6)));
@@ -93,6 +104,9 @@ export function toRow(input: RowInput, base: { run_id: string; suite: string; ex
     status: input.status ?? 'ok',
     error: input.error ?? '',
     note: input.note ?? '',
+    concurrency: input.concurrency ?? '',
+    rate: input.rate ?? '',
+    target: input.target ?? '',
   };
 }
 
@@ -115,6 +129,8 @@ export class ResultWriter {
     appendFileSync(this.csvPath, stringify([CSV_COLUMNS.map((c) => row[c])]));
     if (samples && samples.length > 0) {
       const key = Object.fromEntries(CSV_COLUMNS.slice(0, 13).map((c) => [c, row[c]]));
+      // The appended coordinates identify inference rows; written only when set.
+      for (const c of ['concurrency', 'rate', 'target'] as const) if (row[c] !== '') key[c] = row[c];
       appendFileSync(this.samplesPath, JSON.stringify({ ...key, samples: samples.map((x) => Number(x.toPrecision(6))) }) + '\n');
     }
   }
