@@ -5,6 +5,7 @@
  */
 import type { RowInput } from '../common/results.ts';
 import type { SamplingPlan } from '../common/timing.ts';
+import type { InferenceOptions } from '../common/inference/options.ts';
 import type { ChartDefinition } from '../visualization/chart.ts';
 
 export interface RunOptions {
@@ -23,6 +24,8 @@ export interface RunOptions {
   signal: AbortSignal;
   /** Progress within a point (e.g. "batch 3/10"), shown on stderr. */
   progress(detail: string): void;
+  /** Inference suite: targets, prompts, load and SLOs (--target/--model/--slo/--config/--prompts); default the embedded backend. */
+  inference?: InferenceOptions;
 }
 
 export interface Experiment<P = any> {

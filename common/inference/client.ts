@@ -1,0 +1,290 @@
+/**
+ * Streaming clients for any OpenAI-compatible server: plain fetch with a small SSE parser (default: the
+ * least client overhead), or the `openai` SDK (v6). Both return a RequestRecord with the arrival time of
+ * every content chunk. Every request has a total timeout and an idle timeout between chunks, so a dead
+ * or killed server turns into an error, never a hang.
+ */
+import OpenAI from 'openai';
+import type { BackendTimings, RequestRecord } from './metrics.ts';
+
+export type ClientKind = 'fetch' | 'openai';
+export const CLIENTS: readonly ClientKind[] = ['fetch', 'openai'];
+
+export interface StreamRequest {
+  baseURL: string;
+  model: string;
+  /** Chat completions (messages) or completions (prompt: text or token ids). */
+  messages?: { role: string; content: string }[];
+  prompt?: string | number[];
+  maxTokens: number;
+  /** Ask the server to ignore end-of-sequence so exactly max_tokens are generated (vLLM, llama.cpp). */
+  ignoreEos?: boolean;
+  /** Total time allowed, ms. */
+  timeoutMs: number;
+  /** Longest silence allowed between bytes of the response, ms. */
+  idleTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** Extra body fields. */
+  extra?: Record<string, unknown>;
+  /** When the request is considered issued (default: now). */
+  start?: number;
+  fetch?: typeof fetch;
+}
+
+function body(req: StreamRequest): Record<string, unknown> {
+  const b: Record<string, unknown> = {
+    model: req.model,
+    max_tokens: req.maxTokens,
+    stream: true,
+    stream_options: { include_usage: true },
+    temperature: 0,
+    ...(req.ignoreEos ? { ignore_eos: true } : {}),
+    ...req.extra,
+  };
+  if (req.messages) b.messages = req.messages;
+  else b.prompt = req.prompt;
+  return b;
+}
+
+const endpoint = (req: StreamRequest) => `${req.baseURL.replace(/\/+$/, '')}/${req.messages ? 'chat/completions' : 'completions'}`;
+
+/** The content of one streamed chunk (chat delta or completion text). */
+function chunkContent(json: any): string | undefined {
+  const choice = json?.choices?.[0];
+  if (!choice) return undefined;
+  const c = choice.delta?.content ?? choice.text;
+  return typeof c === 'string' && c.length > 0 ? c : undefined;
+}
+
+/** Describes why a request failed, naming the cause (ECONNREFUSED, timeout, HTTP status…). */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  if (err.name === 'TimeoutError') return err.message;
+  // Walk the cause chain (SDK error → fetch failed → ECONNREFUSED) and keep every distinct part.
+  const parts: string[] = [];
+  let e: any = err;
+  for (let depth = 0; e && depth < 5; depth++, e = e.cause) {
+    const msg = String(e.message ?? e).replace(/\.$/, '');
+    if (msg && !parts.some((p) => p.includes(msg))) parts.push(msg);
+    if (e.code && !parts.some((p) => p.includes(e.code))) parts.push(String(e.code));
+  }
+  return parts.join(': ');
+}
+
+class Watchdog {
+  readonly controller = new AbortController();
+  private idle?: NodeJS.Timeout;
+  private total: NodeJS.Timeout;
+  constructor(private readonly timeoutMs: number, private readonly idleMs: number | undefined, outer?: AbortSignal) {
+    this.total = setTimeout(() => this.abort(`timed out after ${timeoutMs} ms`), timeoutMs);
+    this.kick();
+    if (outer) {
+      if (outer.aborted) this.abort('aborted');
+      else outer.addEventListener('abort', () => this.abort('aborted'), { once: true });
+    }
+  }
+  get signal() {
+    return this.controller.signal;
+  }
+  kick() {
+    if (this.idleMs === undefined) return;
+    clearTimeout(this.idle);
+    this.idle = setTimeout(() => this.abort(`no data for ${this.idleMs} ms`), this.idleMs);
+  }
+  abort(reason: string) {
+    const err = new Error(reason);
+    err.name = 'TimeoutError';
+    this.controller.abort(err);
+  }
+  done() {
+    clearTimeout(this.idle);
+    clearTimeout(this.total);
+  }
+}
+
+/** Streams one request with fetch and a minimal SSE parser. */
+export async function streamFetch(req: StreamRequest): Promise<RequestRecord> {
+  const start = req.start ?? performance.now();
+  const record: RequestRecord = { start, chunkTimes: [], end: start, text: '', clientMs: 0 };
+  const dog = new Watchdog(req.timeoutMs, req.idleTimeoutMs, req.signal);
+  const doFetch = req.fetch ?? fetch;
+  try {
+    const res = await doFetch(endpoint(req), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: 'Bearer prepbench' },
+      body: JSON.stringify(body(req)),
+      signal: dog.signal,
+    });
+    if (!res.ok || !res.body) {
+      const text = await res.text().catch(() => '');
+      throw new Error(`HTTP ${res.status}${text ? `: ${text.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`);
+    }
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    let done = false;
+    const onAbort = () => reader.cancel().catch(() => {});
+    dog.signal.addEventListener('abort', onAbort, { once: true });
+    while (!done) {
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        throw dog.signal.aborted ? dog.signal.reason : err;
+      }
+      if (dog.signal.aborted) throw dog.signal.reason;
+      const t = performance.now();
+      dog.kick();
+      if (chunk.done) break;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      let sep: number;
+      while ((sep = buffer.search(/\r?\n\r?\n/)) >= 0) {
+        const event = buffer.slice(0, sep);
+        buffer = buffer.slice(buffer[sep] === '\r' ? sep + 4 : sep + 2);
+        for (const line of event.split(/\r?\n/)) {
+          if (!line.startsWith('data:')) continue;
+          const data = line.slice(5).trim();
+          if (data === '[DONE]') {
+            done = true;
+            break;
+          }
+          const json = JSON.parse(data);
+          if (json.error) throw new Error(`server error: ${typeof json.error === 'string' ? json.error : json.error.message ?? JSON.stringify(json.error)}`);
+          const content = chunkContent(json);
+          if (content !== undefined) {
+            record.chunkTimes.push(t);
+            record.text += content;
+          }
+          if (json.usage) record.usage = json.usage;
+          if (json.timings) record.timings = json.timings as BackendTimings;
+        }
+      }
+      record.clientMs! += performance.now() - t;
+    }
+    // Drain what follows [DONE] (normally just the end of the response) so the connection can be reused.
+    if (done) while (!(await reader.read()).done);
+    dog.signal.removeEventListener('abort', onAbort);
+    if (!done && record.chunkTimes.length === 0) throw new Error('stream ended without data');
+    if (!done) throw new Error(`stream ended without [DONE] after ${record.chunkTimes.length} tokens (connection closed)`);
+  } catch (err) {
+    record.error = describeError(dog.signal.aborted && dog.signal.reason ? dog.signal.reason : err);
+  } finally {
+    dog.done();
+    record.end = performance.now();
+  }
+  return record;
+}
+
+const sdkClients = new Map<string, OpenAI>();
+
+function sdkClient(baseURL: string, customFetch?: typeof fetch): OpenAI {
+  if (customFetch) return new OpenAI({ baseURL, apiKey: 'prepbench', maxRetries: 0, fetch: customFetch });
+  let c = sdkClients.get(baseURL);
+  if (!c) {
+    c = new OpenAI({ baseURL, apiKey: process.env.OPENAI_API_KEY ?? 'prepbench', maxRetries: 0 });
+    sdkClients.set(baseURL, c);
+  }
+  return c;
+}
+
+/** Streams one request through the `openai` SDK (v6). */
+export async function streamOpenAI(req: StreamRequest): Promise<RequestRecord> {
+  const start = req.start ?? performance.now();
+  const record: RequestRecord = { start, chunkTimes: [], end: start, text: '', clientMs: 0 };
+  const dog = new Watchdog(req.timeoutMs, req.idleTimeoutMs, req.signal);
+  try {
+    const client = sdkClient(req.baseURL, req.fetch);
+    const params = body(req) as any;
+    const stream = (req.messages
+      ? await client.chat.completions.create(params, { signal: dog.signal, timeout: req.timeoutMs })
+      : await client.completions.create(params, { signal: dog.signal, timeout: req.timeoutMs })) as unknown as AsyncIterable<any>;
+    for await (const json of stream) {
+      const t = performance.now();
+      dog.kick();
+      const content = chunkContent(json);
+      if (content !== undefined) {
+        record.chunkTimes.push(t);
+        record.text += content;
+      }
+      if (json.usage) record.usage = json.usage;
+      if (json.timings) record.timings = json.timings;
+      record.clientMs! += performance.now() - t;
+    }
+    if (record.chunkTimes.length === 0) throw new Error('stream ended without content');
+  } catch (err) {
+    record.error = describeError(dog.signal.aborted && dog.signal.reason ? dog.signal.reason : err);
+  } finally {
+    dog.done();
+    record.end = performance.now();
+  }
+  return record;
+}
+
+export function streamRequest(kind: ClientKind, req: StreamRequest): Promise<RequestRecord> {
+  return kind === 'openai' ? streamOpenAI(req) : streamFetch(req);
+}
+
+/** GET {baseURL}/models: the model names a target serves (also a reachability check). */
+export async function listModels(baseURL: string, timeoutMs = 3000): Promise<string[]> {
+  const res = await fetch(`${baseURL.replace(/\/+$/, '')}/models`, { signal: AbortSignal.timeout(timeoutMs), headers: { authorization: 'Bearer prepbench' } });
+  if (!res.ok) throw new Error(`GET /models: HTTP ${res.status}`);
+  const json: any = await res.json();
+  return Array.isArray(json?.data) ? json.data.map((m: any) => String(m.id)) : [];
+}
+
+/** Throws an error naming the target and the cause when it cannot be reached (any HTTP answer will do). */
+export async function checkReachable(baseURL: string, timeoutMs = 3000): Promise<void> {
+  try {
+    const res = await fetch(`${baseURL.replace(/\/+$/, '')}/models`, { signal: AbortSignal.timeout(timeoutMs), headers: { authorization: 'Bearer prepbench' } });
+    await res.arrayBuffer().catch(() => {});
+  } catch (err) {
+    const e = err as any;
+    const cause = e?.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describeError(err);
+    throw new Error(`target ${baseURL} unreachable: ${cause}`);
+  }
+}
+
+/**
+ * The client's own cost per streamed chunk: `count` chunks in the server's SSE format, replayed from
+ * memory (one chunk per read, as at low rates over a socket) through the client — stream read, SSE
+ * parse, JSON parse, bookkeeping; no network, no server. Returns µs per chunk for each repetition.
+ */
+export async function replayOverhead(kind: ClientKind, count: number, repetitions: number, chat = true): Promise<number[]> {
+  const enc = new TextEncoder();
+  const events: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const json = chat
+      ? { id: 'x', object: 'chat.completion.chunk', created: 0, model: 'm', choices: [{ index: 0, delta: { content: ` tok${i}` }, finish_reason: null }] }
+      : { id: 'x', object: 'text_completion', created: 0, model: 'm', choices: [{ index: 0, text: ` tok${i}`, finish_reason: null }] };
+    events.push(enc.encode(`data: ${JSON.stringify(json)}\n\n`));
+  }
+  events.push(enc.encode(`data: ${JSON.stringify({ id: 'x', choices: [], usage: { prompt_tokens: 1, completion_tokens: count } })}\n\ndata: [DONE]\n\n`));
+  const fakeFetch = (async () => {
+    let i = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (i < events.length) controller.enqueue(events[i++]);
+        else controller.close();
+      },
+    });
+    return new Response(stream, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+  }) as typeof fetch;
+  const req: StreamRequest = {
+    baseURL: 'http://replay.invalid/v1',
+    model: 'm',
+    ...(chat ? { messages: [{ role: 'user', content: 'x' }] } : { prompt: 'x' }),
+    maxTokens: count,
+    timeoutMs: 60_000,
+    fetch: fakeFetch,
+  };
+  const out: number[] = [];
+  for (let r = 0; r < repetitions + 2; r++) {
+    const t0 = performance.now();
+    const rec = await streamRequest(kind, req);
+    const elapsed = performance.now() - t0;
+    if (rec.error) throw new Error(`replay through ${kind} failed: ${rec.error}`);
+    if (rec.chunkTimes.length !== count) throw new Error(`replay through ${kind}: ${rec.chunkTimes.length} of ${count} chunks`);
+    if (r >= 2) out.push((elapsed * 1000) / count); // first two are warm-up
+  }
+  return out;
+}
