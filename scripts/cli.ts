@@ -15,6 +15,7 @@ import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
 import { DEFAULT_SUITE, SUITES, allExperiments, findExperiment, getSuite } from '../suites/registry.ts';
 import { runExperiments, type Selected } from '../suites/orchestrator.ts';
 import { renderCommand } from './render.ts';
+import { InferenceInputError, resolveInferenceOptions, type InferenceFlags } from '../common/inference/options.ts';
 
 /** Bad input: reported with exit code 2. */
 export class UsageError extends Error {}
@@ -40,7 +41,7 @@ function validated<T>(names: string[], check: (n: string) => T): T[] {
   }
 }
 
-interface BenchFlags {
+interface BenchFlags extends InferenceFlags {
   quick?: boolean;
   exp?: string[];
   suite?: string;
@@ -99,6 +100,13 @@ async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
   const engines = validated(flags.engines ?? [...ENGINES], assertEngine);
   const strategies = validated(flags.strategies ?? [...STRATEGIES], assertStrategy);
   if (models.length === 0) throw new UsageError('--models needs at least one model');
+  let inference;
+  try {
+    inference = resolveInferenceOptions(flags);
+  } catch (err) {
+    if (err instanceof InferenceInputError) throw new UsageError(err.message);
+    throw err;
+  }
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -110,7 +118,7 @@ async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   const progress = new Progress(process.stderr, flags.progress);
-  const options = { quick: !!flags.quick, seed: flags.seed, models, engines, strategies, plan: flags.quick ? QUICK_PLAN : FULL_PLAN, signal: controller.signal };
+  const options = { quick: !!flags.quick, seed: flags.seed, models, engines, strategies, plan: flags.quick ? QUICK_PLAN : FULL_PLAN, signal: controller.signal, inference };
   try {
     const outcome = await runExperiments({ selection, outBase: flags.out, options, args: { ...flags, models, engines, strategies }, progress });
     const selections = selection.map((s) => ({ experiment: s.experiment.id, title: s.experiment.title, metrics: s.experiment.headline }));
@@ -131,6 +139,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   program
     .description('prepbench: what LLM request preprocessing (chat template + tokenization) costs in Node.js, per execution strategy')
     .exitOverride()
+    // `--model` (inference target) also exists on `render`: program options go before a subcommand.
+    .enablePositionalOptions()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)')
     .option('-q, --quick', 'reduced matrix and sample counts (about a minute on 2 cores)')
@@ -143,6 +153,12 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('-o, --out <dir>', 'parent folder of the run folder (each run writes a new <out>/<timestamp>/)', 'results')
     .addOption(new Option('--seed <n>', 'seed of the synthetic chats').default(42).argParser(parseInteger))
     .option('--no-progress', 'no progress lines on stderr')
+    .option('--target <url>', 'inference suite: OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (default: the embedded llama.cpp backend)')
+    .option('--model <name>', 'inference suite: model name served by --target (default: the first of GET /v1/models)')
+    .option('--slo <list>', 'inference suite: goodput SLOs in ms, e.g. ttft=500,tpot=50')
+    .option('--config <file.yaml>', 'inference suite: targets × prompts × concurrency (see README "Inference suite")')
+    .option('--prompts <file.jsonl>', 'inference suite: prompts dataset, one {"messages": [...]} or {"prompt": "..."} per line')
+    .option('--client <kind>', 'inference suite: streaming client, fetch (default) or openai')
     .action(async (flags: BenchFlags) => setExit(await bench(flags, io)));
   program
     .command('render')
