@@ -26,9 +26,9 @@ function build(rows: ResultRow[]): VegaLiteSpec {
     encoding: { y: { field: 'median', type: 'quantitative' as const } },
   };
   const panels = [
-    facetPanel(prepare, [mainRule, ...strategyLayers(prepare, 'time to a collated batch of 64 (ms, median)', { zero: true })]),
+    facetPanel(prepare, [mainRule, ...strategyLayers(prepare, 'batch of 64 ready after (ms)', { zero: true })]),
   ];
-  if (share.length > 0) panels.push(facetPanel(share, strategyLayers(share, 'template rendering share of batch time (%)', { domain: [0, 100] })));
+  if (share.length > 0) panels.push(facetPanel(share, strategyLayers(share, 'template share of batch time (%)', { domain: [0, 100] })));
   const failed = rows.filter((r) => r.status !== 'ok').map((r) => `${strategyLabelOf(r)}: ${r.status}`);
   const subtitle = [
     'Left: batch preparation time, whiskers 95% CI; dashed line: main thread. Right: template rendering share of it. Pools include every round trip; native = main-thread template + Rust tokenizer on libuv threads.',

@@ -1,0 +1,138 @@
+/**
+ * Experiment 4: does the event loop stay free while batches are prepared (loop delay, /health latency),
+ * and how do templating and tokenizing each scale with workers (speedup vs the ideal)?
+ */
+import type { ResultRow } from '../../common/results.ts';
+import type { ChartDefinition, VegaLiteSpec } from '../chart.ts';
+import { noDataSpec } from '../no-data.ts';
+import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, STRATEGY_ORDER, measured, missingReason, strategyLabel, titleBlock, withInterval } from '../style.ts';
+import { strategyColor, strategyLayers, workerPoints, workersAxis } from './workers-panel.ts';
+
+const SCALING_TITLE = 'How do templating and tokenizing each scale with workers, compared with ideal linear scaling?';
+const DELAY_TITLE = 'While a batch is prepared, how late do timers on the main thread fire, per strategy?';
+const HEALTH_TITLE = 'While a batch is prepared, how slow is a concurrent GET /health served by the main thread, per strategy?';
+
+const OPS: Record<string, string> = { render: 'templating', tokenize: 'tokenizing' };
+
+/** `idle (no load)`, `main`, `pool×2`… in strategy order, then by worker count. */
+function pointLabel(r: ResultRow): string {
+  return r.strategy === 'idle' ? 'idle (no load)' : strategyLabel(r);
+}
+function pointOrder(rows: ResultRow[]): string[] {
+  const sorted = [...rows].sort((a, b) => rank(a.strategy) - rank(b.strategy) || Number(a.workers || 0) - Number(b.workers || 0));
+  return [...new Set(sorted.map(pointLabel))];
+}
+const rank = (s: string) => (STRATEGY_ORDER.includes(s) ? STRATEGY_ORDER.indexOf(s) : STRATEGY_ORDER.length);
+
+function buildScaling(rows: ResultRow[]): VegaLiteSpec {
+  const metrics = Object.keys(OPS).map((op) => `speedup_${op}`);
+  const speedups = workerPoints(measured(rows, metrics), (r) => ({ kind: 'measured', op: OPS[r.metric.replace('speedup_', '')] }));
+  if (speedups.length === 0) return noDataSpec(SCALING_TITLE, missingReason(rows, metrics));
+  const idealRows = measured(rows, metrics.map((m) => `${m}_ideal`));
+  const ideal = idealRows.map((r) => ({ kind: 'ideal', op: OPS[r.metric.replace(/^speedup_|_ideal$/g, '')], workers: r.workers, x_pos: r.workers, ideal: r.median }));
+  // Ideal scaling is linear capped at the core count, so its largest value is the number of cores.
+  const cores = Math.max(0, ...idealRows.map((r) => r.median as number));
+  const coreMarks = cores > 0 ? Object.values(OPS).map((op) => ({ kind: 'cores', op, x_pos: cores, label: `${cores} cores` })) : [];
+  const values = [...speedups, ...ideal, ...coreMarks];
+  const x = workersAxis(speedups);
+  const yTitle = 'speedup vs main thread (×)';
+  return {
+    $schema: SCHEMA,
+    title: titleBlock(SCALING_TITLE, [
+      '64-request batches, one stage only; speedup = main-thread median / strategy median, whiskers 95% CI.',
+      `Grey dashed: ideal (linear, capped at the core count); dotted vertical: ${cores > 0 ? `${cores} cores` : 'core count unknown'}. native tokenizes on libuv's threadpool.`,
+    ]),
+    config: CONFIG,
+    data: { values },
+    facet: { column: { field: 'op', type: 'nominal', title: null, sort: Object.values(OPS), header: { labelFontSize: 13, labelFontWeight: 'bold' } } },
+    spec: {
+      width: 300,
+      height: 240,
+      layer: [
+        {
+          transform: [{ filter: "datum.kind === 'ideal'" }],
+          mark: { type: 'line', color: '#888', strokeDash: [6, 4], point: { color: '#888', size: 20 } },
+          encoding: { x, y: { field: 'ideal', type: 'quantitative', title: yTitle }, tooltip: [{ field: 'workers' }, { field: 'ideal', title: 'ideal speedup' }] },
+        },
+        {
+          transform: [{ filter: "datum.kind === 'cores'" }],
+          layer: [
+            { mark: { type: 'rule', color: '#555', strokeDash: [2, 3] }, encoding: { x } },
+            { mark: { type: 'text', align: 'left', dx: 4, color: '#555', fontSize: 11 }, encoding: { x, y: { value: 10 }, text: { field: 'label' } } },
+          ],
+        },
+        { transform: [{ filter: "datum.kind === 'measured'" }], layer: strategyLayers(speedups, yTitle, { zero: true }) },
+      ],
+    },
+    resolve: { scale: { x: 'shared', y: 'shared' } },
+  } as VegaLiteSpec;
+}
+
+function buildLoopDelay(rows: ResultRow[]): VegaLiteSpec {
+  const p99 = measured(rows, 'loop_delay_p99');
+  if (p99.length === 0) return noDataSpec(DELAY_TITLE, missingReason(rows, ['loop_delay_p99']));
+  const other = (r: ResultRow, metric: string) => measured(rows, metric).find((o) => o.strategy === r.strategy && o.workers === r.workers && o.template === r.template)?.median ?? '';
+  // monitorEventLoopDelay minus its 1 ms resolution can be 0: a log axis needs a floor, the label keeps the truth.
+  const FLOOR = 0.01;
+  const values = p99.map((r) => ({ point: pointLabel(r), strategy: r.strategy, workers: r.workers, template: r.template, p99: r.median as number, p99_plot: Math.max(FLOOR, r.median as number), p50: other(r, 'loop_delay_p50'), max: other(r, 'loop_delay_max') }));
+  const order = pointOrder(p99);
+  const y = { field: 'point', type: 'nominal' as const, title: 'strategy × workers', sort: order };
+  // Bars on a log axis need an explicit base (log 0 is undefined): they start at the domain's low end.
+  const low = Math.min(...values.map((v) => v.p99_plot)) / 2;
+  const x = { type: 'quantitative' as const, title: 'event-loop delay p99 (ms, log scale)', scale: { type: 'log' as const, domain: [low, Math.max(...values.map((v) => v.p99_plot)) * 3] } };
+  return {
+    $schema: SCHEMA,
+    title: titleBlock(DELAY_TITLE, ['Event-loop delay p99 (perf_hooks.monitorEventLoopDelay, 1 ms resolution subtracted) during the load; log scale.', `Values below ${FLOOR} ms are drawn at ${FLOOR} ms. Lower is better: idle is the floor of this machine.`]),
+    config: CONFIG,
+    data: { values },
+    width: 460,
+    height: { step: 26 },
+    encoding: { y },
+    layer: [
+      {
+        mark: { type: 'bar', height: { band: 0.7 } },
+        encoding: {
+          x: { ...x, field: 'p99_plot' },
+          x2: { datum: low },
+          color: strategyColor(values),
+          tooltip: [{ field: 'point', title: 'strategy' }, { field: 'template' }, { field: 'p50', title: 'p50 (ms)', format: '.3~g' }, { field: 'p99', title: 'p99 (ms)', format: '.3~g' }, { field: 'max', title: 'max (ms)', format: '.3~g' }],
+        },
+      },
+      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 }, encoding: { x: { ...x, field: 'p99_plot' }, text: { field: 'p99', format: '.3~g' } } },
+    ],
+  } as VegaLiteSpec;
+}
+
+function buildHealth(rows: ResultRow[]): VegaLiteSpec {
+  const health = measured(rows, 'health_latency');
+  if (health.length === 0) return noDataSpec(HEALTH_TITLE, missingReason(rows, ['health_latency']));
+  const values = health.map((r) => {
+    const w = withInterval(r);
+    return { point: pointLabel(r), strategy: r.strategy, workers: r.workers, template: r.template, median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, p99: r.p99, n: r.n };
+  });
+  const y = { field: 'point', type: 'nominal' as const, title: 'strategy × workers', sort: pointOrder(health) };
+  const x = { type: 'quantitative' as const, title: '/health latency (ms)' };
+  return {
+    $schema: SCHEMA,
+    title: titleBlock(HEALTH_TITLE, ['Bar: median, whisker: its 95% CI, black tick: p99. Probed every 5 ms over loopback from a worker thread.']),
+    config: CONFIG,
+    data: { values },
+    width: 460,
+    height: { step: 26 },
+    encoding: { y },
+    layer: [
+      {
+        mark: { type: 'bar', height: { band: 0.7 } },
+        encoding: { x: { ...x, field: 'median' }, color: strategyColor(values), tooltip: [{ field: 'point', title: 'strategy' }, { field: 'template' }, ...MEDIAN_TOOLTIP, { field: 'p99', title: 'p99', format: '.4~g' }] },
+      },
+      { mark: { type: 'rule', color: '#222' }, encoding: { x: { ...x, field: 'ci_low' }, x2: { field: 'ci_high' } } },
+      { mark: { type: 'tick', color: 'black', thickness: 2, bandSize: 18 }, encoding: { x: { ...x, field: 'p99' } } },
+    ],
+  } as VegaLiteSpec;
+}
+
+export const contentionCharts: ChartDefinition[] = [
+  { id: 'scaling', title: SCALING_TITLE, build: buildScaling },
+  { id: 'loop-delay', title: DELAY_TITLE, build: buildLoopDelay },
+  { id: 'health', title: HEALTH_TITLE, build: buildHealth },
+];
