@@ -10,6 +10,7 @@ import { checkSupport } from '../common/templates/support.ts';
 import type { EngineId } from '../common/templates/engines.ts';
 import { sampleLatency } from '../common/timing.ts';
 import type { Experiment } from '../suites/types.ts';
+import { anatomyCharts } from '../visualization/charts/anatomy.ts';
 import { TOKENIZER_NOTES, chatFor, engineList, preprocessor, referenceOf, selectedTemplates } from './common.ts';
 import { getTemplateVariant } from '../common/assets/models.ts';
 
@@ -33,6 +34,7 @@ export const anatomy: Experiment<Point> = {
       engineList(options).flatMap((engine) => TOKENIZERS.map((tokenizer) => ({ template, engine, tokenizer }))),
     ),
   headline: ['template', 'tokenize', 'collate', 'total'],
+  charts: anatomyCharts,
   label: (p) => `${p.template} ${p.engine} ${p.tokenizer}`,
   coordinates: (p) => ({ ...p, model: getTemplateVariant(p.template).model, strategy: 'main', turns: TURNS, tokens: TOKENS }),
   async run(point, options) {

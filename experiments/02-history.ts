@@ -9,6 +9,7 @@ import { ratioOfMedians, summarize } from '../common/stats.ts';
 import { checkSupport } from '../common/templates/support.ts';
 import { sampleLatency } from '../common/timing.ts';
 import type { Experiment } from '../suites/types.ts';
+import { historyCharts } from '../visualization/charts/history.ts';
 import { TOKENIZER_NOTES, chatFor, engineList, preprocessor, referenceOf, selectedTemplates } from './common.ts';
 
 interface Point {
@@ -32,6 +33,7 @@ export const history: Experiment<Point> = {
     );
   },
   headline: ['template_growth', 'tokenize_growth'],
+  charts: historyCharts,
   label: (p) => `${p.template} turns=${p.turns} tokens=${p.tokens}`,
   coordinates: (p) => ({ model: getTemplateVariant(p.template).model, template: p.template, turns: p.turns, tokens: p.tokens, strategy: 'main' }),
   async run(point, options) {

@@ -10,6 +10,7 @@ import type { EngineId } from '../common/templates/engines.ts';
 import { sampleLatency } from '../common/timing.ts';
 import { batchTasks, buildBatches, sampleBatches } from '../common/workload.ts';
 import type { Experiment } from '../suites/types.ts';
+import { queueCharts } from '../visualization/charts/queue.ts';
 import { engineList, quickTemplate, selectedTemplates } from './common.ts';
 import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, queueCoordinates, strategyPoints } from './queue-points.ts';
 
@@ -35,6 +36,7 @@ export const queue: Experiment<Point> = {
     return templates.flatMap((template) => engines.flatMap((engine) => strategyPoints(options).map((s) => ({ template, engine, ...s }))));
   },
   headline: ['batch_prepare', 'requests_per_s', 'speedup_vs_main', 'template_share', 'roundtrip', 'startup'],
+  charts: queueCharts,
   label: (p) => `${p.template} ${p.engine} ${p.strategy}×${p.workers}`,
   coordinates: queueCoordinates,
   async run(point, options) {

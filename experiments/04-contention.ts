@@ -12,6 +12,7 @@ import { isParallel, type StrategyId } from '../common/strategies/index.ts';
 import type { EngineId } from '../common/templates/engines.ts';
 import { batchTasks, buildBatches, sampleBatches } from '../common/workload.ts';
 import type { Experiment, RunOptions } from '../suites/types.ts';
+import { contentionCharts } from '../visualization/charts/contention.ts';
 import { engineList, preprocessor, quickTemplate, selectedTemplates } from './common.ts';
 import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, cores, queueCoordinates, strategyPoints } from './queue-points.ts';
 
@@ -111,6 +112,7 @@ export const contention: Experiment<Point> = {
     return [...contentionPoints, ...scalingPoints];
   },
   headline: ['loop_delay_p99', 'health_latency', 'speedup_render', 'speedup_tokenize'],
+  charts: contentionCharts,
   label: (p) => `${p.kind}${p.op ? ` ${p.op}` : ''} ${p.strategy}×${p.workers} ${p.template} ${p.engine}`,
   coordinates: queueCoordinates,
   async run(point, options) {

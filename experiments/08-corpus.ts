@@ -15,6 +15,7 @@ import { ENGINES, compileTemplate, describeDifference, type ChatMessage, type En
 import { jinja2Available, renderWithJinja2 } from '../common/templates/jinja2-arbiter.ts';
 import { sampleLatency, type SamplingPlan } from '../common/timing.ts';
 import type { Experiment, RunOptions } from '../suites/types.ts';
+import { corpusCharts } from '../visualization/charts/corpus.ts';
 import { FIXED_DATE_STRING } from '../common/pipeline.ts';
 
 export type CompatStatus = 'ok' | 'differs' | 'error';
@@ -109,6 +110,7 @@ export const corpus: Experiment<string> = {
   title: 'Template corpus',
   question: 'Which real chat templates does each engine render identically to the reference, and what does rendering cost as history grows?',
   headline: ['templates_ok', 'templates_differs', 'templates_error'],
+  charts: corpusCharts,
   async matrix(options) {
     const all = await loadCorpus();
     for (const t of all) corpusById.set(t.id, t);
