@@ -41,13 +41,15 @@ export interface ResultRow {
   rate: number | '';
   /** Inference suite: the serving endpoint measured (name or base URL). */
   target: string;
+  /** Inference suite: the prompt set (synthetic shape or JSONL dataset name). */
+  dataset: string;
 }
 
 export const CSV_COLUMNS: readonly (keyof ResultRow)[] = [
   'run_id', 'suite', 'experiment', 'model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens',
   'metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'status', 'error', 'note',
   // Appended for the inference suite (new columns go at the end; existing ones keep their positions).
-  'concurrency', 'rate', 'target',
+  'concurrency', 'rate', 'target', 'dataset',
 ];
 
 /** What an experiment returns for one measurement: the point's coordinates, a metric and its data. */
@@ -75,6 +77,7 @@ export interface RowInput {
   concurrency?: number;
   rate?: number;
   target?: string;
+  dataset?: string;
 }
 
 const round = (x: number | undefined): number | '' => (x === undefined || !Number.isFinite(x) ? '' : Number(x.toPrecision(6)));
@@ -107,6 +110,7 @@ export function toRow(input: RowInput, base: { run_id: string; suite: string; ex
     concurrency: input.concurrency ?? '',
     rate: input.rate ?? '',
     target: input.target ?? '',
+    dataset: input.dataset ?? '',
   };
 }
 
@@ -130,7 +134,7 @@ export class ResultWriter {
     if (samples && samples.length > 0) {
       const key = Object.fromEntries(CSV_COLUMNS.slice(0, 13).map((c) => [c, row[c]]));
       // The appended coordinates identify inference rows; written only when set.
-      for (const c of ['concurrency', 'rate', 'target'] as const) if (row[c] !== '') key[c] = row[c];
+      for (const c of ['concurrency', 'rate', 'target', 'dataset'] as const) if (row[c] !== '') key[c] = row[c];
       appendFileSync(this.samplesPath, JSON.stringify({ ...key, samples: samples.map((x) => Number(x.toPrecision(6))) }) + '\n');
     }
   }

@@ -50,8 +50,8 @@ describe('orchestrator', () => {
     expect(readCsvHeader(join(outcome.dir, 'results.csv'))).toEqual(CSV_COLUMNS);
     // Existing columns keep their positions; the inference suite's coordinates are appended at the end.
     expect(CSV_COLUMNS.slice(0, 24)).toEqual(['run_id', 'suite', 'experiment', 'model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens', 'metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'status', 'error', 'note']);
-    expect(CSV_COLUMNS.slice(24)).toEqual(['concurrency', 'rate', 'target']);
-    expect(rows[0]).toMatchObject({ concurrency: '', rate: '', target: '' });
+    expect(CSV_COLUMNS.slice(24)).toEqual(['concurrency', 'rate', 'target', 'dataset']);
+    expect(rows[0]).toMatchObject({ concurrency: '', rate: '', target: '', dataset: '' });
     const samples = readFileSync(join(outcome.dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(samples.map((s) => s.samples)).toEqual([[1, 2, 3], [3, 4, 5]]);
     const env = JSON.parse(readFileSync(join(outcome.dir, 'env.json'), 'utf8'));
