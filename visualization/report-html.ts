@@ -1,0 +1,170 @@
+/**
+ * report.html: one self-contained page per run — environment, and per experiment its question, charts
+ * (vega-embed, interactive tooltips), summary table, failed/unsupported rows, and for experiment 8 the
+ * corpus compatibility table. Every script and spec is inlined and a Content-Security-Policy forbids
+ * any request, so the page works offline and cannot leak one.
+ */
+import type { ResultRow } from '../common/results.ts';
+import { summaryLines } from '../common/summary-table.ts';
+import { browserBundles } from './bundles.ts';
+import type { RunData } from './load-run.ts';
+import type { ChartOutcome } from './write-charts.ts';
+
+/** What the report needs to know about an experiment (an Experiment satisfies it). */
+export interface ReportExperiment {
+  id: number;
+  title: string;
+  question: string;
+  headline?: string[];
+}
+
+const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** Inline script text must not close its own <script> element. */
+const inlineScript = (js: string) => js.replace(/<\/(script)/gi, '<\\/$1');
+const inlineJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+
+function table(head: string[] | undefined, body: string[][], cls = ''): string {
+  if (body.length === 0) return '';
+  const thead = head ? `<thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>` : '';
+  return `<table${cls ? ` class="${cls}"` : ''}>${thead}<tbody>${body
+    .map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function environment(env: Record<string, unknown>): string {
+  const options = (env.options ?? {}) as Record<string, unknown>;
+  const fields: [string, unknown][] = [
+    ['run', env.runId],
+    ['started', env.timestamp],
+    ['CPU', env.cpu],
+    ['cores', env.cores],
+    ['memory', env.memoryGiB !== undefined ? `${env.memoryGiB} GiB` : undefined],
+    ['OS', env.os],
+    ['Node.js', env.node],
+    ['V8', env.v8],
+    ['libuv threadpool', env.uvThreadpoolSize],
+    ['git commit', env.gitCommit],
+    ['arguments', Array.isArray(env.argv) ? (env.argv as string[]).join(' ') || '(none)' : undefined],
+    ['options', Object.keys(options).length ? Object.entries(options).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join('  ') : undefined],
+    ['wall time', env.wallSeconds !== undefined ? `${env.wallSeconds} s` : undefined],
+    ['interrupted', env.interrupted],
+    ['rows / error rows', env.rows !== undefined ? `${env.rows} / ${env.errorRows}` : undefined],
+  ];
+  const packages = Object.entries((env.packages ?? {}) as Record<string, string>);
+  const rows = fields.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => [esc(k), `<code>${esc(v)}</code>`]);
+  if (packages.length) rows.push(['packages', packages.map(([n, v]) => `<code>${esc(n)}@${esc(v)}</code>`).join(' ')]);
+  return rows.length ? table(undefined, rows, 'env') : '<p class="warn">env.json is missing: environment unknown.</p>';
+}
+
+function pointOf(r: ResultRow): string {
+  const parts = [r.model && r.model !== r.template ? r.model : '', r.template, r.engine, r.tokenizer, r.strategy, r.workers !== '' ? `×${r.workers}` : '', r.turns !== '' ? `${r.turns} turns` : ''];
+  return parts.filter(Boolean).join(' ');
+}
+
+function failures(rows: ResultRow[]): string {
+  const bad = rows.filter((r) => r.status !== 'ok');
+  if (bad.length === 0) return '<p class="ok">No error or unsupported rows.</p>';
+  return `<h3>Error and unsupported rows (${bad.length})</h3>${table(
+    ['point', 'metric', 'status', 'reason'],
+    bad.map((r) => [esc(pointOf(r)), esc(r.metric), `<span class="status-${esc(r.status)}">${esc(r.status)}</span>`, esc(r.error)]),
+    'failures',
+  )}`;
+}
+
+function summary(rows: ResultRow[], e: ReportExperiment): string {
+  const [head, ...body] = summaryLines(rows, [{ experiment: e.id, title: e.title, metrics: e.headline }]);
+  const ok = body.filter((l) => l[7] === 'ok');
+  if (ok.length === 0) return '';
+  return `<h3>Summary (headline metrics)</h3>${table(head.slice(1), ok.map((l) => l.slice(1).map(esc)), 'summary')}`;
+}
+
+/** Experiment 8's corpus.csv: per template its family and, per engine, status and render cost. */
+function corpusTable(corpus: Record<string, string>[]): string {
+  if (corpus.length === 0) return '';
+  const engines = Object.keys(corpus[0]).filter((k) => k.endsWith('_status')).map((k) => k.replace(/_status$/, ''));
+  const head = ['template', 'family', 'chars', 'tools', ...engines.flatMap((e) => [`${e} status`, `${e} render ms (1 / 10 / 100 turns)`]), 'note'];
+  const body = corpus.map((c) => [
+    `<code>${esc(c.template)}</code>`,
+    esc(c.family),
+    esc(c.chars),
+    esc(c.supports_tools),
+    ...engines.flatMap((e) => {
+      const status = c[`${e}_status`] ?? '';
+      const detail = c[`${e}_detail`] ?? '';
+      const cost = [1, 10, 100].map((n) => (c[`${e}_median_ms_${n}`] ? Number(c[`${e}_median_ms_${n}`]).toPrecision(3) : '–')).join(' / ');
+      return [`<span class="status-${esc(status)}" title="${esc(detail)}">${esc(status)}</span>${detail ? `<div class="detail">${esc(detail.slice(0, 160))}</div>` : ''}`, `<span class="cost">${esc(cost)}</span>`];
+    }),
+    esc(c.note),
+  ]);
+  return `<h3>Template compatibility (corpus.csv)</h3><p>ok = output identical to @huggingface/jinja on every conversation; differs = renders something else; error = throws. Render cost = median ms of a parsed template.</p>${table(head, body, 'corpus')}`;
+}
+
+export interface ReportInput {
+  run: RunData;
+  experiments: ReportExperiment[];
+  charts: ChartOutcome[];
+}
+
+export function reportHtml({ run, experiments, charts }: ReportInput): string {
+  const runId = String(run.env.runId ?? run.rows[0]?.run_id ?? 'unknown run');
+  const ids = [...new Set(run.rows.map((r) => r.experiment))].filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
+  const known = new Map(experiments.map((e) => [e.id, e]));
+  const specs: Record<string, unknown> = {};
+  const sections = ids.map((id) => {
+    const e = known.get(id) ?? { id, title: `experiment ${id}`, question: '(this experiment is not in the registry of this checkout)' };
+    const rows = run.rows.filter((r) => r.experiment === id);
+    const mine = charts.filter((c) => c.experiment === id);
+    const figures = mine
+      .map((c) => {
+        if (c.spec) specs[c.name] = c.spec;
+        const files = c.files.map((f) => `<a href="${esc(f)}">${esc(f.replace(`${c.name}.`, ''))}</a>`).join(' · ');
+        const problem = c.error ? `<p class="warn">chart problem: ${esc(c.error)}</p>` : '';
+        return `<figure><div class="chart" id="chart-${esc(c.name)}" data-chart="${esc(c.name)}"></div><figcaption>${esc(c.name)} — ${files}</figcaption>${problem}</figure>`;
+      })
+      .join('\n');
+    return `<section id="exp-${id}"><h2>Experiment ${id} — ${esc(e.title)}</h2><p class="question">${esc(e.question)}</p>${figures || '<p>No charts declared for this experiment.</p>'}${summary(rows, e)}${failures(rows)}${id === 8 && run.corpus ? corpusTable(run.corpus) : ''}</section>`;
+  });
+  const toc = ids.map((id) => `<a href="#exp-${id}">${id} ${esc(known.get(id)?.title ?? '')}</a>`).join(' · ');
+  const scripts = browserBundles()
+    .map((b) => `<script data-bundle="${esc(b.name)}">${inlineScript(b.source)}</script>`)
+    .join('\n');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; style-src 'unsafe-inline'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>prepbench run ${esc(runId)}</title>
+<style>
+body { font-family: 'DejaVu Sans', Verdana, sans-serif; margin: 24px auto; max-width: 1400px; padding: 0 16px; color: #222; }
+h1 { font-size: 22px; } h2 { font-size: 18px; margin-top: 40px; border-bottom: 1px solid #ccc; padding-bottom: 4px; } h3 { font-size: 15px; }
+.question { font-style: italic; color: #444; }
+table { border-collapse: collapse; font-size: 12px; margin: 8px 0 16px; } th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; } table.env td:first-child { font-weight: bold; white-space: nowrap; }
+figure { margin: 16px 0; } figcaption { font-size: 11px; color: #666; }
+.warn { color: #b35900; } .ok { color: #2a7a2a; }
+.status-ok { color: #2a7a2a; font-weight: bold; } .status-error { color: #c62828; font-weight: bold; } .status-unsupported, .status-differs { color: #b35900; font-weight: bold; }
+.detail { color: #666; font-size: 11px; max-width: 380px; } .cost { white-space: nowrap; }
+</style></head>
+<body>
+<h1>prepbench run ${esc(runId)}</h1>
+<nav>${toc}</nav>
+<h2>Environment</h2>
+${environment(run.env)}
+${sections.join('\n')}
+<script type="application/json" id="chart-specs">${inlineJson(specs)}</script>
+${scripts}
+<script>
+(function () {
+  var specs = JSON.parse(document.getElementById('chart-specs').textContent);
+  document.querySelectorAll('.chart').forEach(function (el) {
+    var spec = specs[el.dataset.chart];
+    if (!spec) { el.textContent = 'no spec for this chart'; return; }
+    vegaEmbed(el, spec, { actions: false, renderer: 'svg' }).catch(function (err) {
+      el.textContent = 'chart failed: ' + err;
+      console.error('chart ' + el.dataset.chart + ' failed', err);
+    });
+  });
+})();
+</script>
+</body></html>
+`;
+}

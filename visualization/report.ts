@@ -1,0 +1,38 @@
+/**
+ * Charts + report.html for a run folder, from what is on disk (results.csv, env.json, corpus.csv): the
+ * same code path at the end of a run and in `npm run report`, so a rebuilt report equals the original.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ChartDefinition } from './chart.ts';
+import { loadRun } from './load-run.ts';
+import { reportHtml, type ReportExperiment } from './report-html.ts';
+import { writeCharts, type ChartOutcome } from './write-charts.ts';
+
+export type ReportSource = ReportExperiment & { charts?: ChartDefinition[] };
+
+export interface ReportOutcome {
+  charts: ChartOutcome[];
+  reportPath: string;
+  /** Wall time of building and rendering every chart (SVG + PNG), ms. */
+  chartsMs: number;
+  /** Wall time of the whole step including loading the run and writing report.html, ms. */
+  totalMs: number;
+}
+
+export async function buildReport(dir: string, experiments: ReportSource[]): Promise<ReportOutcome> {
+  const t0 = performance.now();
+  const run = loadRun(dir);
+  const present = new Set(run.rows.map((r) => r.experiment));
+  const t1 = performance.now();
+  const charts = await writeCharts(dir, experiments.filter((e) => present.has(e.id)), run.rows);
+  const chartsMs = performance.now() - t1;
+  const reportPath = join(dir, 'report.html');
+  writeFileSync(reportPath, reportHtml({ run, experiments, charts }));
+  return { charts, reportPath, chartsMs, totalMs: performance.now() - t0 };
+}
+
+/** One line per problem chart, for stderr. */
+export function chartProblems(outcome: ReportOutcome): string[] {
+  return outcome.charts.filter((c) => c.error).map((c) => `chart ${c.name}: ${c.error}`);
+}
