@@ -1,22 +1,58 @@
 /**
- * nunjucks configured like Hugging Face's Jinja: no autoescape (else `<|…|>` is escaped), trim/lstrip
- * blocks as transformers sets them, and the Jinja globals chat templates use. Everything is local to
- * the environment created here: no global prototype is patched.
+ * nunjucks as a Jinja engine for Hugging Face chat templates, identical in output to @huggingface/jinja.
+ *
+ * Design choice: nunjucks ships `installJinjaCompat()`, but it patches the nunjucks module itself (its
+ * Parser, Compiler and runtime, for every environment in the process) and still lacks most of what chat
+ * templates need. This layer instead compiles each template through its own pipeline, all local to the
+ * environment created here and all done once, at compile time:
+ *
+ *   source ─ preprocess.ts (the reference's trim/lstrip-blocks and `{% generation %}` handling)
+ *          ─ lexer.ts (subclass: `}}` inside dict literals) ─ parser.ts (subclass: slices, True/False/None, Jinja tests, loop controls)
+ *          ─ compiler.ts (subclass: Python truthiness, Jinja scoping, namespaces, for-if, tuples, …)
+ *          ─ nunjucks Template whose render function receives runtime.ts (a *copy* of nunjucks' runtime
+ *            with Python member lookup, negative indexes, string/dict methods, printing rules)
+ *   with builtins.ts' filters (tojson formatted exactly as the reference), tests and globals
+ *   (raise_exception, namespace, strftime_now, range) registered on this environment only.
+ *
+ * No global prototype is patched and no nunjucks module object is modified.
  */
 import nunjucks from 'nunjucks';
 import type { TemplateContext } from './engines.ts';
+import { FILTERS, GLOBALS, TESTS } from './jinja-compat/builtins.ts';
+import { JinjaCompiler } from './jinja-compat/compiler.ts';
+import { JinjaTokenizer } from './jinja-compat/lexer.ts';
+import { JinjaParser } from './jinja-compat/parser.ts';
+import { preprocessLikeReference } from './jinja-compat/preprocess.ts';
+import { jinjaRuntime } from './jinja-compat/runtime.ts';
+
+type RootRender = (env: unknown, context: unknown, frame: unknown, runtime: unknown, cb: unknown) => void;
 
 export function createJinjaCompatEnvironment(): nunjucks.Environment {
-  const env = new nunjucks.Environment(null, { autoescape: false, trimBlocks: true, lstripBlocks: true, throwOnUndefined: false });
-  env.addGlobal('raise_exception', (msg: string) => {
-    throw new Error(msg);
-  });
-  env.addFilter('tojson', (v: unknown) => JSON.stringify(v));
+  // Whitespace control is done by preprocessLikeReference, so nunjucks' own trim/lstrip stay off.
+  const env = new nunjucks.Environment(null, { autoescape: false, trimBlocks: false, lstripBlocks: false, throwOnUndefined: false });
+  for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, fn);
+  const withTests = env as unknown as { addTest(name: string, fn: (...args: never[]) => boolean): void };
+  for (const [name, fn] of Object.entries(TESTS)) withTests.addTest(name, fn);
+  for (const [name, value] of Object.entries(GLOBALS)) env.addGlobal(name, value);
   return env;
 }
 
-export function compileNunjucks(source: string): (ctx: TemplateContext) => string {
-  const env = createJinjaCompatEnvironment();
-  const tpl = nunjucks.compile(source, env);
+/** Source → the JavaScript module nunjucks would generate, with the layer's parser and compiler. */
+export function compileToJs(source: string, name = 'chat_template'): string {
+  const tokens = new JinjaTokenizer(preprocessLikeReference(source), {});
+  const ast = new JinjaParser(tokens).parseAsRoot();
+  const compiler = new JinjaCompiler(name, false);
+  compiler.compile(ast);
+  return compiler.getCode();
+}
+
+/** Parse and compile once; the returned function only renders. */
+export function compileNunjucks(source: string, env: nunjucks.Environment = createJinjaCompatEnvironment()): (ctx: TemplateContext) => string {
+  const props = new Function(compileToJs(source))() as { root: RootRender };
+  const root = props.root;
+  // Every render of this template gets the layer's runtime instead of nunjucks' shared one.
+  props.root = (e, context, frame, _runtime, cb) => root(e, context, frame, jinjaRuntime, cb);
+  const Template = nunjucks.Template as unknown as new (src: { type: 'code'; obj: unknown }, env: nunjucks.Environment, path: undefined, eager: boolean) => nunjucks.Template;
+  const tpl = new Template({ type: 'code', obj: props }, env, undefined, true);
   return (ctx) => tpl.render(ctx);
 }

@@ -1,0 +1,294 @@
+/**
+ * Jinja value semantics over plain JS values, following @huggingface/jinja (the reference) where it and
+ * Python's Jinja2 differ: truthiness (empty list/dict are false), how values print, JSON serialisation,
+ * namespaces, slicing, negative indexes, and the Python methods of strings and dicts.
+ */
+import { nj } from './internals.ts';
+
+const SafeString = nj.runtime.SafeString;
+const hasOwn = (o: object, k: PropertyKey) => Object.prototype.hasOwnProperty.call(o, k);
+
+/** `namespace(...)`: a mutable attribute bag — the only object `{% set ns.attr = … %}` may assign to. */
+export class Namespace {
+  constructor(entries: Record<string, unknown>) {
+    Object.assign(this, entries);
+  }
+}
+
+type Dict = Record<string, unknown>;
+
+/** A Jinja mapping (dict): a plain object, not a list, namespace or nunjucks SafeString. */
+export function isMapping(v: unknown): v is Dict {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Namespace) && !(v instanceof SafeString);
+}
+
+/** nunjucks marks macro output and `safe` strings as SafeString objects; Jinja sees plain strings. */
+export function unsafe(v: unknown): unknown {
+  return v instanceof SafeString ? v.val : v;
+}
+
+/** Python truthiness (`if`, `not`, `and`, `or`, inline if): empty lists and dicts are false. */
+export function truthy(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return !!v;
+  if (Array.isArray(v)) return v.length > 0;
+  if (v instanceof SafeString) return v.val.length > 0;
+  if (v instanceof Namespace) return true;
+  for (const k in v) if (hasOwn(v, k)) return true;
+  return false;
+}
+
+export interface JsonOptions {
+  indent?: number | null;
+  ensureAscii?: boolean;
+  separators?: [string, string] | null;
+  sortKeys?: boolean;
+}
+
+const asciiSafe = (s: string) => s.replace(/[\x7f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+
+/**
+ * `tojson` exactly as @huggingface/jinja formats it (Python json.dumps layout): `", "` and `": "` by
+ * default, `","` between items when indenting, empty containers stay `[]`/`{}`.
+ */
+export function toJSON(input: unknown, options: JsonOptions = {}, depth = 0, undefinedToNull = true): string {
+  const { indent = null, ensureAscii = false, separators = null, sortKeys = false } = options;
+  const [itemSep, keySep] = separators ?? (indent ? [',', ': '] : [', ', ': ']);
+  input = unsafe(input);
+  if (input === null) return 'null';
+  if (input === undefined) return undefinedToNull ? 'null' : 'undefined';
+  switch (typeof input) {
+    case 'number':
+    case 'boolean':
+      return JSON.stringify(input);
+    case 'string': {
+      const s = JSON.stringify(input);
+      return ensureAscii ? asciiSafe(s) : s;
+    }
+    case 'object': {
+      const pad = indent ? ' '.repeat(indent) : '';
+      const base = '\n' + pad.repeat(depth);
+      const child = base + pad;
+      if (Array.isArray(input)) {
+        const core = input.map((x) => toJSON(x, options, depth + 1, undefinedToNull));
+        return indent && core.length > 0 ? `[${child}${core.join(`${itemSep}${child}`)}${base}]` : `[${core.join(itemSep)}]`;
+      }
+      let entries = Object.entries(input as Dict);
+      if (sortKeys) entries = entries.sort(([a], [b]) => a.localeCompare(b));
+      const core = entries.map(([k, v]) => {
+        const key = ensureAscii ? asciiSafe(JSON.stringify(k)) : JSON.stringify(k);
+        const item = `${key}${keySep}${toJSON(v, options, depth + 1, undefinedToNull)}`;
+        return indent ? `${child}${item}` : item;
+      });
+      return indent && core.length > 0 ? `{${core.join(itemSep)}${base}}` : `{${core.join(itemSep)}}`;
+    }
+    default:
+      throw new Error(`Cannot convert to JSON: ${typeof input}`);
+  }
+}
+
+/** How `{{ value }}` prints: none/undefined as nothing, lists and dicts as JSON (as the reference does). */
+export function toText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'object') return v instanceof SafeString ? v.val : toJSON(v, {}, 0, false);
+  return String(v);
+}
+
+/** Python slicing `x[start:stop:step]` of a list or string. */
+export function slice(obj: unknown, start?: number | null, stop?: number | null, step?: number | null): unknown {
+  obj = unsafe(obj);
+  const s = step ?? 1;
+  if (Array.isArray(obj)) return sliceArray(obj, start ?? undefined, stop ?? undefined, s);
+  if (typeof obj === 'string') return sliceArray(Array.from(obj), start ?? undefined, stop ?? undefined, s).join('');
+  throw new Error('Slice object must be an array or string');
+}
+
+function sliceArray<T>(array: T[], start: number | undefined, stop: number | undefined, step: number): T[] {
+  if (step === 0) throw new Error('slice step cannot be zero');
+  const n = array.length;
+  const dir = Math.sign(step);
+  if (dir > 0) {
+    start = (start ??= 0) < 0 ? Math.max(n + start, 0) : Math.min(start, n);
+    stop = (stop ??= n) < 0 ? Math.max(n + stop, 0) : Math.min(stop, n);
+  } else {
+    start = (start ??= n - 1) < 0 ? Math.max(n + start, -1) : Math.min(start, n - 1);
+    stop = (stop ??= -1) < -1 ? Math.max(n + stop, -1) : Math.min(stop, n - 1);
+  }
+  const out: T[] = [];
+  for (let i = start; dir * i < dir * stop; i += step) out.push(array[i]);
+  return out;
+}
+
+/** nunjucks passes keyword arguments as a trailing object flagged `__keywords`. */
+export function splitArgs(args: unknown[]): [unknown[], Dict] {
+  const last = args[args.length - 1];
+  if (typeof last === 'object' && last !== null && hasOwn(last, '__keywords')) {
+    const { __keywords: _flag, ...kw } = last as Dict;
+    return [args.slice(0, -1), kw];
+  }
+  return [args, {}];
+}
+
+function pythonSplit(s: string, sep: unknown, maxsplit: unknown): string[] {
+  const max = typeof maxsplit === 'number' ? maxsplit : -1;
+  if (sep === undefined || sep === null) {
+    // Runs of whitespace separate; no empty strings at either end.
+    const text = s.trimStart();
+    const out: string[] = [];
+    for (const m of text.matchAll(/\S+/g)) {
+      if (max !== -1 && out.length >= max) {
+        out.push(m[0] + text.slice(m.index! + m[0].length));
+        break;
+      }
+      out.push(m[0]);
+    }
+    return out;
+  }
+  if (typeof sep !== 'string') throw new Error('sep argument must be a string or null');
+  if (sep === '') throw new Error('empty separator');
+  const out = s.split(sep);
+  if (max !== -1 && out.length > max) out.push(out.splice(max).join(sep));
+  return out;
+}
+
+function pythonReplace(s: string, old: string, repl: string, count: unknown): string {
+  if (count === 0) return s;
+  let remaining = typeof count !== 'number' || count < 0 ? Infinity : count;
+  const pattern = old.length === 0 ? /(?=)/gu : new RegExp(old.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gu');
+  return s.replaceAll(pattern, (m) => (remaining-- > 0 ? repl : m));
+}
+
+function affix(s: string, pattern: unknown, test: (p: string) => boolean, name: string): boolean {
+  if (typeof pattern === 'string') return test(pattern);
+  if (Array.isArray(pattern)) return pattern.some((p) => (typeof p === 'string' ? test(p) : fail(`${name}() tuple elements must be strings`)));
+  return fail(`${name}() argument must be a string or tuple of strings`);
+}
+
+function fail(msg: string): never {
+  throw new Error(msg);
+}
+
+export const titleCase = (s: string) => s.replace(/\b\w/g, (c) => c.toUpperCase());
+
+/**
+ * Python string methods, with the reference's semantics (its strip/lstrip/rstrip take no character
+ * argument: they strip whitespace, whatever is passed).
+ */
+const STRING_METHODS: Record<string, (s: string, args: unknown[]) => unknown> = {
+  upper: (s) => s.toUpperCase(),
+  lower: (s) => s.toLowerCase(),
+  strip: (s) => s.trim(),
+  lstrip: (s) => s.trimStart(),
+  rstrip: (s) => s.trimEnd(),
+  title: (s) => titleCase(s),
+  capitalize: (s) => s.charAt(0).toUpperCase() + s.slice(1),
+  startswith: (s, [p]) => affix(s, p, (x) => s.startsWith(x), 'startswith'),
+  endswith: (s, [p]) => affix(s, p, (x) => s.endsWith(x), 'endswith'),
+  split: (s, args) => {
+    const [pos, kw] = splitArgs(args);
+    return pythonSplit(s, pos[0] ?? kw.sep, pos[1] ?? kw.maxsplit);
+  },
+  replace: (s, args) => {
+    const [pos, kw] = splitArgs(args);
+    if (typeof pos[0] !== 'string' || typeof pos[1] !== 'string') throw new Error('replace() arguments must be strings');
+    return pythonReplace(s, pos[0], pos[1], pos[2] ?? kw.count);
+  },
+};
+
+/** Python dict methods. */
+const DICT_METHODS: Record<string, (d: Dict, args: unknown[]) => unknown> = {
+  get: (d, [key, dflt]) => (typeof key !== 'string' ? fail('Object key must be a string') : hasOwn(d, key) ? d[key] : (dflt ?? null)),
+  items: (d) => Object.entries(d),
+  keys: (d) => Object.keys(d),
+  values: (d) => Object.values(d),
+};
+
+/** `obj.key` / `obj[key]`: dict keys, list/string indexes (negative from the end), builtin methods. */
+export function memberLookup(obj: unknown, key: unknown): unknown {
+  if (typeof obj === 'object' && obj !== null) {
+    if (Array.isArray(obj)) return typeof key === 'number' ? obj.at(key) : key === 'length' ? obj.length : undefined;
+    if (obj instanceof SafeString) return memberLookup(obj.val, key);
+    if (hasOwn(obj, key as PropertyKey)) return (obj as Dict)[key as string];
+    if (obj instanceof Namespace || typeof key !== 'string' || !hasOwn(DICT_METHODS, key)) return undefined;
+    const method = DICT_METHODS[key];
+    return (...args: unknown[]) => method(obj as Dict, args);
+  }
+  if (typeof obj === 'string') {
+    if (typeof key === 'number') return obj.at(key);
+    if (key === 'length') return obj.length;
+    if (typeof key !== 'string' || !hasOwn(STRING_METHODS, key)) return undefined;
+    const method = STRING_METHODS[key];
+    return (...args: unknown[]) => method(obj, args);
+  }
+  return undefined;
+}
+
+/** `obj.method(args)` without allocating a bound function for the builtin methods (a hot path). */
+export function callMember(obj: unknown, key: unknown, name: string, context: unknown, args: unknown[]): unknown {
+  if (typeof key === 'string') {
+    if (typeof obj === 'string' && hasOwn(STRING_METHODS, key)) return STRING_METHODS[key](obj, args);
+    if (isMapping(obj) && !hasOwn(obj, key) && hasOwn(DICT_METHODS, key)) return DICT_METHODS[key](obj, args);
+  }
+  return callWrap(memberLookup(obj, key), name, context, args);
+}
+
+export function callWrap(fn: unknown, name: string, context: unknown, args: unknown[]): unknown {
+  if (typeof fn !== 'function') throw new Error(`Unable to call \`${name}\`, which is ${fn === undefined || fn === null ? 'undefined' : 'not a function'}`);
+  return fn.apply(context, args);
+}
+
+/** `{% set ns.attr = value %}` */
+export function setAttr(obj: unknown, key: unknown, value: unknown): void {
+  if (!(obj instanceof Namespace)) throw new Error('cannot assign attribute on non-namespace object');
+  (obj as unknown as Dict)[key as string] = value;
+}
+
+/** What a `for` loop iterates: a list, or a dict's keys (the reference rejects anything else). */
+export function iterable(v: unknown): unknown[] {
+  if (Array.isArray(v)) return v;
+  if (isMapping(v)) return Object.keys(v);
+  throw new Error(`Expected iterable or object type in for loop: got ${describe(v)}`);
+}
+
+/** `for a, b in pairs` / `{% set a, b = pair %}` */
+export function unpack(v: unknown, n: number): unknown[] {
+  if (!Array.isArray(v)) throw new Error(`Cannot unpack non-iterable type: ${describe(v)}`);
+  if (v.length !== n) throw new Error(`Too ${n > v.length ? 'few' : 'many'} items to unpack`);
+  return v;
+}
+
+function describe(v: unknown): string {
+  return v === null ? 'none' : Array.isArray(v) ? 'list' : typeof v;
+}
+
+/** `a + b`: numbers add, lists concatenate, anything with a string concatenates as text. */
+export function add(a: unknown, b: unknown): unknown {
+  const ta = typeof a;
+  const tb = typeof b;
+  if ((ta === 'number' && tb === 'number') || (ta === 'string' && tb === 'string')) return (a as string) + (b as string);
+  if (a === undefined || b === undefined) throw new Error('Cannot perform operation + on undefined values');
+  if (a === null || b === null) throw new Error('Cannot perform operation on null values');
+  if (Array.isArray(a) && Array.isArray(b)) return a.concat(b);
+  if (ta === 'string' || tb === 'string' || a instanceof SafeString || b instanceof SafeString) return toText(a) + toText(b);
+  throw new Error(`Unknown operator "+" between ${describe(a)} and ${describe(b)}`);
+}
+
+/** `a ~ b`: string concatenation (the reference refuses undefined and none operands). */
+export function concat(a: unknown, b: unknown): string {
+  if (a === undefined || b === undefined) throw new Error('Cannot perform operation ~ on undefined values');
+  if (a === null || b === null) throw new Error('Cannot perform operation on null values');
+  return String(unsafe(a)) + String(unsafe(b));
+}
+
+/** `a in b`: list membership, substring, dict key; anything is not in an undefined value. */
+export function inOperator(a: unknown, b: unknown): boolean {
+  if (b === undefined) return false;
+  if (a === undefined) throw new Error('Cannot perform operation in on undefined values');
+  if (a === null || b === null) throw new Error('Cannot perform operation on null values');
+  a = unsafe(a);
+  b = unsafe(b);
+  if (Array.isArray(b)) return b.some((x) => unsafe(x) === a);
+  if (typeof a === 'string' && typeof b === 'string') return b.includes(a);
+  if (typeof a === 'string' && isMapping(b)) return hasOwn(b, a);
+  throw new Error(`Unknown operator "in" between ${describe(a)} and ${describe(b)}`);
+}
