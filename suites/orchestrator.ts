@@ -8,6 +8,7 @@ import { collectEnvironment } from '../common/environment.ts';
 import { Progress } from '../common/progress.ts';
 import { ResultWriter, toRow, type ResultRow, type RowInput } from '../common/results.ts';
 import type { Experiment, RunOptions, Suite } from './types.ts';
+import type { ReportOutcome } from '../visualization/report.ts';
 
 export interface Selected {
   suite: Suite;
@@ -29,6 +30,8 @@ export interface RunOutcome {
   rows: ResultRow[];
   errors: ResultRow[];
   wallSeconds: number;
+  /** Charts and report.html written at the end; undefined if that step failed (results.csv is unaffected). */
+  report?: ReportOutcome;
 }
 
 /** A new folder under `base` named by the UTC start time; a suffix keeps two runs in one second apart. */
@@ -109,5 +112,24 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
     join(dir, 'env.json'),
     JSON.stringify({ runId, ...env, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: options.signal.aborted, rows: writer.rows.length, errorRows: errors.length }, null, 2),
   );
-  return { dir, runId, rows: writer.rows, errors, wallSeconds };
+  const report = await renderReport(dir, request.selection.map((s) => s.experiment), progress);
+  return { dir, runId, rows: writer.rows, errors, wallSeconds, report };
+}
+
+/**
+ * Charts and report.html from the run folder, after every row is on disk. Imported lazily and fully
+ * guarded: a chart problem (or a broken Vega install) is reported and never touches results.csv, the
+ * exit code or the other charts.
+ */
+async function renderReport(dir: string, experiments: Experiment[], progress: Progress): Promise<ReportOutcome | undefined> {
+  try {
+    const { buildReport, chartProblems } = await import('../visualization/report.ts');
+    const outcome = await buildReport(dir, experiments);
+    progress.line(`charts: ${outcome.charts.length} rendered in ${(outcome.chartsMs / 1000).toFixed(2)} s → ${outcome.reportPath}`);
+    for (const problem of chartProblems(outcome)) progress.line(`  ${problem}`);
+    return outcome;
+  } catch (err) {
+    progress.line(`charts and report.html failed (results.csv is intact; retry with npm run report -- ${dir}): ${errorMessage(err)}`);
+    return undefined;
+  }
 }
