@@ -10,6 +10,11 @@ export interface HeadlineSelection {
 function point(r: ResultRow): string {
   const parts = [r.template, r.engine, r.tokenizer, r.strategy && r.strategy !== 'main' && r.workers !== '' ? `${r.strategy}×${r.workers}` : r.strategy];
   if (r.experiment === 2 && r.turns !== '') parts.push(`${r.turns} turns`);
+  // Inference suite coordinates (appended columns; absent from older rows).
+  if (r.target && r.target !== 'embedded') parts.push(r.target);
+  if (r.dataset) parts.push(r.dataset);
+  if (r.concurrency !== undefined && r.concurrency !== '') parts.push(`c=${r.concurrency}`);
+  if (r.rate !== undefined && r.rate !== '') parts.push(`${r.rate}/s`);
   return parts.filter(Boolean).join(' ');
 }
 

@@ -5,9 +5,11 @@
 import type { Experiment, Suite } from './types.ts';
 import { UnknownNameError } from '../common/assets/models.ts';
 import { preprocessingSuite } from './preprocessing/index.ts';
+import { inferenceSuite } from './inference/index.ts';
 
 export const SUITES: readonly Suite[] = [
   preprocessingSuite,
+  inferenceSuite,
 ];
 
 export const DEFAULT_SUITE = 'preprocessing';

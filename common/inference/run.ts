@@ -1,0 +1,146 @@
+/**
+ * Pieces experiments 5–7 share: options with defaults, bounds of a run, output-token counting with the
+ * model's tokenizer (after the run, outside timing), and the tidy rows of a measured run.
+ */
+import { loadTokenizer } from '../assets/tokenizers.ts';
+import { createRng, deriveSeed } from '../rng.ts';
+import { textOfTokens } from '../data.ts';
+import type { RowInput } from '../results.ts';
+import { summarize } from '../stats.ts';
+import type { RunOptions } from '../../suites/types.ts';
+import { aggregate, clientDecodeRate, hasSlo, type Aggregate, type RequestRecord, type Slo } from './metrics.ts';
+import { EMBEDDED_TARGET, type InferenceOptions } from './options.ts';
+import type { RunResources } from './monitor.ts';
+import type { ResolvedTarget } from './targets.ts';
+
+/** The tokenizer outputs are counted with (the embedded backend serves the Llama 3.1 vocabulary). */
+export const COUNT_MODEL = 'llama3.1';
+
+export function inferenceOf(options: RunOptions): InferenceOptions {
+  return options.inference ?? { targets: [EMBEDDED_TARGET], slo: {} };
+}
+
+export interface Bounds {
+  requests: number;
+  durationMs: number;
+  warmup: number;
+  timeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+export function boundsOf(options: RunOptions, quick = { requests: 16, durationS: 8 }, full = { requests: 64, durationS: 40 }): Bounds {
+  const inf = inferenceOf(options);
+  const d = options.quick ? quick : full;
+  const timeoutMs = (inf.timeoutS ?? (options.quick ? 30 : 120)) * 1000;
+  return {
+    requests: inf.requests ?? d.requests,
+    durationMs: (inf.durationS ?? d.durationS) * 1000,
+    warmup: inf.warmup ?? 2,
+    timeoutMs,
+    idleTimeoutMs: Math.min(timeoutMs, 15_000),
+  };
+}
+
+/** Largest concurrency any experiment of the run uses: the embedded server gets that many slots. */
+export function maxConcurrency(options: RunOptions): number {
+  const inf = inferenceOf(options);
+  return Math.max(...(inf.concurrency ?? (options.quick ? [4] : [16])));
+}
+
+/** Counts output tokens of every successful record with the Llama 3.1 tokenizer (not the chunk count). */
+export function countOutputTokens(records: RequestRecord[]): void {
+  const tok = loadTokenizer(COUNT_MODEL, 'js');
+  for (const r of records) if (!r.error) r.outputTokens = tok.encodeSync!(r.text).length;
+}
+
+/** Seeded prompt texts of exactly `tokens` Llama 3.1 tokens (distinct per index). */
+export function syntheticTexts(seed: number, count: number, tokens: number): string[] {
+  const tok = loadTokenizer(COUNT_MODEL, 'js');
+  const counter = { encode: tok.encodeSync!, decode: tok.decode };
+  return Array.from({ length: count }, (_, i) => textOfTokens(createRng(deriveSeed(seed, 7000 + i)), tokens, counter));
+}
+
+export function targetCoords(t: { name: string; model?: string }): Partial<RowInput> {
+  return { target: t.name, model: t.model ?? '' };
+}
+
+/** Error row of a point that could not run (unreachable target…), with its coordinates. */
+export function errorRow(coords: Partial<RowInput>, err: unknown): RowInput {
+  return { ...coords, metric: 'point', unit: '', status: 'error', error: err instanceof Error ? err.message : String(err) };
+}
+
+/** Start-up row of an embedded backend, reported once, outside every timed region. */
+export function startupRows(target: ResolvedTarget, coords: Partial<RowInput>): RowInput[] {
+  if (!target.embedded || target.startupMs === undefined) return [];
+  const info = target.modelInfo ?? {};
+  const desc = ['params', 'vocab', 'layers', 'hidden', 'bytes'].filter((k) => info[k] !== undefined).map((k) => `${k} ${info[k]}`).join(', ');
+  const rows: RowInput[] = [{ ...coords, metric: 'backend_startup', unit: 'ms', value: target.startupMs, note: `embedded llama.cpp server process: spawn → serving (model load${info.generationMs ? `, GGUF generated in ${info.generationMs} ms` : ''}); never inside a timed region. ${desc}`.trim() }];
+  return rows;
+}
+
+/**
+ * Rows of one measured run: latency summaries (samples kept), throughputs, goodput, errors. `what` says
+ * what the figures include; it goes into every note.
+ */
+export function runRows(records: RequestRecord[], coords: Partial<RowInput>, slo: Slo, what: string): { rows: RowInput[]; agg: Aggregate } {
+  const agg = aggregate(records, slo);
+  const rows: RowInput[] = [];
+  const n = `${agg.completed}/${agg.requests} requests`;
+  if (agg.completed > 0) {
+    rows.push(
+      { ...coords, metric: 'ttft', unit: 'ms', summary: agg.ttft, samples: agg.samples.ttft, note: `time to first token: ${what} → first content chunk; ${n}` },
+      { ...coords, metric: 'itl', unit: 'ms', summary: agg.itl, samples: agg.samples.itl, note: `every gap between consecutive content chunks; ${n}` },
+      { ...coords, metric: 'e2e', unit: 'ms', summary: agg.e2e, samples: agg.samples.e2e, note: `${what} → stream end; ${n}` },
+      { ...coords, metric: 'output_tokens', unit: 'tokens', summary: agg.outputTokens, samples: agg.samples.outputTokens, note: 'generated text re-tokenized with the Llama 3.1 tokenizer' },
+      { ...coords, metric: 'request_throughput', unit: 'req/s', value: agg.requestThroughput, note: `completed requests / measured window (${(agg.durationMs / 1000).toFixed(2)} s, warm-up excluded)` },
+      { ...coords, metric: 'output_throughput', unit: 'tok/s', value: agg.outputThroughput, note: `output tokens (tokenizer count) / measured window (${(agg.durationMs / 1000).toFixed(2)} s)` },
+    );
+    if (agg.tpot.n > 0) rows.push({ ...coords, metric: 'tpot', unit: 'ms', summary: agg.tpot, samples: agg.samples.tpot, note: `(E2E − TTFT) / (output tokens − 1) per request; ${n}` });
+    if (hasSlo(slo)) {
+      const s = Object.entries(slo).map(([k, v]) => `${k} ≤ ${v} ms`).join(', ');
+      rows.push(
+        { ...coords, metric: 'goodput', unit: 'req/s', value: agg.goodput, note: `requests meeting ${s} / measured window` },
+        { ...coords, metric: 'goodput_share', unit: '%', value: agg.goodputShare, note: `share of all requests meeting ${s}` },
+      );
+    }
+    // Backend's self-reported decode rate vs the client's, request by request (the client must not be what is measured).
+    const ratios: number[] = [];
+    const clientRates: number[] = [];
+    const backendRates: number[] = [];
+    for (const r of records) {
+      const c = clientDecodeRate(r);
+      if (c !== undefined) clientRates.push(c);
+      const b = r.timings?.predicted_per_second;
+      if (c !== undefined && typeof b === 'number' && b > 0) {
+        backendRates.push(b);
+        ratios.push(c / b);
+      }
+    }
+    if (clientRates.length > 0) rows.push({ ...coords, metric: 'client_decode_rate', unit: 'tok/s', summary: summarize(clientRates), samples: clientRates, note: 'per request: (content chunks − 1) / (last chunk − first chunk), as received' });
+    if (ratios.length > 0) {
+      rows.push({ ...coords, metric: 'backend_decode_rate', unit: 'tok/s', summary: summarize(backendRates), samples: backendRates, note: "per request: the server's own timings.predicted_per_second" });
+      const s = summarize(ratios);
+      rows.push({ ...coords, metric: 'decode_rate_ratio', unit: 'x', value: s.median, low: s.ciLow, high: s.ciHigh, note: `median over ${ratios.length} requests of client decode rate / backend self-reported rate (1 = the client adds nothing)` });
+    }
+    const chunks = records.reduce((s, r) => s + (r.error ? 0 : r.chunkTimes.length), 0);
+    const clientMs = records.reduce((s, r) => s + (r.error ? 0 : (r.clientMs ?? 0)), 0);
+    if (chunks > 0) rows.push({ ...coords, metric: 'client_parse_per_chunk', unit: 'us', value: (clientMs * 1000) / chunks, note: 'live: client time from a read resolving to the chunk recorded (SSE + JSON parse, bookkeeping), averaged over all chunks' });
+  }
+  if (agg.failed > 0) {
+    const top = agg.errors.sort((a, b) => b.count - a.count)[0];
+    rows.push({ ...coords, metric: 'request_errors', unit: 'count', value: agg.failed, status: 'error', error: `${coords.target ? `target ${coords.target}: ` : ''}${agg.failed} of ${agg.requests} requests failed; ${top.message}${agg.errors.length > 1 ? ` (+${agg.errors.length - 1} other causes)` : ''}`, note: agg.errors.map((e) => `${e.count}× ${e.message}`).join('; ').slice(0, 400) });
+  }
+  return { rows, agg };
+}
+
+export function resourceRows(res: RunResources, coords: Partial<RowInput>): RowInput[] {
+  const window = `over the ${(res.wallMs / 1000).toFixed(2)} s run (warm-up included)`;
+  const rows: RowInput[] = [
+    { ...coords, metric: 'client_cpu', unit: '%', value: res.cpuPercent, note: `benchmark process user+system CPU / wall ${window}; 100 = one core` },
+    { ...coords, metric: 'client_peak_rss', unit: 'MB', value: res.peakRssMb, note: `benchmark process peak RSS sampled every 50 ms ${window}` },
+    { ...coords, metric: 'loop_delay_p99', unit: 'ms', value: res.loop.p99, note: `monitorEventLoopDelay of the client/gateway main thread ${window}` },
+    { ...coords, metric: 'loop_delay_max', unit: 'ms', value: res.loop.max, note: `monitorEventLoopDelay of the client/gateway main thread ${window}` },
+  ];
+  if (res.serverCpuPercent !== undefined) rows.push({ ...coords, metric: 'server_cpu', unit: '%', value: res.serverCpuPercent, note: `embedded server process CPU (/proc) ${window}; 100 = one core` });
+  return rows;
+}

@@ -1,0 +1,165 @@
+/**
+ * Serving endpoints the suite measures. An external target is just a base URL (+ model name). The
+ * embedded target is the project's llama.cpp backend (common/inference/backend/), run as a SEPARATE
+ * process (`serve.ts --port 0`): a real deployment's engine never shares the gateway's event loop, so the
+ * gateway experiment's blocking must not stall the server it measures. It is started once per run, on
+ * first use (start-up is reported as its own row, never inside a timed region), and stopped by the
+ * suite's teardown or when this process exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { checkReachable, listModels } from './client.ts';
+import type { EmbeddedSpec, TargetSpec } from './options.ts';
+
+export interface ResolvedTarget {
+  spec: TargetSpec;
+  name: string;
+  baseURL: string;
+  model: string;
+  embedded: boolean;
+  /** Embedded only: process start → serving, ms (includes generating the dummy GGUF on first use). */
+  startupMs?: number;
+  modelInfo?: Record<string, unknown>;
+  /** Embedded only: the server process (for CPU accounting and kill tests). */
+  pid?: number;
+}
+
+export const SERVE_PATH = fileURLToPath(new URL('./backend/serve.ts', import.meta.url));
+
+export function embeddedAvailable(): boolean {
+  return existsSync(SERVE_PATH);
+}
+
+interface Running {
+  target: ResolvedTarget;
+  child: ChildProcess;
+}
+
+const embedded = new Map<string, Promise<Running>>();
+
+/** Options of the embedded server: one thread per context (faster than two on 2 cores), `parallel` slots. */
+export function embeddedArgs(e: EmbeddedSpec = {}, parallel: number): string[] {
+  const args = ['--port', '0'];
+  args.push('--size', e.size ?? 'tiny');
+  args.push('--threads', String(e.threads ?? 1));
+  args.push('--parallel', String(e.parallel ?? parallel));
+  return args;
+}
+
+function startEmbedded(spec: TargetSpec, parallel: number, timeoutMs = 120_000): Promise<Running> {
+  if (!embeddedAvailable()) {
+    return Promise.reject(new Error(`embedded backend not available (${SERVE_PATH} not found); give --target http://host:port/v1 --model NAME`));
+  }
+  const require = createRequire(import.meta.url);
+  const tsxCli = require.resolve('tsx/cli');
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [tsxCli, SERVE_PATH, ...embeddedArgs(spec.embedded, parallel)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.off('exit', killOnExit));
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+  return new Promise<Running>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`embedded backend did not start within ${timeoutMs / 1000} s; stderr: ${stderr.trim().slice(-300)}`));
+    }, timeoutMs);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(new Error(`embedded backend failed to start: ${err.message}`));
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`embedded backend exited during start-up (${signal ?? `code ${code}`}): ${stderr.trim().slice(-300)}`));
+    });
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      for (const line of stdout.split('\n')) {
+        if (!line.trim().startsWith('{')) continue;
+        let info: any;
+        try {
+          info = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        const baseURL = info.baseURL ?? info.url;
+        if (typeof baseURL !== 'string') continue;
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        child.once('exit', () => process.off('exit', killOnExit));
+        resolve({
+          child,
+          target: {
+            spec,
+            name: spec.name,
+            baseURL: baseURL.replace(/\/+$/, ''),
+            model: String(info.model ?? 'embedded'),
+            embedded: true,
+            startupMs: typeof info.startupMs === 'number' ? info.startupMs : performance.now() - t0,
+            modelInfo: info.modelInfo,
+            pid: child.pid,
+          },
+        });
+        return;
+      }
+    });
+  });
+}
+
+/**
+ * The target of `spec`, ready to serve; `startedNow` is true for the call that started an embedded
+ * backend (so exactly one row reports its start-up). An unreachable external target throws an error
+ * naming it and the cause.
+ */
+export async function acquireTarget(spec: TargetSpec, parallel = 4): Promise<{ target: ResolvedTarget; startedNow: boolean }> {
+  if (!spec.url) {
+    const key = JSON.stringify(spec.embedded ?? {});
+    let running = embedded.get(key);
+    let startedNow = false;
+    if (!running) {
+      startedNow = true;
+      running = startEmbedded(spec, parallel);
+      embedded.set(key, running);
+      running.catch(() => embedded.delete(key));
+    }
+    const r = await running;
+    if (r.child.exitCode !== null || r.child.signalCode !== null) {
+      embedded.delete(key);
+      throw new Error(`embedded backend (pid ${r.child.pid}) is no longer running`);
+    }
+    return { target: { ...r.target, spec }, startedNow };
+  }
+  await checkReachable(spec.url);
+  let model = spec.model;
+  if (!model) {
+    const models = await listModels(spec.url).catch((err) => {
+      throw new Error(`target ${spec.url}: no --model given and GET /models failed (${(err as Error).message})`);
+    });
+    if (models.length === 0) throw new Error(`target ${spec.url}: no --model given and GET /models lists none`);
+    model = models[0];
+  }
+  return { target: { spec, name: spec.name, baseURL: spec.url, model, embedded: false }, startedNow: false };
+}
+
+/** Stops every embedded backend this process started. */
+export async function closeTargets(): Promise<void> {
+  const all = [...embedded.values()];
+  embedded.clear();
+  await Promise.allSettled(
+    all.map(async (p) => {
+      const { child } = await p;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
+    }),
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * Experiment 6 — gateway contention, the reason the inference suite lives in prepbench: a Node gateway
+ * receives 100-turn chats, renders and tokenizes them, and forwards the token ids to the inference server.
+ * How much later does the first token arrive than without preprocessing, and how late do the gateway's
+ * timers fire — with the preprocessing on the event loop, in a worker pool, or in a sidecar process?
+ */
+import { randomUUID } from 'node:crypto';
+import { GATEWAY_MODES, GATEWAY_PIPELINE, gatewayStrategy, handleChat, modeWorkers, type GatewayMode } from '../common/inference/gateway.ts';
+import { runLoad, type SendRequest } from '../common/inference/load.ts';
+import { startResourceMonitor } from '../common/inference/monitor.ts';
+import type { TargetSpec } from '../common/inference/options.ts';
+import { boundsOf, countOutputTokens, errorRow, inferenceOf, maxConcurrency, resourceRows, runRows, startupRows } from '../common/inference/run.ts';
+import { writeInferenceSummary } from '../common/inference/summary.ts';
+import { acquireTarget } from '../common/inference/targets.ts';
+import { deriveSeed } from '../common/rng.ts';
+import type { RowInput } from '../common/results.ts';
+import { ratioOfMedians, summarize } from '../common/stats.ts';
+import type { ChatMessage } from '../common/templates/engines.ts';
+import type { Experiment, RunOptions } from '../suites/types.ts';
+import { gatewayCharts } from '../suites/inference/charts.ts';
+import { chatFor, preprocessor } from './common.ts';
+
+export const GATEWAY_TURNS = 100;
+export const GATEWAY_TOKENS = 2000;
+/** Token ids forwarded per request: BOS + the last 511 ids (the tiny backend's context is small). */
+export const MAX_PROMPT_IDS = 512;
+const OUTPUT_TOKENS = 16;
+const WORKERS = 1;
+
+interface Point {
+  target: TargetSpec;
+  mode: GatewayMode;
+  concurrency: number;
+}
+
+/** Distinct seeded chats; each request gets one with a unique marker in its last message (no cache hits). */
+function chatsFor(options: RunOptions): ChatMessage[][] {
+  const k = options.quick ? 8 : 16;
+  return Array.from({ length: k }, (_, i) => chatFor(GATEWAY_PIPELINE.template, { seed: deriveSeed(options.seed, 600 + i), turns: GATEWAY_TURNS, totalTokens: GATEWAY_TOKENS, system: true }));
+}
+
+function requestChat(chats: ChatMessage[][], i: number, marker: string): ChatMessage[] {
+  const chat = chats[((i % chats.length) + chats.length) % chats.length];
+  const last = chat[chat.length - 1];
+  return [...chat.slice(0, -1), { ...last, content: `[${marker} #${i}] ${last.content}` }];
+}
+
+const reportedStartup = new Set<string>();
+const runMarker = randomUUID().slice(0, 8);
+
+export const gateway: Experiment<Point> = {
+  id: 6,
+  slug: 'gateway',
+  title: 'Gateway contention',
+  question: 'When a Node gateway renders and tokenizes 100-turn chats before forwarding token ids, how much does TTFT inflate and how late does its event loop run — preprocessing on the loop, in a worker pool, or in a sidecar process?',
+  matrix(options) {
+    const inf = inferenceOf(options);
+    const modes = GATEWAY_MODES.filter((m) => m === 'baseline' || options.strategies.includes(m));
+    const levels = inf.concurrency ?? (options.quick ? [1, 4] : [1, 2, 4, 8]);
+    return inf.targets.flatMap((target) => levels.flatMap((concurrency) => modes.map((mode) => ({ target, mode, concurrency }))));
+  },
+  label: (p) => `${p.target.name} ${p.mode}${p.mode === 'pool' || p.mode === 'process' ? `×${WORKERS}` : ''} c=${p.concurrency}`,
+  coordinates: (p) => ({
+    target: p.target.name,
+    model: p.target.model,
+    template: GATEWAY_PIPELINE.template,
+    engine: p.mode === 'baseline' ? undefined : GATEWAY_PIPELINE.engine,
+    tokenizer: p.mode === 'baseline' ? undefined : GATEWAY_PIPELINE.tokenizer,
+    strategy: p.mode,
+    workers: p.mode === 'baseline' ? undefined : modeWorkers(p.mode, WORKERS),
+    turns: GATEWAY_TURNS,
+    tokens: GATEWAY_TOKENS,
+    concurrency: p.concurrency,
+  }),
+  headline: ['ttft', 'ttft_inflation', 'ttft_added', 'prep', 'loop_delay_p99', 'gateway_startup', 'request_errors'],
+  async run(point, options) {
+    const inf = inferenceOf(options);
+    const base = gateway.coordinates(point);
+    let acquired;
+    try {
+      acquired = await acquireTarget(point.target, maxConcurrency(options));
+    } catch (err) {
+      return [errorRow(base, err)];
+    }
+    const { target, startedNow } = acquired;
+    const coords = { ...base, model: target.model };
+    const rows: RowInput[] = startedNow ? startupRows(target, coords) : [];
+    const bounds = boundsOf(options, { requests: 16, durationS: 8 }, { requests: 48, durationS: 30 });
+
+    const strategy = await gatewayStrategy(point.mode, WORKERS);
+    if (strategy) {
+      const key = `${strategy.id}/${strategy.workers}`;
+      if (!reportedStartup.has(key)) {
+        reportedStartup.add(key);
+        rows.push({ ...coords, metric: 'gateway_startup', unit: 'ms', value: strategy.startupMs, note: 'preprocessing strategy start until every worker loaded template + tokenizer (once per run; not in any timed region)' });
+      }
+    }
+    // Requests of this point: distinct chats, each with a unique marker; baseline ids computed up front.
+    const chats = chatsFor(options);
+    const marker = `${runMarker}-${point.mode}-${point.concurrency}`;
+    const requests = new Map<number, { chat: ChatMessage[]; ids?: number[] }>();
+    const ref = await preprocessor(GATEWAY_PIPELINE);
+    for (let i = -bounds.warmup; i < bounds.requests; i++) {
+      const chat = requestChat(chats, i, marker);
+      requests.set(i, { chat, ids: point.mode === 'baseline' ? await ref.prepare(chat) : undefined });
+    }
+    const client = { baseURL: target.baseURL, model: target.model, client: point.target.client };
+    const send: SendRequest = (i, signal) =>
+      handleChat(requests.get(i)!, point.mode, strategy, client, { maxPromptIds: MAX_PROMPT_IDS, maxTokens: OUTPUT_TOKENS, timeoutMs: bounds.timeoutMs, idleTimeoutMs: bounds.idleTimeoutMs, signal });
+
+    options.progress(`${gateway.label(point)}: ${bounds.requests} requests`);
+    const monitor = startResourceMonitor(target.pid);
+    const load = await runLoad(send, { concurrency: point.concurrency, seed: options.seed, requests: bounds.requests, durationMs: bounds.durationMs, warmup: bounds.warmup }, options.signal);
+    const resources = monitor.stop();
+    countOutputTokens(load.records);
+
+    const ok = load.records.filter((r) => !r.error && r.extra);
+    const full = ok.length > 0 ? Math.round(summarize(ok.map((r) => r.extra!.full_ids)).median) : undefined;
+    const sent = ok.length > 0 ? Math.round(summarize(ok.map((r) => r.extra!.prompt_ids)).median) : undefined;
+    const trunc = full !== undefined && sent !== undefined && full > sent ? `; prompt truncated to BOS + last ${sent - 1} of ${full} ids (backend context)` : '';
+    const what = point.mode === 'baseline' ? 'chat arrives at the gateway (ids pre-computed, no preprocessing)' : `chat arrives at the gateway (render + tokenize ${point.mode === 'main' ? 'on its event loop' : point.mode === 'pool' ? `in a ${WORKERS}-thread pool` : 'in a sidecar process'}, then forward)`;
+    const measured = runRows(load.records, coords, inf.slo, what + trunc);
+    rows.push(...measured.rows);
+    if (point.mode !== 'baseline' && ok.length > 0) {
+      const prep = ok.map((r) => r.extra!.prep_ms);
+      rows.push({ ...coords, metric: 'prep', unit: 'ms', summary: summarize(prep), samples: prep, note: `gateway: arrival → token ids ready (render + tokenize of a ${GATEWAY_TURNS}-turn chat, queueing and round trip included)${trunc}` });
+    }
+    rows.push(...resourceRows(resources, coords));
+    return rows;
+  },
+  derive(rows, options) {
+    const derived: RowInput[] = [];
+    const ttfts = rows.filter((r) => r.metric === 'ttft' && r.summary);
+    for (const r of ttfts) {
+      if (r.strategy === 'baseline') continue;
+      const b = ttfts.find((x) => x.strategy === 'baseline' && x.target === r.target && x.concurrency === r.concurrency);
+      if (!b) continue;
+      const { summary, samples, note, metric, unit, value, low, high, ...coords } = r;
+      const { ratio, low: lo, high: hi } = ratioOfMedians(r.summary!, b.summary!);
+      derived.push({ ...coords, metric: 'ttft_inflation', unit: 'x', value: ratio, low: lo, high: hi, note: `median TTFT with ${r.strategy} preprocessing / median TTFT of the baseline (pre-computed ids) at concurrency ${r.concurrency}` });
+      derived.push({ ...coords, metric: 'ttft_added', unit: 'ms', value: r.summary!.median - b.summary!.median, low: r.summary!.ciLow - b.summary!.ciHigh, high: r.summary!.ciHigh - b.summary!.ciLow, note: `median TTFT minus baseline median TTFT at concurrency ${r.concurrency}` });
+    }
+    writeInferenceSummary(options.runDir, { id: gateway.id, title: gateway.title, question: gateway.question, headline: gateway.headline!, rows: [...rows, ...derived] });
+    return derived;
+  },
+  charts: gatewayCharts,
+};

@@ -1,0 +1,119 @@
+/**
+ * Experiment 7 — prefix sharing: when prompts share a long prefix (a system prompt, a few-shot block), can
+ * the server reuse the work, and what is it worth in TTFT? Shared-prefix prompts vs unique prompts of the
+ * same length, one request at a time. Unique prompts begin with this run's random id, so a "miss" is a
+ * real miss even on a server whose cache outlives the run.
+ */
+import { randomUUID } from 'node:crypto';
+import { loadTokenizer } from '../common/assets/tokenizers.ts';
+import { streamRequest } from '../common/inference/client.ts';
+import { runLoad, type SendRequest } from '../common/inference/load.ts';
+import { startResourceMonitor } from '../common/inference/monitor.ts';
+import type { TargetSpec } from '../common/inference/options.ts';
+import { COUNT_MODEL, boundsOf, countOutputTokens, errorRow, inferenceOf, maxConcurrency, resourceRows, runRows, startupRows, syntheticTexts } from '../common/inference/run.ts';
+import { writeInferenceSummary } from '../common/inference/summary.ts';
+import { acquireTarget } from '../common/inference/targets.ts';
+import { deriveSeed } from '../common/rng.ts';
+import type { RowInput } from '../common/results.ts';
+import { ratioOfMedians, summarize } from '../common/stats.ts';
+import type { Experiment, RunOptions } from '../suites/types.ts';
+import { prefixCharts } from '../suites/inference/charts.ts';
+
+type Variant = 'shared-prefix' | 'unique';
+
+interface Point {
+  target: TargetSpec;
+  variant: Variant;
+}
+
+const BOS = 128000; // <|begin_of_text|> of Llama 3.1
+const OUTPUT_TOKENS = 8;
+
+function lengths(quick: boolean): { prefix: number; suffix: number } {
+  return quick ? { prefix: 448, suffix: 32 } : { prefix: 960, suffix: 48 };
+}
+
+const runId = randomUUID();
+const promptCache = new Map<string, number[][]>();
+
+/**
+ * Token-id prompts of equal length: shared = BOS + one prefix + a distinct suffix; unique = BOS +
+ * "run <id> request <i>:" + a distinct body of the prefix's length + a distinct suffix.
+ */
+export function prefixPrompts(variant: Variant, count: number, seed: number, quick: boolean, id = runId): number[][] {
+  const key = `${variant}/${count}/${seed}/${quick}/${id}`;
+  const hit = promptCache.get(key);
+  if (hit) return hit;
+  const tok = loadTokenizer(COUNT_MODEL, 'js');
+  const { prefix, suffix } = lengths(quick);
+  const suffixes = syntheticTexts(deriveSeed(seed, 71), count, suffix).map((t) => tok.encodeSync!(t));
+  let prompts: number[][];
+  if (variant === 'shared-prefix') {
+    const shared = tok.encodeSync!(syntheticTexts(deriveSeed(seed, 70), 1, prefix)[0]);
+    prompts = suffixes.map((s) => [BOS, ...shared, ...s]);
+  } else {
+    const bodies = syntheticTexts(deriveSeed(seed, 72), count, prefix).map((t) => tok.encodeSync!(t));
+    prompts = bodies.map((b, i) => {
+      const head = tok.encodeSync!(`run ${id} request ${i}:`);
+      return [BOS, ...head, ...b.slice(0, Math.max(0, b.length - head.length)), ...suffixes[i]];
+    });
+  }
+  promptCache.set(key, prompts);
+  return prompts;
+}
+
+export const prefix: Experiment<Point> = {
+  id: 7,
+  slug: 'prefix',
+  title: 'Prefix sharing',
+  question: 'Do prompts sharing a long prefix get their first token sooner than prompts of the same length that share nothing?',
+  matrix(options) {
+    return inferenceOf(options).targets.flatMap((target) => (['shared-prefix', 'unique'] as const).map((variant) => ({ target, variant })));
+  },
+  label: (p) => `${p.target.name} ${p.variant}`,
+  coordinates: (p) => ({ target: p.target.name, model: p.target.model, dataset: p.variant, tokens: 1 + lengths(true).prefix + lengths(true).suffix, concurrency: 1 }),
+  headline: ['ttft', 'prompt_tokens_evaluated', 'ttft_unique_vs_shared', 'request_errors'],
+  async run(point, options) {
+    const inf = inferenceOf(options);
+    const { prefix: p, suffix: s } = lengths(options.quick);
+    const base = { ...prefix.coordinates(point), tokens: 1 + p + s };
+    let acquired;
+    try {
+      acquired = await acquireTarget(point.target, maxConcurrency(options));
+    } catch (err) {
+      return [errorRow(base, err)];
+    }
+    const { target, startedNow } = acquired;
+    const coords = { ...base, model: target.model };
+    const rows: RowInput[] = startedNow ? startupRows(target, coords) : [];
+    const bounds = boundsOf(options, { requests: 10, durationS: 8 }, { requests: 32, durationS: 30 });
+    const warmup = Math.max(1, bounds.warmup);
+    const prompts = prefixPrompts(point.variant, bounds.requests + warmup, options.seed, options.quick);
+    const send: SendRequest = (i, signal) =>
+      streamRequest(point.target.client, { baseURL: target.baseURL, model: target.model, prompt: prompts[i + warmup], maxTokens: OUTPUT_TOKENS, ignoreEos: true, timeoutMs: bounds.timeoutMs, idleTimeoutMs: bounds.idleTimeoutMs, signal });
+    options.progress(`${prefix.label(point)}: ${bounds.requests} requests, one at a time`);
+    const monitor = startResourceMonitor(target.pid);
+    const load = await runLoad(send, { concurrency: 1, seed: options.seed, requests: bounds.requests, durationMs: bounds.durationMs, warmup }, options.signal);
+    const resources = monitor.stop();
+    countOutputTokens(load.records);
+    const what = point.variant === 'shared-prefix' ? `request sent (${p}-token shared prefix + ${s}-token distinct suffix; warm-up primes the prefix)` : `request sent (${p + s} tokens, starting with this run's id: no shared prefix)`;
+    rows.push(...runRows(load.records, coords, inf.slo, what).rows.filter((r) => ['ttft', 'e2e', 'request_errors'].includes(r.metric)));
+    const evaluated = load.records.flatMap((r) => (!r.error && typeof r.timings?.prompt_n === 'number' ? [r.timings.prompt_n] : []));
+    if (evaluated.length > 0) rows.push({ ...coords, metric: 'prompt_tokens_evaluated', unit: 'tokens', summary: summarize(evaluated), samples: evaluated, note: `server-reported timings.prompt_n: prompt tokens actually evaluated (fewer than ${1 + p + s} = a cache hit)` });
+    rows.push(...resourceRows(resources, coords).filter((r) => r.metric === 'server_cpu' || r.metric === 'client_cpu'));
+    return rows;
+  },
+  derive(rows, options) {
+    const derived: RowInput[] = [];
+    const ttfts = rows.filter((r) => r.metric === 'ttft' && r.summary);
+    for (const u of ttfts.filter((r) => r.dataset === 'unique')) {
+      const sh = ttfts.find((r) => r.dataset === 'shared-prefix' && r.target === u.target);
+      if (!sh) continue;
+      const { ratio, low, high } = ratioOfMedians(u.summary!, sh.summary!);
+      derived.push({ target: u.target, model: u.model, concurrency: 1, tokens: u.tokens, metric: 'ttft_unique_vs_shared', unit: 'x', value: ratio, low, high, note: 'median TTFT of unique prompts / median TTFT of shared-prefix prompts (same length); > 1 = the shared prefix is reused' });
+    }
+    writeInferenceSummary(options.runDir, { id: prefix.id, title: prefix.title, question: prefix.question, headline: prefix.headline!, rows: [...rows, ...derived] });
+    return derived;
+  },
+  charts: prefixCharts,
+};

@@ -1,0 +1,21 @@
+/**
+ * The inference suite: what a client of an OpenAI-compatible server sees (TTFT, ITL, TPOT, E2E,
+ * throughput, goodput) — against the embedded llama.cpp backend by default or any --target — and what a
+ * Node gateway's own preprocessing adds to it.
+ */
+import type { Suite } from '../types.ts';
+import { latency } from '../../experiments/05-latency.ts';
+import { gateway } from '../../experiments/06-gateway.ts';
+import { prefix } from '../../experiments/07-prefix.ts';
+import { closeTargets } from '../../common/inference/targets.ts';
+import { closeAllStrategies } from '../../common/strategies/cache.ts';
+
+export const inferenceSuite: Suite = {
+  name: 'inference',
+  description: 'Streaming latency and throughput of an OpenAI-compatible server (embedded llama.cpp by default), and what a Node gateway\'s preprocessing adds to it',
+  experiments: [latency, gateway, prefix],
+  // The embedded server and the gateway's pools are shared by experiments 5–7; stop them when the suite is done.
+  teardown: async () => {
+    await Promise.allSettled([closeTargets(), closeAllStrategies()]);
+  },
+};
