@@ -1,0 +1,118 @@
+/**
+ * Characterizes the embedded backend through its own HTTP API (the path a client measures):
+ * model size, generation and load time, TTFT for a ~1k-token chat prompt, decode rate, and whether a
+ * shared prefix makes the next prompt faster. Not part of any suite; for the backend's README figures.
+ *
+ *   tsx common/inference/backend/measure.ts [--sizes tiny,small] [--threads 1,2] [--tokens 256] [--reps 3]
+ */
+import { parseArgs } from 'node:util';
+import { loadTokenizer } from '../../assets/tokenizers.ts';
+import { generateChat } from '../../data.ts';
+import type { ChatMessage } from '../../templates/engines.ts';
+import { startEmbeddedBackend, type EmbeddedBackend, type ModelSize } from './index.ts';
+import type { Timings } from './engine.ts';
+
+interface StreamResult {
+  ttftMs: number;
+  /** Inter-token rate seen by the client: (chunks − 1) / (last − first chunk). */
+  clientTokPerS: number;
+  chunks: number;
+  promptTokens: number;
+  timings: Timings;
+}
+
+/** One streaming chat completion, timed at the client from sending the request to each SSE chunk. */
+export async function streamChat(backend: EmbeddedBackend, messages: ChatMessage[], maxTokens: number): Promise<StreamResult> {
+  const t0 = performance.now();
+  const res = await fetch(`${backend.baseURL}/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: backend.model, messages, max_tokens: maxTokens, stream: true, ignore_eos: true,
+      stream_options: { include_usage: true },
+    }),
+  });
+  if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  const times: number[] = [];
+  let promptTokens = 0;
+  let timings: Timings | undefined;
+  let buffer = '';
+  const decoder = new TextDecoder();
+  for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
+    const now = performance.now();
+    buffer += decoder.decode(bytes, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const line = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+      const chunk = JSON.parse(line.slice(6));
+      if (chunk.choices?.length) times.push(now);
+      if (chunk.usage) promptTokens = chunk.usage.prompt_tokens;
+      if (chunk.timings) timings = chunk.timings;
+    }
+  }
+  if (!timings) throw new Error('no timings in the stream');
+  const n = times.length;
+  return {
+    ttftMs: times[0] - t0,
+    clientTokPerS: n > 1 ? ((n - 1) / (times[n - 1] - times[0])) * 1000 : 0,
+    chunks: n,
+    promptTokens,
+    timings,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      sizes: { type: 'string', default: 'tiny,small' },
+      threads: { type: 'string', default: '1,2' },
+      tokens: { type: 'string', default: '256' },
+      reps: { type: 'string', default: '3' },
+    },
+  });
+  const maxTokens = Number(values.tokens);
+  const reps = Number(values.reps);
+  const tok = loadTokenizer('llama3.1', 'js');
+  const counter = { encode: (t: string) => tok.encodeSync!(t), decode: (ids: number[]) => tok.decode(ids) };
+  // Distinct chats per repetition so no run benefits from the previous one's cached prefix.
+  const chats = Array.from({ length: reps + 1 }, (_, i) => generateChat({ seed: 100 + i, turns: 9, totalTokens: 1000, system: true }, counter));
+  const rows: Record<string, unknown>[] = [];
+  for (const size of values.sizes!.split(',') as ModelSize[]) {
+    for (const threads of values.threads!.split(',').map(Number)) {
+      const backend = await startEmbeddedBackend({ size, threads, parallel: 1 });
+      try {
+        await streamChat(backend, chats[reps], 16); // warm-up
+        const runs: StreamResult[] = [];
+        for (let i = 0; i < reps; i++) runs.push(await streamChat(backend, chats[i], maxTokens));
+        // The same chat again: everything but the last prompt token comes from the KV cache.
+        const cached = await streamChat(backend, chats[reps - 1], maxTokens);
+        rows.push({
+          size, threads,
+          params_M: +(backend.modelInfo.params / 1e6).toFixed(1),
+          file_MB: +(backend.modelInfo.bytes / 1e6).toFixed(1),
+          gen_ms: Math.round(backend.modelInfo.generationMs),
+          load_ms: Math.round(backend.loadMs),
+          startup_ms: Math.round(backend.startupMs),
+          prompt_tokens: runs[0].promptTokens,
+          ttft_ms: +median(runs.map((r) => r.ttftMs)).toFixed(1),
+          backend_prompt_ms: +median(runs.map((r) => r.timings.prompt_ms)).toFixed(1),
+          client_tok_s: Math.round(median(runs.map((r) => r.clientTokPerS))),
+          backend_tok_s: Math.round(median(runs.map((r) => r.timings.predicted_per_second))),
+          chunks: runs[0].chunks,
+          cached_ttft_ms: +cached.ttftMs.toFixed(1),
+          cached_prompt_n: cached.timings.prompt_n,
+        });
+        process.stderr.write(`${JSON.stringify(rows.at(-1))}\n`);
+      } finally {
+        await backend.close();
+      }
+    }
+  }
+  console.table(rows);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
