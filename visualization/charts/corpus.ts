@@ -58,7 +58,8 @@ function compatStatus(r: ResultRow): string {
 }
 
 function buildCompat(rows: ResultRow[]): VegaLiteSpec {
-  const compat = rows.filter((r) => r.metric === 'compat');
+  // ok / unsupported are verdicts; an `error` row means the point itself failed and says nothing about the engine.
+  const compat = rows.filter((r) => r.metric === 'compat' && r.status !== 'error');
   if (compat.length === 0) return noDataSpec(COMPAT_TITLE, missingReason(rows, ['compat']));
   const values = compat.map((r) => ({ engine: r.engine, template: r.template, family: r.model, status: compatStatus(r), status_order: STATUS_ORDER.indexOf(compatStatus(r)), detail: r.error }));
   const total = new Set(compat.map((r) => r.template)).size;

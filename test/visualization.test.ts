@@ -1,0 +1,134 @@
+/**
+ * Spec builders and the chart writer: every declared chart compiles with vega-lite without warnings,
+ * encodes only fields its data has, shows a "no data" panel for empty or all-failed rows, and one
+ * failing chart never stops the others. Rows come from a trimmed fixture of a real quick run.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vl from 'vega-lite';
+import { describe, expect, it } from 'vitest';
+import type { ResultRow } from '../common/results.ts';
+import { preprocessingSuite } from '../suites/preprocessing/index.ts';
+import type { ChartDefinition, VegaLiteSpec } from '../visualization/chart.ts';
+import { RunFolderError, loadRun, parseResultsCsv } from '../visualization/load-run.ts';
+import { noDataSpec } from '../visualization/no-data.ts';
+import { specToSvg, svgToPng } from '../visualization/render.ts';
+import { runReportCli } from '../visualization/report-cli.ts';
+import { writeCharts } from '../visualization/write-charts.ts';
+import { tempDir } from './helpers.ts';
+
+const FIXTURE = join(import.meta.dirname, 'fixtures', 'run');
+const rows = loadRun(FIXTURE).rows;
+const charts = preprocessingSuite.experiments.flatMap((e) => (e.charts ?? []).map((chart) => ({ experiment: e.id, chart })));
+const rowsOf = (id: number) => rows.filter((r) => r.experiment === id);
+
+/** Compiles and returns vega-lite's warnings (a warning usually means a channel or scale is ignored). */
+function compileWarnings(spec: VegaLiteSpec): string[] {
+  const warnings: string[] = [];
+  const logger = { level: () => logger, warn: (...a: unknown[]) => (warnings.push(a.join(' ')), logger), info: () => logger, debug: () => logger, error: (...a: unknown[]) => { throw new Error(a.join(' ')); } };
+  vl.compile(spec, { logger: logger as never });
+  return warnings;
+}
+
+/** Field names the spec's encodings and facets use, and the fields its data and transforms provide. */
+function fields(spec: unknown): { used: Set<string>; available: Set<string> } {
+  const used = new Set<string>();
+  const available = new Set<string>();
+  const visit = (node: unknown, key?: string): void => {
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, key));
+    if (!node || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    if (key === 'values' && !Array.isArray(o)) return;
+    if (key === 'encoding') {
+      for (const channel of Object.values(o)) for (const def of [channel].flat()) if (def && typeof (def as { field?: unknown }).field === 'string') used.add((def as { field: string }).field);
+    }
+    if (key === 'facet' && typeof o.field === 'string') used.add(o.field);
+    if (key === 'column' || key === 'row') if (typeof o.field === 'string') used.add(o.field);
+    for (const a of [o.as].flat()) if (typeof a === 'string') available.add(a);
+    for (const [k, v] of Object.entries(o)) {
+      if (k === 'values' && Array.isArray(v)) v.forEach((d) => Object.keys(d as object).forEach((f) => available.add(f)));
+      else visit(v, k);
+    }
+  };
+  visit(spec);
+  return { used, available };
+}
+
+describe('chart specs', () => {
+  it('every preprocessing experiment declares charts with unique ids and a question as title', () => {
+    expect(preprocessingSuite.experiments.every((e) => (e.charts?.length ?? 0) > 0)).toBe(true);
+    for (const e of preprocessingSuite.experiments) {
+      const ids = e.charts!.map((c) => c.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const c of e.charts!) expect(c.title).toMatch(/\?$/);
+    }
+  });
+
+  for (const { experiment, chart } of charts) {
+    describe(`${experiment}-${chart.id}`, () => {
+      it('compiles without warnings and encodes only fields that exist in its data', () => {
+        const spec = chart.build(rowsOf(experiment));
+        expect((spec as { usermeta?: { noData?: string } }).usermeta?.noData).toBeUndefined();
+        expect(compileWarnings(spec)).toEqual([]);
+        const { used, available } = fields(spec);
+        expect(used.size).toBeGreaterThan(0);
+        expect([...used].filter((f) => !available.has(f))).toEqual([]);
+      });
+
+      it('renders a "no data" panel for no rows and for all-error rows', () => {
+        const failedPoint: ResultRow = { ...rowsOf(experiment)[0], metric: 'point', unit: '', n: '', median: '', ci_low: '', ci_high: '', status: 'error', error: 'point threw' };
+        const allError = rowsOf(experiment).map((r): ResultRow => ({ ...r, status: 'error', error: 'boom', median: '' }));
+        for (const input of [[], [failedPoint], allError]) {
+          const spec = chart.build(input);
+          const reason = (spec as { usermeta?: { noData?: string } }).usermeta?.noData;
+          expect(reason).toBeTruthy();
+          expect(compileWarnings(spec)).toEqual([]);
+        }
+      });
+    });
+  }
+
+  it('the checks above catch what they claim to (a misspelt field, a dropped channel)', () => {
+    const spec = { data: { values: [{ a: 1 }] }, mark: 'bar', encoding: { x: { field: 'b', type: 'quantitative' }, shape: { field: 'a', type: 'nominal' } } } as VegaLiteSpec;
+    const { used, available } = fields(spec);
+    expect([...used].filter((f) => !available.has(f))).toEqual(['b']);
+    expect(compileWarnings(spec).join(' ')).toMatch(/shape/);
+  });
+
+  it('renders a spec to SVG (with its title text) and to PNG', async () => {
+    const svg = await specToSvg(noDataSpec('Is anything here?', 'nothing measured'));
+    expect(svg).toMatch(/^<svg/);
+    expect(svg).toContain('Is anything here?');
+    expect(svg).toContain('no data: nothing measured');
+    expect(svgToPng(svg).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  });
+});
+
+describe('chart writer', () => {
+  it('a failing chart is recorded as a no-data panel and the others are still written', async () => {
+    const dir = tempDir();
+    const broken: ChartDefinition = { id: 'broken', title: 'Does a throwing builder stop the others?', build: () => { throw new Error('builder exploded'); } };
+    const fine: ChartDefinition = { id: 'fine', title: 'Is this one still drawn?', build: () => noDataSpec('Is this one still drawn?', 'test') };
+    const out = await writeCharts(dir, [{ id: 9, charts: [broken, fine] }], []);
+    expect(out.map((c) => [c.name, !!c.error])).toEqual([['9-broken', true], ['9-fine', false]]);
+    expect(out[0].error).toContain('builder exploded');
+    for (const f of ['9-broken.vl.json', '9-broken.svg', '9-broken.png', '9-fine.vl.json', '9-fine.svg', '9-fine.png']) expect(existsSync(join(dir, f)), f).toBe(true);
+    expect(readFileSync(join(dir, '9-broken.vl.json'), 'utf8')).toContain('chart failed');
+  });
+});
+
+describe('run folder', () => {
+  it('reads results.csv back with numbers as numbers and empty cells as empty', () => {
+    const parsed = parseResultsCsv('run_id,suite,experiment,model,template,engine,tokenizer,strategy,workers,turns,tokens,metric,unit,n,median,p90,p99,mean,sd,ci_low,ci_high,status,error,note\nr,s,3,m,t,jinja,js,pool,2,100,1000,batch_prepare,ms,10,171,250,,,,162,185,ok,,"a, quoted\nnote"\n');
+    expect(parsed[0]).toMatchObject({ experiment: 3, workers: 2, median: 171, p99: '', strategy: 'pool', note: 'a, quoted\nnote' });
+  });
+
+  it('a bad path is a clear error with exit code 2', async () => {
+    expect(() => loadRun('/nonexistent/run')).toThrow(RunFolderError);
+    let stderr = '';
+    const code = await runReportCli(['/nonexistent/run'], { stdout: () => {}, stderr: (s) => (stderr += s) });
+    expect(code).toBe(2);
+    expect(stderr).toContain('run folder not found: /nonexistent/run');
+    expect(await runReportCli([tempDir()], { stdout: () => {}, stderr: () => {} })).toBe(2);
+  });
+});
