@@ -117,6 +117,14 @@ export class Engine {
     }
   }
 
+  /** Slot states, as llama-server's GET /slots: busy or idle, tokens held in the KV cache, queue length. */
+  slotStates(): { slots: { id: number; busy: boolean; cached_tokens: number }[]; queued: number } {
+    return {
+      slots: this.slots.map((s, id) => ({ id, busy: s.busy, cached_tokens: s.seq.nextTokenIndex })),
+      queued: this.waiters.length,
+    };
+  }
+
   get contextSize(): number {
     return this.context.contextSize;
   }

@@ -5,6 +5,12 @@
  *
  * Prints one JSON line on stdout once listening: { baseURL, model, port, pid, startupMs, loadMs, modelInfo }.
  * SIGTERM / SIGINT close it cleanly; SIGKILL is the "server died" case.
+ *
+ * Spawn it as ONE process with `node --import tsx common/inference/backend/serve.ts …`: the `tsx` CLI
+ * runs the script in a second, child node process, so the wrapper's pid is not the server's (CPU
+ * accounting would watch an idle wrapper, and SIGKILL to the wrapper does not reach the server). The
+ * printed `pid` is always the server's own. If the parent dies anyway, the server notices that it was
+ * re-parented and exits, so no orphan keeps a port and a core.
  */
 import { parseArgs } from 'node:util';
 import { startEmbeddedBackend, type ModelSize } from './index.ts';
@@ -62,3 +68,12 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     void backend.close().then(() => process.exit(0));
   });
 }
+
+// Orphan watchdog: a changed parent pid means whoever started us is gone.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent && !stopping) {
+    stopping = true;
+    void backend.close().then(() => process.exit(0));
+  }
+}, 1000).unref();

@@ -1,7 +1,8 @@
 /**
  * A small OpenAI-compatible HTTP server in front of the engine, so a benchmark measures the same path
  * (HTTP, SSE, JSON) as against vLLM or llama-server. Endpoints: POST /v1/chat/completions,
- * POST /v1/completions (string or token-id prompt), GET /v1/models, GET /health.
+ * POST /v1/completions (string or token-id prompt), GET /v1/models, GET /health, GET /slots (slot
+ * states and queue length, like llama-server's).
  *
  * Streaming sends one SSE chunk per generated token; the chunk of the last token carries
  * finish_reason and llama-server-style `timings`; with stream_options.include_usage a final chunk
@@ -49,6 +50,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method === 'GET' && path === '/health') return sendJson(res, 200, { status: 'ok' });
+    if (req.method === 'GET' && path === '/slots') return sendJson(res, 200, opts.engine.slotStates());
     if (req.method === 'GET' && path === '/v1/models') {
       return sendJson(res, 200, { object: 'list', data: [{ id: opts.modelName, object: 'model', created, owned_by: 'prepbench' }] });
     }

@@ -1,0 +1,240 @@
+/**
+ * The embedded inference backend at the tiny size: the GGUF writer's output loads in llama.cpp with
+ * its metadata intact, the OpenAI-compatible server streams exactly max_tokens chunks, the project's
+ * Llama 3.1 tokenizer agrees with the backend on prompt and output token counts, bad requests get
+ * 400, disconnects stop generation, and close() frees the port. No speed is asserted.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { readGgufFileInfo } from 'node-llama-cpp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPreprocessor } from '../common/pipeline.ts';
+import { loadTokenizer } from '../common/assets/tokenizers.ts';
+import { loadTokenizerConfig } from '../common/assets/models.ts';
+import { ensureDummyModel } from '../common/inference/backend/dummy-model.ts';
+import { startEmbeddedBackend, type EmbeddedBackend } from '../common/inference/backend/index.ts';
+import { tempDir } from './helpers.ts';
+
+const MESSAGES = [
+  { role: 'system', content: 'You are terse.' },
+  { role: 'user', content: 'Name three colours, héllo 你好.' },
+];
+
+interface Streamed {
+  status: number;
+  chunks: any[];
+  done: boolean;
+}
+
+async function post(backend: EmbeddedBackend, path: string, body: unknown): Promise<Response> {
+  return fetch(`${backend.baseURL}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** Reads an SSE stream into its data objects; `done` when it ended with [DONE]. */
+async function stream(backend: EmbeddedBackend, path: string, body: Record<string, unknown>): Promise<Streamed> {
+  const res = await post(backend, path, { ...body, stream: true });
+  const text = await res.text();
+  const events = text.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
+  const done = events.at(-1) === '[DONE]';
+  return { status: res.status, chunks: events.filter((e) => e !== '[DONE]').map((e) => JSON.parse(e)), done };
+}
+
+describe('GGUF writer and dummy model', () => {
+  it('writes a deterministic llama GGUF that node-llama-cpp reads, with the real Llama 3.1 vocabulary and template', async () => {
+    const a = ensureDummyModel({ size: 'tiny', seed: 5, cacheDir: tempDir() });
+    const b = ensureDummyModel({ size: 'tiny', seed: 5, cacheDir: tempDir() });
+    expect(a.fromCache).toBe(false);
+    const hash = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+    expect(hash(a.file)).toBe(hash(b.file));
+    expect(a.bytes).toBeLessThan(80e6);
+
+    const info = await readGgufFileInfo(a.file, { readTensorInfo: true });
+    const md = info.metadata as any;
+    expect(info.version).toBe(3);
+    expect(md.general.architecture).toBe('llama');
+    expect(md.llama.block_count).toBe(a.layers);
+    expect(md.llama.embedding_length).toBe(a.hidden);
+    expect(md.tokenizer.ggml.model).toBe('gpt2');
+    expect(md.tokenizer.ggml.pre).toBe('llama-bpe');
+    expect(md.tokenizer.ggml.tokens).toHaveLength(128256);
+    expect(md.tokenizer.ggml.tokens[128009]).toBe('<|eot_id|>');
+    expect(md.tokenizer.ggml.bos_token_id).toBe(128000);
+    expect(md.tokenizer.ggml.eos_token_id).toBe(128009);
+    expect(md.tokenizer.chat_template).toBe(loadTokenizerConfig('llama3.1').chat_template);
+    const params = info.tensorInfo!.reduce((n, t) => n + t.dimensions.reduce((x: number, d) => x * Number(d), 1), 0);
+    expect(params).toBe(a.params);
+  });
+});
+
+describe('embedded backend (tiny)', () => {
+  let backend: EmbeddedBackend;
+  beforeAll(async () => {
+    backend = await startEmbeddedBackend({ size: 'tiny', parallel: 2 });
+  });
+  afterAll(() => backend?.close());
+
+  it('serves /health and /v1/models; the model loaded in llama.cpp', async () => {
+    expect(backend.baseURL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    expect(await (await fetch(backend.baseURL.replace(/\/v1$/, '/health'))).json()).toEqual({ status: 'ok' });
+    const models = (await (await fetch(`${backend.baseURL}/models`)).json()) as any;
+    expect(models.data.map((m: any) => m.id)).toEqual([backend.model]);
+    expect(backend.modelInfo).toMatchObject({ vocab: 128256, layers: 2, hidden: 64 });
+    expect(backend.startupMs).toBeGreaterThan(0);
+  });
+
+  it('streams exactly max_tokens chunks with ignore_eos, then usage with timings, then [DONE]', async () => {
+    const r = await stream(backend, '/chat/completions', {
+      model: backend.model, messages: MESSAGES, max_tokens: 40, ignore_eos: true, seed: 3,
+      stream_options: { include_usage: true },
+    });
+    expect(r.status).toBe(200);
+    expect(r.done).toBe(true);
+    const content = r.chunks.filter((c) => c.choices.length > 0);
+    expect(content).toHaveLength(40);
+    expect(content[0].choices[0].delta.role).toBe('assistant');
+    expect(content.slice(0, -1).every((c) => c.choices[0].finish_reason === null)).toBe(true);
+    const last = content.at(-1);
+    expect(last.choices[0].finish_reason).toBe('length');
+    expect(last.timings).toMatchObject({ predicted_n: 40 });
+    const usageChunk = r.chunks.at(-1);
+    expect(usageChunk.choices).toEqual([]);
+    expect(usageChunk.usage.completion_tokens).toBe(40);
+    const t = usageChunk.timings;
+    expect(t.prompt_n + t.cache_n).toBe(usageChunk.usage.prompt_tokens);
+    expect(t.predicted_per_second).toBeCloseTo((39 / t.predicted_ms) * 1000, 1);
+  });
+
+  it('output re-tokenized by the Llama 3.1 tokenizer has exactly completion_tokens tokens', async () => {
+    const tok = loadTokenizer('llama3.1', 'js');
+    for (const [temperature, seed] of [[1, 1], [1, 2], [0, 0]]) {
+      const res = (await (await post(backend, '/chat/completions', {
+        model: backend.model, messages: MESSAGES, max_tokens: 64, ignore_eos: true, temperature, seed,
+      })).json()) as any;
+      const text: string = res.choices[0].message.content;
+      expect(res.usage.completion_tokens).toBe(64);
+      expect(tok.encodeSync!(text)).toHaveLength(64);
+    }
+  });
+
+  it('a token-id prompt, the rendered string and the chat messages give the same prompt_tokens', async () => {
+    const pre = await createPreprocessor({ template: 'llama3.1', engine: 'jinja', tokenizer: 'js' });
+    const rendered = pre.render(MESSAGES);
+    const ids = await pre.tokenize(rendered);
+    const body = { model: backend.model, max_tokens: 4, ignore_eos: true };
+    const chat = (await (await post(backend, '/chat/completions', { ...body, messages: MESSAGES })).json()) as any;
+    const fromIds = (await (await post(backend, '/completions', { ...body, prompt: ids })).json()) as any;
+    const fromText = (await (await post(backend, '/completions', { ...body, prompt: rendered })).json()) as any;
+    expect(chat.usage.prompt_tokens).toBe(ids.length);
+    expect(fromIds.usage.prompt_tokens).toBe(ids.length);
+    expect(fromText.usage.prompt_tokens).toBe(ids.length);
+    expect(typeof fromIds.choices[0].text).toBe('string');
+    // A plain string prompt gets BOS prepended (once).
+    const hello = (await (await post(backend, '/completions', { ...body, prompt: 'Hello' })).json()) as any;
+    expect(hello.usage.prompt_tokens).toBe(2);
+  });
+
+  it('/v1/completions streams one chunk per token in choices[0].text', async () => {
+    const r = await stream(backend, '/completions', { model: backend.model, prompt: [128000, 9906], max_tokens: 12, ignore_eos: true });
+    expect(r.done).toBe(true);
+    expect(r.chunks).toHaveLength(12);
+    expect(r.chunks.every((c) => c.object === 'text_completion' && typeof c.choices[0].text === 'string')).toBe(true);
+    expect(r.chunks.at(-1).timings.predicted_n).toBe(12);
+  });
+
+  it('reuses the cached prefix of a repeated prompt', async () => {
+    const body = { model: backend.model, messages: [{ role: 'user', content: 'prefix '.repeat(200) }], max_tokens: 2, ignore_eos: true };
+    await post(backend, '/chat/completions', body);
+    const again = (await (await post(backend, '/chat/completions', body)).json()) as any;
+    expect(again.usage.prompt_tokens_details.cached_tokens).toBe(again.usage.prompt_tokens - 1);
+    expect(again.timings.prompt_n).toBe(1);
+  });
+
+  it('serves concurrent requests, each with its exact token count', async () => {
+    const results = await Promise.all(
+      [10, 20, 30].map((n) => stream(backend, '/chat/completions', { model: backend.model, messages: MESSAGES, max_tokens: n, ignore_eos: true })),
+    );
+    expect(results.map((r) => r.chunks.length)).toEqual([10, 20, 30]);
+  });
+
+  it('answers malformed requests with 400 and an OpenAI error object', async () => {
+    const bad: unknown[] = [
+      '{not json',
+      { model: backend.model },
+      { model: backend.model, messages: [] },
+      { model: backend.model, messages: [{ content: 'no role' }] },
+      { model: backend.model, messages: MESSAGES, max_tokens: 0 },
+      { model: backend.model, messages: MESSAGES, max_tokens: 'ten' },
+      { model: backend.model, messages: MESSAGES, temperature: -1 },
+      { model: backend.model, messages: MESSAGES, max_tokens: 1_000_000 },
+    ];
+    for (const body of bad) {
+      const res = await post(backend, '/chat/completions', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(((await res.json()) as any).error.message).toBeTruthy();
+    }
+    for (const prompt of [[], [-1], [1.5], [999_999], 42]) {
+      expect((await post(backend, '/completions', { model: backend.model, prompt })).status).toBe(400);
+    }
+    expect((await post(backend, '/chat/completions', { model: 'other', messages: MESSAGES })).status).toBe(404);
+  });
+
+  it('stops generating when the client disconnects mid-stream', async () => {
+    const ctrl = new AbortController();
+    const res = await fetch(`${backend.baseURL}/chat/completions`, {
+      method: 'POST',
+      body: JSON.stringify({ model: backend.model, messages: MESSAGES, max_tokens: 4000, ignore_eos: true, stream: true }),
+      signal: ctrl.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    const busy = async () => ((await (await fetch(backend.baseURL.replace(/\/v1$/, '/slots'))).json()) as any).slots.some((s: any) => s.busy);
+    expect(await busy()).toBe(true);
+    ctrl.abort();
+    // 4000 tokens would keep a slot busy for seconds; after the disconnect it is freed at the next token.
+    let stillBusy = true;
+    for (let i = 0; i < 100 && stillBusy; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      stillBusy = await busy();
+    }
+    expect(stillBusy).toBe(false);
+    const slots = ((await (await fetch(backend.baseURL.replace(/\/v1$/, '/slots'))).json()) as any).slots;
+    expect(Math.max(...slots.map((s: any) => s.cached_tokens))).toBeLessThan(4000);
+  });
+
+  it('close() is idempotent and frees the port', async () => {
+    const other = await startEmbeddedBackend({ size: 'tiny' });
+    const port = Number(new URL(other.baseURL).port);
+    await Promise.all([other.close(), other.close()]);
+    await other.close();
+    await expect(fetch(`${other.baseURL}/models`)).rejects.toThrow();
+    const probe = createServer();
+    await new Promise<void>((resolve, reject) => probe.once('error', reject).listen(port, '127.0.0.1', () => resolve()));
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+  });
+});
+
+describe('serve.ts as a separate process', () => {
+  it('prints its URL as JSON, serves, and exits cleanly on SIGTERM', async () => {
+    // `node --import tsx` keeps the server in this one child process (the tsx CLI would add a wrapper).
+    const child = spawn(process.execPath, ['--import', 'tsx', 'common/inference/backend/serve.ts', '--port', '0', '--size', 'tiny'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const info = await new Promise<any>((resolve, reject) => {
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
+      });
+      child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
+    });
+    expect(info).toMatchObject({ model: 'prepbench-dummy-llama-tiny', pid: child.pid });
+    expect((await fetch(info.baseURL.replace(/\/v1$/, '/health'))).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
