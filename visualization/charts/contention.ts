@@ -82,7 +82,7 @@ function buildLoopDelay(rows: ResultRow[]): VegaLiteSpec {
   const x = { type: 'quantitative' as const, title: 'event-loop delay p99 (ms, log scale)', scale: { type: 'log' as const, domain: [low, Math.max(...values.map((v) => v.p99_plot)) * 3] } };
   return {
     $schema: SCHEMA,
-    title: titleBlock(DELAY_TITLE, ['Event-loop delay p99 (perf_hooks.monitorEventLoopDelay, 1 ms resolution subtracted) during the load; log scale.', `Values below ${FLOOR} ms are drawn at ${FLOOR} ms. Lower is better: idle is the floor of this machine.`]),
+    title: titleBlock(DELAY_TITLE, ['Event-loop delay p99 during the load (monitorEventLoopDelay, 1 ms resolution subtracted); log scale.', `Values below ${FLOOR} ms are drawn at ${FLOOR} ms. Lower is better: idle is the floor of this machine.`]),
     config: CONFIG,
     data: { values },
     width: 460,
