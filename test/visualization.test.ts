@@ -121,6 +121,8 @@ describe('run folder', () => {
   it('reads results.csv back with numbers as numbers and empty cells as empty', () => {
     const parsed = parseResultsCsv('run_id,suite,experiment,model,template,engine,tokenizer,strategy,workers,turns,tokens,metric,unit,n,median,p90,p99,mean,sd,ci_low,ci_high,status,error,note\nr,s,3,m,t,jinja,js,pool,2,100,1000,batch_prepare,ms,10,171,250,,,,162,185,ok,,"a, quoted\nnote"\n');
     expect(parsed[0]).toMatchObject({ experiment: 3, workers: 2, median: 171, p99: '', strategy: 'pool', note: 'a, quoted\nnote' });
+    // A run written before the inference columns were appended reads them as empty.
+    expect(parsed[0]).toMatchObject({ concurrency: '', rate: '', target: '', dataset: '' });
   });
 
   it('a bad path is a clear error with exit code 2', async () => {

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { CSV_COLUMNS, type ResultRow } from '../common/results.ts';
 
-const NUMERIC = new Set<keyof ResultRow>(['experiment', 'workers', 'turns', 'tokens', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high']);
+/** Columns typed `number | ''` in ResultRow; every other column stays a string. Runs written before a
+ * column was appended simply lack it: it reads as ''. */
+const NUMERIC = new Set<keyof ResultRow>(['experiment', 'workers', 'turns', 'tokens', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'concurrency', 'rate']);
 
 /** A run folder that cannot be read (missing, not a folder, no results.csv): a usage error. */
 export class RunFolderError extends Error {}
