@@ -10,6 +10,15 @@ import json, sys
 from datetime import datetime
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.exceptions import TemplateError
+from jinja2.ext import Extension
+from jinja2 import nodes
+class AssistantTracker(Extension):
+    # transformers' {% generation %} tag: renders its body (it only marks assistant tokens for masks).
+    tags = {"generation"}
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(["name:endgeneration"], drop_needle=True)
+        return nodes.Scope(body).set_lineno(lineno)
 def raise_exception(message):
     raise TemplateError(message)
 def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False):
@@ -17,7 +26,7 @@ def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
 def strftime_now(fmt):
     return datetime.now().strftime(fmt)
 req = json.load(sys.stdin)
-env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"])
+env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols", AssistantTracker])
 env.filters["tojson"] = tojson
 env.globals["raise_exception"] = raise_exception
 env.globals["strftime_now"] = strftime_now
