@@ -22,7 +22,7 @@ function build(rows: ResultRow[]): VegaLiteSpec {
     }),
   );
   const skipped = [...new Set(rows.filter((r) => STAGE_ORDER.includes(r.metric) && r.status !== 'ok').map(key))];
-  const subtitle = ['Stacked medians on the main thread; whiskers: 95% CI of each stage median, drawn at the end of its segment.'];
+  const subtitle = ['Rows: template · engine · tokenizer. Stacked medians on the main thread (number = their sum, ms); whiskers: 95% CI of each stage median, at the end of its segment.'];
   if (skipped.length > 0) subtitle.push(`Not drawn (a stage failed or is unsupported): ${skipped.join('; ')}.`);
 
   return {
@@ -38,7 +38,8 @@ function build(rows: ResultRow[]): VegaLiteSpec {
     width: 520,
     height: { step: 24 },
     encoding: {
-      y: { field: 'point', type: 'nominal', title: 'template · engine · tokenizer', sort: { field: 'point' }, axis: { labelLimit: 320 } },
+      // No axis title: a long rotated title taller than the plot would push the plot down.
+      y: { field: 'point', type: 'nominal', title: null, sort: { field: 'point' }, axis: { labelLimit: 320 } },
     },
     layer: [
       {
@@ -54,6 +55,12 @@ function build(rows: ResultRow[]): VegaLiteSpec {
       {
         mark: { type: 'rule', color: '#222', strokeWidth: 1.2 },
         encoding: { x: { field: 'err_low', type: 'quantitative' }, x2: { field: 'err_high' } },
+      },
+      {
+        // The per-request total, written just past the last whisker so it never overlaps it.
+        transform: [{ aggregate: [{ op: 'sum', field: 'median', as: 'total' }, { op: 'max', field: 'err_high', as: 'end' }], groupby: ['point'] }],
+        mark: { type: 'text', align: 'left', dx: 5, fontSize: 11, color: '#333' },
+        encoding: { x: { field: 'end', type: 'quantitative' }, text: { field: 'total', type: 'quantitative', format: '.3~g' } },
       },
     ],
   };

@@ -29,7 +29,8 @@ function panel(values: ReturnType<typeof points>, yTitle: string, colorScale: Re
   const color = { field: 'series', type: 'nominal' as const, title: 'stage · engine or tokenizer', scale: colorScale };
   return {
     data: { values },
-    facet: { column: { field: 'template', type: 'nominal' as const, title: null, header: { labelExpr: "'template ' + datum.value" } } },
+    facet: { field: 'template', type: 'nominal' as const, title: null, header: { labelExpr: "'template ' + datum.value" } },
+    columns: Math.min(3, new Set(values.map((v) => v.template)).size),
     spec: {
       width: 230,
       height: 200,
@@ -56,8 +57,9 @@ function build(rows: ResultRow[]): VegaLiteSpec {
   const growth = points(rows, ['template_growth', 'tokenize_growth']);
   const colorScale = fixedScale(SERIES_ORDER, SERIES_COLORS, [...new Set([...latency, ...growth].map((v) => v.series))]);
   const failed = [...new Set(rows.filter((r) => r.status !== 'ok').map((r) => `${r.template} ${r.engine || r.tokenizer}`))];
+  const tokens = [...new Set(latency.map((v) => v.tokens).filter((t) => t !== ''))].join(' / ');
   const subtitle = [
-    'Top: median per call (main thread), band = 95% CI. Bottom: relative to the 1-turn chat (1× = no tax).',
+    `${tokens ? `${tokens} content tokens in every chat. ` : ''}Top: median per call (main thread), band = 95% CI. Bottom: relative to the 1-turn chat (1× = no tax).`,
     ...(failed.length > 0 ? [`Missing (unsupported or failed): ${failed.join('; ')}.`] : []),
   ];
   const top = panel(latency, 'median time per call (ms, log)', colorScale);

@@ -10,7 +10,8 @@ const TITLE = 'How long does the GPU wait for a batch of 64 chat requests to be 
 function facetPanel(values: WorkerPoint[], layer: unknown[]) {
   return {
     data: { values },
-    facet: { column: { field: 'template', type: 'nominal' as const, title: null, header: { labelExpr: "'template ' + datum.value" } } },
+    facet: { field: 'template', type: 'nominal' as const, title: null, header: { labelExpr: "'template ' + datum.value" } },
+    columns: Math.min(3, new Set(values.map((v) => v.template)).size),
     spec: { width: 300, height: 230, layer },
   };
 }
