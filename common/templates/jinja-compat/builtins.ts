@@ -50,7 +50,7 @@ export const FILTERS: Record<string, Filter> = {
     };
     return toJSON(v, opts);
   },
-  string: (v) => (typeof v === 'boolean' ? String(v) : toText(v)),
+  string: (v) => toText(v),
   length: (v) => {
     v = unsafe(v);
     if (typeof v === 'string' || Array.isArray(v)) return v.length;

@@ -265,7 +265,9 @@ function describe(v: unknown): string {
 export function add(a: unknown, b: unknown): unknown {
   const ta = typeof a;
   const tb = typeof b;
-  if ((ta === 'number' && tb === 'number') || (ta === 'string' && tb === 'string')) return (a as string) + (b as string);
+  // Fast paths first: this runs for every `+` in a template's message loop.
+  if (ta === 'string' && tb === 'string') return (a as string) + (b as string);
+  if (ta === 'number' && tb === 'number') return (a as number) + (b as number);
   if (a === undefined || b === undefined) throw new Error('Cannot perform operation + on undefined values');
   if (a === null || b === null) throw new Error('Cannot perform operation on null values');
   if (Array.isArray(a) && Array.isArray(b)) return a.concat(b);
