@@ -111,7 +111,10 @@ function buildHealth(rows: ResultRow[]): VegaLiteSpec {
     return { point: pointLabel(r), strategy: r.strategy, workers: r.workers, template: r.template, median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, p99: r.p99, n: r.n };
   });
   const y = { field: 'point', type: 'nominal' as const, title: 'strategy × workers', sort: pointOrder(health) };
-  const x = { type: 'quantitative' as const, title: '/health latency (ms)' };
+  // p99 is often 10–100× the median under load: a log axis keeps both readable (bars start at its low end).
+  const all = values.flatMap((v) => [v.ci_low, v.median, typeof v.p99 === 'number' ? v.p99 : v.median]).filter((x) => x > 0);
+  const low = Math.min(...all) / 2;
+  const x = { type: 'quantitative' as const, title: '/health latency (ms, log scale)', scale: { type: 'log' as const, domain: [low, Math.max(...all) * 1.5] } };
   return {
     $schema: SCHEMA,
     title: titleBlock(HEALTH_TITLE, ['Bar: median, whisker: its 95% CI, black tick: p99. Probed every 5 ms over loopback from a worker thread.']),
@@ -123,7 +126,7 @@ function buildHealth(rows: ResultRow[]): VegaLiteSpec {
     layer: [
       {
         mark: { type: 'bar', height: { band: 0.7 } },
-        encoding: { x: { ...x, field: 'median' }, color: strategyColor(values), tooltip: [{ field: 'point', title: 'strategy' }, { field: 'template' }, ...MEDIAN_TOOLTIP, { field: 'p99', title: 'p99', format: '.4~g' }] },
+        encoding: { x: { ...x, field: 'median' }, x2: { datum: low }, color: strategyColor(values), tooltip: [{ field: 'point', title: 'strategy' }, { field: 'template' }, ...MEDIAN_TOOLTIP, { field: 'p99', title: 'p99', format: '.4~g' }] },
       },
       { mark: { type: 'rule', color: '#222' }, encoding: { x: { ...x, field: 'ci_low' }, x2: { field: 'ci_high' } } },
       { mark: { type: 'tick', color: 'black', thickness: 2, bandSize: 18 }, encoding: { x: { ...x, field: 'p99' } } },
