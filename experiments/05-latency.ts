@@ -8,9 +8,8 @@ import { paretoFront } from '../common/inference/metrics.ts';
 import { startResourceMonitor } from '../common/inference/monitor.ts';
 import { runLoad, type SendRequest } from '../common/inference/load.ts';
 import type { DatasetPrompt, PromptSet, TargetSpec } from '../common/inference/options.ts';
-import { boundsOf, countOutputTokens, errorRow, inferenceOf, maxConcurrency, resourceRows, runRows, startupRows, syntheticTexts } from '../common/inference/run.ts';
+import { boundsOf, countOutputTokens, errorRow, inferenceOf, acquireFor, resourceRows, runRows, startupRows, syntheticTexts } from '../common/inference/run.ts';
 import { writeInferenceSummary } from '../common/inference/summary.ts';
-import { acquireTarget } from '../common/inference/targets.ts';
 import type { RowInput } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
 import type { Experiment, RunOptions } from '../suites/types.ts';
@@ -121,7 +120,7 @@ async function runPoint(point: Extract<Point, { kind: 'load' }>, options: RunOpt
   const base = latency.coordinates(point);
   let acquired;
   try {
-    acquired = await acquireTarget(point.target, maxConcurrency(options));
+    acquired = await acquireFor(point.target, options);
   } catch (err) {
     return [errorRow(base, err)];
   }
@@ -145,6 +144,7 @@ async function runPoint(point: Extract<Point, { kind: 'load' }>, options: RunOpt
       signal,
     });
   };
+  promptFor(point.prompts, 0, options.seed, pool); // generates the synthetic prompts before anything is timed
   options.progress(`${latency.label(point)}: ${bounds.requests} requests`);
   const monitor = startResourceMonitor(target.pid);
   const load = await runLoad(send, { concurrency: point.concurrency, rate: point.rate, seed: options.seed, requests: bounds.requests, durationMs: bounds.durationMs, warmup: bounds.warmup }, options.signal);

@@ -10,9 +10,8 @@ import { streamRequest } from '../common/inference/client.ts';
 import { runLoad, type SendRequest } from '../common/inference/load.ts';
 import { startResourceMonitor } from '../common/inference/monitor.ts';
 import type { TargetSpec } from '../common/inference/options.ts';
-import { COUNT_MODEL, boundsOf, countOutputTokens, errorRow, inferenceOf, maxConcurrency, resourceRows, runRows, startupRows, syntheticTexts } from '../common/inference/run.ts';
+import { COUNT_MODEL, boundsOf, countOutputTokens, errorRow, inferenceOf, acquireFor, resourceRows, runRows, startupRows, syntheticTexts } from '../common/inference/run.ts';
 import { writeInferenceSummary } from '../common/inference/summary.ts';
-import { acquireTarget } from '../common/inference/targets.ts';
 import { deriveSeed } from '../common/rng.ts';
 import type { RowInput } from '../common/results.ts';
 import { ratioOfMedians, summarize } from '../common/stats.ts';
@@ -38,7 +37,7 @@ const promptCache = new Map<string, number[][]>();
 
 /**
  * Token-id prompts of equal length: shared = BOS + one prefix + a distinct suffix; unique = BOS +
- * "run <id> request <i>:" + a distinct body of the prefix's length + a distinct suffix.
+ * "<random uuid> run <run id> request <i>:" + a distinct body of the prefix's length + a distinct suffix.
  */
 export function prefixPrompts(variant: Variant, count: number, seed: number, quick: boolean, id = runId): number[][] {
   const key = `${variant}/${count}/${seed}/${quick}/${id}`;
@@ -54,7 +53,8 @@ export function prefixPrompts(variant: Variant, count: number, seed: number, qui
   } else {
     const bodies = syntheticTexts(deriveSeed(seed, 72), count, prefix).map((t) => tok.encodeSync!(t));
     prompts = bodies.map((b, i) => {
-      const head = tok.encodeSync!(`run ${id} request ${i}:`);
+      // A fresh random id first: unique prompts diverge right after BOS (within and across runs).
+      const head = tok.encodeSync!(`${randomUUID()} run ${id} request ${i}:`);
       return [BOS, ...head, ...b.slice(0, Math.max(0, b.length - head.length)), ...suffixes[i]];
     });
   }
@@ -79,14 +79,14 @@ export const prefix: Experiment<Point> = {
     const base = { ...prefix.coordinates(point), tokens: 1 + p + s };
     let acquired;
     try {
-      acquired = await acquireTarget(point.target, maxConcurrency(options));
+      acquired = await acquireFor(point.target, options);
     } catch (err) {
       return [errorRow(base, err)];
     }
     const { target, startedNow } = acquired;
     const coords = { ...base, model: target.model };
     const rows: RowInput[] = startedNow ? startupRows(target, coords) : [];
-    const bounds = boundsOf(options, { requests: 10, durationS: 8 }, { requests: 32, durationS: 30 });
+    const bounds = boundsOf(options, { requests: 16, durationS: 8 }, { requests: 48, durationS: 30 });
     const warmup = Math.max(1, bounds.warmup);
     const prompts = prefixPrompts(point.variant, bounds.requests + warmup, options.seed, options.quick);
     const send: SendRequest = (i, signal) =>

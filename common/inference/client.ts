@@ -75,12 +75,13 @@ class Watchdog {
   readonly controller = new AbortController();
   private idle?: NodeJS.Timeout;
   private total: NodeJS.Timeout;
-  constructor(private readonly timeoutMs: number, private readonly idleMs: number | undefined, outer?: AbortSignal) {
+  private readonly onOuterAbort = () => this.abort('aborted');
+  constructor(private readonly timeoutMs: number, private readonly idleMs: number | undefined, private readonly outer?: AbortSignal) {
     this.total = setTimeout(() => this.abort(`timed out after ${timeoutMs} ms`), timeoutMs);
     this.kick();
     if (outer) {
       if (outer.aborted) this.abort('aborted');
-      else outer.addEventListener('abort', () => this.abort('aborted'), { once: true });
+      else outer.addEventListener('abort', this.onOuterAbort, { once: true });
     }
   }
   get signal() {
@@ -99,6 +100,7 @@ class Watchdog {
   done() {
     clearTimeout(this.idle);
     clearTimeout(this.total);
+    this.outer?.removeEventListener('abort', this.onOuterAbort);
   }
 }
 

@@ -9,9 +9,9 @@ import type { RowInput } from '../results.ts';
 import { summarize } from '../stats.ts';
 import type { RunOptions } from '../../suites/types.ts';
 import { aggregate, clientDecodeRate, hasSlo, type Aggregate, type RequestRecord, type Slo } from './metrics.ts';
-import { EMBEDDED_TARGET, type InferenceOptions } from './options.ts';
+import { EMBEDDED_TARGET, type InferenceOptions, type TargetSpec } from './options.ts';
 import type { RunResources } from './monitor.ts';
-import type { ResolvedTarget } from './targets.ts';
+import { acquireTarget, type ResolvedTarget } from './targets.ts';
 
 /** The tokenizer outputs are counted with (the embedded backend serves the Llama 3.1 vocabulary). */
 export const COUNT_MODEL = 'llama3.1';
@@ -28,7 +28,7 @@ export interface Bounds {
   idleTimeoutMs: number;
 }
 
-export function boundsOf(options: RunOptions, quick = { requests: 16, durationS: 8 }, full = { requests: 64, durationS: 40 }): Bounds {
+export function boundsOf(options: RunOptions, quick = { requests: 24, durationS: 8 }, full = { requests: 64, durationS: 40 }): Bounds {
   const inf = inferenceOf(options);
   const d = options.quick ? quick : full;
   const timeoutMs = (inf.timeoutS ?? (options.quick ? 30 : 120)) * 1000;
@@ -45,6 +45,16 @@ export function boundsOf(options: RunOptions, quick = { requests: 16, durationS:
 export function maxConcurrency(options: RunOptions): number {
   const inf = inferenceOf(options);
   return Math.max(...(inf.concurrency ?? (options.quick ? [4] : [16])));
+}
+
+/** The embedded server's model: tiny in quick mode (seconds), small in full mode; a config may set it. */
+export function embeddedSize(options: RunOptions): 'tiny' | 'small' {
+  return options.quick ? 'tiny' : 'small';
+}
+
+/** Acquires a target with the run's embedded-server settings (slots = the run's largest concurrency). */
+export function acquireFor(spec: TargetSpec, options: RunOptions) {
+  return acquireTarget(spec, maxConcurrency(options), embeddedSize(options));
 }
 
 /** Counts output tokens of every successful record with the Llama 3.1 tokenizer (not the chunk count). */
@@ -74,7 +84,8 @@ export function startupRows(target: ResolvedTarget, coords: Partial<RowInput>): 
   if (!target.embedded || target.startupMs === undefined) return [];
   const info = target.modelInfo ?? {};
   const desc = ['params', 'vocab', 'layers', 'hidden', 'bytes'].filter((k) => info[k] !== undefined).map((k) => `${k} ${info[k]}`).join(', ');
-  const rows: RowInput[] = [{ ...coords, metric: 'backend_startup', unit: 'ms', value: target.startupMs, note: `embedded llama.cpp server process: spawn → serving (model load${info.generationMs ? `, GGUF generated in ${info.generationMs} ms` : ''}); never inside a timed region. ${desc}`.trim() }];
+  const rows: RowInput[] = [{ ...coords, metric: 'backend_startup', unit: 'ms', value: target.startupMs, note: `embedded llama.cpp server, self-reported: GGUF generation (${info.generationMs ? `${Math.round(Number(info.generationMs))} ms this run` : '0: cached'}) + model load + listen; never inside a timed region. ${desc}`.trim() }];
+  if (target.spawnMs !== undefined) rows.push({ ...coords, metric: 'backend_spawn', unit: 'ms', value: target.spawnMs, note: 'spawn of the server process → its URL printed (node + tsx start-up included); never inside a timed region' });
   return rows;
 }
 

@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkReachable, listModels } from './client.ts';
 import type { EmbeddedSpec, TargetSpec } from './options.ts';
 
@@ -21,6 +21,8 @@ export interface ResolvedTarget {
   embedded: boolean;
   /** Embedded only: process start → serving, ms (includes generating the dummy GGUF on first use). */
   startupMs?: number;
+  /** Embedded only: spawn of the server process → its URL printed (process + TypeScript loader start-up included), ms. */
+  spawnMs?: number;
   modelInfo?: Record<string, unknown>;
   /** Embedded only: the server process (for CPU accounting and kill tests). */
   pid?: number;
@@ -32,6 +34,12 @@ export function embeddedAvailable(): boolean {
   return existsSync(SERVE_PATH);
 }
 
+/** Node arguments that load TypeScript through tsx in the same process (`node --import tsx file.ts`). */
+export function tsxImport(): string[] {
+  const require = createRequire(import.meta.url);
+  return ['--import', pathToFileURL(require.resolve('tsx')).href];
+}
+
 interface Running {
   target: ResolvedTarget;
   child: ChildProcess;
@@ -40,22 +48,21 @@ interface Running {
 const embedded = new Map<string, Promise<Running>>();
 
 /** Options of the embedded server: one thread per context (faster than two on 2 cores), `parallel` slots. */
-export function embeddedArgs(e: EmbeddedSpec = {}, parallel: number): string[] {
+export function embeddedArgs(e: EmbeddedSpec = {}, parallel: number, size: 'tiny' | 'small' = 'tiny'): string[] {
   const args = ['--port', '0'];
-  args.push('--size', e.size ?? 'tiny');
+  args.push('--size', e.size ?? size);
   args.push('--threads', String(e.threads ?? 1));
   args.push('--parallel', String(e.parallel ?? parallel));
   return args;
 }
 
-function startEmbedded(spec: TargetSpec, parallel: number, timeoutMs = 120_000): Promise<Running> {
+function startEmbedded(spec: TargetSpec, parallel: number, size: 'tiny' | 'small', timeoutMs = 120_000): Promise<Running> {
   if (!embeddedAvailable()) {
     return Promise.reject(new Error(`embedded backend not available (${SERVE_PATH} not found); give --target http://host:port/v1 --model NAME`));
   }
-  const require = createRequire(import.meta.url);
-  const tsxCli = require.resolve('tsx/cli');
   const t0 = performance.now();
-  const child = spawn(process.execPath, [tsxCli, SERVE_PATH, ...embeddedArgs(spec.embedded, parallel)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+  // One process (node with tsx's loader), not the tsx launcher: killing it must kill the server itself.
+  const child = spawn(process.execPath, [...tsxImport(), SERVE_PATH, ...embeddedArgs(spec.embedded, parallel, size)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
@@ -99,8 +106,10 @@ function startEmbedded(spec: TargetSpec, parallel: number, timeoutMs = 120_000):
             model: String(info.model ?? 'embedded'),
             embedded: true,
             startupMs: typeof info.startupMs === 'number' ? info.startupMs : performance.now() - t0,
+            spawnMs: performance.now() - t0,
             modelInfo: info.modelInfo,
-            pid: child.pid,
+            // serve.ts reports its own pid (the tsx launcher is a separate parent process).
+            pid: typeof info.pid === 'number' ? info.pid : child.pid,
           },
         });
         return;
@@ -114,14 +123,14 @@ function startEmbedded(spec: TargetSpec, parallel: number, timeoutMs = 120_000):
  * backend (so exactly one row reports its start-up). An unreachable external target throws an error
  * naming it and the cause.
  */
-export async function acquireTarget(spec: TargetSpec, parallel = 4): Promise<{ target: ResolvedTarget; startedNow: boolean }> {
+export async function acquireTarget(spec: TargetSpec, parallel = 4, size: 'tiny' | 'small' = 'tiny'): Promise<{ target: ResolvedTarget; startedNow: boolean }> {
   if (!spec.url) {
-    const key = JSON.stringify(spec.embedded ?? {});
+    const key = JSON.stringify([spec.embedded ?? {}, size]);
     let running = embedded.get(key);
     let startedNow = false;
     if (!running) {
       startedNow = true;
-      running = startEmbedded(spec, parallel);
+      running = startEmbedded(spec, parallel, size);
       embedded.set(key, running);
       running.catch(() => embedded.delete(key));
     }

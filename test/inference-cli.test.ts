@@ -1,0 +1,106 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockServer, type MockServer } from '../common/inference/mock-server.ts';
+import { selectExperiments } from '../scripts/cli.ts';
+import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';
+import { closedPort } from './inference-helpers.ts';
+
+describe('bench CLI: the inference suite', () => {
+  it('--exp 5 is known; --suite inference selects 5, 6, 7; the default suite stays preprocessing', () => {
+    expect(selectExperiments({ exp: ['5'] }).map((s) => [s.suite.name, s.experiment.slug])).toEqual([['inference', 'latency']]);
+    expect(selectExperiments({ suite: 'inference' }).map((s) => s.experiment.id)).toEqual([5, 6, 7]);
+    expect(selectExperiments({}).every((s) => s.suite.name === 'preprocessing')).toBe(true);
+  });
+
+  it('--list shows the suite and its experiments', async () => {
+    const r = await cli('--list');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/suite inference/);
+    expect(r.stdout).toMatch(/ 5 +latency/);
+    expect(r.stdout).toMatch(/ 6 +gateway/);
+    expect(r.stdout).toMatch(/ 7 +prefix/);
+  });
+
+  it('bad --slo, --target, --client, --config exit 2 with the field and the reason', async () => {
+    let r = await cli('--exp', '5', '--slo', 'ttft=fast');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error: --slo: ttft must be a positive number of milliseconds, got 'fast'/);
+    r = await cli('--exp', '5', '--slo', 'p50=3');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown key 'p50'/);
+    r = await cli('--exp', '5', '--target', 'localhost:8000');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error: --target: 'localhost:8000' must be http:\/\/ or https:\/\//);
+    r = await cli('--exp', '5', '--client', 'curl');
+    expect(r.code).toBe(2);
+    const dir = tempDir();
+    const cfg = join(dir, 'bad.yaml');
+    writeFileSync(cfg, 'targets:\n  - url: http://127.0.0.1:8000/v1\n    client: grpc\nconcurrency: [1, 2]\n');
+    r = await cli('--suite', 'inference', '--config', cfg);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: ${cfg}: targets[0].client: must be one of fetch, openai, got "grpc"`);
+    writeFileSync(cfg, 'concurrency: [1, 2\n');
+    r = await cli('--suite', 'inference', '--config', cfg);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${cfg}: not valid YAML`);
+  });
+});
+
+describe('bench CLI against an OpenAI-compatible mock and a dead target', () => {
+  let mock: MockServer;
+  beforeAll(async () => {
+    mock = await startMockServer({ ttftMs: 3, itlMs: 1 });
+  });
+  afterAll(() => mock.close());
+
+  it('experiment 5 end to end: metric rows, samples, summaries beside results.csv', async () => {
+    const out = tempDir();
+    const r = await cli('--exp', '5', '--quick', '--no-progress', '--target', mock.baseURL, '--slo', 'ttft=1000,tpot=1000', '--out', out);
+    expect(r.stderr).not.toMatch(/error: /);
+    expect(r.code).toBe(0);
+    const dir = onlyRun(out);
+    const rows = readCsv(join(dir, 'results.csv'));
+    const at = (metric: string, c: string) => rows.find((x) => x.metric === metric && x.concurrency === c);
+    for (const c of ['1', '2', '4']) {
+      for (const m of ['ttft', 'itl', 'tpot', 'e2e', 'output_throughput', 'request_throughput', 'goodput', 'pareto_front_p50', 'decode_rate_ratio', 'loop_delay_p99', 'client_cpu', 'client_peak_rss']) {
+        expect(at(m, c), `${m} c=${c}`).toBeDefined();
+      }
+      expect(at('ttft', c)!).toMatchObject({ target: mock.baseURL, model: 'mock-llama', status: 'ok', n: '24' });
+      expect(Number(at('output_tokens', c)!.median)).toBeGreaterThan(0);
+      expect(Number(at('goodput_share', c)!.median)).toBe(100);
+    }
+    expect(rows.find((x) => x.metric === 'client_overhead_fetch')).toBeDefined();
+    expect(rows.every((x) => x.note !== '' || x.metric === 'point')).toBe(true);
+    const samples = readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(samples.find((s) => s.metric === 'ttft' && s.concurrency === 4).samples).toHaveLength(24);
+    expect(readFileSync(join(dir, 'inference-summary.md'), 'utf8')).toMatch(/## 5\. Latency wall/);
+    const json = JSON.parse(readFileSync(join(dir, 'inference-summary.json'), 'utf8'));
+    expect(json.experiments[0].rows.some((x: any) => x.metric === 'ttft' && x.concurrency === 1)).toBe(true);
+  });
+
+  it('a dead target gives error rows naming it and the cause, the rest of the matrix still runs, nothing hangs', async () => {
+    const port = await closedPort();
+    const dead = `http://127.0.0.1:${port}/v1`;
+    const dir = tempDir();
+    const cfg = join(dir, 'two.yaml');
+    writeFileSync(cfg, `targets:\n  - { name: dead, url: "${dead}", model: x }\n  - { name: alive, url: "${mock.baseURL}" }\nconcurrency: [2]\nrequests: 4\nwarmup: 0\n`);
+    const out = tempDir();
+    const t0 = performance.now();
+    const r = await cli('--exp', '5', '7', '--quick', '--no-progress', '--config', cfg, '--out', out);
+    expect(performance.now() - t0).toBeLessThan(30_000);
+    expect(r.code).toBe(1);
+    const rows = readCsv(join(onlyRun(out), 'results.csv'));
+    const errors = rows.filter((x) => x.status === 'error');
+    expect(errors.length).toBe(3); // exp 5 c=2, exp 7 shared-prefix and unique
+    for (const e of errors) {
+      expect(e.target).toBe('dead');
+      expect(e.error).toContain(`target ${dead} unreachable`);
+      expect(e.error).toMatch(/ECONNREFUSED/);
+    }
+    expect(rows.some((x) => x.target === 'alive' && x.metric === 'ttft' && x.status === 'ok' && x.experiment === '5')).toBe(true);
+    expect(rows.some((x) => x.target === 'alive' && x.metric === 'ttft' && x.status === 'ok' && x.experiment === '7')).toBe(true);
+    expect(r.stderr).toMatch(/unreachable/);
+    expect(existsSync(join(onlyRun(out), 'inference-summary.md'))).toBe(true);
+  });
+});

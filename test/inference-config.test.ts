@@ -1,0 +1,106 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InferenceInputError, loadConfig, loadPromptsFile, parseSlo, parseTargetUrl, resolveInferenceOptions, validateConfig } from '../common/inference/options.ts';
+import { tempDir } from './helpers.ts';
+
+const dir = tempDir();
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('--slo', () => {
+  it('parses ttft/tpot/e2e in milliseconds', () => {
+    expect(parseSlo('ttft=500,tpot=50')).toEqual({ ttft: 500, tpot: 50 });
+    expect(parseSlo(' e2e = 2000ms ')).toEqual({ e2e: 2000 });
+  });
+  it('rejects bad input with the reason', () => {
+    expect(() => parseSlo('ttft')).toThrow(/--slo: 'ttft' is not key=value/);
+    expect(() => parseSlo('latency=5')).toThrow(/--slo: unknown key 'latency'; valid: ttft, tpot, e2e/);
+    expect(() => parseSlo('ttft=-1')).toThrow(/--slo: ttft must be a positive number of milliseconds, got '-1'/);
+    expect(() => parseSlo('tpot=abc')).toThrow(/got 'abc'/);
+    expect(() => parseSlo('')).toThrow(InferenceInputError);
+  });
+});
+
+describe('--target', () => {
+  it('accepts http(s) base URLs and rejects the rest', () => {
+    expect(parseTargetUrl('http://127.0.0.1:8000/v1/')).toBe('http://127.0.0.1:8000/v1');
+    expect(() => parseTargetUrl('localhost:8000')).toThrow(/--target: 'localhost:8000' must be http:\/\/ or https:\/\//);
+    expect(() => parseTargetUrl('not a url')).toThrow(/--target: 'not a url' is not a URL/);
+  });
+  it('--model needs --target; flags override the config', () => {
+    expect(() => resolveInferenceOptions({ model: 'llama' })).toThrow(/--model needs --target/);
+    const o = resolveInferenceOptions({ target: 'http://h:1/v1', model: 'm', slo: 'ttft=100' });
+    expect(o.targets).toEqual([{ name: 'http://h:1/v1', url: 'http://h:1/v1', model: 'm', client: 'fetch' }]);
+    expect(o.slo).toEqual({ ttft: 100 });
+    expect(resolveInferenceOptions({}).targets).toEqual([{ name: 'embedded', client: 'fetch' }]);
+    expect(() => resolveInferenceOptions({ client: 'curl' })).toThrow(/--client: unknown client 'curl'; valid: fetch, openai/);
+  });
+});
+
+describe('YAML config', () => {
+  it('a full config is read, relative dataset paths resolved beside it', () => {
+    file('p.jsonl', '{"messages":[{"role":"user","content":"hi"}],"max_tokens":8}\n{"prompt":"Once"}\n');
+    const path = file(
+      'ok.yaml',
+      `targets:
+  - name: vllm
+    url: http://10.0.0.5:8000/v1
+    model: meta-llama/Llama-3.1-8B-Instruct
+    client: openai
+  - embedded: { size: tiny, parallel: 8 }
+prompts:
+  - { name: short, input_tokens: 128, output_tokens: 32 }
+  - { file: p.jsonl }
+concurrency: [1, 4]
+requests: 20
+duration_s: 15
+warmup: 1
+timeout_s: 30
+slo: { ttft: 500, tpot: 50 }
+`,
+    );
+    const c = loadConfig(path);
+    expect(c.targets).toEqual([
+      { name: 'vllm', url: 'http://10.0.0.5:8000/v1', model: 'meta-llama/Llama-3.1-8B-Instruct', client: 'openai' },
+      { name: 'embedded', client: 'fetch', embedded: { size: 'tiny', threads: undefined, parallel: 8 } },
+    ]);
+    expect(c.prompts![0]).toEqual({ name: 'short', inputTokens: 128, outputTokens: 32 });
+    expect(c.prompts![1].prompts).toEqual([{ messages: [{ role: 'user', content: 'hi' }], maxTokens: 8 }, { prompt: 'Once' }]);
+    expect(c).toMatchObject({ concurrency: [1, 4], requests: 20, durationS: 15, warmup: 1, timeoutS: 30, slo: { ttft: 500, tpot: 50 } });
+  });
+
+  it('errors name the file, the field and the reason', () => {
+    const bad = (doc: unknown) => () => validateConfig(doc, 'bench.yaml');
+    expect(bad([1, 2])).toThrow("bench.yaml: (top level): expected a mapping");
+    expect(bad({ targets: [{ model: 'x' }] })).toThrow("bench.yaml: targets[0]: needs 'url' (an OpenAI-compatible base URL) or 'embedded'");
+    expect(bad({ targets: [{ url: 'ftp://x/v1' }] })).toThrow("bench.yaml: targets[0].url: 'ftp://x/v1' must be http:// or https://");
+    expect(bad({ targets: [{ url: 'http://a/v1', client: 'curl' }] })).toThrow('bench.yaml: targets[0].client: must be one of fetch, openai, got "curl"');
+    expect(bad({ targets: [{ embedded: { size: 'huge' } }] })).toThrow('bench.yaml: targets[0].embedded.size: must be tiny or small, got "huge"');
+    expect(bad({ targets: [{ url: 'http://a/v1' }, { url: 'http://a/v1' }] })).toThrow("bench.yaml: targets: two targets are named 'http://a/v1'");
+    expect(bad({ concurrency: [1, 0] })).toThrow('bench.yaml: concurrency[1]: must be a positive integer, got 0');
+    expect(bad({ concurrency: 'many' })).toThrow('bench.yaml: concurrency: must be a positive integer, got "many"');
+    expect(bad({ rate: [-2] })).toThrow('bench.yaml: rate[0]: must be a positive number, got -2');
+    expect(bad({ prompts: [{ name: 'x' }] })).toThrow("bench.yaml: prompts[0]: needs 'input_tokens' (synthetic prompts) or 'file' (JSONL dataset)");
+    expect(bad({ slo: { ttft: 'fast' } })).toThrow('bench.yaml: slo.ttft: must be a positive number, got "fast"');
+    expect(bad({ concurency: [1] })).toThrow('bench.yaml: concurency: unknown field; valid: targets, prompts, concurrency');
+    expect(bad({ warmup: -1 })).toThrow('bench.yaml: warmup: must be an integer ≥ 0, got -1');
+  });
+
+  it('malformed YAML and missing files are named', () => {
+    expect(() => loadConfig(file('broken.yaml', 'targets: [\n  - url: http://a\n'))).toThrow(/broken\.yaml: not valid YAML: /);
+    expect(() => loadConfig(join(dir, 'nope.yaml'))).toThrow(/--config: cannot read .*nope\.yaml \(ENOENT\)/);
+    expect(() => loadConfig(file('ds.yaml', 'prompts:\n  - file: missing.jsonl\n'))).toThrow(/ds\.yaml: prompts\[0\]\.file: cannot read .*missing\.jsonl \(ENOENT\)/);
+  });
+
+  it('JSONL prompts: line-numbered errors', () => {
+    expect(() => loadPromptsFile(file('a.jsonl', '{"prompt":"ok"}\n{oops\n'))).toThrow(/a\.jsonl:2: not valid JSON/);
+    expect(() => loadPromptsFile(file('b.jsonl', '{"messages":[{"role":"user"}]}\n'))).toThrow(/b\.jsonl:1: messages\[0\] needs string "role" and "content"/);
+    expect(() => loadPromptsFile(file('c.jsonl', '{"text":"x"}\n'))).toThrow(/c\.jsonl:1: expected "messages" \(array\) or "prompt" \(string\)/);
+    expect(() => loadPromptsFile(file('d.jsonl', '{"prompt":"x","max_tokens":0}\n'))).toThrow(/d\.jsonl:1: "max_tokens" must be a positive integer/);
+    expect(() => loadPromptsFile(file('e.jsonl', '\n\n'))).toThrow(/has no prompts/);
+  });
+});

@@ -1,0 +1,46 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { GATEWAY_PIPELINE, handleChat, truncateIds } from '../common/inference/gateway.ts';
+import { startMockServer } from '../common/inference/mock-server.ts';
+import { generateChat } from '../common/data.ts';
+import { loadTokenizer } from '../common/assets/tokenizers.ts';
+import { createPreprocessor } from '../common/pipeline.ts';
+import { startStrategy, type Strategy } from '../common/strategies/index.ts';
+
+const started: Strategy[] = [];
+afterAll(() => Promise.all(started.map((s) => s.close())));
+
+describe('gateway preprocessing modes', () => {
+  it('main, pool and process turn the same 100-turn chat into the same token ids, and forward them', async () => {
+    const tok = loadTokenizer('llama3.1', 'js');
+    const chat = generateChat({ seed: 5, turns: 100, totalTokens: 1500, system: true }, { encode: tok.encodeSync!, decode: tok.decode });
+    const reference = await (await createPreprocessor(GATEWAY_PIPELINE)).prepare(chat);
+    expect(reference[0]).toBe(128000);
+    expect(reference.length).toBeGreaterThan(1500);
+
+    const mock = await startMockServer({ ttftMs: 1, itlMs: 1 });
+    try {
+      for (const mode of ['main', 'pool', 'process'] as const) {
+        const strategy = await startStrategy(mode, 1, GATEWAY_PIPELINE);
+        started.push(strategy);
+        const ids = (await strategy.run({ op: 'prepare', messages: chat })).ids;
+        expect(ids, mode).toEqual(reference);
+        const r = await handleChat({ chat }, mode, strategy, { baseURL: mock.baseURL, model: mock.model, client: 'fetch' }, { maxPromptIds: 256, maxTokens: 2, timeoutMs: 5000, idleTimeoutMs: 5000 });
+        expect(r.error).toBeUndefined();
+        expect(r.extra).toMatchObject({ full_ids: reference.length, prompt_ids: 256 });
+        expect(r.extra!.prep_ms).toBeGreaterThan(0);
+        expect(mock.requests[mock.requests.length - 1].prompt, mode).toEqual(truncateIds(reference, 256));
+      }
+      // Baseline sends pre-computed ids without preprocessing.
+      const b = await handleChat({ chat, ids: reference }, 'baseline', undefined, { baseURL: mock.baseURL, model: mock.model, client: 'fetch' }, { maxPromptIds: 100_000, maxTokens: 2, timeoutMs: 5000, idleTimeoutMs: 5000 });
+      expect(b.error).toBeUndefined();
+      expect(mock.requests[mock.requests.length - 1].prompt).toEqual(reference);
+    } finally {
+      await mock.close();
+    }
+  });
+
+  it('truncation keeps BOS and the most recent ids', () => {
+    expect(truncateIds([1, 2, 3, 4, 5, 6], 4)).toEqual([1, 4, 5, 6]);
+    expect(truncateIds([1, 2, 3], 4)).toEqual([1, 2, 3]);
+  });
+});

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { aggregate, clientDecodeRate, meetsSlo, paretoFront, requestMetrics, type RequestRecord } from '../common/inference/metrics.ts';
+import { runLoad } from '../common/inference/load.ts';
+
+/** A recorded stream with synthetic timestamps (ms). */
+function rec(start: number, chunks: number[], end: number, extra: Partial<RequestRecord> = {}): RequestRecord {
+  return { start, chunkTimes: chunks, end, text: chunks.map(() => 'x').join(''), ...extra };
+}
+
+describe('per-request metrics on recorded streams', () => {
+  it('TTFT, every ITL gap, TPOT and E2E are exact', () => {
+    // Issued at 100, tokens at 150, 160, 175, 205; stream ends at 210.
+    const m = requestMetrics(rec(100, [150, 160, 175, 205], 210, { outputTokens: 4 }))!;
+    expect(m.ttft).toBe(50);
+    expect(m.itl).toEqual([10, 15, 30]);
+    expect(m.e2e).toBe(110);
+    // (E2E − TTFT) / (tokens − 1) = (110 − 50) / 3
+    expect(m.tpot).toBe(20);
+  });
+
+  it('TPOT uses the tokenizer count, not the chunk count', () => {
+    const m = requestMetrics(rec(0, [10, 20], 40, { outputTokens: 7 }))!;
+    expect(m.tpot).toBe(5); // (40 − 10) / 6
+    expect(m.itl).toEqual([10]);
+  });
+
+  it('one output token has no TPOT; a failed or empty request has no metrics', () => {
+    expect(requestMetrics(rec(0, [10], 10, { outputTokens: 1 }))!.tpot).toBeUndefined();
+    expect(requestMetrics(rec(0, [10, 20], 30, { error: 'boom' }))).toBeUndefined();
+    expect(requestMetrics(rec(0, [], 30))).toBeUndefined();
+  });
+
+  it('client decode rate counts chunks after the first over the first→last span', () => {
+    expect(clientDecodeRate(rec(0, [100, 110, 120, 130, 140], 150))).toBe(100); // 4 chunks / 40 ms
+    expect(clientDecodeRate(rec(0, [100], 150))).toBeUndefined();
+  });
+});
+
+describe('aggregation', () => {
+  const records = [
+    rec(0, [20, 30, 40], 40, { outputTokens: 3 }), // ttft 20, tpot 10
+    rec(0, [60, 62, 64], 64, { outputTokens: 3 }), // ttft 60, tpot 2
+    rec(10, [40, 70, 100], 100, { outputTokens: 3 }), // ttft 30, tpot 30
+    rec(50, [], 1000, { error: 'HTTP 500' }),
+  ];
+
+  it('throughput over the window from first issue to last end; failures counted', () => {
+    const a = aggregate(records);
+    expect(a.requests).toBe(4);
+    expect(a.completed).toBe(3);
+    expect(a.failed).toBe(1);
+    expect(a.errors).toEqual([{ message: 'HTTP 500', count: 1 }]);
+    expect(a.durationMs).toBe(1000);
+    expect(a.requestThroughput).toBe(3);
+    expect(a.outputThroughput).toBe(9);
+    expect(a.ttft.median).toBe(30);
+    expect(a.samples.itl).toEqual([10, 10, 2, 2, 30, 30]);
+    expect(a.samples.tpot).toEqual([10, 2, 30]);
+    expect(a.goodput).toBeUndefined();
+  });
+
+  it('goodput counts requests meeting every SLO, per second of the window', () => {
+    const a = aggregate(records, { ttft: 30, tpot: 10 });
+    // Request 1 (20, 10) meets both; request 2 fails TTFT; request 3 fails TPOT; request 4 failed.
+    expect(a.goodput).toBe(1);
+    expect(a.goodputShare).toBe(25);
+    expect(aggregate(records, { ttft: 60 }).goodput).toBe(3);
+    expect(meetsSlo({ ttft: 5, itl: [], tpot: undefined, e2e: 5, outputTokens: 1 }, { tpot: 10 })).toBe(false);
+  });
+
+  it('Pareto front of throughput ↑ vs latency ↓', () => {
+    const pts = [
+      { throughput: 100, latency: 10 },
+      { throughput: 200, latency: 15 },
+      { throughput: 150, latency: 20 }, // dominated by the second
+      { throughput: 300, latency: 80 },
+      { throughput: 300, latency: 90 }, // dominated by the fourth (equal throughput, slower)
+    ];
+    expect(paretoFront(pts)).toEqual([true, true, false, true, false]);
+  });
+});
+
+describe('load generation', () => {
+  const fake = (delay: number) => async (i: number): Promise<RequestRecord> => {
+    const start = performance.now();
+    await new Promise((r) => setTimeout(r, delay));
+    return rec(start, [performance.now()], performance.now(), { extra: { i } });
+  };
+
+  it('closed loop: warm-up excluded, exactly N measured requests, never more than C in flight', async () => {
+    let inflight = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    const send = async (i: number) => {
+      seen.push(i);
+      inflight++;
+      peak = Math.max(peak, inflight);
+      const r = await fake(5)(i);
+      inflight--;
+      return r;
+    };
+    const out = await runLoad(send, { concurrency: 3, seed: 1, requests: 10, durationMs: 10_000, warmup: 2 });
+    expect(out.records).toHaveLength(10);
+    expect(seen.filter((i) => i < 0)).toEqual([-2, -1]);
+    expect(out.records.map((r) => r.extra!.i).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(peak).toBe(3);
+  });
+
+  it('bounded by time: stops issuing at the deadline', async () => {
+    const out = await runLoad(fake(20), { concurrency: 1, seed: 1, requests: 1000, durationMs: 100, warmup: 0 });
+    expect(out.records.length).toBeGreaterThan(0);
+    expect(out.records.length).toBeLessThan(1000);
+    expect(out.skipped).toBe(1000 - out.records.length);
+  });
+
+  it('Poisson arrivals are seeded: same seed, same schedule', async () => {
+    const starts = async (seed: number) => {
+      const out = await runLoad(fake(1), { rate: 200, seed, requests: 8, durationMs: 10_000, warmup: 0 });
+      const t = out.records.map((r) => r.start).sort((a, b) => a - b);
+      return t.map((x) => x - t[0]);
+    };
+    const a = await starts(7);
+    expect(a).toHaveLength(8);
+    // Mean gap of rate 200/s is 5 ms; the schedule is open-loop, not paced by completions.
+    expect(a[7]).toBeGreaterThan(5);
+  });
+});
