@@ -75,6 +75,16 @@ describe('chart specs', () => {
         expect([...used].filter((f) => !available.has(f))).toEqual([]);
       });
 
+      it('stays valid on partial runs (random subsets of rows, some turned into errors)', () => {
+        let seed = experiment * 7919 + 1;
+        const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+        for (let i = 0; i < 40; i++) {
+          const keep = random();
+          const subset = rowsOf(experiment).filter(() => random() < keep).map((r): ResultRow => (random() < 0.1 ? { ...r, status: 'error', error: 'boom', median: '' } : r));
+          expect(compileWarnings(chart.build(subset)), `subset ${i}`).toEqual([]);
+        }
+      });
+
       it('renders a "no data" panel for no rows and for all-error rows', () => {
         const failedPoint: ResultRow = { ...rowsOf(experiment)[0], metric: 'point', unit: '', n: '', median: '', ci_low: '', ci_high: '', status: 'error', error: 'point threw' };
         const allError = rowsOf(experiment).map((r): ResultRow => ({ ...r, status: 'error', error: 'boom', median: '' }));

@@ -113,8 +113,8 @@ function buildHealth(rows: ResultRow[]): VegaLiteSpec {
   const y = { field: 'point', type: 'nominal' as const, title: 'strategy × workers', sort: pointOrder(health) };
   // p99 is often 10–100× the median under load: a log axis keeps both readable (bars start at its low end).
   const all = values.flatMap((v) => [v.ci_low, v.median, typeof v.p99 === 'number' ? v.p99 : v.median]).filter((x) => x > 0);
-  const low = Math.min(...all) / 2;
-  const x = { type: 'quantitative' as const, title: '/health latency (ms, log scale)', scale: { type: 'log' as const, domain: [low, Math.max(...all) * 1.5] } };
+  const low = all.length > 0 ? Math.min(...all) / 2 : 0.01;
+  const x = { type: 'quantitative' as const, title: '/health latency (ms, log scale)', scale: { type: 'log' as const, domain: [low, Math.max(low * 10, ...all) * 1.5] } };
   return {
     $schema: SCHEMA,
     title: titleBlock(HEALTH_TITLE, ['Bar: median, whisker: its 95% CI, black tick: p99. Probed every 5 ms over loopback from a worker thread.']),

@@ -3,7 +3,7 @@ import type { ResultRow } from '../../common/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../chart.ts';
 import { noDataSpec } from '../no-data.ts';
 import { CONFIG, SCHEMA, measured, missingReason, titleBlock } from '../style.ts';
-import { strategyLayers, workerPoints, type WorkerPoint } from './workers-panel.ts';
+import { strategyColor, strategyLayers, workerPoints, type WorkerPoint } from './workers-panel.ts';
 
 const TITLE = 'How long does the GPU wait for a batch of 64 chat requests to be templated, tokenized and collated, per strategy and worker count?';
 
@@ -20,6 +20,7 @@ function build(rows: ResultRow[]): VegaLiteSpec {
   const prepare = workerPoints(measured(rows, 'batch_prepare'));
   if (prepare.length === 0) return noDataSpec(TITLE, missingReason(rows, ['batch_prepare']));
   const share = workerPoints(measured(rows, 'template_share'));
+  const color = strategyColor([...prepare, ...share]);
   // main runs on one thread: its median is drawn across the panel as the line to beat.
   const mainRule = {
     transform: [{ filter: "datum.strategy === 'main'" }],
@@ -27,9 +28,9 @@ function build(rows: ResultRow[]): VegaLiteSpec {
     encoding: { y: { field: 'median', type: 'quantitative' as const } },
   };
   const panels = [
-    facetPanel(prepare, [mainRule, ...strategyLayers(prepare, 'batch of 64 ready after (ms)', { zero: true })]),
+    facetPanel(prepare, [mainRule, ...strategyLayers(prepare, 'batch of 64 ready after (ms)', { zero: true }, color)]),
   ];
-  if (share.length > 0) panels.push(facetPanel(share, strategyLayers(share, 'template share of batch time (%)', { domain: [0, 100] })));
+  if (share.length > 0) panels.push(facetPanel(share, strategyLayers(share, 'template share of batch time (%)', { domain: [0, 100] }, color)));
   const failed = rows.filter((r) => r.status !== 'ok').map((r) => `${strategyLabelOf(r)}: ${r.status}`);
   const subtitle = [
     'Left: batch preparation time, whiskers 95% CI; dashed line: main thread. Right: template rendering share of it. Pools include every round trip; native = main-thread template + Rust tokenizer on libuv threads.',

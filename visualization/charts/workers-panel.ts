@@ -49,10 +49,13 @@ export function workersAxis(values: WorkerPoint[]) {
   };
 }
 
-/** Lines (strategies with several worker counts), whiskers and points of `median` vs workers. */
-export function strategyLayers(values: WorkerPoint[], yTitle: string, yScale: Record<string, unknown> = {}) {
+/**
+ * Lines (strategies with several worker counts), whiskers and points of `median` vs workers. Panels
+ * sharing a legend must pass one `color` built from all their values, or Vega-Lite merges two
+ * different domain/range pairs and mis-colours strategies.
+ */
+export function strategyLayers(values: WorkerPoint[], yTitle: string, yScale: Record<string, unknown> = {}, color = strategyColor(values)) {
   const x = workersAxis(values);
-  const color = strategyColor(values);
   const y = { type: 'quantitative' as const, title: yTitle, scale: yScale };
   return [
     { mark: { type: 'line' as const, strokeWidth: 2 }, encoding: { x, y: { ...y, field: 'median' }, color, detail: { field: 'template' } } },
