@@ -5,8 +5,9 @@
  * gathers the pending tokens of all sequences into one llama.cpp batch per cycle (continuous batching).
  *
  * Prefix reuse: a sequence keeps the KV cache of everything it evaluated. A new request goes to the free
- * slot whose cached tokens share the longest prefix with its prompt; the cached part after the common
- * prefix is erased and only the rest of the prompt is evaluated (llama-server's `cache_prompt`).
+ * slot whose cached tokens share the longest prefix with its prompt (see bestSlot); the cached part
+ * after the common prefix is erased and only the rest of the prompt is evaluated (llama-server's
+ * `cache_prompt`). A slot handed directly to a queued request keeps whatever prefix it has.
  */
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
 import { TOKEN_CONTROL, type Vocab } from './dummy-model.ts';
@@ -64,6 +65,8 @@ export class RequestError extends Error {}
 interface Slot {
   seq: LlamaContextSequence;
   busy: boolean;
+  /** performance.now() when its last request ended (0 = never used). */
+  lastUsed: number;
 }
 
 // One Llama (native binding) per process, shared by every engine and released with the last one.
@@ -93,7 +96,7 @@ export class Engine {
     private readonly context: LlamaContext,
     readonly options: EngineOptions,
   ) {
-    this.slots = Array.from({ length: options.parallel }, () => ({ seq: context.getSequence(), busy: false }));
+    this.slots = Array.from({ length: options.parallel }, () => ({ seq: context.getSequence(), busy: false, lastUsed: 0 }));
     const { tokens, types } = options.vocabulary;
     this.text = new TokenBytes(tokens, (id) => types[id] === TOKEN_CONTROL);
   }
@@ -232,16 +235,23 @@ export class Engine {
     });
   }
 
+  /**
+   * llama-server's slot choice: the slot with the longest common prefix, provided that prefix keeps
+   * more than half of what the slot has cached (a short match such as the template header is not worth
+   * evicting a long cached conversation); otherwise the least recently used slot (empty ones first).
+   */
   private bestSlot(free: Slot[], prompt: readonly Token[]): Slot {
-    let best = free[0], bestLen = -1;
+    let best: Slot | undefined, bestLen = 0;
     for (const s of free) {
+      const cached = s.seq.nextTokenIndex;
       const len = s.seq.compareContextTokens(prompt as Token[]).firstDifferentIndex;
-      if (len > bestLen) [best, bestLen] = [s, len];
+      if (cached > 0 && len > bestLen && len / cached > 0.5) [best, bestLen] = [s, len];
     }
-    return best;
+    return best ?? free.reduce((a, b) => (b.lastUsed < a.lastUsed ? b : a));
   }
 
   private release(slot: Slot): void {
+    slot.lastUsed = performance.now();
     const next = this.waiters.shift();
     if (next && !this.closed) next.resolve(slot); // handed over busy
     else slot.busy = false;

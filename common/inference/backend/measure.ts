@@ -3,7 +3,9 @@
  * model size, generation and load time, TTFT for a ~1k-token chat prompt, decode rate, and whether a
  * shared prefix makes the next prompt faster. Not part of any suite; for the backend's README figures.
  *
- *   tsx common/inference/backend/measure.ts [--sizes tiny,small] [--threads 1,2] [--tokens 256] [--reps 3]
+ *   tsx common/inference/backend/measure.ts [--sizes tiny,small] [--threads 1,2] [--tokens 256] [--reps 3] [--extra]
+ *
+ * --extra adds concurrency (1/2/4 streams) and shared-prefix vs unique prompts on the first size.
  */
 import { parseArgs } from 'node:util';
 import { loadTokenizer } from '../../assets/tokenizers.ts';
@@ -63,6 +65,11 @@ export async function streamChat(backend: EmbeddedBackend, messages: ChatMessage
   };
 }
 
+function llamaCounter() {
+  const tok = loadTokenizer('llama3.1', 'js');
+  return { encode: (t: string) => tok.encodeSync!(t), decode: (ids: number[]) => tok.decode(ids) };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
@@ -72,12 +79,12 @@ async function main(): Promise<void> {
       threads: { type: 'string', default: '1,2' },
       tokens: { type: 'string', default: '256' },
       reps: { type: 'string', default: '3' },
+      extra: { type: 'boolean', default: false },
     },
   });
   const maxTokens = Number(values.tokens);
   const reps = Number(values.reps);
-  const tok = loadTokenizer('llama3.1', 'js');
-  const counter = { encode: (t: string) => tok.encodeSync!(t), decode: (ids: number[]) => tok.decode(ids) };
+  const counter = llamaCounter();
   // Distinct chats per repetition so no run benefits from the previous one's cached prefix.
   const chats = Array.from({ length: reps + 1 }, (_, i) => generateChat({ seed: 100 + i, turns: 9, totalTokens: 1000, system: true }, counter));
   const rows: Record<string, unknown>[] = [];
@@ -113,6 +120,50 @@ async function main(): Promise<void> {
     }
   }
   console.table(rows);
+  if (values.extra) await concurrencyAndPrefix(chats, maxTokens, values.sizes!.split(',')[0] as ModelSize);
+}
+
+/**
+ * Aggregate decode rate with 1, 2, 4 simultaneous streams (4 slots, one llama.cpp batch per step), and
+ * TTFT of prompts sharing a ~1k-token system prompt vs unique prompts of the same length.
+ */
+async function concurrencyAndPrefix(chats: ChatMessage[][], maxTokens: number, size: ModelSize): Promise<void> {
+  const backend = await startEmbeddedBackend({ size, threads: 1, parallel: 4 });
+  try {
+    const rows: Record<string, unknown>[] = [];
+    for (const streams of [1, 2, 4]) {
+      const t0 = performance.now();
+      const rs = await Promise.all(chats.slice(0, streams).map((c) => streamChat(backend, [c[0], { role: 'user', content: `q${streams}` }], maxTokens)));
+      const wall = performance.now() - t0;
+      rows.push({
+        streams,
+        aggregate_tok_s: Math.round((streams * maxTokens * 1000) / wall),
+        per_stream_tok_s: Math.round(median(rs.map((r) => r.clientTokPerS))),
+        ttft_ms: +median(rs.map((r) => r.ttftMs)).toFixed(1),
+      });
+    }
+    console.table(rows);
+    // Sequential requests. Shared: the same ~1k-token conversation + a new question each time, so a
+    // slot holds the conversation in its KV cache. Unique: a conversation never sent before + the question.
+    const fresh = Array.from({ length: 8 }, (_, i) =>
+      generateChat({ seed: 500 + i, turns: 9, totalTokens: 1000, system: true }, llamaCounter()));
+    const ttft = { shared: [] as number[], unique: [] as number[] };
+    const evaluated = { shared: [] as number[], unique: [] as number[] };
+    await streamChat(backend, [...chats[0], { role: 'user', content: 'warm' }], 8);
+    for (let i = 0; i < 8; i++) {
+      const q = { role: 'user', content: `Question ${i}: why is the sky blue, in brief?` };
+      const s = await streamChat(backend, [...chats[0], q], 8);
+      const u = await streamChat(backend, [...fresh[i], q], 8);
+      ttft.shared.push(s.ttftMs); ttft.unique.push(u.ttftMs);
+      evaluated.shared.push(s.timings.prompt_n); evaluated.unique.push(u.timings.prompt_n);
+    }
+    console.table([
+      { prompts: 'shared prefix', ttft_ms: +median(ttft.shared).toFixed(1), prompt_n_evaluated: median(evaluated.shared) },
+      { prompts: 'unique', ttft_ms: +median(ttft.unique).toFixed(1), prompt_n_evaluated: median(evaluated.unique) },
+    ]);
+  } finally {
+    await backend.close();
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await main();
