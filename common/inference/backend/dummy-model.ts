@@ -84,7 +84,7 @@ function tokenizerPackageVersion(): string {
 
 /** Returns the cached dummy model for (size, seed), generating it first if needed. */
 export function ensureDummyModel(opts: { size?: ModelSize; seed?: number; cacheDir?: string } = {}): DummyModel {
-  const size = opts.size ?? 'small';
+  const size = opts.size ?? 'tiny';
   const seed = (opts.seed ?? 1) >>> 0;
   const shape = SHAPES[size];
   if (!shape) throw new Error(`unknown model size '${size}'; valid: ${Object.keys(SHAPES).join(', ')}`);

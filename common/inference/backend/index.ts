@@ -14,7 +14,7 @@ import { startServer } from './server.ts';
 export interface EmbeddedBackendOptions {
   /** Seed of the random weights (default 1). */
   seed?: number;
-  /** Model shape (default 'small'); see SHAPES in dummy-model.ts. */
+  /** Model shape (default 'tiny': 16.5 M params, the suite's size); see SHAPES in dummy-model.ts. */
   size?: ModelSize;
   /** llama.cpp threads for the context (default 1: on 2 shared cores one thread decodes faster than two). */
   threads?: number;
@@ -46,7 +46,7 @@ export interface EmbeddedBackend {
 
 export async function startEmbeddedBackend(opts: EmbeddedBackendOptions = {}): Promise<EmbeddedBackend> {
   const t0 = performance.now();
-  const size = opts.size ?? 'small';
+  const size = opts.size ?? 'tiny';
   const seed = opts.seed ?? 1;
   const threads = opts.threads ?? 1;
   const parallel = opts.parallel ?? 4;

@@ -1,7 +1,7 @@
 /**
  * The embedded backend as its own process, so a test can kill it mid-run:
  *
- *   tsx common/inference/backend/serve.ts --port 0 --size tiny [--seed 1] [--threads 1] [--parallel 4] [--context 4096]
+ *   node --import tsx common/inference/backend/serve.ts [--port 0] [--size tiny|small] [--seed 1] [--threads 1] [--parallel 4] [--context 4096]
  *
  * Prints one JSON line on stdout once listening: { baseURL, model, port, pid, startupMs, loadMs, modelInfo }.
  * SIGTERM / SIGINT close it cleanly; SIGKILL is the "server died" case.
@@ -18,7 +18,7 @@ import { startEmbeddedBackend, type ModelSize } from './index.ts';
 const { values } = parseArgs({
   options: {
     port: { type: 'string', default: '0' },
-    size: { type: 'string', default: 'small' },
+    size: { type: 'string', default: 'tiny' },
     seed: { type: 'string', default: '1' },
     threads: { type: 'string', default: '1' },
     parallel: { type: 'string', default: '4' },
