@@ -172,6 +172,8 @@ describe('embedded backend (tiny)', () => {
       { model: backend.model, messages: MESSAGES, max_tokens: 'ten' },
       { model: backend.model, messages: MESSAGES, temperature: -1 },
       { model: backend.model, messages: MESSAGES, max_tokens: 1_000_000 },
+      { model: backend.model, messages: MESSAGES, stop: ['\n'] },
+      { model: backend.model, messages: MESSAGES, n: 2 },
     ];
     for (const body of bad) {
       const res = await post(backend, '/chat/completions', body);

@@ -55,8 +55,13 @@ function optionalBoolean(body: Body, key: string): boolean {
 
 function sampling(body: Body): SamplingRequest {
   if (body.model !== undefined && typeof body.model !== 'string') throw new RequestError("'model' must be a string");
-  const n = optionalNumber(body, 'n', (v) => v === 1, '1 (only one choice is supported)');
-  void n;
+  optionalNumber(body, 'n', (v) => v === 1, '1 (only one choice is supported)');
+  // Features that would change what is generated are refused rather than silently ignored.
+  const stop = body.stop;
+  if (stop !== undefined && stop !== null && !(Array.isArray(stop) && stop.length === 0)) throw new RequestError("'stop' sequences are not supported by this backend");
+  for (const key of ['logprobs', 'echo'] as const) {
+    if (body[key] !== undefined && body[key] !== null && body[key] !== false) throw new RequestError(`'${key}' is not supported by this backend`);
+  }
   const positiveInt = (v: number) => Number.isInteger(v) && v >= 1;
   const maxTokens = optionalNumber(body, 'max_tokens', positiveInt, 'a positive integer') ??
     optionalNumber(body, 'max_completion_tokens', positiveInt, 'a positive integer');
