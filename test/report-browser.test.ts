@@ -47,7 +47,8 @@ describe('report.html in Chromium', () => {
 
       const rendered = () =>
         page.evaluate(() => [...document.querySelectorAll<HTMLElement>('.chart')].map((el) => ({ name: el.dataset.chart, marks: el.querySelectorAll('svg .mark-group, svg .role-mark').length, svg: !!el.querySelector('svg') })));
-      await page.waitForFunction(() => [...document.querySelectorAll('.chart')].every((el) => el.querySelector('svg')), undefined, { timeout: 30_000 });
+      // Settled = drawn, or replaced by the page's own failure text (then the assertions below say which).
+      await page.waitForFunction(() => [...document.querySelectorAll('.chart')].every((el) => el.querySelector('svg') || /failed|no spec/.test(el.textContent ?? '')), undefined, { timeout: 30_000 });
       const charts = await rendered();
       expect(charts.map((c) => c.name).sort()).toEqual([...names].sort());
       for (const c of charts) expect(c, `chart ${c.name}`).toMatchObject({ svg: true, marks: expect.any(Number) });
