@@ -202,9 +202,12 @@ function fail(msg: string): never {
 }
 
 /** Python's strftime for the directives the reference supports, in local time as the reference does. */
+let monthFormats: { long: Intl.DateTimeFormat; short: Intl.DateTimeFormat } | undefined;
+
 export function strftime(date: Date, format: string): string {
-  const long = new Intl.DateTimeFormat(undefined, { month: 'long' });
-  const short = new Intl.DateTimeFormat(undefined, { month: 'short' });
+  // Building an Intl formatter costs tens of µs — more than rendering a short template — so build once.
+  monthFormats ??= { long: new Intl.DateTimeFormat(undefined, { month: 'long' }), short: new Intl.DateTimeFormat(undefined, { month: 'short' }) };
+  const { long, short } = monthFormats;
   const pad2 = (n: number) => (n < 10 ? '0' + n : n.toString());
   return format.replace(/%[YmdbBHM%]/g, (t) => {
     switch (t) {
