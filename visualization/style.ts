@@ -22,9 +22,12 @@ export const CONFIG: Config = {
   view: { stroke: '#ddd' },
 };
 
-/** Strategies in the order and with the names the CLI uses; `idle` is exp 4's no-load baseline. */
+/**
+ * Strategies in the order and with the names the CLI uses; `idle` is exp 4's no-load baseline.
+ * Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
+ */
 export const STRATEGY_ORDER = ['idle', 'main', 'pool', 'process', 'native'];
-export const STRATEGY_COLORS = ['#9e9e9e', '#d62728', '#1f77b4', '#2ca02c', '#9467bd'];
+export const STRATEGY_COLORS = ['#999999', '#D55E00', '#0072B2', '#009E73', '#CC79A7'];
 
 export const STAGE_ORDER = ['template', 'tokenize', 'collate'];
 export const STAGE_COLORS = ['#e6550d', '#3182bd', '#31a354'];

@@ -12,7 +12,7 @@ const COST_TITLE = 'What does rendering a real chat template cost as the history
 const COMPAT_TITLE = 'How many real chat templates does each engine render identically to the reference (@huggingface/jinja)?';
 
 const STATUS_ORDER = ['ok', 'differs', 'error'];
-const STATUS_COLORS = ['#2ca02c', '#ff7f0e', '#d62728'];
+const STATUS_COLORS = ['#009E73', '#E69F00', '#D55E00'];
 
 function engineColor(engines: string[]) {
   return { field: 'engine', type: 'nominal' as const, title: 'engine', scale: fixedScale(ENGINE_ORDER, ENGINE_COLORS, engines) };

@@ -2,7 +2,7 @@
 import type { ResultRow } from '../../common/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../chart.ts';
 import { noDataSpec } from '../no-data.ts';
-import { CONFIG, SCHEMA, measured, missingReason, titleBlock } from '../style.ts';
+import { CONFIG, SCHEMA, STRATEGY_COLORS, STRATEGY_ORDER, measured, missingReason, titleBlock } from '../style.ts';
 import { strategyColor, strategyLayers, workerPoints, type WorkerPoint } from './workers-panel.ts';
 
 const TITLE = 'How long does the GPU wait for a batch of 64 chat requests to be templated, tokenized and collated, per strategy and worker count?';
@@ -24,7 +24,7 @@ function build(rows: ResultRow[]): VegaLiteSpec {
   // main runs on one thread: its median is drawn across the panel as the line to beat.
   const mainRule = {
     transform: [{ filter: "datum.strategy === 'main'" }],
-    mark: { type: 'rule' as const, strokeDash: [4, 4], color: '#d62728', opacity: 0.7 },
+    mark: { type: 'rule' as const, strokeDash: [4, 4], color: STRATEGY_COLORS[STRATEGY_ORDER.indexOf('main')], opacity: 0.7 },
     encoding: { y: { field: 'median', type: 'quantitative' as const } },
   };
   const panels = [
