@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ResultRow } from '../common/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from './chart.ts';
 import { noDataSpec } from './no-data.ts';
-import { specToSvg, svgToPng } from './render.ts';
+import { specToSvg, svgToPngAsync } from './render.ts';
 
 export interface ChartSource {
   id: number;
@@ -30,7 +30,8 @@ export interface ChartOutcome {
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').slice(0, 300);
 
-async function renderOne(dir: string, experiment: number, chart: ChartDefinition, rows: ResultRow[]): Promise<ChartOutcome> {
+/** Writes the spec and SVG; the PNG is rasterised in the background (`png` settles when it is written). */
+async function renderOne(dir: string, experiment: number, chart: ChartDefinition, rows: ResultRow[]): Promise<{ outcome: ChartOutcome; png: Promise<void> }> {
   const name = `${experiment}-${chart.id}`;
   const outcome: ChartOutcome = { experiment, id: chart.id, title: chart.title, name, files: [] };
   let spec: VegaLiteSpec;
@@ -45,23 +46,33 @@ async function renderOne(dir: string, experiment: number, chart: ChartDefinition
     writeFileSync(join(dir, `${name}.${ext}`), data);
     outcome.files.push(`${name}.${ext}`);
   };
+  const fail = (err: unknown): void => {
+    outcome.error = [outcome.error, `rendering failed: ${message(err)}`].filter(Boolean).join('; ');
+  };
+  let png: Promise<void> = Promise.resolve();
   try {
     write('vl.json', JSON.stringify(spec, null, 2) + '\n');
     const svg = await specToSvg(spec);
     write('svg', svg);
-    write('png', svgToPng(svg));
+    png = svgToPngAsync(svg).then((buffer) => write('png', buffer), fail);
   } catch (err) {
-    outcome.error = [outcome.error, `rendering failed: ${message(err)}`].filter(Boolean).join('; ');
+    fail(err);
   }
-  return outcome;
+  return { outcome, png };
 }
 
 /** Renders the charts of every experiment that has rows in this run, in experiment order. */
 export async function writeCharts(dir: string, experiments: ChartSource[], rows: ResultRow[]): Promise<ChartOutcome[]> {
   const outcomes: ChartOutcome[] = [];
+  const pngs: Promise<void>[] = [];
   for (const e of [...experiments].sort((a, b) => a.id - b.id)) {
     const mine = rows.filter((r) => r.experiment === e.id);
-    for (const chart of e.charts ?? []) outcomes.push(await renderOne(dir, e.id, chart, mine));
+    for (const chart of e.charts ?? []) {
+      const { outcome, png } = await renderOne(dir, e.id, chart, mine);
+      outcomes.push(outcome);
+      pngs.push(png);
+    }
   }
+  await Promise.all(pngs);
   return outcomes;
 }
