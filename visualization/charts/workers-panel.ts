@@ -61,7 +61,7 @@ export function strategyLayers(values: WorkerPoint[], yTitle: string, yScale: Re
     { mark: { type: 'line' as const, strokeWidth: 2 }, encoding: { x, y: { ...y, field: 'median' }, color, detail: { field: 'template' } } },
     { mark: { type: 'rule' as const, strokeWidth: 1.5 }, encoding: { x, y: { ...y, field: 'ci_low' }, y2: { field: 'ci_high' }, color } },
     {
-      mark: { type: 'point' as const, filled: true, size: 60 },
+      mark: { type: 'point' as const, filled: true, size: 60, opacity: 1 },
       encoding: {
         x,
         y: { ...y, field: 'median' },
