@@ -76,7 +76,7 @@ export function targetCoords(t: { name: string; model?: string }): Partial<RowIn
 
 /** Error row of a point that could not run (unreachable target…), with its coordinates. */
 export function errorRow(coords: Partial<RowInput>, err: unknown): RowInput {
-  return { ...coords, metric: 'point', unit: '', status: 'error', error: err instanceof Error ? err.message : String(err) };
+  return { ...coords, metric: 'point', unit: '', status: 'error', error: err instanceof Error ? err.message : String(err), note: 'the point could not run (nothing measured); error names the target and the cause' };
 }
 
 /** Start-up row of an embedded backend, reported once, outside every timed region. */

@@ -132,7 +132,9 @@ export async function acquireTarget(spec: TargetSpec, parallel = 4, size: 'tiny'
       startedNow = true;
       running = startEmbedded(spec, parallel, size);
       embedded.set(key, running);
-      running.catch(() => embedded.delete(key));
+      // A failed start stays cached: every later point fails at once with the same cause instead of
+      // paying another start-up attempt. (A server that died after starting is restarted, below.)
+      running.catch(() => {});
     }
     const r = await running;
     if (r.child.exitCode !== null || r.child.signalCode !== null) {
@@ -159,7 +161,8 @@ export async function closeTargets(): Promise<void> {
   embedded.clear();
   await Promise.allSettled(
     all.map(async (p) => {
-      const { child } = await p;
+      const { child } = await p.catch(() => ({ child: undefined }));
+      if (!child) return;
       if (child.exitCode !== null || child.signalCode !== null) return;
       await new Promise<void>((resolve) => {
         const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
