@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CorpusError, QUICK_CORPUS, buildCorpus, loadCorpus, type CorpusTemplate } from '../common/assets/corpus.ts';
 import { QUICK_PLAN } from '../common/timing.ts';
 import { compatStatusOf, conversations, judge, measureTemplate, renderAll, type Conversation, type Rendered } from '../experiments/08-corpus.ts';
-import { compileTemplate } from '../common/templates/engines.ts';
+import { compileTemplate, describeDifference } from '../common/templates/engines.ts';
 
 let corpus: CorpusTemplate[];
 
@@ -116,6 +116,44 @@ describe('whole corpus, computed: nunjucks is identical wherever @huggingface/ji
       if (verdict.status !== 'ok') failures.push(`${t.id}: ${verdict.detail}`);
     }
     expect(rendered).toBeGreaterThanOrEqual(80);
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('whole corpus, varied message shapes: nunjucks renders what the reference renders, or fails where it fails', () => {
+  const TOOLS = [{ type: 'function', function: { name: 'get_weather', description: 'W', parameters: { type: 'object', properties: { city: { type: 'string', enum: ['a', 'b'] }, n: { type: 'integer' } }, required: ['city'] } } }];
+  const call = (id: string, args: unknown) => ({ id, type: 'function', function: { name: 'get_weather', arguments: args } });
+  const SHAPES: Record<string, Record<string, unknown>> = {
+    'no generation prompt': { messages: [{ role: 'system', content: 'Sys é "q" \\ {x}' }, { role: 'user', content: 'u1' }, { role: 'assistant', content: 'a1' }], add_generation_prompt: false },
+    'reasoning in history': { messages: [{ role: 'user', content: 'u1' }, { role: 'assistant', content: '<think>\nr\n</think>\n\n  a1  ' }, { role: 'user', content: 'u2' }, { role: 'assistant', content: '<think>r2</think>a2' }] },
+    'tools, no call': { messages: [{ role: 'user', content: 'u1' }], tools: TOOLS },
+    'string arguments': { messages: [{ role: 'user', content: 'u1' }, { role: 'assistant', content: null, tool_calls: [call('c', '{"city": "a"}')] }, { role: 'tool', tool_call_id: 'c', name: 'get_weather', content: 'r' }], tools: TOOLS },
+    'two calls': {
+      messages: [{ role: 'user', content: 'u1' }, { role: 'assistant', content: 'ok', tool_calls: [call('c', { city: 'a' }), call('d', { city: 'b', n: 2 })] }, { role: 'tool', tool_call_id: 'c', name: 'get_weather', content: 'r1' }, { role: 'tool', tool_call_id: 'd', name: 'get_weather', content: 'r2' }, { role: 'user', content: 'u2' }],
+      tools: TOOLS,
+    },
+    'content parts': { messages: [{ role: 'user', content: [{ type: 'text', text: 'look' }, { type: 'image' }] }] },
+    'empty contents': { messages: [{ role: 'user', content: '' }, { role: 'assistant', content: '' }, { role: 'user', content: '   ' }] },
+    'thinking off': { messages: [{ role: 'user', content: 'u1' }], enable_thinking: false },
+    documents: { messages: [{ role: 'user', content: 'u1' }], documents: [{ title: 't', text: 'doc text' }] },
+  };
+  const outcome = (render: () => string): { ok: string } | { error: true } => {
+    try {
+      return { ok: render() };
+    } catch {
+      return { error: true };
+    }
+  };
+  it('every template × every shape', () => {
+    const failures: string[] = [];
+    for (const t of corpus) {
+      const [jinja, nunjucks] = [compileTemplate('jinja', t.source), compileTemplate('nunjucks', t.source)];
+      for (const [shape, extra] of Object.entries(SHAPES)) {
+        const ctx = { add_generation_prompt: true, bos_token: t.bos_token, eos_token: t.eos_token, ...extra } as never;
+        const [a, b] = [outcome(() => jinja.render(ctx)), outcome(() => nunjucks.render(ctx))];
+        if (JSON.stringify(a) !== JSON.stringify(b)) failures.push(`${t.id} / ${shape}: ${'ok' in a && 'ok' in b ? describeDifference(a.ok, b.ok) : JSON.stringify([a, b]).slice(0, 200)}`);
+      }
+    }
     expect(failures).toEqual([]);
   });
 });

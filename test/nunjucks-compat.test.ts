@@ -124,6 +124,9 @@ describe('tests, literals, operators, truthiness', () => {
     same('{{ "a" ~ 1 ~ "b" }} {{ "a" + "b" }} {{ 1 + 2 }} {{ ([1] + [2, 3]) | length }}', {}, 'a1b ab 3 3');
     same('{% for r in ("user", "assistant") %}{{ r }}{% endfor %} {{ "user" in ("user", "assistant") }}', {}, 'userassistant true');
     expect(() => render('nunjucks', '{{ undefined_var + "x" }}', {})).toThrow(/undefined/);
+    // String + list / dict: Python raises; the reference prints JavaScript's text of the value, and so must nunjucks.
+    same('{{ "c: " + parts }}|{{ "a: " ~ args }}|{{ parts | string }}', { parts: [{ type: 'text' }, 'x', 1], args: { city: 'a' } }, 'c: {"type": "text"},x,1|a: [object Map]|[{"type": "text"}, "x", 1]');
+    expect(() => render('nunjucks', '{{ undefined_var | string }}', {})).toThrow();
   });
 
   it('dict literals with nested braces and trailing commas', () => {

@@ -2,7 +2,7 @@
  * The filters, tests and globals chat templates use, with the reference's (@huggingface/jinja) semantics.
  * They are registered on one nunjucks Environment only (see nunjucks-compat.ts), never globally.
  */
-import { Namespace, isMapping, splitArgs, titleCase, toJSON, toText, truthy, unsafe, callMember, type JsonOptions } from './values.ts';
+import { Namespace, isMapping, splitArgs, titleCase, toJSON, truthy, unsafe, callMember, type JsonOptions } from './values.ts';
 
 type Filter = (value: unknown, ...args: unknown[]) => unknown;
 type Dict = Record<string, unknown>;
@@ -50,7 +50,14 @@ export const FILTERS: Record<string, Filter> = {
     };
     return toJSON(v, opts);
   },
-  string: (v) => toText(v),
+  // As the reference: lists print as JSON; dicts, none and undefined are refused.
+  string: (v) => {
+    v = unsafe(v);
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (Array.isArray(v)) return toJSON(v, {}, 0, false);
+    throw new Error(`Cannot apply filter "string" to ${v === null ? 'none' : v === undefined ? 'an undefined value' : typeof v}`);
+  },
   length: (v) => {
     v = unsafe(v);
     if (typeof v === 'string' || Array.isArray(v)) return v.length;

@@ -261,6 +261,28 @@ function describe(v: unknown): string {
   return v === null ? 'none' : Array.isArray(v) ? 'list' : typeof v;
 }
 
+/**
+ * What the reference's `+` and `~` make of an operand: JavaScript's own toString of its value. A list
+ * becomes its items joined by "," (each printed as it would print alone: dicts as JSON) and a dict or
+ * namespace "[object Map]". Python's Jinja2 raises a TypeError on `str + list`; templates that do it
+ * (e.g. `… + message['content']` with multimodal parts) render this text in the reference, so it is what
+ * must be matched.
+ */
+function operandText(v: unknown): string {
+  v = unsafe(v);
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) return v.map(itemText).join(',');
+  if (typeof v === 'object' && v !== null) return '[object Map]';
+  return String(v);
+}
+
+function itemText(v: unknown): string {
+  v = unsafe(v);
+  if (v === null) return 'null';
+  if (typeof v === 'object') return toJSON(v, {}, 0, false);
+  return String(v);
+}
+
 /** `a + b`: numbers add, lists concatenate, anything with a string concatenates as text. */
 export function add(a: unknown, b: unknown): unknown {
   const ta = typeof a;
@@ -271,7 +293,7 @@ export function add(a: unknown, b: unknown): unknown {
   if (a === undefined || b === undefined) throw new Error('Cannot perform operation + on undefined values');
   if (a === null || b === null) throw new Error('Cannot perform operation on null values');
   if (Array.isArray(a) && Array.isArray(b)) return a.concat(b);
-  if (ta === 'string' || tb === 'string' || a instanceof SafeString || b instanceof SafeString) return toText(a) + toText(b);
+  if (ta === 'string' || tb === 'string' || a instanceof SafeString || b instanceof SafeString) return operandText(a) + operandText(b);
   throw new Error(`Unknown operator "+" between ${describe(a)} and ${describe(b)}`);
 }
 
@@ -279,7 +301,7 @@ export function add(a: unknown, b: unknown): unknown {
 export function concat(a: unknown, b: unknown): string {
   if (a === undefined || b === undefined) throw new Error('Cannot perform operation ~ on undefined values');
   if (a === null || b === null) throw new Error('Cannot perform operation on null values');
-  return String(unsafe(a)) + String(unsafe(b));
+  return operandText(a) + operandText(b);
 }
 
 /** `a in b`: list membership, substring, dict key; anything is not in an undefined value. */
