@@ -129,6 +129,10 @@ describe('tests, literals, operators, truthiness', () => {
     expect(() => render('nunjucks', '{{ undefined_var | string }}', {})).toThrow();
   });
 
+  it('string escapes and adjacent literals as the reference reads them; x.0 indexes', () => {
+    same('{{ "a\\tb\\u00e9\\x41\\\\" }}|{{ \'it\\\'s\' }}|{{ "con" "cat" }}|{{ xs.0 }}', { xs }, 'a\tbéA\\|it\'s|concat|1');
+  });
+
   it('dict literals with nested braces and trailing commas', () => {
     same('{% set d = {"a": {"b": 1}, "c": [1, 2,], } %}{{ d.a.b }}{{ d["c"] | length }}', {}, '12');
   });

@@ -1,7 +1,10 @@
 /**
- * nunjucks' tokenizer ends a `{{ … }}` at the first `}}`, even inside a dict literal
- * (`{% set x = {"a": {"b": 1}} %}`); Jinja counts braces. This subclass (used only by the compatibility
- * layer; nunjucks' lexer is not modified) emits `}` as a closing brace while a `{` is open.
+ * nunjucks' tokenizer, corrected where it lexes Jinja differently, in a subclass used only by the
+ * compatibility layer (nunjucks' lexer is not modified):
+ * - it ends a `{{ … }}` at the first `}}`, even inside a dict literal (`{% set x = {"a": {"b": 1}} %}`);
+ *   Jinja counts braces, so `}` is a closing brace while a `{` is open;
+ * - string escapes as the reference reads them: `\n \t \r \b \f \v \' \" \\`, `\xHH`, `\uHHHH`
+ *   (nunjucks knows only the first three and drops the backslash of the others).
  */
 import { nj, type NjToken } from './internals.ts';
 
@@ -12,11 +15,15 @@ interface TokenizerApi {
   colno: number;
   in_code: boolean;
   forward(): void;
+  current(): string;
+  isFinished(): boolean;
   nextToken(): NjToken | null;
 }
 
 const Tokenizer = Object.getPrototypeOf(nj.lexer.lex('', {})).constructor as new (src: string, opts: object) => TokenizerApi;
 const { TOKEN_LEFT_CURLY: LEFT, TOKEN_RIGHT_CURLY: RIGHT, TOKEN_BLOCK_END: BLOCK_END, TOKEN_VARIABLE_END: VARIABLE_END } = nj.lexer as Record<string, string>;
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', "'": "'", '"': '"', '\\': '\\' };
 
 export class JinjaTokenizer extends Tokenizer {
   private depth = 0;
@@ -33,5 +40,33 @@ export class JinjaTokenizer extends Tokenizer {
     else if (tok?.type === RIGHT) this.depth--;
     else if (tok?.type === BLOCK_END || tok?.type === VARIABLE_END) this.depth = 0;
     return tok;
+  }
+
+  /** Called by nunjucks' nextToken at an opening quote; returns the string's value. */
+  _parseString(delimiter: string): string {
+    this.forward();
+    let out = '';
+    while (!this.isFinished() && this.current() !== delimiter) {
+      const cur = this.current();
+      this.forward();
+      if (cur !== '\\') {
+        out += cur;
+        continue;
+      }
+      const esc = this.current();
+      this.forward();
+      if (esc === 'x' || esc === 'u') {
+        const hex = this.str.slice(this.index, this.index + (esc === 'x' ? 2 : 4));
+        if (!/^[0-9a-f]+$/i.test(hex) || hex.length !== (esc === 'x' ? 2 : 4)) throw new Error(`Invalid hexadecimal escape sequence: \\${esc}${hex}`);
+        out += String.fromCharCode(parseInt(hex, 16));
+        for (let i = 0; i < hex.length; i++) this.forward();
+      } else if (esc in ESCAPES) {
+        out += ESCAPES[esc];
+      } else {
+        throw new Error(`Unexpected escaped character: ${esc}`);
+      }
+    }
+    this.forward();
+    return out;
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The Jinja syntax nunjucks' parser lacks, added in a subclass used only by the compatibility layer
  * (nunjucks' own Parser is not modified):
- * - `True`/`False`/`None` literals;
+ * - `True`/`False`/`None` literals; adjacent string literals concatenate; `x.0` indexes;
  * - subscripts with Python slices `x[1:]`, `x[::-1]`, `x[:-1]` (negative indexes are handled at run time);
  * - tests bound like filters, as Jinja binds them (`a == b is none` is `a == (b is none)`), with any
  *   test name (`is none`, `is true`, …) and an optional argument;
@@ -34,6 +34,14 @@ export class JinjaParser extends nj.parser.Parser {
       const node = new nodes.Literal(tok.lineno, tok.colno, CONSTANTS.get(tok.value));
       return noPostfix ? node : this.parsePostfix(node);
     }
+    if (tok && tok.type === T.STRING) {
+      // Adjacent string literals concatenate, as in Python: `'it''s'`, or a long string split over lines.
+      this.nextToken();
+      let value = String(tok.value);
+      while (this.peekToken()?.type === T.STRING) value += String(this.nextToken().value);
+      const node = new nodes.Literal(tok.lineno, tok.colno, value);
+      return noPostfix ? node : this.parsePostfix(node);
+    }
     return super.parsePrimary(noPostfix);
   }
 
@@ -47,8 +55,10 @@ export class JinjaParser extends nj.parser.Parser {
       } else if (tok.type === T.OPERATOR && tok.value === '.') {
         this.nextToken();
         const name = this.nextToken();
-        if (!name || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(String(name.value))) this.fail(`expected name as lookup value, got ${name?.value}`, name?.lineno, name?.colno);
-        node = new nodes.LookupVal(tok.lineno, tok.colno, node, new nodes.Literal(name.lineno, name.colno, String(name.value)));
+        // `x.name`, and `x.0` for an item by position, as Jinja allows.
+        const key = name?.type === T.INT ? Number(name.value) : /^[A-Za-z_][A-Za-z0-9_]*$/.test(String(name?.value)) ? String(name.value) : undefined;
+        if (key === undefined) this.fail(`expected name as lookup value, got ${name?.value}`, name?.lineno, name?.colno);
+        node = new nodes.LookupVal(tok.lineno, tok.colno, node, new nodes.Literal(name.lineno, name.colno, key));
       } else {
         break;
       }
