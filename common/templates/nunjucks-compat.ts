@@ -7,7 +7,8 @@
  * environment created here and all done once, at compile time:
  *
  *   source ─ preprocess.ts (the reference's trim/lstrip-blocks and `{% generation %}` handling)
- *          ─ lexer.ts (subclass: `}}` inside dict literals) ─ parser.ts (subclass: slices, True/False/None, Jinja tests, loop controls)
+ *          ─ lexer.ts (subclass: `}}` inside dict literals, string escapes)
+ *          ─ parser.ts (subclass: slices, True/False/None, Jinja tests, loop controls, trailing commas)
  *          ─ compiler.ts (subclass: Python truthiness, Jinja scoping, namespaces, for-if, tuples, …)
  *          ─ nunjucks Template whose render function receives runtime.ts (a *copy* of nunjucks' runtime
  *            with Python member lookup, negative indexes, string/dict methods, printing rules)
