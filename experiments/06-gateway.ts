@@ -11,7 +11,7 @@ import { startResourceMonitor } from '../common/inference/monitor.ts';
 import type { TargetSpec } from '../common/inference/options.ts';
 import { boundsOf, countOutputTokens, errorRow, inferenceOf, acquireFor, resourceRows, runRows, startupRows } from '../common/inference/run.ts';
 import { writeInferenceSummary } from '../common/inference/summary.ts';
-import { deriveSeed } from '../common/rng.ts';
+import { createRng, deriveSeed } from '../common/rng.ts';
 import type { RowInput } from '../common/results.ts';
 import { ratioOfMedians, summarize } from '../common/stats.ts';
 import type { ChatMessage } from '../common/templates/engines.ts';
@@ -27,7 +27,14 @@ export const GATEWAY_TOKENS = 2000;
  * experiment measures (the gateway's own cost); every row's note says the prompt was truncated.
  */
 export const MAX_PROMPT_IDS = 256;
-const OUTPUT_TOKENS = 8;
+/**
+ * Output length of request i: seeded, 4–16 tokens, the same sequence in every mode. Equal lengths would
+ * keep a closed loop's requests in lockstep (all prefills batched together), which only the baseline —
+ * with nothing to stagger arrivals — would enjoy.
+ */
+export function outputTokens(seed: number, i: number): number {
+  return 4 + Math.floor(createRng(deriveSeed(seed, 900, i + 1000))() * 13);
+}
 const WORKERS = 1;
 
 interface Point {
@@ -109,7 +116,7 @@ export const gateway: Experiment<Point> = {
     }
     const client = { baseURL: target.baseURL, model: target.model, client: point.target.client };
     const send: SendRequest = (i, signal) =>
-      handleChat(requests.get(i)!, point.mode, strategy, client, { maxPromptIds: MAX_PROMPT_IDS, maxTokens: OUTPUT_TOKENS, timeoutMs: bounds.timeoutMs, idleTimeoutMs: bounds.idleTimeoutMs, signal });
+      handleChat(requests.get(i)!, point.mode, strategy, client, { maxPromptIds: MAX_PROMPT_IDS, maxTokens: outputTokens(options.seed, i), timeoutMs: bounds.timeoutMs, idleTimeoutMs: bounds.idleTimeoutMs, signal });
 
     options.progress(`${gateway.label(point)}: ${bounds.requests} requests`);
     const monitor = startResourceMonitor(target.pid);

@@ -133,6 +133,16 @@ export function runRows(records: RequestRecord[], coords: Partial<RowInput>, slo
       const s = summarize(ratios);
       rows.push({ ...coords, metric: 'decode_rate_ratio', unit: 'x', value: s.median, low: s.ciLow, high: s.ciHigh, note: `median over ${ratios.length} requests of client decode rate / backend self-reported rate (1 = the client adds nothing)` });
     }
+    // The server's own split of TTFT, when it reports one (llama.cpp-style timings): queue wait and prefill.
+    const ok = records.filter((r) => !r.error && r.timings);
+    const serverSplit: [string, string, string][] = [
+      ['queue_ms', 'server_queue', "server-reported timings.queue_ms: waiting for a free slot before prefill"],
+      ['prompt_ms', 'server_prefill', "server-reported timings.prompt_ms: slot taken → first token sampled (prefix lookup, prompt evaluation)"],
+    ];
+    for (const [field, metric, note] of serverSplit) {
+      const xs = ok.flatMap((r) => (typeof r.timings![field] === 'number' ? [r.timings![field] as number] : []));
+      if (xs.length > 0) rows.push({ ...coords, metric, unit: 'ms', summary: summarize(xs), samples: xs, note });
+    }
     const chunks = records.reduce((s, r) => s + (r.error ? 0 : r.chunkTimes.length), 0);
     const clientMs = records.reduce((s, r) => s + (r.error ? 0 : (r.clientMs ?? 0)), 0);
     if (chunks > 0) rows.push({ ...coords, metric: 'client_parse_per_chunk', unit: 'us', value: (clientMs * 1000) / chunks, note: 'live: client time from a read resolving to the chunk recorded (SSE + JSON parse, bookkeeping), averaged over all chunks' });
