@@ -82,7 +82,7 @@ export const gateway: Experiment<Point> = {
     tokens: GATEWAY_TOKENS,
     concurrency: p.concurrency,
   }),
-  headline: ['ttft', 'ttft_inflation', 'ttft_added', 'prep', 'loop_delay_p99', 'gateway_startup', 'request_errors'],
+  headline: ['ttft', 'ttft_inflation', 'ttft_added', 'prep', 'server_prefill', 'loop_delay_p99', 'gateway_startup', 'request_errors'],
   async run(point, options) {
     const inf = inferenceOf(options);
     const base = gateway.coordinates(point);
