@@ -157,7 +157,7 @@ export function runRows(records: RequestRecord[], coords: Partial<RowInput>, slo
 export function resourceRows(res: RunResources, coords: Partial<RowInput>): RowInput[] {
   const window = `over the ${(res.wallMs / 1000).toFixed(2)} s run (warm-up included)`;
   const rows: RowInput[] = [
-    { ...coords, metric: 'client_cpu', unit: '%', value: res.cpuPercent, note: `benchmark process user+system CPU / wall ${window}; 100 = one core` },
+    { ...coords, metric: 'client_cpu', unit: '%', value: res.cpuPercent, note: `benchmark (client/gateway) process user+system CPU / wall ${window}, its worker threads included, child processes not; 100 = one core` },
     { ...coords, metric: 'client_peak_rss', unit: 'MB', value: res.peakRssMb, note: `benchmark process peak RSS sampled every 50 ms ${window}` },
     { ...coords, metric: 'loop_delay_p99', unit: 'ms', value: res.loop.p99, note: `monitorEventLoopDelay of the client/gateway main thread ${window}` },
     { ...coords, metric: 'loop_delay_max', unit: 'ms', value: res.loop.max, note: `monitorEventLoopDelay of the client/gateway main thread ${window}` },

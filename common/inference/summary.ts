@@ -33,7 +33,7 @@ export function pointLabel(r: RowInput): string {
 }
 
 function table(rows: RowInput[]): string {
-  const head = ['target', 'point', 'metric', 'median', 'p90', 'p99', '95% CI', 'unit', 'status'];
+  const head = ['target', 'prompts', 'point', 'metric', 'median', 'p90', 'p99', '95% CI', 'unit', 'status'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     const s = r.summary;
@@ -42,8 +42,23 @@ function table(rows: RowInput[]): string {
     const hi = s ? s.ciHigh : r.high;
     const ci = lo !== undefined && hi !== undefined && Number.isFinite(lo) && Number.isFinite(hi) ? `${fmt(lo)}–${fmt(hi)}` : '';
     const status = (r.status ?? 'ok') === 'ok' ? 'ok' : `${r.status}: ${(r.error ?? '').slice(0, 120)}`;
-    const cells = [r.target ?? '', pointLabel(r), r.metric, fmt(median), fmt(s?.p90), fmt(s?.p99), ci, r.unit, status];
+    const cells = [r.target ?? '', r.dataset ?? '', pointLabel(r), r.metric, fmt(median), fmt(s?.p90), fmt(s?.p99), ci, r.unit, status];
     lines.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+const RESOURCE_METRICS = ['client_cpu', 'client_peak_rss', 'loop_delay_p99', 'loop_delay_max', 'server_cpu'];
+
+/** One line per point: CPU %, peak RSS, event-loop delay. */
+function resourceTable(rows: RowInput[]): string {
+  const key = (r: RowInput) => `${r.target ?? ''}\u0000${r.dataset ?? ''}\u0000${pointLabel(r)}`;
+  const points = [...new Map(rows.map((r) => [key(r), r])).values()];
+  const head = ['target', 'prompts', 'point', 'client CPU %', 'client peak RSS MB', 'loop delay p99 ms', 'loop delay max ms', 'server CPU %'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const p of points) {
+    const v = (m: string) => fmt(rows.find((r) => key(r) === key(p) && r.metric === m)?.value);
+    lines.push(`| ${[p.target ?? '', p.dataset ?? '', pointLabel(p), v('client_cpu'), v('client_peak_rss'), v('loop_delay_p99'), v('loop_delay_max'), v('server_cpu')].join(' | ')} |`);
   }
   return lines.join('\n');
 }
@@ -58,6 +73,8 @@ export function writeInferenceSummary(runDir: string, section: Section): void {
   for (const s of ordered) {
     const shown = s.rows.filter((r) => (r.status ?? 'ok') !== 'ok' || s.headline.includes(r.metric));
     md.push(`## ${s.id}. ${s.title}`, '', s.question, '', table(shown), '');
+    const resources = s.rows.filter((r) => RESOURCE_METRICS.includes(r.metric) && (r.status ?? 'ok') === 'ok');
+    if (resources.length > 0) md.push('Resources during each run (client/gateway process, embedded server process):', '', resourceTable(resources), '');
   }
   writeFileSync(join(runDir, 'inference-summary.md'), md.join('\n'));
   const json = {
