@@ -4,6 +4,7 @@
  * at a maximum number in flight, like vLLM's --max-concurrency). Bounded by a request count and by time.
  * Warm-up requests run first, under the same load shape, and are not returned.
  */
+import { setMaxListeners } from 'node:events';
 import { createRng } from '../rng.ts';
 import type { RequestRecord } from './metrics.ts';
 
@@ -77,6 +78,8 @@ async function openLoop(send: SendRequest, count: number, rate: number, cap: num
 
 export async function runLoad(send: SendRequest, spec: LoadSpec, signal: AbortSignal = new AbortController().signal): Promise<LoadResult> {
   validateLoad(spec);
+  // Every request in flight listens for the run's abort: more than EventTarget's default of 10 is expected.
+  setMaxListeners(0, signal);
   const run = (count: number, deadline: number, offset: number) =>
     spec.rate !== undefined
       ? openLoop(send, count, spec.rate, spec.concurrency ?? Infinity, spec.seed, deadline, signal, offset)
