@@ -150,7 +150,10 @@ async function runPoint(point: Extract<Point, { kind: 'load' }>, options: RunOpt
   const load = await runLoad(send, { concurrency: point.concurrency, rate: point.rate, seed: options.seed, requests: bounds.requests, durationMs: bounds.durationMs, warmup: bounds.warmup }, options.signal);
   const resources = monitor.stop();
   countOutputTokens(load.records);
-  const what = `request sent by the ${client} client (${point.rate !== undefined ? `Poisson ${point.rate}/s, seed ${options.seed}` : `closed loop, ${point.concurrency} concurrent`})`;
+  const prompts = point.prompts.prompts
+    ? `prompts from ${point.prompts.name} (${point.prompts.prompts.length}, cycled), max_tokens ${point.prompts.outputTokens ?? outputTokens} unless a line sets it`
+    : `${point.prompts.inputTokens}-token seeded user messages (chat template applied by the server), ${outputTokens} output tokens`;
+  const what = `request sent by the ${client} client (${point.rate !== undefined ? `Poisson ${point.rate}/s, seed ${options.seed}` : `closed loop, ${point.concurrency} concurrent`}; ${prompts}; ignore_eos)`;
   rows.push(...runRows(load.records, coords, inf.slo, what).rows, ...resourceRows(resources, coords));
   if (load.skipped > 0) rows.push({ ...coords, metric: 'requests_skipped', unit: 'count', value: load.skipped, note: `not issued: the ${bounds.durationMs / 1000} s time bound was reached first` });
   return rows;
