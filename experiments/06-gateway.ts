@@ -55,7 +55,8 @@ function requestChat(chats: ChatMessage[][], i: number, marker: string): ChatMes
   return [...chat.slice(0, -1), { ...last, content: `[${marker} #${i}] ${last.content}` }];
 }
 
-const reportedStartup = new Set<string>();
+/** Strategies whose start-up was reported (a pool restarted after a teardown is reported again). */
+const reportedStartup = new WeakSet<object>();
 const runMarker = randomUUID().slice(0, 8);
 
 export const gateway: Experiment<Point> = {
@@ -99,9 +100,8 @@ export const gateway: Experiment<Point> = {
 
     const strategy = await gatewayStrategy(point.mode, WORKERS);
     if (strategy) {
-      const key = `${strategy.id}/${strategy.workers}`;
-      if (!reportedStartup.has(key)) {
-        reportedStartup.add(key);
+      if (!reportedStartup.has(strategy)) {
+        reportedStartup.add(strategy);
         rows.push({ ...coords, metric: 'gateway_startup', unit: 'ms', value: strategy.startupMs, note: 'preprocessing strategy start until every worker loaded template + tokenizer (once per run; not in any timed region)' });
       }
     }
