@@ -1,6 +1,9 @@
 /**
  * Which tokens the dummy model emits: "word tokens" — a space followed by ASCII letters (`Ġthe`,
- * `ĠHello`; 43k of Llama 3.1's 128k) — plus the end-of-generation tokens.
+ * `ĠHello`; 43k of Llama 3.1's 128k) — and nothing else, not even end-of-generation tokens: an
+ * end-of-generation token under `ignore_eos` would be a token without text (a client's count would be
+ * one short), and benchmarks want fixed output lengths anyway. So the model practically never stops by
+ * itself; requests run to max_tokens, as with vLLM's dummy weights.
  *
  * Why: random weights over the full vocabulary emit fragments, CJK pieces and reserved special tokens;
  * re-tokenizing such text merges neighbours differently, so a client counting output tokens with the
@@ -13,7 +16,6 @@
 import { loadTokenizer } from '../../assets/tokenizers.ts';
 
 const WORD = /^Ġ[A-Za-z]+$/;
-const EOG_TOKENS = ['<|eot_id|>', '<|end_of_text|>', '<|eom_id|>'];
 
 /** allowed[id] = 1 when the model may emit token `id`. */
 export function emittableTokens(tokens: readonly string[], tokenizerModel: string): Uint8Array {
@@ -24,9 +26,5 @@ export function emittableTokens(tokens: readonly string[], tokenizerModel: strin
     const ids = tok.encodeSync!(' ' + s.slice(1));
     if (ids.length === 1 && ids[0] === id) allowed[id] = 1;
   });
-  for (const s of EOG_TOKENS) {
-    const id = tokens.indexOf(s);
-    if (id >= 0) allowed[id] = 1;
-  }
   return allowed;
 }
