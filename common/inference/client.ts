@@ -107,7 +107,7 @@ class Watchdog {
 /** Streams one request with fetch and a minimal SSE parser. */
 export async function streamFetch(req: StreamRequest): Promise<RequestRecord> {
   const start = req.start ?? performance.now();
-  const record: RequestRecord = { start, chunkTimes: [], end: start, text: '', clientMs: 0 };
+  const record: RequestRecord = { start, chunkTimes: [], end: start, text: '', clientUs: [] };
   const dog = new Watchdog(req.timeoutMs, req.idleTimeoutMs, req.signal);
   const doFetch = req.fetch ?? fetch;
   try {
@@ -161,7 +161,7 @@ export async function streamFetch(req: StreamRequest): Promise<RequestRecord> {
           if (json.timings) record.timings = json.timings as BackendTimings;
         }
       }
-      record.clientMs! += performance.now() - t;
+      record.clientUs!.push((performance.now() - t) * 1000);
     }
     // Drain what follows [DONE] (normally just the end of the response) so the connection can be reused.
     if (done) while (!(await reader.read()).done);
@@ -192,7 +192,7 @@ function sdkClient(baseURL: string, customFetch?: typeof fetch): OpenAI {
 /** Streams one request through the `openai` SDK (v6). */
 export async function streamOpenAI(req: StreamRequest): Promise<RequestRecord> {
   const start = req.start ?? performance.now();
-  const record: RequestRecord = { start, chunkTimes: [], end: start, text: '', clientMs: 0 };
+  const record: RequestRecord = { start, chunkTimes: [], end: start, text: '', clientUs: [] };
   const dog = new Watchdog(req.timeoutMs, req.idleTimeoutMs, req.signal);
   try {
     const client = sdkClient(req.baseURL, req.fetch);
@@ -210,7 +210,7 @@ export async function streamOpenAI(req: StreamRequest): Promise<RequestRecord> {
       }
       if (json.usage) record.usage = json.usage;
       if (json.timings) record.timings = json.timings;
-      record.clientMs! += performance.now() - t;
+      record.clientUs!.push((performance.now() - t) * 1000);
     }
     if (record.chunkTimes.length === 0) throw new Error('stream ended without content');
   } catch (err) {

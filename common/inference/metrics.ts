@@ -37,8 +37,8 @@ export interface RequestRecord {
   timings?: BackendTimings;
   /** Set when the request failed; a failed request counts in no latency metric. */
   error?: string;
-  /** Client time spent handling chunks (read → parsed → recorded), ms in total. */
-  clientMs?: number;
+  /** Client time spent handling each network read (read resolved → parsed → recorded), µs. */
+  clientUs?: number[];
   /** Free-form per-request extras (e.g. preprocessing time at the gateway). */
   extra?: Record<string, number>;
 }

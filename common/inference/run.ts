@@ -143,9 +143,8 @@ export function runRows(records: RequestRecord[], coords: Partial<RowInput>, slo
       const xs = ok.flatMap((r) => (typeof r.timings![field] === 'number' ? [r.timings![field] as number] : []));
       if (xs.length > 0) rows.push({ ...coords, metric, unit: 'ms', summary: summarize(xs), samples: xs, note });
     }
-    const chunks = records.reduce((s, r) => s + (r.error ? 0 : r.chunkTimes.length), 0);
-    const clientMs = records.reduce((s, r) => s + (r.error ? 0 : (r.clientMs ?? 0)), 0);
-    if (chunks > 0) rows.push({ ...coords, metric: 'client_parse_per_chunk', unit: 'us', value: (clientMs * 1000) / chunks, note: 'live: client time from a read resolving to the chunk recorded (SSE + JSON parse, bookkeeping), averaged over all chunks' });
+    const perRead = records.flatMap((r) => (r.error ? [] : (r.clientUs ?? [])));
+    if (perRead.length > 0) rows.push({ ...coords, metric: 'client_parse_per_chunk', unit: 'us', summary: summarize(perRead), samples: perRead, note: 'live, per network read (normally one chunk): client time from the read resolving to the chunk recorded (SSE + JSON parse, timeout bookkeeping); includes any preemption of this thread on a busy machine' });
   }
   if (agg.failed > 0) {
     const top = agg.errors.sort((a, b) => b.count - a.count)[0];
