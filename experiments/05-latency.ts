@@ -56,7 +56,7 @@ export const latency: Experiment<Point> = {
     p.kind === 'overhead'
       ? {}
       : { target: p.target.name, model: p.target.model, dataset: p.prompts.name, tokens: p.prompts.inputTokens, concurrency: p.concurrency, rate: p.rate },
-  headline: ['backend_startup', 'ttft', 'tpot', 'itl', 'output_throughput', 'goodput', 'pareto_front_p50', 'decode_rate_ratio', 'client_overhead_fetch', 'client_overhead_openai', 'request_errors'],
+  headline: ['backend_startup', 'ttft', 'tpot', 'itl', 'output_throughput', 'goodput', 'pareto_front_p50', 'decode_rate_ratio', 'client_overhead_fetch', 'client_overhead_openai', 'client_parse_per_chunk', 'request_errors'],
   async run(point, options) {
     if (point.kind === 'overhead') return overheadRows();
     return runPoint(point, options);
