@@ -69,6 +69,30 @@ describe('streaming clients against an OpenAI-compatible server', () => {
     });
   }
 
+  it('SSE framing: LF, CRLF, mixed line ends, bytes split anywhere, a final event without its blank line', async () => {
+    const enc = new TextEncoder();
+    const events = [0, 1, 2].map((i) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: ` t${i}` } }] })}`).concat('data: [DONE]');
+    const cases: [string, string, boolean][] = [
+      ['lf', events.join('\n\n') + '\n\n', false],
+      ['crlf', events.join('\r\n\r\n') + '\r\n\r\n', false],
+      ['mixed', events.join('\r\n\n') + '\r\n\n', false],
+      ['no final blank line', events.join('\n\n'), false],
+      ['one byte per read', events.join('\n\n') + '\n\n', true],
+    ];
+    for (const [name, body, split] of cases) {
+      const bytes = enc.encode(body);
+      const parts = split ? Array.from(bytes, (_, i) => bytes.slice(i, i + 1)) : [bytes];
+      const fake = (async () => {
+        let i = 0;
+        return new Response(new ReadableStream<Uint8Array>({ pull: (c) => (i < parts.length ? c.enqueue(parts[i++]) : c.close()) }));
+      }) as typeof fetch;
+      const r = await streamRequest('fetch', { baseURL: 'http://replay.invalid/v1', model: 'm', messages: [{ role: 'user', content: 'x' }], maxTokens: 3, timeoutMs: 5000, fetch: fake });
+      expect(r.error, name).toBeUndefined();
+      expect(r.text, name).toBe(' t0 t1 t2');
+      expect(r.chunkTimes, name).toHaveLength(3);
+    }
+  });
+
   it('checkReachable names the target and the cause', async () => {
     const port = await closedPort();
     await expect(checkReachable(`http://127.0.0.1:${port}/v1`)).rejects.toThrow(new RegExp(`target http://127.0.0.1:${port}/v1 unreachable: .*ECONNREFUSED`));

@@ -137,12 +137,16 @@ export async function streamFetch(req: StreamRequest): Promise<RequestRecord> {
       if (dog.signal.aborted) throw dog.signal.reason;
       const t = performance.now();
       dog.kick();
-      if (chunk.done) break;
+      if (chunk.done) {
+        // A last event without its blank line (lenient servers): a bare [DONE] still ends the stream cleanly.
+        if (/^data:\s*\[DONE\]\s*$/m.test(buffer)) done = true;
+        break;
+      }
       buffer += decoder.decode(chunk.value, { stream: true });
-      let sep: number;
-      while ((sep = buffer.search(/\r?\n\r?\n/)) >= 0) {
-        const event = buffer.slice(0, sep);
-        buffer = buffer.slice(buffer[sep] === '\r' ? sep + 4 : sep + 2);
+      let sep: RegExpExecArray | null;
+      while ((sep = /\r?\n\r?\n/.exec(buffer)) !== null) {
+        const event = buffer.slice(0, sep.index);
+        buffer = buffer.slice(sep.index + sep[0].length);
         for (const line of event.split(/\r?\n/)) {
           if (!line.startsWith('data:')) continue;
           const data = line.slice(5).trim();
