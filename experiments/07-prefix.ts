@@ -15,7 +15,7 @@ import { writeInferenceSummary } from '../common/inference/summary.ts';
 import { deriveSeed } from '../common/rng.ts';
 import type { RowInput } from '../common/results.ts';
 import { ratioOfMedians, summarize } from '../common/stats.ts';
-import type { Experiment, RunOptions } from '../suites/types.ts';
+import type { Experiment } from '../suites/types.ts';
 import { prefixCharts } from '../suites/inference/charts.ts';
 
 type Variant = 'shared-prefix' | 'unique';

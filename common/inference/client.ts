@@ -76,7 +76,7 @@ class Watchdog {
   private idle?: NodeJS.Timeout;
   private total: NodeJS.Timeout;
   private readonly onOuterAbort = () => this.abort('aborted');
-  constructor(private readonly timeoutMs: number, private readonly idleMs: number | undefined, private readonly outer?: AbortSignal) {
+  constructor(timeoutMs: number, private readonly idleMs: number | undefined, private readonly outer?: AbortSignal) {
     this.total = setTimeout(() => this.abort(`timed out after ${timeoutMs} ms`), timeoutMs);
     this.kick();
     if (outer) {
