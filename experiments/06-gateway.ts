@@ -127,7 +127,7 @@ export const gateway: Experiment<Point> = {
     const ok = load.records.filter((r) => !r.error && r.extra);
     const full = ok.length > 0 ? Math.round(summarize(ok.map((r) => r.extra!.full_ids)).median) : undefined;
     const sent = ok.length > 0 ? Math.round(summarize(ok.map((r) => r.extra!.prompt_ids)).median) : undefined;
-    const trunc = full !== undefined && sent !== undefined && full > sent ? `; prompt truncated to BOS + last ${sent - 1} of ${full} ids (backend context)` : '';
+    const trunc = full !== undefined && sent !== undefined && full > sent ? `; prompt truncated to BOS + last ${sent - 1} of ${full} ids, to keep the CPU server's prefill from dwarfing the gateway's cost` : '';
     const what = point.mode === 'baseline' ? 'chat arrives at the gateway (ids pre-computed, no preprocessing)' : `chat arrives at the gateway (render + tokenize ${point.mode === 'main' ? 'on its event loop' : point.mode === 'pool' ? `in a ${WORKERS}-thread pool` : 'in a sidecar process'}, then forward)`;
     const measured = runRows(load.records, coords, inf.slo, what + trunc);
     rows.push(...measured.rows);
