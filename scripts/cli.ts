@@ -128,7 +128,7 @@ async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
     io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
     if (outcome.report) io.stderr(`report: ${outcome.report.reportPath} (${outcome.report.charts.length} charts, rendered in ${(outcome.report.chartsMs / 1000).toFixed(2)} s)\n`);
     else io.stderr(`report: not written (see above); rebuild with npm run report -- ${outcome.dir}\n`);
-    for (const e of outcome.errors) io.stderr(`  error: exp ${e.experiment} ${[e.template, e.engine, e.strategy, e.workers].filter((x) => x !== '').join(' ')}: ${e.error}\n`);
+    for (const e of outcome.errors) io.stderr(`  error: exp ${e.experiment} ${[e.template, e.engine, e.strategy, e.workers, e.target, e.dataset, e.concurrency !== '' ? `c=${e.concurrency}` : ''].filter((x) => x !== '').join(' ')}: ${e.error}\n`);
     if (controller.signal.aborted) return 130;
     return outcome.errors.length > 0 ? 1 : 0;
   } finally {
