@@ -75,7 +75,7 @@ describe('GGUF writer and dummy model', () => {
 describe('embedded backend (tiny)', () => {
   let backend: EmbeddedBackend;
   beforeAll(async () => {
-    backend = await startEmbeddedBackend({ size: 'tiny', parallel: 2 });
+    backend = await startEmbeddedBackend({ size: 'tiny', parallel: 3 });
   });
   afterAll(() => backend?.close());
 
@@ -160,6 +160,42 @@ describe('embedded backend (tiny)', () => {
       [10, 20, 30].map((n) => stream(backend, '/chat/completions', { model: backend.model, messages: MESSAGES, max_tokens: n, ignore_eos: true })),
     );
     expect(results.map((r) => r.chunks.length)).toEqual([10, 20, 30]);
+  });
+
+  it('admits a request into a used slot while other requests keep generating', async () => {
+    // All slots hold earlier conversations, so the new request must first erase its slot's stale cache.
+    await Promise.all([0, 1, 2].map((i) => post(backend, '/chat/completions', { model: backend.model, messages: [{ role: 'user', content: `warm ${i}` }], max_tokens: 3 })));
+    const ctrl = new AbortController();
+    let longDone = false;
+    const longs = await Promise.all(
+      [0, 1].map(async (i) => {
+        const res = await fetch(`${backend.baseURL}/chat/completions`, {
+          method: 'POST',
+          body: JSON.stringify({ model: backend.model, messages: [{ role: 'user', content: `long ${i}` }], max_tokens: 3000, ignore_eos: true, stream: true }),
+          signal: ctrl.signal,
+        });
+        const reader = res.body!.getReader();
+        await reader.read();
+        // Wrapped: an async function returning a promise would wait for the whole stream.
+        const drained = (async () => {
+          try {
+            while (!(await reader.read()).done);
+            longDone = true;
+          } catch {
+            // aborted below
+          }
+        })();
+        return { drained };
+      }),
+    );
+    const short = (await (await post(backend, '/chat/completions', { model: backend.model, messages: [{ role: 'user', content: 'other' }], max_tokens: 5, ignore_eos: true })).json()) as any;
+    expect(short.usage.completion_tokens).toBe(5);
+    // Served while the 3000-token requests are still streaming: node-llama-cpp's batch dispatcher holds
+    // the context lock (needed to erase a cache) for as long as decodes are queued; the engine pauses
+    // generation for a step so the erase gets in.
+    expect(longDone).toBe(false);
+    ctrl.abort();
+    await Promise.all(longs.map((l) => l.drained));
   });
 
   it('answers malformed requests with 400 and an OpenAI error object', async () => {

@@ -67,6 +67,8 @@ interface Slot {
   busy: boolean;
   /** performance.now() when its last request ended (0 = never used). */
   lastUsed: number;
+  /** Prompt length of the last request it served (0 = none). */
+  promptLength: number;
 }
 
 // One Llama (native binding) per process, shared by every engine and released with the last one.
@@ -88,15 +90,19 @@ async function releaseLlama(): Promise<void> {
 export class Engine {
   readonly text: TokenBytes;
   private readonly slots: Slot[];
-  private readonly waiters: { resolve(slot: Slot): void; reject(err: Error): void }[] = [];
+  private readonly waiters: { promptLength: number; resolve(slot: Slot): void; reject(err: Error): void }[] = [];
   private closed = false;
+  /** Set while a KV-cache edit waits for the context lock; generation loops wait on it between tokens. */
+  private paused: Promise<void> | undefined;
+  private resumeGeneration: () => void = () => {};
+  private editors = 0;
 
   private constructor(
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly options: EngineOptions,
   ) {
-    this.slots = Array.from({ length: options.parallel }, () => ({ seq: context.getSequence(), busy: false, lastUsed: 0 }));
+    this.slots = Array.from({ length: options.parallel }, () => ({ seq: context.getSequence(), busy: false, lastUsed: 0, promptLength: 0 }));
     const { tokens, types } = options.vocabulary;
     this.text = new TokenBytes(tokens, (id) => types[id] === TOKEN_CONTROL);
   }
@@ -170,7 +176,9 @@ export class Engine {
       const seq = slot.seq;
       // Keep the common prefix; at least one prompt token is evaluated so there are logits to sample from.
       const common = Math.min(seq.compareContextTokens(prompt as Token[]).firstDifferentIndex, prompt.length - 1);
-      if (common < seq.nextTokenIndex) await seq.eraseContextTokenRanges([{ start: common, end: seq.nextTokenIndex }]);
+      if (common < seq.nextTokenIndex) {
+        await this.exclusive(() => seq.eraseContextTokenRanges([{ start: common, end: seq.nextTokenIndex }]));
+      }
       timings.cache_n = common;
       timings.prompt_n = prompt.length - common;
 
@@ -200,6 +208,7 @@ export class Engine {
             finishReason = 'abort';
             break;
           }
+          if (this.paused) await this.paused; // another request is editing its KV cache (see exclusive)
         }
       }
       // Stopped at an end-of-generation token: the caller sends what the decoder still holds.
@@ -214,6 +223,26 @@ export class Engine {
     }
   }
 
+  /**
+   * Runs a KV-cache edit (erasing a sequence's stale tail) while the other sequences hold their next
+   * decode step. node-llama-cpp performs such edits under the context lock, and its batch dispatcher
+   * keeps that lock for as long as decodes are queued — with other requests generating, that is until
+   * they ALL finish (measured: a new request waited the whole ~0.8 s remaining generation of two
+   * others). Holding the generation loops for one step lets the queue drain, the edit take the lock,
+   * and decoding resume: a stall of about one decode step, as when llama-server admits a new prompt.
+   */
+  private async exclusive<T>(edit: () => Promise<T>): Promise<T> {
+    if (this.editors++ === 0) this.paused = new Promise<void>((resolve) => (this.resumeGeneration = resolve));
+    try {
+      return await edit();
+    } finally {
+      if (--this.editors === 0) {
+        this.paused = undefined;
+        this.resumeGeneration();
+      }
+    }
+  }
+
   /** The free slot sharing the longest prefix with `prompt`, or a place in the FIFO queue. */
   private acquire(prompt: readonly Token[], signal: AbortSignal): Promise<Slot> {
     const free = this.slots.filter((s) => !s.busy);
@@ -223,7 +252,7 @@ export class Engine {
       return Promise.resolve(best);
     }
     return new Promise<Slot>((resolve, reject) => {
-      const waiter = { resolve, reject };
+      const waiter = { promptLength: prompt.length, resolve, reject };
       this.waiters.push(waiter);
       signal.addEventListener('abort', () => {
         const i = this.waiters.indexOf(waiter);
@@ -236,25 +265,32 @@ export class Engine {
   }
 
   /**
-   * llama-server's slot choice: the slot with the longest common prefix, provided that prefix keeps
-   * more than half of what the slot has cached (a short match such as the template header is not worth
-   * evicting a long cached conversation); otherwise the least recently used slot (empty ones first).
+   * Like llama-server's slot choice: the slot with the longest common prefix, provided that prefix
+   * covers more than half of the prompt the slot last served (a short match such as the template header
+   * is not worth evicting a long cached conversation); otherwise the least recently used slot (empty ones
+   * first). llama-server divides by the whole cache, generated tokens included, which after a long
+   * answer would refuse the slot holding the very same prompt. Whichever slot is chosen, its common
+   * prefix with the prompt is reused.
    */
   private bestSlot(free: Slot[], prompt: readonly Token[]): Slot {
     let best: Slot | undefined, bestLen = 0;
     for (const s of free) {
-      const cached = s.seq.nextTokenIndex;
+      if (s.promptLength === 0) continue;
       const len = s.seq.compareContextTokens(prompt as Token[]).firstDifferentIndex;
-      if (cached > 0 && len > bestLen && len / cached > 0.5) [best, bestLen] = [s, len];
+      if (len > bestLen && len / s.promptLength > 0.5) [best, bestLen] = [s, len];
     }
-    return best ?? free.reduce((a, b) => (b.lastUsed < a.lastUsed ? b : a));
+    best ??= free.reduce((a, b) => (b.lastUsed < a.lastUsed ? b : a));
+    best.promptLength = prompt.length;
+    return best;
   }
 
   private release(slot: Slot): void {
     slot.lastUsed = performance.now();
     const next = this.waiters.shift();
-    if (next && !this.closed) next.resolve(slot); // handed over busy
-    else slot.busy = false;
+    if (next && !this.closed) {
+      slot.promptLength = next.promptLength;
+      next.resolve(slot); // handed over busy, FIFO; it keeps whatever prefix the slot shares
+    } else slot.busy = false;
   }
 
   async close(): Promise<void> {
