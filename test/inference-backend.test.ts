@@ -261,18 +261,22 @@ describe('serve.ts as a separate process', () => {
   it('prints its URL as JSON, serves, and exits cleanly on SIGTERM', async () => {
     // `node --import tsx` keeps the server in this one child process (the tsx CLI would add a wrapper).
     const child = spawn(process.execPath, ['--import', 'tsx', 'common/inference/backend/serve.ts', '--port', '0', '--size', 'tiny'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const info = await new Promise<any>((resolve, reject) => {
-      let out = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => {
-        out += d;
-        if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
+    try {
+      const info = await new Promise<any>((resolve, reject) => {
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => {
+          out += d;
+          if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
+        });
+        child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
       });
-      child.once('exit', (code) => reject(new Error(`exited with ${code}`)));
-    });
-    expect(info).toMatchObject({ model: 'prepbench-dummy-llama-tiny', pid: child.pid });
-    expect((await fetch(info.baseURL.replace(/\/v1$/, '/health'))).status).toBe(200);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+      expect(info).toMatchObject({ model: 'prepbench-dummy-llama-tiny', pid: child.pid });
+      expect((await fetch(info.baseURL.replace(/\/v1$/, '/health'))).status).toBe(200);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); // never leave a server behind
+    }
   });
 });
