@@ -8,7 +8,7 @@ import { paretoFront } from '../common/inference/metrics.ts';
 import { startResourceMonitor } from '../common/inference/monitor.ts';
 import { runLoad, type SendRequest } from '../common/inference/load.ts';
 import type { DatasetPrompt, PromptSet, TargetSpec } from '../common/inference/options.ts';
-import { boundsOf, countOutputTokens, errorRow, inferenceOf, acquireFor, resourceRows, runRows, startupRows, syntheticTexts } from '../common/inference/run.ts';
+import { boundsOf, countOutputTokens, inferenceOf, openPoint, resourceRows, runRows, syntheticTexts } from '../common/inference/run.ts';
 import { writeInferenceSummary } from '../common/inference/summary.ts';
 import type { RowInput } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
@@ -118,15 +118,9 @@ async function overheadRows(): Promise<RowInput[]> {
 async function runPoint(point: Extract<Point, { kind: 'load' }>, options: RunOptions): Promise<RowInput[]> {
   const inf = inferenceOf(options);
   const base = latency.coordinates(point);
-  let acquired;
-  try {
-    acquired = await acquireFor(point.target, options);
-  } catch (err) {
-    return [errorRow(base, err)];
-  }
-  const { target, startedNow } = acquired;
-  const coords = { ...base, model: target.model };
-  const rows: RowInput[] = startedNow ? startupRows(target, coords) : [];
+  const opened = await openPoint(point.target, options, base);
+  if ('failed' in opened) return opened.failed;
+  const { target, coords, rows } = opened;
   const bounds = boundsOf(options);
   const outputTokens = point.prompts.outputTokens ?? (options.quick ? 32 : 128);
   const pool = Math.min(64, bounds.requests + bounds.warmup);

@@ -9,7 +9,7 @@ import { GATEWAY_MODES, GATEWAY_PIPELINE, gatewayStrategy, handleChat, modeWorke
 import { runLoad, type SendRequest } from '../common/inference/load.ts';
 import { startResourceMonitor } from '../common/inference/monitor.ts';
 import type { TargetSpec } from '../common/inference/options.ts';
-import { boundsOf, countOutputTokens, errorRow, inferenceOf, acquireFor, resourceRows, runRows, startupRows } from '../common/inference/run.ts';
+import { boundsOf, countOutputTokens, inferenceOf, openPoint, resourceRows, runRows } from '../common/inference/run.ts';
 import { writeInferenceSummary } from '../common/inference/summary.ts';
 import { createRng, deriveSeed } from '../common/rng.ts';
 import type { RowInput } from '../common/results.ts';
@@ -87,15 +87,9 @@ export const gateway: Experiment<Point> = {
   async run(point, options) {
     const inf = inferenceOf(options);
     const base = gateway.coordinates(point);
-    let acquired;
-    try {
-      acquired = await acquireFor(point.target, options);
-    } catch (err) {
-      return [errorRow(base, err)];
-    }
-    const { target, startedNow } = acquired;
-    const coords = { ...base, model: target.model };
-    const rows: RowInput[] = startedNow ? startupRows(target, coords) : [];
+    const opened = await openPoint(point.target, options, base);
+    if ('failed' in opened) return opened.failed;
+    const { target, coords, rows } = opened;
     const bounds = boundsOf(options, { requests: Math.max(32, 12 * point.concurrency), durationS: 10 }, { requests: Math.max(64, 16 * point.concurrency), durationS: 30 });
 
     const strategy = await gatewayStrategy(point.mode, WORKERS);

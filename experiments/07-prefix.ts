@@ -10,7 +10,7 @@ import { streamRequest } from '../common/inference/client.ts';
 import { runLoad, type SendRequest } from '../common/inference/load.ts';
 import { startResourceMonitor } from '../common/inference/monitor.ts';
 import type { TargetSpec } from '../common/inference/options.ts';
-import { COUNT_MODEL, boundsOf, countOutputTokens, errorRow, inferenceOf, acquireFor, resourceRows, runRows, startupRows, syntheticTexts } from '../common/inference/run.ts';
+import { COUNT_MODEL, boundsOf, countOutputTokens, inferenceOf, openPoint, resourceRows, runRows, syntheticTexts } from '../common/inference/run.ts';
 import { writeInferenceSummary } from '../common/inference/summary.ts';
 import { deriveSeed } from '../common/rng.ts';
 import type { RowInput } from '../common/results.ts';
@@ -77,15 +77,9 @@ export const prefix: Experiment<Point> = {
     const inf = inferenceOf(options);
     const { prefix: p, suffix: s } = lengths(options.quick);
     const base = { ...prefix.coordinates(point), tokens: 1 + p + s };
-    let acquired;
-    try {
-      acquired = await acquireFor(point.target, options);
-    } catch (err) {
-      return [errorRow(base, err)];
-    }
-    const { target, startedNow } = acquired;
-    const coords = { ...base, model: target.model };
-    const rows: RowInput[] = startedNow ? startupRows(target, coords) : [];
+    const opened = await openPoint(point.target, options, base);
+    if ('failed' in opened) return opened.failed;
+    const { target, coords, rows } = opened;
     const bounds = boundsOf(options, { requests: 16, durationS: 8 }, { requests: 48, durationS: 30 });
     const warmup = Math.max(1, bounds.warmup);
     const prompts = prefixPrompts(point.variant, bounds.requests + warmup, options.seed, options.quick);

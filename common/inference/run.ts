@@ -57,6 +57,26 @@ export function acquireFor(spec: TargetSpec, options: RunOptions) {
   return acquireTarget(spec, maxConcurrency(options), embeddedSize(options));
 }
 
+/**
+ * Acquires a point's target and opens its rows: an error row when the target cannot be reached (the
+ * caller returns it and the run goes on), else the start-up rows of a server started for this point.
+ */
+export async function openPoint(
+  spec: TargetSpec,
+  options: RunOptions,
+  base: Partial<RowInput>,
+): Promise<{ failed: RowInput[] } | { target: ResolvedTarget; coords: Partial<RowInput>; rows: RowInput[] }> {
+  let acquired;
+  try {
+    acquired = await acquireFor(spec, options);
+  } catch (err) {
+    return { failed: [errorRow(base, err)] };
+  }
+  const { target, startedNow } = acquired;
+  const coords = { ...base, model: target.model };
+  return { target, coords, rows: startedNow ? startupRows(target, coords) : [] };
+}
+
 /** Counts output tokens of every successful record with the Llama 3.1 tokenizer (not the chunk count). */
 export function countOutputTokens(records: RequestRecord[]): void {
   const tok = loadTokenizer(COUNT_MODEL, 'js');
