@@ -1,0 +1,210 @@
+/**
+ * Reading two run folders and matching their rows for `npm run compare`: results.csv (through
+ * visualization/load-run.ts), samples.jsonl and env.json; rows are matched by their coordinates — every
+ * column except run_id, the unit and the statistics. The statistics themselves are in stats-compare.ts.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRun } from '../visualization/load-run.ts';
+import type { ResultRow } from './results.ts';
+import { bootstrapRatioCi, mannWhitneyU, median, significanceStars } from './stats-compare.ts';
+
+/** Bad input (missing folder, no results.csv, unreadable file): exit code 2. */
+export class CompareInputError extends Error {}
+
+/** The coordinates that identify a row across runs. */
+export const KEY_COLUMNS = [
+  'suite', 'experiment', 'model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens', 'metric',
+  'concurrency', 'rate', 'target', 'dataset',
+] as const;
+
+/** Fewer samples than this in either run: medians are shown, but no test and no verdict. */
+export const MIN_SAMPLES = 5;
+
+export interface RunForCompare {
+  dir: string;
+  rows: ResultRow[];
+  env: Record<string, unknown>;
+  /** Whether env.json was present and valid. */
+  hasEnv: boolean;
+  /** Raw samples by row key (see keyedRows). */
+  samples: Map<string, number[]>;
+  /** samples.jsonl was missing: every row compares as "no samples". */
+  samplesMissing: boolean;
+}
+
+const cell = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
+
+/** The coordinate key of a results.csv row or a samples.jsonl line (absent columns read as empty). */
+export function rowKey(rec: object): string {
+  return JSON.stringify(KEY_COLUMNS.map((c) => cell((rec as Record<string, unknown>)[c])));
+}
+
+/** Keys made unique within one run: a repeated coordinate set gets `#2`, `#3`… in order of appearance. */
+function uniqueKeys<T extends object>(records: readonly T[]): [string, T][] {
+  const seen = new Map<string, number>();
+  return records.map((rec) => {
+    const k = rowKey(rec);
+    const count = (seen.get(k) ?? 0) + 1;
+    seen.set(k, count);
+    return [count === 1 ? k : `${k}#${count}`, rec];
+  });
+}
+
+/** samples.jsonl of a run folder: raw samples by row key. Throws CompareInputError on a malformed line. */
+export function loadSamples(path: string): Map<string, number[]> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new CompareInputError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  const records: { samples: number[] }[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let rec: unknown;
+    try {
+      rec = JSON.parse(line);
+    } catch (err) {
+      throw new CompareInputError(`${path}:${i + 1}: not valid JSON (${(err as Error).message})`);
+    }
+    const samples = (rec as { samples?: unknown })?.samples;
+    if (!Array.isArray(samples) || !samples.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw new CompareInputError(`${path}:${i + 1}: "samples" must be an array of numbers`);
+    }
+    records.push(rec as { samples: number[] });
+  });
+  return new Map(uniqueKeys(records).map(([k, rec]) => [k, rec.samples]));
+}
+
+/** Reads a run folder; every problem (missing folder, no results.csv, unreadable file) is a CompareInputError. */
+export function loadRunForCompare(dir: string): RunForCompare {
+  let rows: ResultRow[];
+  let env: Record<string, unknown>;
+  try {
+    ({ rows, env } = loadRun(dir));
+  } catch (err) {
+    throw new CompareInputError((err as Error).message);
+  }
+  const hasEnv = existsSync(join(dir, 'env.json')) && !('note' in env && Object.keys(env).length === 1);
+  const samplesPath = join(dir, 'samples.jsonl');
+  const samplesMissing = !existsSync(samplesPath);
+  const samples = samplesMissing ? new Map<string, number[]>() : loadSamples(samplesPath);
+  return { dir, rows, env, hasEnv, samples, samplesMissing };
+}
+
+/** Human label of a row's point: its non-empty coordinates except suite, experiment and metric. */
+export function pointLabel(row: ResultRow): string {
+  const parts: string[] = [];
+  for (const c of ['model', 'template', 'engine', 'tokenizer', 'strategy'] as const) if (row[c] !== '') parts.push(String(row[c]));
+  const named: [keyof ResultRow, string][] = [['workers', 'workers'], ['turns', 'turns'], ['tokens', 'tokens'], ['concurrency', 'c'], ['rate', 'rate']];
+  for (const [c, name] of named) if (row[c] !== '') parts.push(`${name}=${row[c]}`);
+  for (const c of ['target', 'dataset'] as const) if (row[c] !== '') parts.push(String(row[c]));
+  return parts.join(' ') || '-';
+}
+
+export type Verdict = 'tested' | 'too few samples' | 'no samples' | 'not ok';
+
+export interface ComparedRow {
+  experiment: number | '';
+  suite: string;
+  point: string;
+  metric: string;
+  unit: string;
+  a: ResultRow;
+  b: ResultRow;
+  nA: number | '';
+  nB: number | '';
+  medianA: number;
+  medianB: number;
+  /** (B / A − 1) · 100, from the medians. */
+  changePct: number;
+  /** Bootstrap 95% CI of median(B)/median(A); NaN unless tested. */
+  ciLow: number;
+  ciHigh: number;
+  /** Mann-Whitney U two-sided p; NaN unless tested. */
+  p: number;
+  /** 'exact' or 'normal' (the Mann-Whitney method used), '' unless tested. */
+  test: '' | 'exact' | 'normal';
+  stars: string;
+  verdict: Verdict;
+  /** Why a row is not compared ("A: error …"), or ''. */
+  reason: string;
+}
+
+export interface CompareOptions {
+  resamples?: number;
+  seed?: number;
+}
+
+export interface RunComparison {
+  rows: ComparedRow[];
+  onlyA: ResultRow[];
+  onlyB: ResultRow[];
+}
+
+const num = (v: number | ''): number => (v === '' ? NaN : v);
+
+/** One matched pair of rows → its comparison (test only when both have ≥ MIN_SAMPLES raw samples). */
+export function compareRow(a: ResultRow, b: ResultRow, samplesA: number[] | undefined, samplesB: number[] | undefined, options: CompareOptions = {}): ComparedRow {
+  const base = { experiment: a.experiment, suite: a.suite, point: pointLabel(a), metric: a.metric, unit: a.unit || b.unit, a, b };
+  const none = { ciLow: NaN, ciHigh: NaN, p: NaN, test: '' as const, stars: '' };
+  if (a.status !== 'ok' || b.status !== 'ok') {
+    const reason = [a.status !== 'ok' ? `A: ${a.status}` : '', b.status !== 'ok' ? `B: ${b.status}` : ''].filter(Boolean).join(', ');
+    return { ...base, ...none, nA: a.n, nB: b.n, medianA: num(a.median), medianB: num(b.median), changePct: NaN, verdict: 'not ok', reason };
+  }
+  if (!samplesA || !samplesB || samplesA.length === 0 || samplesB.length === 0) {
+    const medianA = num(a.median);
+    const medianB = num(b.median);
+    return { ...base, ...none, nA: a.n, nB: b.n, medianA, medianB, changePct: (medianB / medianA - 1) * 100, verdict: 'no samples', reason: '' };
+  }
+  const medianA = median(samplesA);
+  const medianB = median(samplesB);
+  const counts = { nA: samplesA.length, nB: samplesB.length, medianA, medianB, changePct: (medianB / medianA - 1) * 100 };
+  if (samplesA.length < MIN_SAMPLES || samplesB.length < MIN_SAMPLES) {
+    return { ...base, ...none, ...counts, verdict: 'too few samples', reason: `n < ${MIN_SAMPLES}` };
+  }
+  const ci = bootstrapRatioCi(samplesA, samplesB, { resamples: options.resamples, seed: options.seed });
+  const mw = mannWhitneyU(samplesA, samplesB);
+  return { ...base, ...counts, ciLow: ci.low, ciHigh: ci.high, p: mw.p, test: mw.method, stars: significanceStars(mw.p), verdict: 'tested', reason: '' };
+}
+
+/**
+ * Matches the rows of two runs by coordinates and compares every matched pair. Rows are sorted by
+ * experiment, then point (numbers inside labels in numeric order); within a point they keep run A's order.
+ */
+export function compareRuns(runA: RunForCompare, runB: RunForCompare, options: CompareOptions = {}): RunComparison {
+  const byKeyB = new Map(uniqueKeys(runB.rows));
+  const keyedA = uniqueKeys(runA.rows);
+  const keysA = new Set(keyedA.map(([k]) => k));
+  const rows: ComparedRow[] = [];
+  const onlyA: ResultRow[] = [];
+  for (const [k, a] of keyedA) {
+    const b = byKeyB.get(k);
+    if (!b) onlyA.push(a);
+    else rows.push(compareRow(a, b, runA.samples.get(k), runB.samples.get(k), options));
+  }
+  const onlyB = [...byKeyB].filter(([k]) => !keysA.has(k)).map(([, row]) => row);
+  const collator = new Intl.Collator('en', { numeric: true });
+  rows.sort((x, y) => num(x.experiment) - num(y.experiment) || collator.compare(x.point, y.point));
+  return { rows, onlyA, onlyB };
+}
+
+/**
+ * What makes two runs apples-to-oranges: a different CPU model, core count, Node version, or version of a
+ * measured package recorded in both env.json files. One "field: A → B" line per difference.
+ */
+export function envDifferences(envA: Record<string, unknown>, envB: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const field of ['cpu', 'cores', 'node'] as const) {
+    const va = cell(envA[field]);
+    const vb = cell(envB[field]);
+    if (va !== vb) out.push(`${field}: ${va || '(not recorded)'} → ${vb || '(not recorded)'}`);
+  }
+  const pa = (envA.packages ?? {}) as Record<string, unknown>;
+  const pb = (envB.packages ?? {}) as Record<string, unknown>;
+  for (const name of Object.keys(pa).sort()) {
+    if (name in pb && cell(pa[name]) !== cell(pb[name])) out.push(`package ${name}: ${cell(pa[name])} → ${cell(pb[name])}`);
+  }
+  return out;
+}

@@ -1,0 +1,108 @@
+/**
+ * `npm run compare -- <runA> <runB>`: is B different from A? For every row measured in both runs, the
+ * ratio of medians B/A with a seeded bootstrap 95% CI and a Mann-Whitney U p-value (common/stats-compare.ts),
+ * marked like Node's benchmark/compare.js. Exit codes: 0 compared (differences are information, not
+ * failures), 2 bad input (missing folder, no results.csv, unreadable file, bad flag).
+ */
+import { pathToFileURL } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { stringify } from 'csv-stringify/sync';
+import { CompareInputError, MIN_SAMPLES, compareRuns, envDifferences, loadRunForCompare } from '../common/compare-runs.ts';
+import { csvRecords, formatTable, listRows } from '../common/compare-format.ts';
+import { EXACT_MAX_PRODUCT } from '../common/stats-compare.ts';
+
+export interface CompareIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
+
+interface Flags {
+  csv?: string;
+  onlySignificant?: boolean;
+  resamples: number;
+  seed: number;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be an integer');
+  return n;
+}
+
+export async function runCompareCli(argv: string[], io: CompareIO): Promise<number> {
+  const program = new Command('compare')
+    .description('compare two run folders: ratio of medians B/A with a bootstrap 95% CI and a Mann-Whitney U test per row')
+    .argument('<runA>', 'baseline run folder, e.g. results/2026-11-25T03-45-47Z')
+    .argument('<runB>', 'run folder compared against it')
+    .option('--csv <file>', 'also write the comparison as CSV')
+    .option('--only-significant', 'only rows with p < 0.05')
+    .option('--resamples <n>', 'bootstrap resamples', positiveInt, 2000)
+    .option('--seed <n>', 'bootstrap seed (same seed → same intervals)', integer, 1)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run with --help for usage)')
+    .action((dirA: string, dirB: string, flags: Flags) => {
+      const runA = loadRunForCompare(dirA);
+      const runB = loadRunForCompare(dirB);
+      const out: string[] = [];
+      out.push(`A: ${dirA} (${runA.rows.length} rows)\nB: ${dirB} (${runB.rows.length} rows)\n`);
+      for (const run of [runA, runB]) {
+        if (!run.hasEnv) io.stderr(`warning: no readable env.json in ${run.dir}: environments not checked\n`);
+        if (run.samplesMissing) io.stderr(`warning: no samples.jsonl in ${run.dir}: no row can be tested\n`);
+      }
+      const diffs = runA.hasEnv && runB.hasEnv ? envDifferences(runA.env, runB.env) : [];
+      if (diffs.length > 0) {
+        out.push(`\nWARNING: the runs were measured in different environments — differences may come from these, not from the code:\n`);
+        for (const d of diffs) out.push(`  ${d}\n`);
+      }
+      const cmp = compareRuns(runA, runB, { resamples: flags.resamples, seed: flags.seed });
+      const shown = flags.onlySignificant ? cmp.rows.filter((r) => r.verdict === 'tested' && r.p < 0.05) : cmp.rows;
+      out.push('\n');
+      out.push(shown.length > 0 ? formatTable(shown) : flags.onlySignificant ? 'no significant difference (p < 0.05)\n' : 'no rows in common\n');
+      const tested = cmp.rows.filter((r) => r.verdict === 'tested');
+      const count = (v: string): number => cmp.rows.filter((r) => r.verdict === v).length;
+      out.push(
+        `\n${cmp.rows.length} rows matched: ${tested.length} tested (${tested.filter((r) => r.p < 0.05).length} with p < 0.05), ` +
+          `${count('too few samples')} with too few samples (n < ${MIN_SAMPLES}), ${count('no samples')} single values (no samples), ${count('not ok')} not ok in a run` +
+          (flags.onlySignificant ? `; ${shown.length} shown` : '') + '\n',
+      );
+      out.push(
+        `change = median B / median A − 1; 95% CI of that ratio from a percentile bootstrap (${flags.resamples} resamples, seed ${flags.seed}); ` +
+          `p: two-sided Mann-Whitney U (exact without ties and n_A·n_B ≤ ${EXACT_MAX_PRODUCT}, else normal approximation with tie and continuity correction); ` +
+          `* p<0.05, ** p<0.01, *** p<0.001. With many rows, a few * are expected by chance (1 in 20 at p<0.05).\n`,
+      );
+      if (cmp.onlyA.length > 0) out.push(`\nonly in A (${cmp.onlyA.length}):\n${listRows(cmp.onlyA).join('\n')}\n`);
+      if (cmp.onlyB.length > 0) out.push(`\nonly in B (${cmp.onlyB.length}):\n${listRows(cmp.onlyB).join('\n')}\n`);
+      if (flags.csv) {
+        try {
+          writeFileSync(flags.csv, stringify(csvRecords(shown)));
+        } catch (err) {
+          throw new CompareInputError(`cannot write ${flags.csv}: ${(err as Error).message}`);
+        }
+        out.push(`\nCSV: ${flags.csv}\n`);
+      }
+      io.stdout(out.join(''));
+    });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version' ? 0 : 2;
+    io.stderr(`error: ${err instanceof CompareInputError ? err.message : err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof CompareInputError ? 2 : 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.exitCode = await runCompareCli(process.argv.slice(2), {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+  });
+}
