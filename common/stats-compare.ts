@@ -72,23 +72,43 @@ export function bootstrapRatioCi(a: readonly number[], b: readonly number[], opt
   const ratio = median(b) / median(a);
   if (a.length === 0 || b.length === 0 || !Number.isFinite(ratio)) return { ratio: NaN, low: NaN, high: NaN, resamples };
   const rng = createRng(options.seed ?? 1);
-  const bufA = new Float64Array(a.length);
-  const bufB = new Float64Array(b.length);
-  const draw = (src: readonly number[], buf: Float64Array): number => {
-    for (let i = 0; i < buf.length; i++) buf[i] = src[Math.floor(rng() * src.length)];
-    buf.sort();
-    return medianOfSorted(buf);
-  };
+  const resampleA = medianResampler(a, rng);
+  const resampleB = medianResampler(b, rng);
   const ratios: number[] = [];
   for (let r = 0; r < resamples; r++) {
-    const ma = draw(a, bufA);
-    const mb = draw(b, bufB);
+    const ma = resampleA();
+    const mb = resampleB();
     // A resample whose median(A*) is 0 has no finite ratio; it is left out (possible only if A has zeros).
     if (ma !== 0) ratios.push(mb / ma);
   }
   if (ratios.length === 0) return { ratio, low: NaN, high: NaN, resamples };
   ratios.sort((x, y) => x - y);
   return { ratio, low: quantile(ratios, (1 - level) / 2), high: quantile(ratios, (1 + level) / 2), resamples };
+}
+
+/**
+ * Median of one bootstrap resample of `values`, in O(n) without sorting: the sample is sorted once, a
+ * resample is n indices drawn uniformly into it (tallied in `counts`), and since the sorted values are
+ * non-decreasing, the resample's middle order statistics are the values at its middle drawn indices.
+ */
+function medianResampler(values: readonly number[], rng: () => number): () => number {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  const counts = new Uint32Array(n);
+  const lowerPos = (n - 1) >> 1; // 0-based positions of the middle element(s) in the sorted resample
+  const upperPos = n >> 1;
+  return () => {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[Math.floor(rng() * n)]++;
+    let cum = 0;
+    let lower = -1;
+    for (let idx = 0; idx < n; idx++) {
+      cum += counts[idx];
+      if (lower < 0 && cum > lowerPos) lower = idx;
+      if (cum > upperPos) return (sorted[lower] + sorted[idx]) / 2;
+    }
+    return sorted[n - 1]; // not reached: the counts sum to n
+  };
 }
 
 /** Linear-interpolated quantile of a sorted array (numpy's default). */

@@ -80,6 +80,22 @@ describe('bootstrap CI of the ratio of medians', () => {
     expect(mannWhitneyU(a, b).p).toBeLessThan(0.001);
   });
 
+  it('equals a plain bootstrap (draw n values, sort, take the median) on the same random stream', () => {
+    for (const [na, nb] of [[7, 8], [12, 5], [30, 31]]) {
+      const a = latencies(20 + na, na, 3).map((x) => Math.round(x * 10) / 10); // with ties
+      const b = latencies(40 + nb, nb, 3.3);
+      const rng = createRng(5);
+      const sa = [...a].sort((x, y) => x - y);
+      const sb = [...b].sort((x, y) => x - y);
+      const draw = (s: number[]): number => median(Array.from(s, () => s[Math.floor(rng() * s.length)]));
+      const ratios = Array.from({ length: 200 }, () => { const ma = draw(sa); return draw(sb) / ma; }).sort((x, y) => x - y);
+      const q = (p: number): number => { const pos = (ratios.length - 1) * p; const lo = Math.floor(pos); return ratios[lo] + (ratios[lo + 1] - ratios[lo]) * (pos - lo); };
+      const ci = bootstrapRatioCi(a, b, { seed: 5, resamples: 200 });
+      expect(ci.low).toBeCloseTo(q(0.025), 12);
+      expect(ci.high).toBeCloseTo(q(0.975), 12);
+    }
+  });
+
   it('is deterministic under its seed', () => {
     const a = latencies(6, 25, 1);
     const b = latencies(7, 25, 1.1);
