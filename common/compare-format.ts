@@ -18,6 +18,7 @@ export function fmtChange(pct: number): string {
 
 export function fmtP(p: number): string {
   if (!Number.isFinite(p)) return '';
+  if (p < 1e-16) return '<1e-16'; // below double precision near 1: only "far smaller" is meaningful
   return p < 1e-4 ? p.toExponential(1) : p.toFixed(4);
 }
 
