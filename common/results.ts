@@ -45,11 +45,19 @@ export interface ResultRow {
   dataset: string;
 }
 
-export const CSV_COLUMNS: readonly (keyof ResultRow)[] = [
+/** The inference suite's coordinates: appended at the end of the CSV (existing columns keep their positions). */
+export const INFERENCE_COLUMNS = ['concurrency', 'rate', 'target', 'dataset'] as const satisfies readonly (keyof ResultRow)[];
+
+/** What identifies a measurement (up to its unit): the key of its samples.jsonl line. */
+const SAMPLE_KEY_COLUMNS = [
   'run_id', 'suite', 'experiment', 'model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens',
-  'metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'status', 'error', 'note',
-  // Appended for the inference suite (new columns go at the end; existing ones keep their positions).
-  'concurrency', 'rate', 'target', 'dataset',
+  'metric', 'unit',
+] as const satisfies readonly (keyof ResultRow)[];
+
+export const CSV_COLUMNS: readonly (keyof ResultRow)[] = [
+  ...SAMPLE_KEY_COLUMNS,
+  'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'status', 'error', 'note',
+  ...INFERENCE_COLUMNS,
 ];
 
 /** What an experiment returns for one measurement: the point's coordinates, a metric and its data. */
@@ -132,9 +140,9 @@ export class ResultWriter {
     this.rows.push(row);
     appendFileSync(this.csvPath, stringify([CSV_COLUMNS.map((c) => row[c])]));
     if (samples && samples.length > 0) {
-      const key = Object.fromEntries(CSV_COLUMNS.slice(0, 13).map((c) => [c, row[c]]));
+      const key: Record<string, unknown> = Object.fromEntries(SAMPLE_KEY_COLUMNS.map((c) => [c, row[c]]));
       // The appended coordinates identify inference rows; written only when set.
-      for (const c of ['concurrency', 'rate', 'target', 'dataset'] as const) if (row[c] !== '') key[c] = row[c];
+      for (const c of INFERENCE_COLUMNS) if (row[c] !== '') key[c] = row[c];
       appendFileSync(this.samplesPath, JSON.stringify({ ...key, samples: samples.map((x) => Number(x.toPrecision(6))) }) + '\n');
     }
   }
