@@ -10,6 +10,7 @@
  * - significanceStars: Node's benchmark/compare.js marks (* p<0.05, ** p<0.01, *** p<0.001).
  */
 import { createRng } from './rng.ts';
+import { quantileSorted } from './stats.ts';
 
 /** Median of an unsorted sample (mean of the two middle values for even n); NaN when empty. */
 export function median(values: ArrayLike<number>): number {
@@ -83,7 +84,7 @@ export function bootstrapRatioCi(a: readonly number[], b: readonly number[], opt
   }
   if (ratios.length === 0) return { ratio, low: NaN, high: NaN, resamples };
   ratios.sort((x, y) => x - y);
-  return { ratio, low: quantile(ratios, (1 - level) / 2), high: quantile(ratios, (1 + level) / 2), resamples };
+  return { ratio, low: quantileSorted(ratios, (1 - level) / 2), high: quantileSorted(ratios, (1 + level) / 2), resamples };
 }
 
 /**
@@ -109,14 +110,6 @@ function medianResampler(values: readonly number[], rng: () => number): () => nu
     }
     return sorted[n - 1]; // not reached: the counts sum to n
   };
-}
-
-/** Linear-interpolated quantile of a sorted array (numpy's default). */
-function quantile(sorted: readonly number[], q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
 export interface MannWhitneyResult {
