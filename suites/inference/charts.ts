@@ -71,11 +71,16 @@ function modeScale(rows: ResultRow[]) {
   return fixedScale(order, ['#7f7f7f', ...STRATEGY_COLORS], present);
 }
 
+/** Log-2 concurrency axis ticked at exactly the levels that were run. */
+function concurrencyAxis(values: { concurrency: number | undefined }[]) {
+  return { field: 'concurrency', type: 'quantitative' as const, title: 'concurrent requests', scale: { type: 'log' as const, base: 2 }, axis: { values: [...new Set(values.map((v) => v.concurrency))] } };
+}
+
 function buildInflation(rows: ResultRow[]): VegaLiteSpec {
   const inflation = measured(rows, 'ttft_inflation');
   if (inflation.length === 0) return noDataSpec(GATEWAY_TITLE, missingReason(rows, ['ttft_inflation']));
   const values = inflation.map((r) => ({ ...withInterval(r), concurrency: num(r.concurrency), mode: r.strategy, target: r.target }));
-  const x = { field: 'concurrency', type: 'quantitative' as const, title: 'concurrent requests', scale: { type: 'log' as const, base: 2 }, axis: { values: [...new Set(values.map((v) => v.concurrency))] } };
+  const x = concurrencyAxis(values);
   const color = { field: 'mode', type: 'nominal' as const, title: 'preprocessing', scale: modeScale(inflation) };
   return {
     $schema: SCHEMA,
@@ -96,7 +101,7 @@ function buildLoop(rows: ResultRow[]): VegaLiteSpec {
   const delay = measured(rows, 'loop_delay_p99');
   if (delay.length === 0) return noDataSpec(LOOP_TITLE, missingReason(rows, ['loop_delay_p99']));
   const values = delay.map((r) => ({ concurrency: num(r.concurrency), mode: r.strategy, p99: r.median as number }));
-  const x = { field: 'concurrency', type: 'quantitative' as const, title: 'concurrent requests', scale: { type: 'log' as const, base: 2 }, axis: { values: [...new Set(values.map((v) => v.concurrency))] } };
+  const x = concurrencyAxis(values);
   return {
     $schema: SCHEMA,
     title: titleBlock(LOOP_TITLE, ['p99 of monitorEventLoopDelay on the gateway\'s main thread during each run (1 ms resolution subtracted).']),
