@@ -55,7 +55,7 @@ export const FILTERS: Record<string, Filter> = {
     v = unsafe(v);
     if (typeof v === 'string') return v;
     if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-    if (Array.isArray(v)) return toJSON(v, {}, 0, false);
+    if (Array.isArray(v)) return toJSON(v, {}, false);
     throw new Error(`Cannot apply filter "string" to ${v === null ? 'none' : v === undefined ? 'an undefined value' : typeof v}`);
   },
   length: (v) => {

@@ -50,47 +50,49 @@ const asciiSafe = (s: string) => s.replace(/[\x7f-\uffff]/g, (c) => '\\u' + c.ch
  * `tojson` exactly as @huggingface/jinja formats it (Python json.dumps layout): `", "` and `": "` by
  * default, `","` between items when indenting, empty containers stay `[]`/`{}`.
  */
-export function toJSON(input: unknown, options: JsonOptions = {}, depth = 0, undefinedToNull = true): string {
+export function toJSON(input: unknown, options: JsonOptions = {}, undefinedToNull = true): string {
+  // The layout is settled once per call, not again for every nested value.
   const { indent = null, ensureAscii = false, separators = null, sortKeys = false } = options;
   const [itemSep, keySep] = separators ?? (indent ? [',', ': '] : [', ', ': ']);
-  input = unsafe(input);
-  if (input === null) return 'null';
-  if (input === undefined) return undefinedToNull ? 'null' : 'undefined';
-  switch (typeof input) {
-    case 'number':
-    case 'boolean':
-      return JSON.stringify(input);
-    case 'string': {
-      const s = JSON.stringify(input);
-      return ensureAscii ? asciiSafe(s) : s;
-    }
-    case 'object': {
-      const pad = indent ? ' '.repeat(indent) : '';
-      const base = '\n' + pad.repeat(depth);
-      const child = base + pad;
-      if (Array.isArray(input)) {
-        const core = input.map((x) => toJSON(x, options, depth + 1, undefinedToNull));
-        return indent && core.length > 0 ? `[${child}${core.join(`${itemSep}${child}`)}${base}]` : `[${core.join(itemSep)}]`;
+  const pad = indent ? ' '.repeat(indent) : '';
+  const quote = (s: string) => (ensureAscii ? asciiSafe(JSON.stringify(s)) : JSON.stringify(s));
+  const format = (value: unknown, level: number): string => {
+    value = unsafe(value);
+    if (value === null) return 'null';
+    if (value === undefined) return undefinedToNull ? 'null' : 'undefined';
+    switch (typeof value) {
+      case 'number':
+      case 'boolean':
+        return JSON.stringify(value);
+      case 'string':
+        return quote(value);
+      case 'object': {
+        const base = '\n' + pad.repeat(level);
+        const child = base + pad;
+        if (Array.isArray(value)) {
+          const core = value.map((x) => format(x, level + 1));
+          return indent && core.length > 0 ? `[${child}${core.join(`${itemSep}${child}`)}${base}]` : `[${core.join(itemSep)}]`;
+        }
+        let entries = Object.entries(value as Dict);
+        if (sortKeys) entries = entries.sort(([a], [b]) => a.localeCompare(b));
+        const core = entries.map(([k, v]) => {
+          const item = `${quote(k)}${keySep}${format(v, level + 1)}`;
+          return indent ? `${child}${item}` : item;
+        });
+        return indent && core.length > 0 ? `{${core.join(itemSep)}${base}}` : `{${core.join(itemSep)}}`;
       }
-      let entries = Object.entries(input as Dict);
-      if (sortKeys) entries = entries.sort(([a], [b]) => a.localeCompare(b));
-      const core = entries.map(([k, v]) => {
-        const key = ensureAscii ? asciiSafe(JSON.stringify(k)) : JSON.stringify(k);
-        const item = `${key}${keySep}${toJSON(v, options, depth + 1, undefinedToNull)}`;
-        return indent ? `${child}${item}` : item;
-      });
-      return indent && core.length > 0 ? `{${core.join(itemSep)}${base}}` : `{${core.join(itemSep)}}`;
+      default:
+        throw new Error(`Cannot convert to JSON: ${typeof value}`);
     }
-    default:
-      throw new Error(`Cannot convert to JSON: ${typeof input}`);
-  }
+  };
+  return format(input, 0);
 }
 
 /** How `{{ value }}` prints: none/undefined as nothing, lists and dicts as JSON (as the reference does). */
 export function toText(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v === undefined || v === null) return '';
-  if (typeof v === 'object') return v instanceof SafeString ? v.val : toJSON(v, {}, 0, false);
+  if (typeof v === 'object') return v instanceof SafeString ? v.val : toJSON(v, {}, false);
   return String(v);
 }
 
@@ -279,7 +281,7 @@ function operandText(v: unknown): string {
 function itemText(v: unknown): string {
   v = unsafe(v);
   if (v === null) return 'null';
-  if (typeof v === 'object') return toJSON(v, {}, 0, false);
+  if (typeof v === 'object') return toJSON(v, {}, false);
   return String(v);
 }
 
