@@ -2,7 +2,7 @@
  * The filters, tests and globals chat templates use, with the reference's (@huggingface/jinja) semantics.
  * They are registered on one nunjucks Environment only (see nunjucks-compat.ts), never globally.
  */
-import { Namespace, isMapping, splitArgs, titleCase, toJSON, truthy, unsafe, callMember, type JsonOptions } from './values.ts';
+import { Namespace, capitalize, fail, isMapping, splitArgs, titleCase, toJSON, truthy, unsafe, callMember, type JsonOptions } from './values.ts';
 
 type Filter = (value: unknown, ...args: unknown[]) => unknown;
 type Dict = Record<string, unknown>;
@@ -68,10 +68,7 @@ export const FILTERS: Record<string, Filter> = {
   upper: (v) => str(v, 'upper').toUpperCase(),
   lower: (v) => str(v, 'lower').toLowerCase(),
   title: (v) => titleCase(str(v, 'title')),
-  capitalize: (v) => {
-    const s = str(v, 'capitalize');
-    return s.charAt(0).toUpperCase() + s.slice(1);
-  },
+  capitalize: (v) => capitalize(str(v, 'capitalize')),
   replace: (v, ...args) => callMember(str(v, 'replace'), 'replace', 'replace', undefined, args),
   indent: (v, ...args) => {
     const [pos, kw] = splitArgs(args);
@@ -203,10 +200,6 @@ export const TESTS: Record<string, (v: unknown, arg?: unknown) => boolean> = {
   equalto: (a, b) => a === b,
   eq: (a, b) => a === b,
 };
-
-function fail(msg: string): never {
-  throw new Error(msg);
-}
 
 /** Python's strftime for the directives the reference supports, in local time as the reference does. */
 let monthFormats: { long: Intl.DateTimeFormat; short: Intl.DateTimeFormat } | undefined;

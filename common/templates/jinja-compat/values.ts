@@ -166,11 +166,12 @@ function affix(s: string, pattern: unknown, test: (p: string) => boolean, name: 
   return fail(`${name}() argument must be a string or tuple of strings`);
 }
 
-function fail(msg: string): never {
+export function fail(msg: string): never {
   throw new Error(msg);
 }
 
 export const titleCase = (s: string) => s.replace(/\b\w/g, (c) => c.toUpperCase());
+export const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
  * Python string methods, with the reference's semantics (its strip/lstrip/rstrip take no character
@@ -183,7 +184,7 @@ const STRING_METHODS: Record<string, (s: string, args: unknown[]) => unknown> = 
   lstrip: (s) => s.trimStart(),
   rstrip: (s) => s.trimEnd(),
   title: (s) => titleCase(s),
-  capitalize: (s) => s.charAt(0).toUpperCase() + s.slice(1),
+  capitalize: (s) => capitalize(s),
   startswith: (s, [p]) => affix(s, p, (x) => s.startsWith(x), 'startswith'),
   endswith: (s, [p]) => affix(s, p, (x) => s.endsWith(x), 'endswith'),
   split: (s, args) => {
