@@ -75,32 +75,16 @@ function buildLoopDelay(rows: ResultRow[]): VegaLiteSpec {
   // monitorEventLoopDelay minus its 1 ms resolution can be 0: a log axis needs a floor, the label keeps the truth.
   const FLOOR = 0.01;
   const values = p99.map((r) => ({ point: pointLabel(r), strategy: r.strategy, workers: r.workers, template: r.template, p99: r.median as number, p99_plot: Math.max(FLOOR, r.median as number), p50: other(r, 'loop_delay_p50'), max: other(r, 'loop_delay_max') }));
-  const order = pointOrder(p99);
-  const y = { field: 'point', type: 'nominal' as const, title: 'strategy × workers', sort: order };
-  // Bars on a log axis need an explicit base (log 0 is undefined): they start at the domain's low end.
   const low = Math.min(...values.map((v) => v.p99_plot)) / 2;
-  const x = { type: 'quantitative' as const, title: 'event-loop delay p99 (ms, log scale)', scale: { type: 'log' as const, domain: [low, Math.max(...values.map((v) => v.p99_plot)) * 3] } };
-  return {
-    $schema: SCHEMA,
-    title: titleBlock(DELAY_TITLE, ['Event-loop delay p99 during the load (monitorEventLoopDelay, 1 ms resolution subtracted); log scale.', `Values below ${FLOOR} ms are drawn at ${FLOOR} ms. Lower is better: idle is the floor of this machine.`]),
-    config: CONFIG,
-    data: { values },
-    width: 460,
-    height: { step: 26 },
-    encoding: { y },
-    layer: [
-      {
-        mark: { type: 'bar', height: { band: 0.7 } },
-        encoding: {
-          x: { ...x, field: 'p99_plot' },
-          x2: { datum: low },
-          color: strategyColor(values),
-          tooltip: [{ field: 'point', title: 'strategy' }, { field: 'template' }, { field: 'p50', title: 'p50 (ms)', format: '.3~g' }, { field: 'p99', title: 'p99 (ms)', format: '.3~g' }, { field: 'max', title: 'max (ms)', format: '.3~g' }],
-        },
-      },
-      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 }, encoding: { x: { ...x, field: 'p99_plot' }, text: { field: 'p99', format: '.3~g' } } },
-    ],
-  } as VegaLiteSpec;
+  return pointBars(p99, values, {
+    question: DELAY_TITLE,
+    subtitle: ['Event-loop delay p99 during the load (monitorEventLoopDelay, 1 ms resolution subtracted); log scale.', `Values below ${FLOOR} ms are drawn at ${FLOOR} ms. Lower is better: idle is the floor of this machine.`],
+    xTitle: 'event-loop delay p99 (ms, log scale)',
+    domain: [low, Math.max(...values.map((v) => v.p99_plot)) * 3],
+    barField: 'p99_plot',
+    tooltip: [{ field: 'point', title: 'strategy' }, { field: 'template' }, { field: 'p50', title: 'p50 (ms)', format: '.3~g' }, { field: 'p99', title: 'p99 (ms)', format: '.3~g' }, { field: 'max', title: 'max (ms)', format: '.3~g' }],
+    layers: (x) => [{ mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 }, encoding: { x: { ...x, field: 'p99_plot' }, text: { field: 'p99', format: '.3~g' } } }],
+  });
 }
 
 function buildHealth(rows: ResultRow[]): VegaLiteSpec {
@@ -110,26 +94,53 @@ function buildHealth(rows: ResultRow[]): VegaLiteSpec {
     const w = withInterval(r);
     return { point: pointLabel(r), strategy: r.strategy, workers: r.workers, template: r.template, median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, p99: r.p99, n: r.n };
   });
-  const y = { field: 'point', type: 'nominal' as const, title: 'strategy × workers', sort: pointOrder(health) };
-  // p99 is often 10–100× the median under load: a log axis keeps both readable (bars start at its low end).
+  // p99 is often 10–100× the median under load: a log axis keeps both readable.
   const all = values.flatMap((v) => [v.ci_low, v.median, typeof v.p99 === 'number' ? v.p99 : v.median]).filter((x) => x > 0);
   const low = all.length > 0 ? Math.min(...all) / 2 : 0.01;
-  const x = { type: 'quantitative' as const, title: '/health latency (ms, log scale)', scale: { type: 'log' as const, domain: [low, Math.max(low * 10, ...all) * 1.5] } };
+  return pointBars(health, values, {
+    question: HEALTH_TITLE,
+    subtitle: ['Bar: median, whisker: its 95% CI, black tick: p99. Probed every 5 ms over loopback from a worker thread.'],
+    xTitle: '/health latency (ms, log scale)',
+    domain: [low, Math.max(low * 10, ...all) * 1.5],
+    barField: 'median',
+    tooltip: [{ field: 'point', title: 'strategy' }, { field: 'template' }, ...MEDIAN_TOOLTIP, { field: 'p99', title: 'p99', format: '.4~g' }],
+    layers: (x) => [
+      { mark: { type: 'rule', color: '#222' }, encoding: { x: { ...x, field: 'ci_low' }, x2: { field: 'ci_high' } } },
+      { mark: { type: 'tick', color: 'black', thickness: 2, bandSize: 18 }, encoding: { x: { ...x, field: 'p99' } } },
+    ],
+  });
+}
+
+interface PointBarsOptions {
+  question: string;
+  subtitle: string[];
+  xTitle: string;
+  /** [low, high] of the log axis; bars start at `low`. */
+  domain: [number, number];
+  barField: string;
+  tooltip: unknown[];
+  /** Layers drawn over the bars, given the shared x axis (without its field). */
+  layers: (x: { type: 'quantitative'; title: string; scale: { type: 'log'; domain: [number, number] } }) => unknown[];
+}
+
+/**
+ * One horizontal bar per strategy × workers point (rows in pointOrder) on a log x axis. Bars on a log axis
+ * need an explicit base (log 0 is undefined): they start at the domain's low end.
+ */
+function pointBars(rows: ResultRow[], values: { strategy: string }[], o: PointBarsOptions): VegaLiteSpec {
+  const y = { field: 'point', type: 'nominal' as const, title: 'strategy × workers', sort: pointOrder(rows) };
+  const x = { type: 'quantitative' as const, title: o.xTitle, scale: { type: 'log' as const, domain: o.domain } };
   return {
     $schema: SCHEMA,
-    title: titleBlock(HEALTH_TITLE, ['Bar: median, whisker: its 95% CI, black tick: p99. Probed every 5 ms over loopback from a worker thread.']),
+    title: titleBlock(o.question, o.subtitle),
     config: CONFIG,
     data: { values },
     width: 460,
     height: { step: 26 },
     encoding: { y },
     layer: [
-      {
-        mark: { type: 'bar', height: { band: 0.7 } },
-        encoding: { x: { ...x, field: 'median' }, x2: { datum: low }, color: strategyColor(values), tooltip: [{ field: 'point', title: 'strategy' }, { field: 'template' }, ...MEDIAN_TOOLTIP, { field: 'p99', title: 'p99', format: '.4~g' }] },
-      },
-      { mark: { type: 'rule', color: '#222' }, encoding: { x: { ...x, field: 'ci_low' }, x2: { field: 'ci_high' } } },
-      { mark: { type: 'tick', color: 'black', thickness: 2, bandSize: 18 }, encoding: { x: { ...x, field: 'p99' } } },
+      { mark: { type: 'bar', height: { band: 0.7 } }, encoding: { x: { ...x, field: o.barField }, x2: { datum: o.domain[0] }, color: strategyColor(values), tooltip: o.tooltip } },
+      ...o.layers(x),
     ],
   } as VegaLiteSpec;
 }
