@@ -56,6 +56,17 @@ function chunkContent(json: any): string | undefined {
   return typeof c === 'string' && c.length > 0 ? c : undefined;
 }
 
+/** Books one parsed chunk that arrived at `t`: its content (if any), usage and backend timings. */
+function absorbChunk(record: RequestRecord, json: any, t: number): void {
+  const content = chunkContent(json);
+  if (content !== undefined) {
+    record.chunkTimes.push(t);
+    record.text += content;
+  }
+  if (json.usage) record.usage = json.usage;
+  if (json.timings) record.timings = json.timings as BackendTimings;
+}
+
 /** Describes why a request failed, naming the cause (ECONNREFUSED, timeout, HTTP status…). */
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
@@ -156,13 +167,7 @@ export async function streamFetch(req: StreamRequest): Promise<RequestRecord> {
           }
           const json = JSON.parse(data);
           if (json.error) throw new Error(`server error: ${typeof json.error === 'string' ? json.error : json.error.message ?? JSON.stringify(json.error)}`);
-          const content = chunkContent(json);
-          if (content !== undefined) {
-            record.chunkTimes.push(t);
-            record.text += content;
-          }
-          if (json.usage) record.usage = json.usage;
-          if (json.timings) record.timings = json.timings as BackendTimings;
+          absorbChunk(record, json, t);
         }
       }
       record.clientUs!.push((performance.now() - t) * 1000);
@@ -207,13 +212,7 @@ export async function streamOpenAI(req: StreamRequest): Promise<RequestRecord> {
     for await (const json of stream) {
       const t = performance.now();
       dog.kick();
-      const content = chunkContent(json);
-      if (content !== undefined) {
-        record.chunkTimes.push(t);
-        record.text += content;
-      }
-      if (json.usage) record.usage = json.usage;
-      if (json.timings) record.timings = json.timings;
+      absorbChunk(record, json, t);
       record.clientUs!.push((performance.now() - t) * 1000);
     }
     if (record.chunkTimes.length === 0) throw new Error('stream ended without content');
