@@ -229,9 +229,12 @@ export function streamRequest(kind: ClientKind, req: StreamRequest): Promise<Req
   return kind === 'openai' ? streamOpenAI(req) : streamFetch(req);
 }
 
+const getModels = (baseURL: string, timeoutMs: number) =>
+  fetch(`${baseURL.replace(/\/+$/, '')}/models`, { signal: AbortSignal.timeout(timeoutMs), headers: { authorization: 'Bearer prepbench' } });
+
 /** GET {baseURL}/models: the model names a target serves (also a reachability check). */
 export async function listModels(baseURL: string, timeoutMs = 3000): Promise<string[]> {
-  const res = await fetch(`${baseURL.replace(/\/+$/, '')}/models`, { signal: AbortSignal.timeout(timeoutMs), headers: { authorization: 'Bearer prepbench' } });
+  const res = await getModels(baseURL, timeoutMs);
   if (!res.ok) throw new Error(`GET /models: HTTP ${res.status}`);
   const json: any = await res.json();
   return Array.isArray(json?.data) ? json.data.map((m: any) => String(m.id)) : [];
@@ -240,7 +243,7 @@ export async function listModels(baseURL: string, timeoutMs = 3000): Promise<str
 /** Throws an error naming the target and the cause when it cannot be reached (any HTTP answer will do). */
 export async function checkReachable(baseURL: string, timeoutMs = 3000): Promise<void> {
   try {
-    const res = await fetch(`${baseURL.replace(/\/+$/, '')}/models`, { signal: AbortSignal.timeout(timeoutMs), headers: { authorization: 'Bearer prepbench' } });
+    const res = await getModels(baseURL, timeoutMs);
     await res.arrayBuffer().catch(() => {});
   } catch (err) {
     const e = err as any;
