@@ -8,7 +8,7 @@ import { paretoFront } from '../common/inference/metrics.ts';
 import { startResourceMonitor } from '../common/inference/monitor.ts';
 import { runLoad, type SendRequest } from '../common/inference/load.ts';
 import type { DatasetPrompt, PromptSet, TargetSpec } from '../common/inference/options.ts';
-import { boundsOf, countOutputTokens, inferenceOf, openPoint, resourceRows, runRows, syntheticTexts } from '../common/inference/run.ts';
+import { boundsOf, coordsOf, countOutputTokens, inferenceOf, openPoint, resourceRows, runRows, syntheticTexts } from '../common/inference/run.ts';
 import { writeInferenceSummary } from '../common/inference/summary.ts';
 import type { RowInput } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
@@ -94,11 +94,6 @@ export const latency: Experiment<Point> = {
   },
   charts: latencyCharts,
 };
-
-function coordsOf(r: RowInput): Partial<RowInput> {
-  const { metric, unit, summary, samples, value, low, high, note, status, error, ...coords } = r;
-  return coords;
-}
 
 async function overheadRows(): Promise<RowInput[]> {
   const rows: RowInput[] = [];

@@ -9,7 +9,7 @@ import { GATEWAY_MODES, GATEWAY_PIPELINE, gatewayStrategy, handleChat, modeWorke
 import { runLoad, type SendRequest } from '../common/inference/load.ts';
 import { startResourceMonitor } from '../common/inference/monitor.ts';
 import type { TargetSpec } from '../common/inference/options.ts';
-import { boundsOf, countOutputTokens, inferenceOf, openPoint, resourceRows, runRows } from '../common/inference/run.ts';
+import { boundsOf, coordsOf, countOutputTokens, inferenceOf, openPoint, resourceRows, runRows } from '../common/inference/run.ts';
 import { writeInferenceSummary } from '../common/inference/summary.ts';
 import { createRng, deriveSeed } from '../common/rng.ts';
 import type { RowInput } from '../common/results.ts';
@@ -139,7 +139,7 @@ export const gateway: Experiment<Point> = {
       if (r.strategy === 'baseline') continue;
       const b = ttfts.find((x) => x.strategy === 'baseline' && x.target === r.target && x.concurrency === r.concurrency);
       if (!b) continue;
-      const { summary, samples, note, metric, unit, value, low, high, ...coords } = r;
+      const coords = coordsOf(r);
       const { ratio, low: lo, high: hi } = ratioOfMedians(r.summary!, b.summary!);
       derived.push({ ...coords, metric: 'ttft_inflation', unit: 'x', value: ratio, low: lo, high: hi, note: `median TTFT with ${r.strategy} preprocessing / median TTFT of the baseline (pre-computed ids) at concurrency ${r.concurrency}` });
       derived.push({ ...coords, metric: 'ttft_added', unit: 'ms', value: r.summary!.median - b.summary!.median, low: r.summary!.ciLow - b.summary!.ciHigh, high: r.summary!.ciHigh - b.summary!.ciLow, note: `median TTFT minus baseline median TTFT at concurrency ${r.concurrency}` });

@@ -94,6 +94,12 @@ export function targetCoords(t: { name: string; model?: string }): Partial<RowIn
   return { target: t.name, model: t.model ?? '' };
 }
 
+/** The coordinates of a row: everything but what was measured (for rows derived from it). */
+export function coordsOf(r: RowInput): Partial<RowInput> {
+  const { metric, unit, summary, samples, value, low, high, note, status, error, ...coords } = r;
+  return coords;
+}
+
 /** Error row of a point that could not run (unreachable target…), with its coordinates. */
 export function errorRow(coords: Partial<RowInput>, err: unknown): RowInput {
   return { ...coords, metric: 'point', unit: '', status: 'error', error: err instanceof Error ? err.message : String(err), note: 'the point could not run (nothing measured); error names the target and the cause' };
