@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { aggregate, clientDecodeRate, meetsSlo, paretoFront, requestMetrics, type RequestRecord } from '../common/inference/metrics.ts';
-import { runLoad } from '../common/inference/load.ts';
+import { arrivalSchedule, runLoad } from '../common/inference/load.ts';
 
 /** A recorded stream with synthetic timestamps (ms). */
 function rec(start: number, chunks: number[], end: number, extra: Partial<RequestRecord> = {}): RequestRecord {
@@ -113,15 +113,63 @@ describe('load generation', () => {
     expect(out.skipped).toBe(1000 - out.records.length);
   });
 
-  it('Poisson arrivals are seeded: same seed, same schedule', async () => {
-    const starts = async (seed: number) => {
-      const out = await runLoad(fake(1), { rate: 200, seed, requests: 8, durationMs: 10_000, warmup: 0 });
-      const t = out.records.map((r) => r.start).sort((a, b) => a - b);
-      return t.map((x) => x - t[0]);
-    };
-    const a = await starts(7);
-    expect(a).toHaveLength(8);
-    // Mean gap of rate 200/s is 5 ms; the schedule is open-loop, not paced by completions.
-    expect(a[7]).toBeGreaterThan(5);
+  it('Poisson arrivals are seeded: same seed, same schedule; another seed, another schedule', () => {
+    const a = arrivalSchedule(50, 200, 7);
+    expect(a).toHaveLength(50);
+    expect(arrivalSchedule(50, 200, 7)).toEqual(a);
+    const b = arrivalSchedule(50, 200, 8);
+    expect(b).not.toEqual(a);
+    expect(b.filter((t, i) => t === a[i])).toEqual([]);
+    // Increasing, from after the start; a prefix of a longer schedule (one draw per arrival, in order).
+    expect(a[0]).toBeGreaterThan(0);
+    expect(a.every((t, i) => i === 0 || t > a[i - 1])).toBe(true);
+    expect(arrivalSchedule(20, 200, 7)).toEqual(a.slice(0, 20));
+  });
+
+  it('Poisson arrivals: mean rate and exponential gaps over many arrivals', () => {
+    // 20,000 gaps at 200/s: the mean gap is 5 ms with a standard error of 5/√20000 ≈ 0.035 ms (0.7%);
+    // for exponential gaps, P(gap > mean) = 1/e with a standard error of ≈ 0.0034.
+    const n = 20_000;
+    for (const seed of [1, 2, 3]) {
+      const t = arrivalSchedule(n, 200, seed);
+      const rate = n / (t[n - 1] / 1000);
+      expect(rate, `seed ${seed}`).toBeGreaterThan(200 * 0.97);
+      expect(rate, `seed ${seed}`).toBeLessThan(200 * 1.03);
+      const gaps = t.map((x, i) => x - (i === 0 ? 0 : t[i - 1]));
+      const above = gaps.filter((g) => g > 5).length / n;
+      expect(Math.abs(above - Math.exp(-1)), `seed ${seed}`).toBeLessThan(0.02);
+    }
+    // Twice the rate, half the span.
+    const slow = arrivalSchedule(1000, 100, 4);
+    const fast = arrivalSchedule(1000, 200, 4);
+    fast.forEach((t, i) => expect(t).toBeCloseTo(slow[i] / 2, 9));
+  });
+
+  it('open loop issues request i at its scheduled time, not paced by completions', async () => {
+    // Fake clock: each request takes 100 ms, far longer than the ~5 ms gaps; a closed loop would issue
+    // request i no earlier than 100·i ms. Fake timers fire at whole ms, so the issue time is the
+    // scheduled time rounded down.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const issued: number[] = [];
+      const t0 = performance.now();
+      const send = async (i: number) => {
+        issued[i] = performance.now() - t0;
+        await new Promise((r) => setTimeout(r, 100));
+        return rec(issued[i], [performance.now()], performance.now(), { extra: { i } });
+      };
+      const run = runLoad(send, { rate: 200, seed: 7, requests: 8, durationMs: 10_000, warmup: 0 });
+      await vi.runAllTimersAsync();
+      const out = await run;
+      expect(out.records).toHaveLength(8);
+      const schedule = arrivalSchedule(8, 200, 7);
+      expect(issued).toHaveLength(8);
+      issued.forEach((t, i) => {
+        expect(t, `request ${i}`).toBeGreaterThanOrEqual(Math.floor(schedule[i]));
+        expect(t, `request ${i}`).toBeLessThanOrEqual(schedule[i]);
+      });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -54,15 +54,29 @@ async function closedLoop(send: SendRequest, count: number, concurrency: number,
   return { records: done, skipped: count - done.length };
 }
 
-async function openLoop(send: SendRequest, count: number, rate: number, cap: number, seed: number, deadline: number, signal: AbortSignal, offset: number): Promise<{ records: RequestRecord[]; skipped: number }> {
+/**
+ * The open loop's arrival schedule: when each of `count` requests is issued, in ms after the start —
+ * cumulative exponential gaps −ln(U)/rate (a Poisson process of `rate` requests per second), U from the
+ * seeded PRNG. Pure: the same (count, rate, seed) always gives the same times.
+ */
+export function arrivalSchedule(count: number, rate: number, seed: number): number[] {
   const rng = createRng(seed);
+  const times: number[] = new Array(count);
+  let t = 0;
+  for (let i = 0; i < count; i++) {
+    t += (-Math.log(1 - rng()) / rate) * 1000;
+    times[i] = t;
+  }
+  return times;
+}
+
+async function openLoop(send: SendRequest, count: number, rate: number, cap: number, seed: number, deadline: number, signal: AbortSignal, offset: number): Promise<{ records: RequestRecord[]; skipped: number }> {
+  const schedule = arrivalSchedule(count, rate, seed);
   const records: RequestRecord[] = [];
   const inflight = new Set<Promise<void>>();
-  let t = performance.now();
+  const t0 = performance.now();
   for (let i = 0; i < count; i++) {
-    // Exponential inter-arrival gap: −ln(U)/rate.
-    t += (-Math.log(1 - rng()) / rate) * 1000;
-    const wait = t - performance.now();
+    const wait = t0 + schedule[i] - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     while (inflight.size >= cap) await Promise.race(inflight);
     if (performance.now() >= deadline || signal.aborted) break;
