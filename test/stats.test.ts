@@ -36,4 +36,17 @@ describe('summarize', () => {
     const b = summarize([5, 5, 5, 5, 5, 5, 5]);
     expect(ratioOfMedians(a, b)).toEqual({ ratio: 2, low: 2, high: 2 });
   });
+
+  it('ratio interval on spread samples: numerator low / denominator high to numerator high / denominator low', () => {
+    // n = 20: CI ranks 4 and 14 (0-based), i.e. the 5th and 15th smallest values.
+    expect(medianCiRanks(20)).toEqual([4, 14]);
+    // Numerator 3, 6, …, 60 (shuffled): median 31.5, CI [15, 45].
+    const num = summarize([42, 3, 60, 27, 15, 6, 51, 36, 9, 57, 18, 33, 45, 12, 24, 54, 21, 39, 48, 30]);
+    expect([num.median, num.ciLow, num.ciHigh]).toEqual([31.5, 15, 45]);
+    // Denominator 2, 3, …, 21 (shuffled): median 11.5, CI [6, 16].
+    const den = summarize([17, 2, 9, 21, 12, 5, 14, 3, 19, 8, 11, 16, 4, 20, 7, 13, 10, 18, 6, 15]);
+    expect([den.median, den.ciLow, den.ciHigh]).toEqual([11.5, 6, 16]);
+    expect(ratioOfMedians(num, den)).toEqual({ ratio: 31.5 / 11.5, low: 15 / 16, high: 45 / 6 });
+    expect(ratioOfMedians(den, num)).toEqual({ ratio: 11.5 / 31.5, low: 6 / 45, high: 16 / 15 });
+  });
 });
