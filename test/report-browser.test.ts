@@ -1,41 +1,58 @@
 /**
- * report.html opened from disk in a real browser (Debian's Chromium via playwright-core): every chart
- * renders, nothing but the file itself is requested, no console error, tooltips work. Built from a
- * small trimmed fixture of a real quick run (test/fixtures/run) — no benchmark runs here.
+ * report.html opened from disk in a real browser (playwright-core; a system Chromium, else the one in the
+ * @sparticuz/chromium npm package: see browser-helpers.ts): the expected headings, every chart drawn as
+ * SVG with its title and axis text, nothing but the file itself requested, no console error, tooltips
+ * work. Built from a small trimmed fixture of a real quick run (test/fixtures/run) — no benchmark runs
+ * here. The run folder is a tempDir, removed after the file.
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preprocessingSuite } from '../suites/preprocessing/index.ts';
 import { buildReport } from '../visualization/report.ts';
-import { tempDir } from './helpers.ts';
+import { launchBrowser } from './browser-helpers.ts';
+import { readCsv, tempDir } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'run');
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
+
+/** The first line of a spec's title (Vega-Lite: a string, lines, or { text }). */
+function titleLine(spec: unknown): string | undefined {
+  const title = (spec as { title?: unknown } | undefined)?.title;
+  const text = typeof title === 'object' && title !== null && !Array.isArray(title) ? (title as { text?: unknown }).text : title;
+  const first = Array.isArray(text) ? text[0] : text;
+  return typeof first === 'string' ? first : undefined;
+}
 
 describe('report.html in Chromium', () => {
-  it('renders every chart offline, with tooltips and no console error', async () => {
-    // A missing browser must fail loudly: a skipped browser test would hide a broken report.
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: run 'apt-get install -y chromium' (.ci/run does this)`);
+  let browser: Browser;
+  beforeAll(async () => {
+    // A missing browser fails loudly (no skip): a skipped browser test would hide a broken report.
+    const launched = await launchBrowser();
+    browser = launched.browser;
+    console.log(`browser: ${launched.choice.source} Chromium ${browser.version()} (${launched.choice.executablePath})`);
+  });
+  afterAll(() => browser?.close());
+
+  it('renders every chart offline, with headings, chart text, tooltips and no console error', async () => {
     const dir = tempDir('prepbench-report-');
     for (const f of readdirSync(FIXTURE)) cpSync(join(FIXTURE, f), join(dir, f));
     const outcome = await buildReport(dir, preprocessingSuite.experiments);
     expect(outcome.charts.filter((c) => c.error)).toEqual([]);
     const names = outcome.charts.map((c) => c.name);
     expect(names.length).toBeGreaterThanOrEqual(8);
+    const present = [...new Set(readCsv(join(dir, 'results.csv')).map((r) => Number(r.experiment)))].sort((a, b) => a - b);
+    const expectedSections = present.map((id) => `Experiment ${id} — ${preprocessingSuite.experiments.find((e) => e.id === id)!.title}`);
 
     const fileUrl = pathToFileURL(outcome.reportPath).href;
-    const context = await chromium.launchPersistentContext(tempDir('prepbench-chromium-'), { executablePath: CHROMIUM, headless: true, args: ARGS });
+    const context = await browser.newContext();
     const requests: string[] = [];
     const problems: string[] = [];
     try {
       // Every request is routed: only the report file itself may load; anything else is aborted and fails the test.
       await context.route('**/*', (route) => (route.request().url() === fileUrl ? route.continue() : (requests.push(route.request().url()), route.abort())));
-      const page = context.pages()[0] ?? (await context.newPage());
+      const page = await context.newPage();
       page.on('request', (r) => {
         if (r.url() !== fileUrl && !r.url().startsWith('data:')) requests.push(r.url());
       });
@@ -45,25 +62,36 @@ describe('report.html in Chromium', () => {
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       await page.goto(fileUrl, { waitUntil: 'load' });
 
-      const rendered = () =>
-        page.evaluate(() => [...document.querySelectorAll<HTMLElement>('.chart')].map((el) => ({ name: el.dataset.chart, marks: el.querySelectorAll('svg .mark-group, svg .role-mark').length, svg: !!el.querySelector('svg') })));
+      expect(await page.locator('h1').textContent()).toMatch(/^prepbench run 2026-11-25T03-45-47Z$/);
+      expect(await page.locator('h2').allTextContents()).toEqual(['Environment', ...expectedSections]);
+
       // Settled = drawn, or replaced by the page's own failure text (then the assertions below say which).
       await page.waitForFunction(() => [...document.querySelectorAll('.chart')].every((el) => el.querySelector('svg') || /failed|no spec/.test(el.textContent ?? '')), undefined, { timeout: 30_000 });
-      const charts = await rendered();
+      const charts = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('.chart')].map((el) => {
+          const svg = el.querySelector('svg');
+          const texts = svg ? [...svg.querySelectorAll('text')].map((t) => t.textContent?.trim() ?? '').filter(Boolean) : [];
+          const box = svg?.getBoundingClientRect();
+          return { name: el.dataset.chart, svg: !!svg, marks: svg ? svg.querySelectorAll('.mark-group, .role-mark').length : 0, texts, width: box?.width ?? 0, height: box?.height ?? 0, shown: el.textContent?.slice(0, 200) };
+        }),
+      );
       expect(charts.map((c) => c.name).sort()).toEqual([...names].sort());
-      for (const c of charts) expect(c, `chart ${c.name}`).toMatchObject({ svg: true, marks: expect.any(Number) });
-      expect(charts.every((c) => c.marks > 0)).toBe(true);
+      for (const c of charts) {
+        const spec = outcome.charts.find((o) => o.name === c.name)!.spec;
+        expect(c.svg, `chart ${c.name} is an SVG (page shows: ${c.shown})`).toBe(true);
+        expect(c.marks, `chart ${c.name} marks`).toBeGreaterThan(0);
+        expect(c.width * c.height, `chart ${c.name} has a drawn size`).toBeGreaterThan(0);
+        // Title and axis labels are real <text> in the drawn SVG.
+        expect(c.texts.length, `chart ${c.name} text elements`).toBeGreaterThan(3);
+        const title = titleLine(spec);
+        expect(title, `chart ${c.name} spec title`).toBeTruthy();
+        expect(c.texts.join('\n'), `chart ${c.name} title text`).toContain(title);
+      }
 
       // Interactive tooltip: hovering a bar of the anatomy chart shows vega-embed's tooltip.
       await page.locator('#chart-1-anatomy svg .mark-rect path').first().hover();
       await page.waitForSelector('#vg-tooltip-element.visible', { timeout: 5_000 });
       expect(await page.textContent('#vg-tooltip-element')).toContain('median');
-
-      // Kept after the test (not a tempDir that is cleaned up) so a person can look at it.
-      const shot = join(mkdtempSync(join(tmpdir(), 'prepbench-report-shot-')), 'report.png');
-      await page.screenshot({ path: shot, fullPage: true });
-      expect(existsSync(shot)).toBe(true);
-      console.log(`report screenshot: ${shot}`);
     } finally {
       await context.close();
     }
