@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getTemplateVariant } from '../common/assets/models.ts';
 import { createPreprocessor, type PipelineConfig } from '../common/pipeline.ts';
 import { generateBatch } from '../common/data.ts';
@@ -11,6 +11,22 @@ let chats: ChatMessage[][];
 let expectedPrompts: string[];
 let expectedIds: number[][];
 const started: Strategy[] = [];
+
+/** When collate last returned (performance.now()), and how long it is made to take (busy wait, ms). */
+const collated = vi.hoisted(() => ({ at: 0, spinMs: 0 }));
+vi.mock('../common/collate.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../common/collate.ts')>();
+  return {
+    ...original,
+    collate: (...args: Parameters<typeof original.collate>) => {
+      const out = original.collate(...args);
+      const until = performance.now() + collated.spinMs;
+      while (performance.now() < until);
+      collated.at = performance.now();
+      return out;
+    },
+  };
+});
 
 beforeAll(async () => {
   const pre = await createPreprocessor(config);
@@ -30,13 +46,18 @@ describe.each<[StrategyId, number]>([
   ['process', 2],
 ])('strategy %s ×%i', (id, workers) => {
   let strategy: Strategy;
+  let startCallMs: number;
   beforeAll(async () => {
+    const t0 = performance.now();
     strategy = await startStrategy(id, workers, config);
+    startCallMs = performance.now() - t0;
     started.push(strategy);
   });
 
   it('reports its start-up time', () => {
+    // Measured inside startStrategy: positive, and no longer than the call itself.
     expect(strategy.startupMs).toBeGreaterThan(0);
+    expect(strategy.startupMs).toBeLessThanOrEqual(startCallMs);
     expect(strategy.workers).toBe(workers);
   });
 
@@ -50,8 +71,34 @@ describe.each<[StrategyId, number]>([
   });
 
   it('times a whole batch including collation', async () => {
-    const ms = await timeBatch(strategy, batchTasks('prepare', chats));
-    expect(ms).toBeGreaterThan(0);
+    // The timed span must cover every task from the first dispatch to the last result, and the
+    // collation after them (made to take 5 ms here, so leaving it out would show); and it cannot exceed
+    // the call.
+    let firstDispatch = Infinity;
+    let lastResult = 0;
+    const dispatched: Promise<unknown>[] = [];
+    const observed: Strategy = {
+      ...strategy,
+      run: (task) => {
+        firstDispatch = Math.min(firstDispatch, performance.now());
+        const p = strategy.run(task).then((r) => {
+          lastResult = Math.max(lastResult, performance.now());
+          return r;
+        });
+        dispatched.push(p);
+        return p;
+      },
+    };
+    collated.at = 0;
+    collated.spinMs = 5;
+    const t0 = performance.now();
+    const ms = await timeBatch(observed, batchTasks('prepare', chats)).finally(() => (collated.spinMs = 0));
+    const callMs = performance.now() - t0;
+    await Promise.all(dispatched);
+    expect(dispatched).toHaveLength(chats.length);
+    expect(collated.at).toBeGreaterThanOrEqual(lastResult);
+    expect(ms).toBeGreaterThanOrEqual(collated.at - firstDispatch);
+    expect(ms).toBeLessThanOrEqual(callMs);
   });
 
   it('turns a bad task into a rejected promise, and keeps working', async () => {
@@ -65,7 +112,12 @@ describe('worker faults', () => {
   it('a template error inside a pool worker rejects the task with the message', async () => {
     const pool = await startStrategy('pool', 1, config);
     started.push(pool);
-    await expect(pool.run({ op: 'prepare', messages: [{ role: 'user', content: 5 as unknown as string }] })).rejects.toThrow();
+    const messages = [{ role: 'user', content: 5 as unknown as string }];
+    // The message the template engine gives on the main thread (llama3.1 applies `| trim` to content).
+    const pre = await createPreprocessor(config);
+    const onMain = await (async () => pre.prepare(messages))().then(() => '', (e: Error) => e.message);
+    expect(onMain).toBe('Unknown NumericValue filter: trim');
+    await expect(pool.run({ op: 'prepare', messages })).rejects.toThrow(new Error(onMain));
   });
 
   it('a child process that exits mid-task rejects the task instead of hanging', async () => {
