@@ -1,5 +1,6 @@
 /** Reads a user's chat file for `render`: an array of messages, or { messages, tools }. */
 import { readFileSync } from 'node:fs';
+import { fsReason } from './fs-reason.ts';
 import type { ChatMessage } from './templates/engines.ts';
 
 export class MessagesFileError extends Error {}
@@ -14,7 +15,7 @@ export function readMessagesFile(path: string): ChatFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new MessagesFileError(`${path}: cannot read file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new MessagesFileError(`${path}: cannot read file ${fsReason(err)}`);
   }
   let data: unknown;
   try {

@@ -16,6 +16,7 @@ import { DEFAULT_SUITE, SUITES, allExperiments, findExperiment, getSuite } from 
 import { runExperiments, type Selected } from '../suites/orchestrator.ts';
 import { renderCommand } from './render.ts';
 import { InferenceInputError, resolveInferenceOptions, type InferenceFlags } from '../common/inference/options.ts';
+import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
 
 /** Bad input: reported with exit code 2. */
 export class UsageError extends Error {}
@@ -105,6 +106,12 @@ async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
     inference = resolveInferenceOptions(flags);
   } catch (err) {
     if (err instanceof InferenceInputError) throw new UsageError(err.message);
+    throw err;
+  }
+  try {
+    ensureWritableDir(flags.out);
+  } catch (err) {
+    if (err instanceof OutputDirError) throw new UsageError(`--out ${err.message}`);
     throw err;
   }
 

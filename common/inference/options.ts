@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { fsReason } from '../fs-reason.ts';
 import { CLIENTS, type ClientKind } from './client.ts';
 import type { Slo } from './metrics.ts';
 
@@ -101,7 +102,7 @@ export function loadPromptsFile(path: string, field = '--prompts'): DatasetPromp
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InferenceInputError(`${field}: cannot read ${path} (${(err as any).code ?? (err as Error).message})`);
+    throw new InferenceInputError(`${field}: cannot read ${path} ${fsReason(err)}`);
   }
   const prompts: DatasetPrompt[] = [];
   text.split('\n').forEach((line, i) => {
@@ -169,7 +170,7 @@ export function loadConfig(path: string): Partial<InferenceOptions> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InferenceInputError(`--config: cannot read ${path} (${(err as any).code ?? (err as Error).message})`);
+    throw new InferenceInputError(`--config: cannot read ${path} ${fsReason(err)}`);
   }
   let doc: unknown;
   try {
