@@ -1,22 +1,71 @@
-/** Progress on stderr, so stdout stays clean for results (and for `render`). */
+/**
+ * Progress on stderr, so stdout stays clean for results (and for `render`). In a terminal: one live bar
+ * per experiment (done/total point measurements and an ETA, cli-progress) with log lines above them.
+ * Elsewhere (CI, pipes, files): plain time-stamped lines.
+ */
+import cliProgress from 'cli-progress';
+
+export interface PlannedWork {
+  key: number;
+  label: string;
+  total: number;
+}
+
 export class Progress {
   private readonly started = performance.now();
   private lastInline = 0;
+  private multibar?: cliProgress.MultiBar;
+  private readonly bars = new Map<number, cliProgress.SingleBar>();
+  private readonly counts = new Map<number, { done: number; total: number }>();
+  private active?: number;
+
   constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly enabled = true) {}
 
   private stamp(): string {
     return `[${((performance.now() - this.started) / 1000).toFixed(1).padStart(6)}s]`;
   }
 
+  /** Announces the work of each experiment; in a terminal, draws their bars. */
+  plan(work: PlannedWork[]): void {
+    for (const w of work) this.counts.set(w.key, { done: 0, total: w.total });
+    if (!this.enabled) return;
+    if (!this.stream.isTTY) {
+      for (const w of work) this.line(`${w.label}: ${w.total} point measurements`);
+      return;
+    }
+    this.multibar = new cliProgress.MultiBar(
+      { stream: this.stream, format: '{label} [{bar}] {value}/{total} | ETA {eta_formatted} | {detail}', hideCursor: true, clearOnComplete: false, etaBuffer: 20, autopadding: true },
+      cliProgress.Presets.shades_classic,
+    );
+    for (const w of work) this.bars.set(w.key, this.multibar.create(w.total, 0, { label: w.label.padEnd(18), detail: '' }));
+  }
+
+  /** One point measurement of experiment `key` finished (rows or error). */
+  advance(key: number): void {
+    const c = this.counts.get(key);
+    if (c) c.done++;
+    this.active = key;
+    this.bars.get(key)?.increment(1, { detail: '' });
+  }
+
   line(message: string): void {
     if (!this.enabled) return;
+    if (this.multibar) {
+      // Point-by-point lines would scroll the bars away; keep only what the bars do not show.
+      if (!message.startsWith('  exp ') || message.includes('FAILED')) this.multibar.log(`${this.stamp()} ${message}\n`);
+      return;
+    }
     this.clearInline();
     this.stream.write(`${this.stamp()} ${message}\n`);
   }
 
-  /** A transient status within a point; overwritten in a terminal, throttled to one line per 2 s otherwise. */
+  /** A transient status within a point; shown on the bar in a terminal, throttled to one line per 2 s otherwise. */
   detail(message: string): void {
     if (!this.enabled) return;
+    if (this.multibar) {
+      if (this.active !== undefined) this.bars.get(this.active)?.update({ detail: message.slice(0, 60) });
+      return;
+    }
     if (this.stream.isTTY) {
       this.stream.write(`\r\x1b[2K${this.stamp()}   ${message}`);
       this.lastInline = 1;
@@ -24,6 +73,12 @@ export class Progress {
       this.stream.write(`${this.stamp()}   ${message}\n`);
       this.lastInline = performance.now();
     }
+  }
+
+  /** Stops the bars (call before printing the summary). */
+  finish(): void {
+    this.multibar?.stop();
+    this.multibar = undefined;
   }
 
   private clearInline(): void {

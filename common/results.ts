@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import type { Summary } from './stats.ts';
 
-export type RowStatus = 'ok' | 'error' | 'unsupported';
+/**
+ * ok; error (the point failed); unsupported (the engine cannot render the template); unstable (the 95%
+ * interval's half-width exceeds 10% of the figure); suspect (the figure breaks a physical bound, e.g. a
+ * same-work speedup above the core count). Unstable and suspect rows keep their figures.
+ */
+export type RowStatus = 'ok' | 'error' | 'unsupported' | 'unstable' | 'suspect';
+
+/** Statuses whose row carries a measured figure. */
+export function hasFigure(status: RowStatus | string): boolean {
+  return status === 'ok' || status === 'unstable' || status === 'suspect';
+}
 
 export interface ResultRow {
   run_id: string;
@@ -43,6 +53,15 @@ export interface ResultRow {
   target: string;
   /** Inference suite: the prompt set (synthetic shape or JSONL dataset name). */
   dataset: string;
+  /** Fresh processes whose figures make up the row (its interval is over them when ≥ 2). */
+  runs: number | '';
+  /** Standard deviation of the per-process figures. */
+  between_sd: number | '';
+  /** Median over processes of the within-process 95% CI half-width, % of the median. */
+  within_half_pct: number | '';
+  /** Warm-up calls before sampling, and their time in ms (mean per process). */
+  warmup_n: number | '';
+  warmup_ms: number | '';
 }
 
 /** The inference suite's coordinates: appended at the end of the CSV (existing columns keep their positions). */
@@ -54,11 +73,18 @@ const SAMPLE_KEY_COLUMNS = [
   'metric', 'unit',
 ] as const satisfies readonly (keyof ResultRow)[];
 
+/** How a row was obtained across processes and warm-up: appended after the inference coordinates. */
+export const REPLICATION_COLUMNS = ['runs', 'between_sd', 'within_half_pct', 'warmup_n', 'warmup_ms'] as const satisfies readonly (keyof ResultRow)[];
+
 export const CSV_COLUMNS: readonly (keyof ResultRow)[] = [
   ...SAMPLE_KEY_COLUMNS,
   'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'status', 'error', 'note',
   ...INFERENCE_COLUMNS,
+  ...REPLICATION_COLUMNS,
 ];
+
+/** replicates.csv: one row per measurement per process, with the process's replicate index. */
+export const REPLICATE_CSV_COLUMNS: readonly string[] = [...CSV_COLUMNS, 'replicate'];
 
 /** What an experiment returns for one measurement: the point's coordinates, a metric and its data. */
 export interface RowInput {
@@ -86,6 +112,15 @@ export interface RowInput {
   rate?: number;
   target?: string;
   dataset?: string;
+  /** Warm-up before sampling (time-based, see common/timing.ts). */
+  warmup?: Warmup;
+  /** Set on rows combined over replicate processes (common/replicates.ts). */
+  replication?: { runs: number; betweenSd: number; withinHalfPct: number };
+}
+
+export interface Warmup {
+  n: number;
+  ms: number;
 }
 
 const round = (x: number | undefined): number | '' => (x === undefined || !Number.isFinite(x) ? '' : Number(x.toPrecision(6)));
@@ -119,30 +154,42 @@ export function toRow(input: RowInput, base: { run_id: string; suite: string; ex
     rate: input.rate ?? '',
     target: input.target ?? '',
     dataset: input.dataset ?? '',
+    runs: input.replication?.runs ?? '',
+    between_sd: round(input.replication?.betweenSd),
+    within_half_pct: round(input.replication?.withinHalfPct),
+    warmup_n: round(input.warmup?.n),
+    warmup_ms: round(input.warmup?.ms),
   };
 }
 
+/**
+ * Appends rows to a CSV (results.csv, or replicates.csv with a replicate column) and their samples to
+ * samples.jsonl, synchronously: a row is on disk before the next measurement starts.
+ */
 export class ResultWriter {
   readonly csvPath: string;
   readonly samplesPath: string;
   readonly rows: ResultRow[] = [];
 
-  constructor(readonly dir: string) {
+  constructor(readonly dir: string, readonly file = 'results.csv', private readonly withReplicate = false) {
     mkdirSync(dir, { recursive: true });
-    this.csvPath = join(dir, 'results.csv');
+    this.csvPath = join(dir, file);
     this.samplesPath = join(dir, 'samples.jsonl');
-    if (!existsSync(this.csvPath)) writeFileSync(this.csvPath, stringify([CSV_COLUMNS as string[]]));
+    const columns = withReplicate ? REPLICATE_CSV_COLUMNS : CSV_COLUMNS;
+    if (!existsSync(this.csvPath)) writeFileSync(this.csvPath, stringify([columns as string[]]));
     if (!existsSync(this.samplesPath)) writeFileSync(this.samplesPath, '');
   }
 
-  /** Appends synchronously: a row is on disk before the next measurement starts. */
-  write(row: ResultRow, samples?: number[]): void {
+  write(row: ResultRow, samples?: number[], replicate?: number): void {
     this.rows.push(row);
-    appendFileSync(this.csvPath, stringify([CSV_COLUMNS.map((c) => row[c])]));
+    const cells: unknown[] = CSV_COLUMNS.map((c) => row[c]);
+    if (this.withReplicate) cells.push(replicate ?? '');
+    appendFileSync(this.csvPath, stringify([cells]));
     if (samples && samples.length > 0) {
       const key: Record<string, unknown> = Object.fromEntries(SAMPLE_KEY_COLUMNS.map((c) => [c, row[c]]));
       // The appended coordinates identify inference rows; written only when set.
       for (const c of INFERENCE_COLUMNS) if (row[c] !== '') key[c] = row[c];
+      if (replicate !== undefined) key.replicate = replicate;
       appendFileSync(this.samplesPath, JSON.stringify({ ...key, samples: samples.map((x) => Number(x.toPrecision(6))) }) + '\n');
     }
   }

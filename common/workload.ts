@@ -10,6 +10,7 @@ import { deriveSeed } from './rng.ts';
 import type { ChatMessage } from './templates/engines.ts';
 import type { Strategy } from './strategies/index.ts';
 import type { Task, TaskOp } from './strategies/tasks.ts';
+import { warmUp, type Sampled } from './timing.ts';
 
 export interface BatchSpec {
   template: string;
@@ -62,23 +63,30 @@ export async function timeBatch(strategy: Strategy, tasks: Task[]): Promise<numb
 }
 
 export interface BatchSampling {
+  /** Minimum warm-up batches, and minimum warm-up time in ms (both must be met). */
   warmup: number;
+  warmupTime?: number;
+  /** Minimum timed batches, and minimum sampling time in ms (both must be met). */
   batches: number;
+  time?: number;
 }
 
+/** Batch times in ms after a timed warm-up; stops early (with what it has) when `signal` aborts. */
 export async function sampleBatches(
   strategy: Strategy,
   taskBatches: Task[][],
   sampling: BatchSampling,
   onBatch?: (done: number, total: number) => void,
   signal?: AbortSignal,
-): Promise<number[]> {
-  for (let i = 0; i < sampling.warmup; i++) await timeBatch(strategy, taskBatches[i % taskBatches.length]);
+): Promise<Sampled> {
+  let next = 0;
+  const runNext = () => timeBatch(strategy, taskBatches[next++ % taskBatches.length]);
+  const warmup = await warmUp(runNext, sampling.warmup, sampling.warmupTime ?? 0, signal);
   const samples: number[] = [];
-  for (let i = 0; i < sampling.batches; i++) {
-    if (signal?.aborted) break;
-    samples.push(await timeBatch(strategy, taskBatches[i % taskBatches.length]));
-    onBatch?.(i + 1, sampling.batches);
+  const t0 = performance.now();
+  while ((samples.length < sampling.batches || performance.now() - t0 < (sampling.time ?? 0)) && !signal?.aborted) {
+    samples.push(await runNext());
+    onBatch?.(samples.length, sampling.batches);
   }
-  return samples;
+  return { samples, warmup };
 }

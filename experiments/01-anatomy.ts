@@ -11,7 +11,7 @@ import type { EngineId } from '../common/templates/engines.ts';
 import { sampleLatency } from '../common/timing.ts';
 import type { Experiment } from '../suites/types.ts';
 import { anatomyCharts } from '../visualization/charts/anatomy.ts';
-import { TOKENIZER_NOTES, chatFor, engineList, preprocessor, referenceOf, selectedTemplates } from './common.ts';
+import { TOKENIZER_NOTES, chatFor, engineList, preprocessor, quickTemplate, referenceOf, selectedTemplates } from './common.ts';
 import { getTemplateVariant } from '../common/assets/models.ts';
 
 interface Point {
@@ -29,13 +29,17 @@ export const anatomy: Experiment<Point> = {
   slug: 'anatomy',
   title: 'Anatomy of a request',
   question: 'For one ~1k-token request, how is the CPU time split between chat template, tokenization and collation?',
+  // Quick: the first model's fullest template only (every extra template costs a process per replicate).
   matrix: (options) =>
-    selectedTemplates(options).flatMap((template) =>
+    (options.quick ? [quickTemplate(options)] : selectedTemplates(options)).flatMap((template) =>
       engineList(options).flatMap((engine) => TOKENIZERS.map((tokenizer) => ({ template, engine, tokenizer }))),
     ),
   headline: ['template', 'tokenize', 'collate', 'total'],
   charts: anatomyCharts,
   label: (p) => `${p.template} ${p.engine} ${p.tokenizer}`,
+  // The engines of one template share a process: they load the same tokenizer, and the template stage
+  // of each engine is separate code.
+  group: (p) => `${p.template} ${p.tokenizer}`,
   coordinates: (p) => ({ ...p, model: getTemplateVariant(p.template).model, strategy: 'main', turns: TURNS, tokens: TOKENS }),
   async run(point, options) {
     const config = { template: point.template, engine: point.engine, tokenizer: point.tokenizer };
@@ -49,8 +53,8 @@ export const anatomy: Experiment<Point> = {
     const rows: RowInput[] = [];
     const measure = async (metric: string, fn: () => unknown, note: string) => {
       options.progress(`${anatomy.label(point)}: ${metric}`);
-      const samples = await sampleLatency(metric, fn, options.plan);
-      rows.push({ ...coords, metric, unit: 'ms', summary: summarize(samples), samples, note });
+      const { samples, warmup } = await sampleLatency(metric, fn, options.plan);
+      rows.push({ ...coords, metric, unit: 'ms', summary: summarize(samples), samples, warmup, note });
     };
 
     if (support.ok) {

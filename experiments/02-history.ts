@@ -10,7 +10,7 @@ import { checkSupport } from '../common/templates/support.ts';
 import { sampleLatency } from '../common/timing.ts';
 import type { Experiment } from '../suites/types.ts';
 import { historyCharts } from '../visualization/charts/history.ts';
-import { TOKENIZER_NOTES, chatFor, engineList, preprocessor, referenceOf, selectedTemplates } from './common.ts';
+import { TOKENIZER_NOTES, chatFor, engineList, preprocessor, quickTemplate, referenceOf, selectedTemplates } from './common.ts';
 
 interface Point {
   template: string;
@@ -28,18 +28,21 @@ export const history: Experiment<Point> = {
   question: 'With total tokens fixed, how much more do templating and tokenizing cost as the chat has more turns?',
   matrix: (options) => {
     const tokens = options.quick ? 5_000 : 100_000;
-    return selectedTemplates(options).flatMap((template) =>
+    // Quick: the first model's fullest template only (every extra template costs a process per replicate).
+    return (options.quick ? [quickTemplate(options)] : selectedTemplates(options)).flatMap((template) =>
       (options.quick ? TURNS_QUICK : TURNS_FULL).map((turns) => ({ template, turns, tokens })),
     );
   },
   headline: ['template_growth', 'tokenize_growth'],
   charts: historyCharts,
   label: (p) => `${p.template} turns=${p.turns} tokens=${p.tokens}`,
+  // The chat lengths of one template share a process (same template and tokenizers).
+  group: (p) => p.template,
   coordinates: (p) => ({ model: getTemplateVariant(p.template).model, template: p.template, turns: p.turns, tokens: p.tokens, strategy: 'main' }),
   async run(point, options) {
     // Large prompts (a 100k-token encode takes ~0.25 s): cap warm-up and sample counts so a point stays
     // within seconds; a few warm-up calls are enough for calls this long.
-    const plan = { warmupIterations: Math.min(options.plan.warmupIterations, 3), iterations: Math.min(options.plan.iterations, options.quick ? 10 : 12), time: Math.min(options.plan.time, 500) };
+    const plan = { ...options.plan, warmupIterations: Math.min(options.plan.warmupIterations, 3), iterations: Math.min(options.plan.iterations, options.quick ? 10 : 12), time: Math.min(options.plan.time, 500) };
     const messages = chatFor(point.template, { seed: options.seed, turns: point.turns, totalTokens: point.tokens });
     const coords = history.coordinates(point);
     const rows: RowInput[] = [];
@@ -53,15 +56,15 @@ export const history: Experiment<Point> = {
         continue;
       }
       options.progress(`${history.label(point)}: template ${engine}`);
-      const samples = await sampleLatency('template', () => pre.render(messages), plan);
-      rows.push({ ...coords, engine, metric: 'template', unit: 'ms', summary: summarize(samples), samples, note: 'render of a parsed template' });
+      const { samples, warmup } = await sampleLatency('template', () => pre.render(messages), plan);
+      rows.push({ ...coords, engine, metric: 'template', unit: 'ms', summary: summarize(samples), samples, warmup, note: 'render of a parsed template' });
     }
     for (const tokenizer of TOKENIZERS) {
       const tok = (await preprocessor({ template: point.template, engine: 'jinja', tokenizer })).tokenizer;
       options.progress(`${history.label(point)}: tokenize ${tokenizer}`);
       const fn = tok.encodeSync ? () => tok.encodeSync!(prompt) : () => tok.encode(prompt);
-      const samples = await sampleLatency('tokenize', fn, plan);
-      rows.push({ ...coords, tokenizer, metric: 'tokenize', unit: 'ms', summary: summarize(samples), samples, note: TOKENIZER_NOTES[tokenizer] });
+      const { samples, warmup } = await sampleLatency('tokenize', fn, plan);
+      rows.push({ ...coords, tokenizer, metric: 'tokenize', unit: 'ms', summary: summarize(samples), samples, warmup, note: TOKENIZER_NOTES[tokenizer] });
     }
     return rows;
   },

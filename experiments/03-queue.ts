@@ -12,7 +12,7 @@ import { batchTasks, buildBatches, sampleBatches } from '../common/workload.ts';
 import type { Experiment } from '../suites/types.ts';
 import { queueCharts } from '../visualization/charts/queue.ts';
 import { engineList, quickTemplate, selectedTemplates } from './common.ts';
-import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, queueCoordinates, strategyPoints } from './queue-points.ts';
+import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, queueCoordinates, speedupBound, strategyPoints, tokenizerGroup } from './queue-points.ts';
 
 interface Point {
   template: string;
@@ -20,6 +20,10 @@ interface Point {
   strategy: StrategyId;
   workers: number;
 }
+
+/** Batches are long (≈0.3 s each on one thread): warm up and sample by count and time together. */
+const QUICK_BATCHES = { warmup: 1, warmupTime: 300, batches: 4, time: 600 };
+const FULL_BATCHES = { warmup: 3, warmupTime: 1000, batches: 20, time: 3000 };
 
 export const ROUNDTRIP_NOTE = 'empty task round trip through the strategy (dispatch + reply), no work';
 
@@ -38,6 +42,8 @@ export const queue: Experiment<Point> = {
   headline: ['batch_prepare', 'requests_per_s', 'speedup_vs_main', 'template_share', 'roundtrip', 'startup'],
   charts: queueCharts,
   label: (p) => `${p.template} ${p.engine} ${p.strategy}×${p.workers}`,
+  group: tokenizerGroup,
+  sanity: speedupBound,
   coordinates: queueCoordinates,
   async run(point, options) {
     const coords = queue.coordinates(point);
@@ -47,15 +53,15 @@ export const queue: Experiment<Point> = {
     const rows: RowInput[] = [
       { ...coords, metric: 'startup', unit: 'ms', value: strategy.startupMs, note: 'start until every worker loaded template + tokenizer (once per run; pools are shared with exp 4)' },
     ];
-    const roundtrip = await sampleLatency('roundtrip', () => strategy.run({ op: 'noop' }), { warmupIterations: 20, iterations: 100, time: 50 });
-    rows.push({ ...coords, metric: 'roundtrip', unit: 'ms', summary: summarize(roundtrip), samples: roundtrip, note: ROUNDTRIP_NOTE });
+    const roundtrip = await sampleLatency('roundtrip', () => strategy.run({ op: 'noop' }), { warmupIterations: 20, warmupTime: 50, iterations: 100, time: 50 });
+    rows.push({ ...coords, metric: 'roundtrip', unit: 'ms', summary: summarize(roundtrip.samples), ...roundtrip, note: ROUNDTRIP_NOTE });
 
-    const sampling = { warmup: options.quick ? 1 : 3, batches: options.quick ? 10 : 20 };
+    const sampling = options.quick ? QUICK_BATCHES : FULL_BATCHES;
     const measure = async (metric: string, op: 'prepare' | 'render', note: string) => {
       const tasks = batches.map((b) => batchTasks(op, b));
-      const samples = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`${queue.label(point)}: ${metric} batch ${d}/${t}`), options.signal);
+      const { samples, warmup } = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`${queue.label(point)}: ${metric} batch ${d}/${t}`), options.signal);
       const summary = summarize(samples);
-      rows.push({ ...coords, metric, unit: 'ms', summary, samples, note });
+      rows.push({ ...coords, metric, unit: 'ms', summary, samples, warmup, note });
       return summary;
     };
     const prepare = await measure('batch_prepare', 'prepare', `64 requests: dispatch, render + tokenize, round trip, collate on main; ${point.strategy === 'main' ? 'no round trip' : 'round trip included'}`);

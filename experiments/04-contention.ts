@@ -14,7 +14,7 @@ import { batchTasks, buildBatches, sampleBatches } from '../common/workload.ts';
 import type { Experiment, RunOptions } from '../suites/types.ts';
 import { contentionCharts } from '../visualization/charts/contention.ts';
 import { engineList, preprocessor, quickTemplate, selectedTemplates } from './common.ts';
-import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, cores, queueCoordinates, strategyPoints } from './queue-points.ts';
+import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, cores, queueCoordinates, speedupBound, strategyPoints, tokenizerGroup } from './queue-points.ts';
 
 type Kind = 'contention' | 'scaling';
 type ScalingOp = 'render' | 'tokenize';
@@ -38,8 +38,8 @@ function batchesFor(point: Point, options: RunOptions) {
 async function runContention(point: Point, options: RunOptions, coords: Partial<RowInput>): Promise<RowInput[]> {
   const strategy = point.strategy === 'idle' ? undefined : await getStrategy(point.strategy, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
   const tasks = batchesFor(point, options).map((b) => batchTasks('prepare', b));
-  const sampling = { warmup: 1, batches: options.quick ? 4 : 20 };
-  if (strategy) await sampleBatches(strategy, tasks, { warmup: sampling.warmup, batches: 0 });
+  const sampling = { warmup: 1, warmupTime: options.quick ? 300 : 1000, batches: options.quick ? 4 : 20 };
+  const warmup = strategy ? (await sampleBatches(strategy, tasks, { warmup: sampling.warmup, warmupTime: sampling.warmupTime, batches: 0 })).warmup : undefined;
 
   const server = await startHealthServer();
   const prober = await startHealthProber(server.url, HEALTH_INTERVAL_MS);
@@ -50,7 +50,7 @@ async function runContention(point: Point, options: RunOptions, coords: Partial<
   let health: { samples: number[]; failures: number };
   try {
     if (strategy) {
-      batchSamples = await sampleBatches(strategy, tasks, { warmup: 0, batches: sampling.batches }, (d, t) => options.progress(`contention ${point.strategy}×${point.workers}: batch ${d}/${t}`), options.signal);
+      batchSamples = (await sampleBatches(strategy, tasks, { warmup: 0, batches: sampling.batches }, (d, t) => options.progress(`contention ${point.strategy}×${point.workers}: batch ${d}/${t}`), options.signal)).samples;
     } else {
       await new Promise((r) => setTimeout(r, options.quick ? 600 : 3000));
     }
@@ -70,7 +70,7 @@ async function runContention(point: Point, options: RunOptions, coords: Partial<
     rows.push({ ...coords, metric: 'health_latency', unit: 'ms', summary: summarize(health.samples), samples: health.samples, note: `GET /health served by the loaded main thread, probed every ${HEALTH_INTERVAL_MS} ms from a worker thread` });
   }
   if (batchSamples.length > 0) {
-    rows.push({ ...coords, metric: 'batch_prepare', unit: 'ms', summary: summarize(batchSamples), samples: batchSamples, note: 'batch preparation while /health is probed' });
+    rows.push({ ...coords, metric: 'batch_prepare', unit: 'ms', summary: summarize(batchSamples), samples: batchSamples, warmup, note: 'batch preparation while /health is probed' });
   }
   return rows;
 }
@@ -86,8 +86,9 @@ async function runScaling(point: Point, options: RunOptions, coords: Partial<Row
     tasks = batches.map((b) => batchTasks('render', b));
   }
   const strategy = await getStrategy(point.strategy as StrategyId, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
-  const samples = await sampleBatches(strategy, tasks, { warmup: 1, batches: options.quick ? 5 : 20 }, (d, t) => options.progress(`scaling ${op} ${point.strategy}×${point.workers}: batch ${d}/${t}`), options.signal);
-  return [{ ...coords, metric: `batch_${op}`, unit: 'ms', summary: summarize(samples), samples, note: `64 requests, ${op} only, round trip included for pools` }];
+  const sampling = options.quick ? { warmup: 1, warmupTime: 200, batches: 5, time: 400 } : { warmup: 2, warmupTime: 1000, batches: 20, time: 2000 };
+  const { samples, warmup } = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`scaling ${op} ${point.strategy}×${point.workers}: batch ${d}/${t}`), options.signal);
+  return [{ ...coords, metric: `batch_${op}`, unit: 'ms', summary: summarize(samples), samples, warmup, note: `64 requests, ${op} only, round trip included for pools` }];
 }
 
 export const contention: Experiment<Point> = {
@@ -115,6 +116,8 @@ export const contention: Experiment<Point> = {
   charts: contentionCharts,
   label: (p) => `${p.kind}${p.op ? ` ${p.op}` : ''} ${p.strategy}×${p.workers} ${p.template} ${p.engine}`,
   coordinates: queueCoordinates,
+  group: tokenizerGroup,
+  sanity: speedupBound,
   async run(point, options) {
     const coords = contention.coordinates(point);
     return point.kind === 'contention' ? runContention(point, options, coords) : runScaling(point, options, coords);

@@ -51,6 +51,8 @@ export const latency: Experiment<Point> = {
     for (const target of inf.targets) for (const prompts of sets) for (const l of loads) points.push({ kind: 'load', target, prompts, ...l });
     return points;
   },
+  // All load points share one process: they measure one started target, not the client's own code.
+  group: () => 'target',
   label: (p) => (p.kind === 'overhead' ? 'client overhead (replay)' : `${p.target.name} ${p.prompts.name} ${p.rate !== undefined ? `rate=${p.rate}/s` : `c=${p.concurrency}`}`),
   coordinates: (p) =>
     p.kind === 'overhead'
@@ -61,7 +63,7 @@ export const latency: Experiment<Point> = {
     if (point.kind === 'overhead') return overheadRows();
     return runPoint(point, options);
   },
-  derive(rows, options) {
+  derive(rows) {
     const derived: RowInput[] = [];
     const groups = new Map<string, RowInput[]>();
     for (const r of rows) {
@@ -89,8 +91,10 @@ export const latency: Experiment<Point> = {
     if (fetchRow?.summary && sdkRow?.summary) {
       derived.push({ metric: 'sdk_overhead_vs_fetch', unit: 'us', value: sdkRow.summary.median - fetchRow.summary.median, note: 'openai SDK minus fetch client, median µs per streamed chunk (replayed from memory)' });
     }
-    writeInferenceSummary(options.runDir, { id: latency.id, title: latency.title, question: latency.question, headline: latency.headline!, rows: [...rows, ...derived] });
     return derived;
+  },
+  writeFiles(rows, options) {
+    writeInferenceSummary(options.runDir, { id: latency.id, title: latency.title, question: latency.question, headline: latency.headline!, rows });
   },
   charts: latencyCharts,
 };

@@ -70,6 +70,8 @@ export const gateway: Experiment<Point> = {
     const levels = inf.concurrency ?? (options.quick ? [1, 4] : [1, 2, 4, 8]);
     return inf.targets.flatMap((target) => levels.flatMap((concurrency) => modes.map((mode) => ({ target, mode, concurrency }))));
   },
+  // All load points share one process: they measure one started target, not the client's own code.
+  group: () => 'target',
   label: (p) => `${p.target.name} ${p.mode}${p.mode === 'pool' || p.mode === 'process' ? `×${WORKERS}` : ''} c=${p.concurrency}`,
   coordinates: (p) => ({
     target: p.target.name,
@@ -132,7 +134,7 @@ export const gateway: Experiment<Point> = {
     rows.push(...resourceRows(resources, coords));
     return rows;
   },
-  derive(rows, options) {
+  derive(rows) {
     const derived: RowInput[] = [];
     const ttfts = rows.filter((r) => r.metric === 'ttft' && r.summary);
     for (const r of ttfts) {
@@ -144,8 +146,10 @@ export const gateway: Experiment<Point> = {
       derived.push({ ...coords, metric: 'ttft_inflation', unit: 'x', value: ratio, low: lo, high: hi, note: `median TTFT with ${r.strategy} preprocessing / median TTFT of the baseline (pre-computed ids) at concurrency ${r.concurrency}` });
       derived.push({ ...coords, metric: 'ttft_added', unit: 'ms', value: r.summary!.median - b.summary!.median, low: r.summary!.ciLow - b.summary!.ciHigh, high: r.summary!.ciHigh - b.summary!.ciLow, note: `median TTFT minus baseline median TTFT at concurrency ${r.concurrency}` });
     }
-    writeInferenceSummary(options.runDir, { id: gateway.id, title: gateway.title, question: gateway.question, headline: gateway.headline!, rows: [...rows, ...derived] });
     return derived;
+  },
+  writeFiles(rows, options) {
+    writeInferenceSummary(options.runDir, { id: gateway.id, title: gateway.title, question: gateway.question, headline: gateway.headline!, rows });
   },
   charts: gatewayCharts,
 };

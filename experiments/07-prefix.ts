@@ -70,6 +70,8 @@ export const prefix: Experiment<Point> = {
   matrix(options) {
     return inferenceOf(options).targets.flatMap((target) => (['shared-prefix', 'unique'] as const).map((variant) => ({ target, variant })));
   },
+  // All load points share one process: they measure one started target, not the client's own code.
+  group: () => 'target',
   label: (p) => `${p.target.name} ${p.variant}`,
   coordinates: (p) => ({ target: p.target.name, model: p.target.model, dataset: p.variant, tokens: 1 + lengths(true).prefix + lengths(true).suffix, concurrency: 1 }),
   headline: ['ttft', 'prompt_tokens_evaluated', 'ttft_unique_vs_shared', 'request_errors'],
@@ -97,7 +99,7 @@ export const prefix: Experiment<Point> = {
     rows.push(...resourceRows(resources, coords).filter((r) => r.metric === 'server_cpu' || r.metric === 'client_cpu'));
     return rows;
   },
-  derive(rows, options) {
+  derive(rows) {
     const derived: RowInput[] = [];
     const ttfts = rows.filter((r) => r.metric === 'ttft' && r.summary);
     for (const u of ttfts.filter((r) => r.dataset === 'unique')) {
@@ -106,8 +108,10 @@ export const prefix: Experiment<Point> = {
       const { ratio, low, high } = ratioOfMedians(u.summary!, sh.summary!);
       derived.push({ target: u.target, model: u.model, concurrency: 1, tokens: u.tokens, metric: 'ttft_unique_vs_shared', unit: 'x', value: ratio, low, high, note: 'median TTFT of unique prompts / median TTFT of shared-prefix prompts (same length); > 1 = the shared prefix is reused' });
     }
-    writeInferenceSummary(options.runDir, { id: prefix.id, title: prefix.title, question: prefix.question, headline: prefix.headline!, rows: [...rows, ...derived] });
     return derived;
+  },
+  writeFiles(rows, options) {
+    writeInferenceSummary(options.runDir, { id: prefix.id, title: prefix.title, question: prefix.question, headline: prefix.headline!, rows });
   },
   charts: prefixCharts,
 };

@@ -51,8 +51,8 @@ function toolConversation(): ChatMessage[] {
 }
 
 const corpusById = new Map<string, CorpusTemplate>();
-const quickPlan: SamplingPlan = { warmupIterations: 3, iterations: 10, time: 20 };
-const fullPlan: SamplingPlan = { warmupIterations: 10, iterations: 30, time: 200 };
+const quickPlan: SamplingPlan = { warmupIterations: 3, warmupTime: 20, iterations: 10, time: 20 };
+const fullPlan: SamplingPlan = { warmupIterations: 10, warmupTime: 100, iterations: 30, time: 200 };
 
 export function conversations(t: CorpusTemplate, seed: number, withSystem: boolean): Conversation[] {
   const tok = loadTokenizer('llama3.1', 'js');
@@ -117,13 +117,16 @@ export const corpus: Experiment<string> = {
     return options.quick ? [...QUICK_CORPUS] : all.map((t) => t.id);
   },
   label: (id) => id,
+  // One process for the survey (a process per template would be ~20 × runs processes in quick mode):
+  // its render costs rank templates; they are measured after other templates, in rotating order.
+  group: () => 'corpus',
   coordinates: (id) => ({ template: id }),
   async run(id, options) {
     const t = corpusById.get(id);
     if (!t) throw new Error(`template '${id}' is not in the corpus`);
     return measureTemplate(t, options);
   },
-  derive(rows, options) {
+  derive(rows) {
     const compat = rows.filter((r) => r.metric === 'compat');
     const derived: RowInput[] = [];
     for (const engine of ENGINES) {
@@ -132,9 +135,9 @@ export const corpus: Experiment<string> = {
         derived.push({ engine, metric: `templates_${status}`, unit: 'count', value: mine.filter((r) => compatStatusOf(r) === status).length, note: `of ${mine.length} templates` });
       }
     }
-    writeCorpusCsv(rows, options);
     return derived;
   },
+  writeFiles: writeCorpusCsv,
 };
 
 /**
@@ -194,8 +197,8 @@ export async function measureTemplate(t: CorpusTemplate, options: RunOptions): P
     const compiled = results[engine].compiled;
     if (status !== 'ok' || !compiled) continue;
     for (const conv of convs.filter((c) => c.name.endsWith('turns'))) {
-      const samples = await sampleLatency(`${t.id} ${engine}`, () => compiled.render(conv.context), options.quick ? quickPlan : fullPlan);
-      rows.push({ ...coords, engine, turns: conv.turns, metric: 'render', unit: 'ms', summary: summarize(samples), samples, note: `parsed once; ${t.chars} chars, ${t.controlBlocks} control blocks` });
+      const { samples, warmup } = await sampleLatency(`${t.id} ${engine}`, () => compiled.render(conv.context), options.quick ? quickPlan : fullPlan);
+      rows.push({ ...coords, engine, turns: conv.turns, metric: 'render', unit: 'ms', summary: summarize(samples), samples, warmup, note: `parsed once; ${t.chars} chars, ${t.controlBlocks} control blocks` });
     }
   }
   return rows;

@@ -30,6 +30,27 @@ export function strategyPoints(options: RunOptions, counts = workerCounts(option
   return selected.flatMap((strategy) => (isParallel(strategy) ? counts.map((workers) => ({ strategy, workers })) : [{ strategy, workers: 1 }]));
 }
 
+/**
+ * Child-process group of a batch-workload point: every strategy of one template and engine shares a
+ * process (and its started pools), except native, which runs another tokenizer on the main thread. The
+ * work of pool and process points runs in fresh workers, so it carries no history of the other points;
+ * the order of points rotates across replicates.
+ */
+export function tokenizerGroup(p: { template: string; engine: string; strategy: string }): string {
+  return `${p.template} ${p.engine} ${p.strategy === 'native' ? 'native' : 'js'}`;
+}
+
+/**
+ * `suspect` when a pool or process speedup over main — the same work on more threads — has its CI
+ * lower bound above the core count: no history-free measurement can do that.
+ */
+export function speedupBound(row: RowInput): string | undefined {
+  if (!row.metric.startsWith('speedup') || row.metric.endsWith('_ideal') || !isParallel(row.strategy as StrategyId)) return undefined;
+  const low = row.low;
+  if (low === undefined || !(low > cores())) return undefined;
+  return `speedup CI lower bound ${low.toFixed(2)}× exceeds the ${cores()} cores doing the same work: one of the two figures is biased`;
+}
+
 /** Row coordinates of a batch-workload point (tokenizer follows the strategy: native tokenizes natively). */
 export function queueCoordinates(p: { template: string; engine: string; strategy: string; workers: number }): Partial<RowInput> {
   return {

@@ -33,6 +33,16 @@ function parseInteger(value: string): number {
   return Number(value);
 }
 
+function parsePositiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`'${value}' is not a whole number ≥ 1.`);
+  return Number(value);
+}
+
+/** Processes per point: enough for a t-interval in quick mode, ≤ 5% half-width in a full run. */
+export const DEFAULT_RUNS = { quick: 3, full: 8 };
+/** Seconds a point may take before its child is killed (a full-matrix point takes up to about a minute). */
+export const DEFAULT_POINT_TIMEOUT = { quick: 120, full: 600 };
+
 function validated<T>(names: string[], check: (n: string) => T): T[] {
   try {
     return names.map(check);
@@ -53,6 +63,8 @@ interface BenchFlags extends InferenceFlags {
   out: string;
   seed: number;
   progress: boolean;
+  runs?: number;
+  pointTimeout?: number;
 }
 
 export function selectExperiments(flags: Pick<BenchFlags, 'exp' | 'suite'>): Selected[] {
@@ -126,13 +138,19 @@ async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
   process.on('SIGINT', onSigint);
   const progress = new Progress(process.stderr, flags.progress);
   const options = { quick: !!flags.quick, seed: flags.seed, models, engines, strategies, plan: flags.quick ? QUICK_PLAN : FULL_PLAN, signal: controller.signal, inference };
+  const mode = flags.quick ? 'quick' : 'full';
+  const runs = flags.runs ?? DEFAULT_RUNS[mode];
+  const pointTimeout = flags.pointTimeout ?? DEFAULT_POINT_TIMEOUT[mode];
   try {
-    const outcome = await runExperiments({ selection, outBase: flags.out, options, args: { ...flags, models, engines, strategies }, progress });
+    const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, pointTimeout, args: { ...flags, models, engines, strategies, runs, pointTimeout }, progress });
     const selections = selection.map((s) => ({ experiment: s.experiment.id, title: s.experiment.title, metrics: s.experiment.headline }));
     const lines = summaryLines(outcome.rows, selections);
     writeFileSync(join(outcome.dir, 'summary.md'), `# prepbench run ${outcome.runId}\n\nwall time ${outcome.wallSeconds.toFixed(1)} s\n\n${formatMarkdown(lines)}\n`);
     io.stderr(`\n${formatText(lines)}\n\n`);
-    io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
+    io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, ${outcome.unstable.length} unstable, ${outcome.suspect.length} suspect, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
+    if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval over ${runs} processes is wider than ±10% of the figure; more --runs narrows it\n`);
+    for (const s of outcome.suspect) io.stderr(`  suspect: exp ${s.experiment} ${s.metric} ${s.strategy}×${s.workers}: ${s.error}\n`);
+    if (outcome.noiseWarning) io.stderr(`  warning: ${outcome.noiseWarning}\n`);
     if (outcome.report) io.stderr(`report: ${outcome.report.reportPath} (${outcome.report.charts.length} charts, rendered in ${(outcome.report.chartsMs / 1000).toFixed(2)} s)\n`);
     else io.stderr(`report: not written (see above); rebuild with npm run report -- ${outcome.dir}\n`);
     for (const e of outcome.errors) io.stderr(`  error: exp ${e.experiment} ${[e.template, e.engine, e.strategy, e.workers, e.target, e.dataset, e.concurrency !== '' ? `c=${e.concurrency}` : ''].filter((x) => x !== '').join(' ')}: ${e.error}\n`);
@@ -162,6 +180,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('-o, --out <dir>', 'parent folder of the run folder (each run writes a new <out>/<timestamp>/)', 'results')
     .addOption(new Option('--seed <n>', 'seed of the synthetic chats').default(42).argParser(parseInteger))
     .option('--no-progress', 'no progress lines on stderr')
+    .addOption(new Option('--runs <n>', `fresh processes each point is measured in (default ${DEFAULT_RUNS.quick} with --quick, ${DEFAULT_RUNS.full} otherwise)`).argParser(parsePositiveInteger))
+    .addOption(new Option('--point-timeout <seconds>', `kill a point's process after this long; the point becomes an error row (default ${DEFAULT_POINT_TIMEOUT.quick} with --quick, ${DEFAULT_POINT_TIMEOUT.full} otherwise)`).argParser(parsePositiveInteger))
     .option('--target <url>', 'inference suite: OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (default: the embedded llama.cpp backend)')
     .option('--model <name>', 'inference suite: model name served by --target (default: the first of GET /v1/models)')
     .option('--slo <list>', 'inference suite: goodput SLOs in ms, e.g. ttft=500,tpot=50')

@@ -1,14 +1,22 @@
 /**
- * Runs selected experiments point by point. One failing point becomes an error row and the run goes
- * on; rows reach disk as they are measured; each run gets its own folder and never overwrites another.
+ * Runs selected experiments. Every figure is measured in fresh child processes: each group of points
+ * (one point unless the experiment groups points that cannot bias each other) runs in its own process,
+ * `runs` times, in interleaved rounds (suites/work-plan.ts). Per-process rows reach replicates.csv and
+ * samples.jsonl as they arrive; at the end (also after Ctrl-C) they are combined into results.csv with
+ * intervals over processes (common/replicates.ts). A crash, hang or non-zero exit of a child becomes an
+ * error row and the run goes on. Each run gets its own folder and never overwrites another.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectEnvironment } from '../common/environment.ts';
+import { noiseRecord, noiseSnapshot } from '../common/machine-noise.ts';
 import { Progress } from '../common/progress.ts';
+import { combineReplicates, flagUnstable, type ReplicateRow } from '../common/replicates.ts';
 import { ResultWriter, toRow, type ResultRow, type RowInput } from '../common/results.ts';
-import type { Experiment, RunOptions, Suite } from './types.ts';
 import type { ReportOutcome } from '../visualization/report.ts';
+import { runJobInChild } from './child-runner.ts';
+import type { Experiment, RunOptions, Suite } from './types.ts';
+import { ORDER_DESCRIPTION, planWork, type WorkUnit } from './work-plan.ts';
 
 export interface Selected {
   suite: Suite;
@@ -19,6 +27,10 @@ export interface RunRequest {
   selection: Selected[];
   outBase: string;
   options: Omit<RunOptions, 'progress' | 'runDir'>;
+  /** Independent processes per point group (--runs). */
+  runs: number;
+  /** Seconds one point may take in its child before it is killed and the point becomes an error row. */
+  pointTimeout: number;
   /** Everything the user asked for, recorded in env.json. */
   args: Record<string, unknown>;
   progress?: Progress;
@@ -29,7 +41,12 @@ export interface RunOutcome {
   runId: string;
   rows: ResultRow[];
   errors: ResultRow[];
+  /** Rows flagged unstable (interval too wide) and suspect (breaks a physical bound). */
+  unstable: ResultRow[];
+  suspect: ResultRow[];
   wallSeconds: number;
+  /** Set when the machine changed speed during the run (calibration at start vs end). */
+  noiseWarning?: string;
   /** Charts and report.html written at the end; undefined if that step failed (results.csv is unaffected). */
   report?: ReportOutcome;
 }
@@ -53,67 +70,136 @@ function errorMessage(err: unknown): string {
   return msg.replace(/\s+/g, ' ').trim().slice(0, 500);
 }
 
+/** What one experiment produced, per replicate process set, with the matrix order of each row. */
+interface Collected {
+  selected: Selected;
+  points: unknown[];
+  /** Rows by point index and replicate, in arrival order within a point. */
+  rows: { point: number; replicate: number; row: RowInput }[];
+  /** Experiment-level error rows (matrix, teardown), written as they are. */
+  failures: RowInput[];
+}
+
 export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const progress = request.progress ?? new Progress();
   const { dir, runId } = createRunFolder(request.outBase);
-  const writer = new ResultWriter(dir);
+  const replicateWriter = new ResultWriter(dir, 'replicates.csv', true);
+  const startNoise = noiseSnapshot();
   const env = collectEnvironment({ ...request.args, experiments: request.selection.map((s) => s.experiment.id) });
-  writeFileSync(join(dir, 'env.json'), JSON.stringify({ runId, ...env }, null, 2));
-  progress.line(`run ${runId} → ${dir}`);
+  const replication = { runs: request.runs, order: ORDER_DESCRIPTION, seed: request.options.seed, isolation: 'a fresh child process per point group and replicate', pointTimeoutSeconds: request.pointTimeout };
+  writeFileSync(join(dir, 'env.json'), JSON.stringify({ runId, ...env, replication, noise: { start: startNoise } }, null, 2));
+  progress.line(`run ${runId} → ${dir} (${request.runs} process${request.runs === 1 ? '' : 'es'} per point; calibration ${startNoise.calibrationMs} ms)`);
 
   const options: RunOptions = { ...request.options, runDir: dir, progress: (d) => progress.detail(d) };
-  const lastOfSuite = new Map(request.selection.map((s) => [s.suite, s.experiment]));
-  for (const { suite, experiment } of request.selection) {
-    if (options.signal.aborted) break;
-    const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
-    const record = (input: RowInput) => writer.write(toRow(input, base), input.samples);
-    const measured: RowInput[] = [];
-    let points: unknown[] = [];
+  const signal = options.signal;
+  const collected: Collected[] = [];
+  for (const selected of request.selection) {
+    const entry: Collected = { selected, points: [], rows: [], failures: [] };
     try {
-      points = await experiment.matrix(options);
+      entry.points = await selected.experiment.matrix(options);
     } catch (err) {
-      record({ metric: 'matrix', unit: '', status: 'error', error: errorMessage(err) });
+      entry.failures.push({ metric: 'matrix', unit: '', status: 'error', error: errorMessage(err) });
     }
-    progress.line(`experiment ${experiment.id} ${experiment.slug}: ${points.length} points`);
-    for (const [i, point] of points.entries()) {
-      if (options.signal.aborted) break;
-      const label = experiment.label(point);
-      progress.line(`  exp ${experiment.id} point ${i + 1}/${points.length} ${label}`);
-      try {
-        const rows = await experiment.run(point, options);
-        for (const row of rows) {
-          measured.push(row);
-          record(row);
-        }
-      } catch (err) {
-        const row: RowInput = { ...experiment.coordinates(point), metric: 'point', unit: '', status: 'error', error: errorMessage(err) };
-        record(row);
-        progress.line(`  exp ${experiment.id} point ${label} FAILED: ${row.error}`);
-      }
-    }
-    if (experiment.derive && !options.signal.aborted) {
-      try {
-        for (const row of experiment.derive(measured, options)) record(row);
-      } catch (err) {
-        record({ metric: 'derive', unit: '', status: 'error', error: errorMessage(err) });
-      }
-    }
-    try {
-      await experiment.teardown?.();
-      if (lastOfSuite.get(suite) === experiment || options.signal.aborted) await suite.teardown?.();
-    } catch (err) {
-      record({ metric: 'teardown', unit: '', status: 'error', error: errorMessage(err) });
-    }
+    collected.push(entry);
   }
+  const plan = planWork(
+    collected.map((c) => ({ experiment: c.selected.experiment.id, groups: c.points.map((p, i) => c.selected.experiment.group?.(p) ?? `point ${i}`) })),
+    request.runs,
+    request.options.seed,
+  );
+  progress.plan(collected.map((c) => ({ key: c.selected.experiment.id, label: `exp ${c.selected.experiment.id} ${c.selected.experiment.slug}`, total: plan.filter((u) => u.experiment === c.selected.experiment.id).reduce((s, u) => s + u.points.length, 0) })));
+
+  const childOptions = { ...request.options, runDir: dir } as Partial<RunOptions>;
+  delete childOptions.signal;
+  for (const unit of plan) {
+    if (signal.aborted) break;
+    const entry = collected.find((c) => c.selected.experiment.id === unit.experiment)!;
+    await runUnit(unit, entry, childOptions as Omit<RunOptions, 'signal' | 'progress'>, request, replicateWriter, runId, progress);
+  }
+
+  const endNoise = noiseSnapshot();
+  const noise = noiseRecord(startNoise, endNoise);
+  const writer = new ResultWriter(dir);
+  for (const entry of collected) writeCombined(entry, options, request.runs, writer, runId);
+  progress.finish();
 
   const wallSeconds = progress.elapsedSeconds();
   const errors = writer.rows.filter((r) => r.status === 'error');
+  const unstable = writer.rows.filter((r) => r.status === 'unstable');
+  const suspect = writer.rows.filter((r) => r.status === 'suspect');
   writeFileSync(
     join(dir, 'env.json'),
-    JSON.stringify({ runId, ...env, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: options.signal.aborted, rows: writer.rows.length, errorRows: errors.length }, null, 2),
+    JSON.stringify(
+      { runId, ...env, replication: { ...replication, units: plan.length }, noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, rows: writer.rows.length, errorRows: errors.length, unstableRows: unstable.length, suspectRows: suspect.length },
+      null,
+      2,
+    ),
   );
+  if (noise.warning) progress.line(`warning: ${noise.warning}`);
   const report = await renderReport(dir, request.selection.map((s) => s.experiment), progress);
-  return { dir, runId, rows: writer.rows, errors, wallSeconds, report };
+  return { dir, runId, rows: writer.rows, errors, unstable, suspect, wallSeconds, noiseWarning: noise.warning, report };
+}
+
+async function runUnit(unit: WorkUnit, entry: Collected, options: Omit<RunOptions, 'signal' | 'progress'>, request: RunRequest, writer: ResultWriter, runId: string, progress: Progress): Promise<void> {
+  const { suite, experiment } = entry.selected;
+  const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
+  const labelOf = (point: number) => experiment.label(entry.points[point]);
+  const keep = (point: number, row: RowInput) => {
+    entry.rows.push({ point, replicate: unit.replicate, row });
+    writer.write(toRow(row, base), row.samples, unit.replicate);
+  };
+  const job = { entry: suite.entry, experiment: experiment.id, points: unit.points, labels: unit.points.map(labelOf), options };
+  const outcome = await runJobInChild(job, request.pointTimeout * 1000, request.options.signal, {
+    onPointStart: (point) => progress.line(`  exp ${experiment.id} run ${unit.replicate + 1}/${request.runs} ${labelOf(point)}`),
+    onRows: (point, rows) => {
+      for (const row of rows) keep(point, row);
+      progress.advance(experiment.id);
+    },
+    onPointError: (point, message) => {
+      keep(point, { ...experiment.coordinates(entry.points[point]), metric: 'point', unit: '', status: 'error', error: errorMessage(message) });
+      progress.line(`  exp ${experiment.id} point ${labelOf(point)} FAILED: ${errorMessage(message)}`);
+      progress.advance(experiment.id);
+    },
+    onProgress: (detail) => progress.detail(detail),
+  });
+  if (outcome.teardownError) entry.failures.push({ metric: 'teardown', unit: '', status: 'error', error: errorMessage(outcome.teardownError) });
+}
+
+/** Combines an experiment's replicate rows, derives ratios per replicate, flags and writes results.csv. */
+function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, runId: string): void {
+  const { suite, experiment } = entry.selected;
+  const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
+  // Matrix order, then arrival order within a point (the sort is stable).
+  const ordered = [...entry.rows].sort((a, b) => a.point - b.point);
+  const measured = combineReplicates(ordered);
+  const derivedRows: ReplicateRow[] = [];
+  const failures = [...entry.failures];
+  if (experiment.derive) {
+    for (let replicate = 0; replicate < runs; replicate++) {
+      const own = ordered.filter((r) => r.replicate === replicate).map((r) => r.row);
+      if (own.length === 0) continue;
+      try {
+        for (const row of experiment.derive(own, options)) derivedRows.push({ replicate, row });
+      } catch (err) {
+        failures.push({ metric: 'derive', unit: '', status: 'error', error: errorMessage(err) });
+      }
+    }
+  }
+  const combined = [...measured, ...combineReplicates(derivedRows)].map(flagUnstable).map((row) => {
+    const reason = experiment.sanity?.(row);
+    return reason && (row.status ?? 'ok') !== 'error' ? { ...row, status: 'suspect' as const, error: reason } : row;
+  });
+  for (const row of [...combined, ...dedupe(failures)]) writer.write(toRow(row, base));
+  try {
+    experiment.writeFiles?.(combined, options);
+  } catch (err) {
+    writer.write(toRow({ metric: 'write_files', unit: '', status: 'error', error: errorMessage(err) }, base));
+  }
+}
+
+function dedupe(rows: RowInput[]): RowInput[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => !seen.has(`${r.metric}|${r.error}`) && seen.add(`${r.metric}|${r.error}`));
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * What a suite and an experiment are. An experiment is declarative: it names its parameter matrix
- * (full and quick) and measures one point at a time; the orchestrator does the rest (progress,
- * error rows, writing, summaries), the way Node core's benchmark/ runner does.
+ * (full and quick) and measures one point at a time; the orchestrator does the rest — a fresh child
+ * process per point group and replicate, error rows, writing, statistics across processes — the way
+ * Node core's benchmark/ runner does.
  */
 import type { RowInput } from '../common/results.ts';
 import type { SamplingPlan } from '../common/timing.ts';
@@ -40,10 +41,23 @@ export interface Experiment<P = any> {
   label(point: P): string;
   /** Coordinates of a point, copied into its error row if it fails. */
   coordinates(point: P): Partial<RowInput>;
+  /**
+   * Points with the same group share one child process (in rotating order); by default every point
+   * gets its own. Group only points that cannot bias each other, e.g. the same template and tokenizer.
+   */
+  group?(point: P): string;
   /** Measures one point and returns tidy rows. Throwing produces one error row for the point. */
   run(point: P, options: RunOptions): Promise<RowInput[]>;
-  /** Rows computed from all measured rows (ratios, shares), after the last point. */
+  /**
+   * Rows computed from the rows of ONE replicate process set (ratios, shares): called once per
+   * replicate, so each ratio pairs figures measured in the same round; the runner then combines the
+   * per-replicate values into an interval.
+   */
   derive?(rows: RowInput[], options: RunOptions): RowInput[];
+  /** Files of the experiment's own (beside results.csv), from the combined rows; runs after Ctrl-C too. */
+  writeFiles?(rows: RowInput[], options: RunOptions): void;
+  /** A reason the combined row breaks a physical bound (status `suspect`), or undefined. */
+  sanity?(row: RowInput): string | undefined;
   /** Metrics shown in the end-of-run summary table (all rows are in results.csv regardless). */
   headline?: string[];
   /** Releases what points shared (pools, caches). */
@@ -57,6 +71,8 @@ export interface Experiment<P = any> {
 
 export interface Suite {
   name: string;
+  /** URL of the module whose default export is this suite: child processes load it from there. */
+  entry: string;
   description: string;
   experiments: Experiment[];
   /** Releases what the suite's experiments shared (e.g. worker pools), after its last experiment ran. */

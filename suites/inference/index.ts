@@ -12,6 +12,7 @@ import { closeAllStrategies } from '../../common/strategies/cache.ts';
 
 export const inferenceSuite: Suite = {
   name: 'inference',
+  entry: import.meta.url,
   description: 'Streaming latency and throughput of an OpenAI-compatible server (embedded llama.cpp by default), and what a Node gateway\'s preprocessing adds to it',
   experiments: [latency, gateway, prefix],
   // The embedded server and the gateway's pools are shared by experiments 5–7; stop them when the suite is done.
@@ -19,3 +20,5 @@ export const inferenceSuite: Suite = {
     await Promise.allSettled([closeTargets(), closeAllStrategies()]);
   },
 };
+
+export default inferenceSuite;

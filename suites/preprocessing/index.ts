@@ -9,8 +9,11 @@ import { closeAllStrategies } from '../../common/strategies/cache.ts';
 
 export const preprocessingSuite: Suite = {
   name: 'preprocessing',
+  entry: import.meta.url,
   description: 'Chat-template rendering, BPE tokenization and collation across engines, tokenizers and execution strategies',
   experiments: [anatomy, history, queue, contention, corpus],
   // Pools started by experiments 3 and 4 are shared between them; close them when the suite is done.
   teardown: closeAllStrategies,
 };
+
+export default preprocessingSuite;

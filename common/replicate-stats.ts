@@ -1,0 +1,70 @@
+/**
+ * Statistics across replicate processes. Each fresh process yields one figure per row (its median, or a
+ * derived value such as a speedup); the run's figure and its 95% interval come from those R figures with
+ * Student's t. The interval therefore covers what changes from one process to the next (JIT tiering,
+ * heap layout, the machine's drift), which an interval over one process's samples cannot see.
+ */
+import tCdf from '@stdlib/stats-base-dists-t-cdf';
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+
+export interface ReplicateInterval {
+  /** Processes that contributed a figure. */
+  runs: number;
+  /** Mean of the per-process figures. */
+  center: number;
+  /** Standard deviation of the per-process figures (between-process spread). */
+  sd: number;
+  /** 95% interval of the center (NaN with fewer than two processes). */
+  low: number;
+  high: number;
+}
+
+export function mean(values: readonly number[]): number {
+  return values.reduce((s, x) => s + x, 0) / values.length;
+}
+
+export function sampleSd(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const m = mean(values);
+  return Math.sqrt(values.reduce((s, x) => s + (x - m) ** 2, 0) / (values.length - 1));
+}
+
+/** Mean ± t(0.975, R−1)·sd/√R over the per-process figures. */
+export function tInterval(values: readonly number[], confidence = 0.95): ReplicateInterval {
+  const runs = values.length;
+  if (runs === 0) return { runs, center: NaN, sd: NaN, low: NaN, high: NaN };
+  const center = mean(values);
+  const sd = sampleSd(values);
+  if (runs < 2) return { runs, center, sd, low: NaN, high: NaN };
+  const half = tQuantile(1 - (1 - confidence) / 2, runs - 1) * (sd / Math.sqrt(runs));
+  return { runs, center, sd, low: center - half, high: center + half };
+}
+
+export interface WelchResult {
+  /** exp(mean log B − mean log A): the ratio B/A of geometric means of per-process figures. */
+  ratio: number;
+  low: number;
+  high: number;
+  /** Two-sided p-value of Welch's t-test on the log figures. */
+  p: number;
+}
+
+/**
+ * Welch's two-sample t-test on log per-process figures (all > 0): a ratio B/A with its 95% interval and
+ * a p-value. Logs make the test about relative change, which is what "2% slower" means.
+ */
+export function welchLogRatio(a: readonly number[], b: readonly number[]): WelchResult {
+  const la = a.map(Math.log);
+  const lb = b.map(Math.log);
+  const diff = mean(lb) - mean(la);
+  const va = sampleSd(la) ** 2 / la.length;
+  const vb = sampleSd(lb) ** 2 / lb.length;
+  const se = Math.sqrt(va + vb);
+  if (la.length < 2 || lb.length < 2) return { ratio: Math.exp(diff), low: NaN, high: NaN, p: NaN };
+  if (se === 0) return { ratio: Math.exp(diff), low: Math.exp(diff), high: Math.exp(diff), p: diff === 0 ? 1 : 0 };
+  // Welch–Satterthwaite degrees of freedom.
+  const df = (va + vb) ** 2 / (va ** 2 / (la.length - 1) + vb ** 2 / (lb.length - 1));
+  const t = diff / se;
+  const half = tQuantile(0.975, df) * se;
+  return { ratio: Math.exp(diff), low: Math.exp(diff - half), high: Math.exp(diff + half), p: 2 * tCdf(-Math.abs(t), df) };
+}

@@ -1,0 +1,99 @@
+/**
+ * Combines the rows that R replicate processes measured for the same coordinates into one row whose
+ * figure and 95% interval come from the per-process figures (common/replicate-stats.ts): the interval
+ * covers between-process variation. Within-process spread stays in its own column. With one process the
+ * row keeps its within-process interval and says so.
+ */
+import type { RowInput } from './results.ts';
+import { tInterval } from './replicate-stats.ts';
+import { quantileSorted, summarize, type Summary } from './stats.ts';
+
+export interface ReplicateRow {
+  replicate: number;
+  row: RowInput;
+}
+
+/** Half-width of the 95% interval above which a row is flagged `unstable`, as a share of its figure. */
+export const UNSTABLE_HALF_WIDTH = 0.1;
+
+const COORDINATES = ['model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens', 'concurrency', 'rate', 'target', 'dataset'] as const;
+
+/** What identifies a measurement across processes: its coordinates, metric and unit. */
+export function measurementKey(row: RowInput): string {
+  return JSON.stringify([...COORDINATES.map((c) => row[c] ?? ''), row.metric, row.unit]);
+}
+
+const perProcessFigure = (row: RowInput): number | undefined => (row.summary ? row.summary.median : row.value);
+
+/** Combines replicate rows measurement by measurement, in the order each measurement first appears. */
+export function combineReplicates(rows: readonly ReplicateRow[]): RowInput[] {
+  const groups = new Map<string, ReplicateRow[]>();
+  for (const r of rows) {
+    const key = measurementKey(r.row);
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map(combineGroup);
+}
+
+function combineGroup(group: ReplicateRow[]): RowInput {
+  const measured = group.filter((g) => (g.row.status ?? 'ok') === 'ok' && perProcessFigure(g.row) !== undefined && Number.isFinite(perProcessFigure(g.row)!));
+  const failed = group.filter((g) => !measured.includes(g));
+  if (measured.length === 0) {
+    const first = failed[0].row;
+    const note = group.length > 1 ? `${first.note ? `${first.note}; ` : ''}in all ${group.length} processes` : first.note;
+    return { ...first, note };
+  }
+  const failures = failed.length > 0 ? `; failed in ${failed.length} of ${group.length} processes (${failed[0].row.status}: ${failed[0].row.error ?? ''})` : '';
+  const combined = measured.length === 1 ? single(measured[0].row) : fromProcesses(measured.map((m) => m.row));
+  return { ...combined, note: `${combined.note ?? ''}${failures}` };
+}
+
+function single(row: RowInput): RowInput {
+  const withinHalfPct = row.summary ? halfWidthPct(row.summary.ciLow, row.summary.ciHigh, row.summary.median) : NaN;
+  const note = `${row.note ? `${row.note}; ` : ''}one process: the interval is within-process only`;
+  return { ...row, note, replication: { runs: 1, betweenSd: NaN, withinHalfPct } };
+}
+
+function fromProcesses(rows: RowInput[]): RowInput {
+  const first = rows[0];
+  const figures = rows.map((r) => perProcessFigure(r)!);
+  const interval = tInterval(figures);
+  const warmup = rows.every((r) => r.warmup)
+    ? { n: rows.reduce((s, r) => s + r.warmup!.n, 0) / rows.length, ms: rows.reduce((s, r) => s + r.warmup!.ms, 0) / rows.length }
+    : undefined;
+  const withinHalves = rows.filter((r) => r.summary).map((r) => halfWidthPct(r.summary!.ciLow, r.summary!.ciHigh, r.summary!.median));
+  const replication = { runs: rows.length, betweenSd: interval.sd, withinHalfPct: withinHalves.length ? median(withinHalves) : NaN };
+  const { samples: _samples, summary: _summary, value: _value, low: _low, high: _high, ...coords } = first;
+  if (rows.every((r) => r.summary)) {
+    const pooled = rows.flatMap((r) => r.samples ?? []);
+    const summary: Summary = pooled.length > 0 ? pooledSummary(pooled, interval) : { ...first.summary!, median: interval.center, ciLow: interval.low, ciHigh: interval.high };
+    return { ...coords, summary, warmup, replication };
+  }
+  return { ...coords, value: interval.center, low: interval.low, high: interval.high, warmup, replication };
+}
+
+/** Tails and spread from the pooled samples; the center and interval from the per-process medians. */
+function pooledSummary(pooled: number[], interval: { center: number; low: number; high: number }): Summary {
+  const all = summarize(pooled);
+  return { ...all, median: interval.center, ciLow: interval.low, ciHigh: interval.high };
+}
+
+function halfWidthPct(low: number, high: number, center: number): number {
+  return (100 * (high - low)) / 2 / Math.abs(center);
+}
+
+function median(values: number[]): number {
+  return quantileSorted([...values].sort((a, b) => a - b), 0.5);
+}
+
+/** `unstable` when the interval's half-width exceeds 10% of the figure; other statuses are kept. */
+export function flagUnstable(row: RowInput): RowInput {
+  if ((row.status ?? 'ok') !== 'ok') return row;
+  const center = row.summary ? row.summary.median : row.value;
+  const low = row.summary ? row.summary.ciLow : row.low;
+  const high = row.summary ? row.summary.ciHigh : row.high;
+  if (center === undefined || low === undefined || high === undefined || !Number.isFinite(low) || !Number.isFinite(high) || center === 0) return row;
+  const half = halfWidthPct(low, high, center);
+  if (half <= 100 * UNSTABLE_HALF_WIDTH) return row;
+  return { ...row, status: 'unstable', error: `95% CI half-width ${half.toFixed(1)}% of the figure (limit ${100 * UNSTABLE_HALF_WIDTH}%)` };
+}

@@ -1,0 +1,122 @@
+/**
+ * Runs one job in a fresh child process and reports what happened to each of its points: rows, an
+ * error, or nothing (interrupted). The child leads its own process group, so a timeout or Ctrl-C kills
+ * it together with any worker processes it started, and a Ctrl-C in the terminal reaches only the parent.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { RowInput } from '../common/results.ts';
+import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
+
+const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const STDERR_TAIL = 600;
+
+export interface JobCallbacks {
+  onPointStart(point: number): void;
+  onRows(point: number, rows: RowInput[]): void;
+  onPointError(point: number, message: string): void;
+  onProgress(detail: string): void;
+}
+
+export interface JobOutcome {
+  /** Points the child never reported (crash, timeout or interruption); they got error rows unless interrupted. */
+  unfinished: number[];
+  teardownError?: string;
+}
+
+/** Every child still running, so that an exiting parent never leaves one behind. */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) killGroup(child, 'SIGKILL');
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid) process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * Measures `job` in a new process. `pointTimeoutMs` bounds each point (reset at every point start);
+ * `signal` interrupts: the child is killed and its unreported points are left without rows.
+ */
+export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: AbortSignal, callbacks: JobCallbacks): Promise<JobOutcome> {
+  return new Promise((resolve) => {
+    const child = fork(CHILD_ENTRY, [], {
+      execArgv: ['--import', TSX_LOADER],
+      serialization: 'advanced',
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    live.add(child);
+    let stderrTail = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL)));
+    const pending = new Set(job.points);
+    let current: number | undefined;
+    let failure: string | undefined;
+    let teardownError: string | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const armTimer = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        failure = `timed out after ${pointTimeoutMs / 1000} s (--point-timeout)`;
+        killGroup(child, 'SIGKILL');
+      }, pointTimeoutMs);
+    };
+    const settle = (point: number) => {
+      pending.delete(point);
+      if (current === point) current = undefined;
+    };
+    const onAbort = () => {
+      child.send({ type: 'abort' } satisfies ParentMessage, () => {});
+      killGroup(child, 'SIGTERM');
+      setTimeout(() => killGroup(child, 'SIGKILL'), 2000).unref();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+
+    child.on('message', (message: ChildMessage) => {
+      switch (message.type) {
+        case 'point-start':
+          current = message.point;
+          armTimer();
+          callbacks.onPointStart(message.point);
+          break;
+        case 'rows':
+          settle(message.point);
+          callbacks.onRows(message.point, message.rows);
+          break;
+        case 'point-error':
+          settle(message.point);
+          callbacks.onPointError(message.point, message.message);
+          break;
+        case 'progress':
+          callbacks.onProgress(message.detail);
+          break;
+        case 'done':
+          teardownError = message.teardownError;
+          break;
+      }
+    });
+    child.on('error', (err) => (failure ??= `could not start the child process: ${err.message}`));
+    child.on('exit', (code, exitSignal) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      live.delete(child);
+      const unfinished = [...pending];
+      if (!signal.aborted && unfinished.length > 0) {
+        const how = failure ?? `the child process exited with ${exitSignal ? `signal ${exitSignal}` : `code ${code}`}`;
+        const tail = stderrTail.trim().split('\n').slice(-3).join(' | ');
+        for (const point of unfinished) {
+          const where = point === current ? 'while measuring this point' : 'before this point started';
+          callbacks.onPointError(point, `${how} ${where}${tail ? `; stderr: ${tail}` : ''}`);
+        }
+      }
+      resolve({ unfinished, teardownError });
+    });
+    child.send({ type: 'job', job } satisfies ParentMessage);
+  });
+}
