@@ -72,10 +72,27 @@ describe('GGUF writer and dummy model', () => {
   });
 });
 
+/** GET /slots: each slot's busy flag and the tokens its KV cache holds. */
+async function slotStates(backend: EmbeddedBackend): Promise<{ id: number; busy: boolean; cached_tokens: number }[]> {
+  return ((await (await fetch(backend.baseURL.replace(/\/v1$/, '/slots'))).json()) as any).slots;
+}
+
+/** Polls /slots until `done` holds; no time limit (the test's timeout is the backstop). */
+async function waitForSlots(backend: EmbeddedBackend, done: (slots: Awaited<ReturnType<typeof slotStates>>) => boolean) {
+  for (;;) {
+    const slots = await slotStates(backend);
+    if (done(slots)) return slots;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('embedded backend (tiny)', () => {
   let backend: EmbeddedBackend;
+  let startCallMs: number;
   beforeAll(async () => {
+    const t0 = performance.now();
     backend = await startEmbeddedBackend({ size: 'tiny', parallel: 3 });
+    startCallMs = performance.now() - t0;
   });
   afterAll(() => backend?.close());
 
@@ -85,7 +102,10 @@ describe('embedded backend (tiny)', () => {
     const models = (await (await fetch(`${backend.baseURL}/models`)).json()) as any;
     expect(models.data.map((m: any) => m.id)).toEqual([backend.model]);
     expect(backend.modelInfo).toMatchObject({ vocab: 128256, layers: 2, hidden: 64 });
-    expect(backend.startupMs).toBeGreaterThan(0);
+    // Start-up is model generation (0 when cached) + load + listen, and no longer than the call.
+    expect(backend.loadMs).toBeGreaterThan(0);
+    expect(backend.startupMs).toBeGreaterThanOrEqual(backend.modelInfo.generationMs + backend.loadMs);
+    expect(backend.startupMs).toBeLessThanOrEqual(startCallMs);
   });
 
   it('streams exactly max_tokens chunks with ignore_eos, then usage with timings, then [DONE]', async () => {
@@ -166,34 +186,47 @@ describe('embedded backend (tiny)', () => {
     // All slots hold earlier conversations, so the new request must first erase its slot's stale cache.
     await Promise.all([0, 1, 2].map((i) => post(backend, '/chat/completions', { model: backend.model, messages: [{ role: 'user', content: `warm ${i}` }], max_tokens: 3 })));
     const ctrl = new AbortController();
-    let longDone = false;
+    // Checked by the order of events, not by time: the short request must complete while both long
+    // streams are still open, and each long stream must deliver tokens after it completed. The long
+    // requests ask for 4000 tokens, hundreds of times the short one's work, whatever the machine's speed.
     const longs = await Promise.all(
       [0, 1].map(async (i) => {
         const res = await fetch(`${backend.baseURL}/chat/completions`, {
           method: 'POST',
-          body: JSON.stringify({ model: backend.model, messages: [{ role: 'user', content: `long ${i}` }], max_tokens: 3000, ignore_eos: true, stream: true }),
+          body: JSON.stringify({ model: backend.model, messages: [{ role: 'user', content: `long ${i}` }], max_tokens: 4000, ignore_eos: true, stream: true }),
           signal: ctrl.signal,
         });
         const reader = res.body!.getReader();
         await reader.read();
+        const state = { chunks: 1, ended: false, onChunk: () => {} };
         // Wrapped: an async function returning a promise would wait for the whole stream.
         const drained = (async () => {
           try {
-            while (!(await reader.read()).done);
-            longDone = true;
+            while (!(await reader.read()).done) {
+              state.chunks++;
+              state.onChunk();
+            }
+            state.ended = true;
           } catch {
             // aborted below
           }
         })();
-        return { drained };
+        return { state, drained };
       }),
     );
     const short = (await (await post(backend, '/chat/completions', { model: backend.model, messages: [{ role: 'user', content: 'other' }], max_tokens: 5, ignore_eos: true })).json()) as any;
+    const atShort = longs.map((l) => ({ chunks: l.state.chunks, ended: l.state.ended }));
     expect(short.usage.completion_tokens).toBe(5);
-    // Served while the 3000-token requests are still streaming: node-llama-cpp's batch dispatcher holds
-    // the context lock (needed to erase a cache) for as long as decodes are queued; the engine pauses
-    // generation for a step so the erase gets in.
-    expect(longDone).toBe(false);
+    // Served while the long requests are still streaming: node-llama-cpp's batch dispatcher holds the
+    // context lock (needed to erase a cache) for as long as decodes are queued; the engine pauses
+    // generation for a step so the erase gets in. Without that the short request would wait for the
+    // long ones to finish.
+    expect(atShort.map((a) => a.ended)).toEqual([false, false]);
+    // ...and generation resumes: each long stream delivers more tokens after the short one completed.
+    await Promise.all(longs.map((l, i) => new Promise<void>((resolve) => {
+      if (l.state.chunks > atShort[i].chunks) return resolve();
+      l.state.onChunk = resolve;
+    })));
     ctrl.abort();
     await Promise.all(longs.map((l) => l.drained));
   });
@@ -223,6 +256,8 @@ describe('embedded backend (tiny)', () => {
   });
 
   it('stops generating when the client disconnects mid-stream', async () => {
+    // Earlier tests' aborted streams free their slots at their next token.
+    await waitForSlots(backend, (slots) => slots.every((s) => !s.busy));
     const ctrl = new AbortController();
     const res = await fetch(`${backend.baseURL}/chat/completions`, {
       method: 'POST',
@@ -231,18 +266,14 @@ describe('embedded backend (tiny)', () => {
     });
     const reader = res.body!.getReader();
     await reader.read();
-    const busy = async () => ((await (await fetch(backend.baseURL.replace(/\/v1$/, '/slots'))).json()) as any).slots.some((s: any) => s.busy);
-    expect(await busy()).toBe(true);
+    const busy = (await slotStates(backend)).filter((s) => s.busy);
+    expect(busy).toHaveLength(1);
+    const slot = busy[0].id;
     ctrl.abort();
-    // 4000 tokens would keep a slot busy for seconds; after the disconnect it is freed at the next token.
-    let stillBusy = true;
-    for (let i = 0; i < 100 && stillBusy; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      stillBusy = await busy();
-    }
-    expect(stillBusy).toBe(false);
-    const slots = ((await (await fetch(backend.baseURL.replace(/\/v1$/, '/slots'))).json()) as any).slots;
-    expect(Math.max(...slots.map((s: any) => s.cached_tokens))).toBeLessThan(4000);
+    // By events, not time: wait for the slot to be freed, then check how far it got. Had generation gone
+    // on to max_tokens, its KV cache would hold the prompt and all 4000 tokens.
+    const freed = await waitForSlots(backend, (slots) => !slots[slot].busy);
+    expect(freed[slot].cached_tokens).toBeLessThan(4000);
   });
 
   it('close() is idempotent and frees the port', async () => {
