@@ -24,15 +24,31 @@ describe('gateway preprocessing modes', () => {
         started.push(strategy);
         const ids = (await strategy.run({ op: 'prepare', messages: chat })).ids;
         expect(ids, mode).toEqual(reference);
-        const r = await handleChat({ chat }, mode, strategy, { baseURL: mock.baseURL, model: mock.model, client: 'fetch' }, { maxPromptIds: 256, maxTokens: 2, timeoutMs: 5000, idleTimeoutMs: 5000 });
+        // prep_ms spans from the chat's arrival to the end of the strategy's task, and ends before the
+        // first token arrives.
+        let taskEnd = 0;
+        const observed: Strategy = {
+          ...strategy,
+          run: async (task) => {
+            const result = await strategy.run(task);
+            taskEnd = performance.now();
+            return result;
+          },
+        };
+        const r = await handleChat({ chat }, mode, observed, { baseURL: mock.baseURL, model: mock.model, client: 'fetch' }, { maxPromptIds: 256, maxTokens: 2, timeoutMs: 5000, idleTimeoutMs: 5000 });
         expect(r.error).toBeUndefined();
         expect(r.extra).toMatchObject({ full_ids: reference.length, prompt_ids: 256 });
-        expect(r.extra!.prep_ms).toBeGreaterThan(0);
+        expect(r.chunkTimes).toHaveLength(2);
+        expect(r.extra!.prep_ms, mode).toBeGreaterThanOrEqual(taskEnd - r.start);
+        expect(r.extra!.prep_ms, mode).toBeLessThanOrEqual(r.chunkTimes[0] - r.start);
         expect(mock.requests[mock.requests.length - 1].prompt, mode).toEqual(truncateIds(reference, 256));
       }
       // Baseline sends pre-computed ids without preprocessing.
       const b = await handleChat({ chat, ids: reference }, 'baseline', undefined, { baseURL: mock.baseURL, model: mock.model, client: 'fetch' }, { maxPromptIds: 100_000, maxTokens: 2, timeoutMs: 5000, idleTimeoutMs: 5000 });
       expect(b.error).toBeUndefined();
+      expect(b.extra).toMatchObject({ full_ids: reference.length, prompt_ids: reference.length });
+      expect(b.extra!.prep_ms).toBeGreaterThanOrEqual(0);
+      expect(b.extra!.prep_ms).toBeLessThanOrEqual(b.chunkTimes[0] - b.start);
       expect(mock.requests[mock.requests.length - 1].prompt).toEqual(reference);
     } finally {
       await mock.close();
