@@ -255,9 +255,10 @@ export async function checkReachable(baseURL: string, timeoutMs = 3000): Promise
 /**
  * The client's own cost per streamed chunk: `count` chunks in the server's SSE format, replayed from
  * memory (one chunk per read, as at low rates over a socket) through the client — stream read, SSE
- * parse, JSON parse, bookkeeping; no network, no server. Returns µs per chunk for each repetition.
+ * parse, JSON parse, bookkeeping; no network, no server. Returns µs per chunk for each repetition (the
+ * first two are warm-up, not returned). `now` is the clock read around each repetition (tests give a fake).
  */
-export async function replayOverhead(kind: ClientKind, count: number, repetitions: number, chat = true): Promise<number[]> {
+export async function replayOverhead(kind: ClientKind, count: number, repetitions: number, chat = true, now: () => number = () => performance.now()): Promise<number[]> {
   const enc = new TextEncoder();
   const events: Uint8Array[] = [];
   for (let i = 0; i < count; i++) {
@@ -287,9 +288,9 @@ export async function replayOverhead(kind: ClientKind, count: number, repetition
   };
   const out: number[] = [];
   for (let r = 0; r < repetitions + 2; r++) {
-    const t0 = performance.now();
+    const t0 = now();
     const rec = await streamRequest(kind, req);
-    const elapsed = performance.now() - t0;
+    const elapsed = now() - t0;
     if (rec.error) throw new Error(`replay through ${kind} failed: ${rec.error}`);
     if (rec.chunkTimes.length !== count) throw new Error(`replay through ${kind}: ${rec.chunkTimes.length} of ${count} chunks`);
     if (r >= 2) out.push((elapsed * 1000) / count); // first two are warm-up
