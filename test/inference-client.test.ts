@@ -5,42 +5,7 @@ import { checkReachable, streamRequest, replayOverhead } from '../common/inferen
 import { runLoad } from '../common/inference/load.ts';
 import { startMockServer, type MockServer } from '../common/inference/mock-server.ts';
 import { tsxImport } from '../common/inference/targets.ts';
-import { closedPort } from './inference-helpers.ts';
-
-/**
- * fetch that calls `onContent` the first time the response body carries a content chunk (a completion's
- * `"text"` or a chat delta's `"content"`), before the client reads it: lets a test act on "the stream has
- * started" instead of after a guessed delay.
- */
-function fetchNotifyingFirstContent(onContent: () => void): typeof fetch {
-  return async (input, init) => {
-    const res = await fetch(input, init);
-    if (!res.body) return res;
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let seen = '';
-    let notified = false;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const { done, value } = await reader.read().catch((err) => {
-          controller.error(err);
-          return { done: true, value: undefined };
-        });
-        if (done) return void controller.close();
-        controller.enqueue(value);
-        if (!notified) {
-          seen += decoder.decode(value, { stream: true });
-          if (/"(text|content)":"[^"]/.test(seen)) {
-            notified = true;
-            onContent();
-          }
-        }
-      },
-      cancel: (reason) => reader.cancel(reason),
-    });
-    return new Response(body, { status: res.status, headers: res.headers });
-  };
-}
+import { closedPort, fetchNotifyingFirstContent } from './inference-helpers.ts';
 
 let mock: MockServer;
 beforeAll(async () => {

@@ -7,8 +7,9 @@
  * suite's teardown or when this process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkReachable, listModels } from './client.ts';
 import type { EmbeddedSpec, TargetSpec } from './options.ts';
@@ -30,8 +31,53 @@ export interface ResolvedTarget {
 
 export const SERVE_PATH = fileURLToPath(new URL('./backend/serve.ts', import.meta.url));
 
+/** node-llama-cpp's CPU prebuilt-binary package for this platform, as node-llama-cpp names it. */
+function prebuiltPackage(): string | undefined {
+  const names: Record<string, Record<string, string>> = {
+    darwin: { arm64: 'mac-arm64-metal', x64: 'mac-x64' },
+    linux: { x64: 'linux-x64', arm64: 'linux-arm64', arm: 'linux-armv7l', riscv64: 'linux-riscv64' },
+    win32: { x64: 'win-x64', arm64: 'win-arm64' },
+  };
+  const name = names[process.platform]?.[process.arch];
+  return name && `@node-llama-cpp/${name}`;
+}
+
+/**
+ * The native llama.cpp addon the embedded backend would load (the backend never builds one: `build:
+ * 'never'`): the prebuilt package for this platform, installed at node-llama-cpp's own version, with its
+ * `llama-addon.node`; or why there is none.
+ */
+export function nativeAddon(): { file: string } | { missing: string } {
+  const pkg = prebuiltPackage();
+  if (!pkg) return { missing: `node-llama-cpp has no prebuilt binary for ${process.platform}-${process.arch}` };
+  const require = createRequire(import.meta.url);
+  let dir: string;
+  let version: string;
+  let wanted: string;
+  try {
+    // Both packages export only their entry point (dist/index.js): package.json is one folder up.
+    const packageDir = (name: string) => join(dirname(require.resolve(name)), '..');
+    dir = packageDir(pkg);
+    version = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
+    wanted = JSON.parse(readFileSync(join(packageDir('node-llama-cpp'), 'package.json'), 'utf8')).version;
+  } catch {
+    return { missing: `${pkg} is not installed (node-llama-cpp's prebuilt binary for this platform)` };
+  }
+  if (version !== wanted) return { missing: `${pkg} is version ${version}, node-llama-cpp ${wanted} needs the same` };
+  const bins = join(dir, 'bins');
+  const file = existsSync(bins) ? readdirSync(bins).map((d) => join(bins, d, 'llama-addon.node')).find((f) => existsSync(f)) : undefined;
+  return file ? { file } : { missing: `${pkg} has no llama-addon.node under ${bins}` };
+}
+
+/** Why the embedded backend cannot run here, or undefined when it can. */
+export function embeddedUnavailable(): string | undefined {
+  if (!existsSync(SERVE_PATH)) return `${SERVE_PATH} not found`;
+  const addon = nativeAddon();
+  return 'missing' in addon ? addon.missing : undefined;
+}
+
 export function embeddedAvailable(): boolean {
-  return existsSync(SERVE_PATH);
+  return embeddedUnavailable() === undefined;
 }
 
 /** Node arguments that load TypeScript through tsx in the same process (`node --import tsx file.ts`). */
@@ -57,8 +103,9 @@ export function embeddedArgs(e: EmbeddedSpec = {}, parallel: number, size: 'tiny
 }
 
 function startEmbedded(spec: TargetSpec, parallel: number, size: 'tiny' | 'small', timeoutMs = 120_000): Promise<Running> {
-  if (!embeddedAvailable()) {
-    return Promise.reject(new Error(`embedded backend not available (${SERVE_PATH} not found); give --target http://host:port/v1 --model NAME`));
+  const unavailable = embeddedUnavailable();
+  if (unavailable) {
+    return Promise.reject(new Error(`embedded backend not available (${unavailable}); give --target http://host:port/v1 --model NAME`));
   }
   const t0 = performance.now();
   // One process (node with tsx's loader), not the tsx launcher: killing it must kill the server itself.
