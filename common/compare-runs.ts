@@ -3,6 +3,7 @@
  * visualization/load-run.ts), samples.jsonl and env.json; rows are matched by their coordinates — every
  * column except run_id, the unit and the statistics. The statistics themselves are in stats-compare.ts.
  */
+import { hasFigure } from './results.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRun } from '../visualization/load-run.ts';
@@ -149,8 +150,8 @@ const num = (v: number | ''): number => (v === '' ? NaN : v);
 export function compareRow(a: ResultRow, b: ResultRow, samplesA: number[] | undefined, samplesB: number[] | undefined, options: CompareOptions = {}): ComparedRow {
   const base = { experiment: a.experiment, suite: a.suite, point: pointLabel(a), metric: a.metric, unit: a.unit || b.unit, a, b };
   const none = { ciLow: NaN, ciHigh: NaN, p: NaN, test: '' as const, stars: '' };
-  if (a.status !== 'ok' || b.status !== 'ok') {
-    const reason = [a.status !== 'ok' ? `A: ${a.status}` : '', b.status !== 'ok' ? `B: ${b.status}` : ''].filter(Boolean).join(', ');
+  if (!hasFigure(a.status) || !hasFigure(b.status)) {
+    const reason = [!hasFigure(a.status) ? `A: ${a.status}` : '', !hasFigure(b.status) ? `B: ${b.status}` : ''].filter(Boolean).join(', ');
     return { ...base, ...none, nA: a.n, nB: b.n, medianA: num(a.median), medianB: num(b.median), changePct: NaN, verdict: 'not ok', reason };
   }
   if (!samplesA || !samplesB || samplesA.length === 0 || samplesB.length === 0) {

@@ -40,7 +40,7 @@ function combineGroup(group: ReplicateRow[]): RowInput {
   const failed = group.filter((g) => !measured.includes(g));
   if (measured.length === 0) {
     const first = failed[0].row;
-    const note = group.length > 1 ? `${first.note ? `${first.note}; ` : ''}in all ${group.length} processes` : first.note;
+    const note = group.length > 1 ? `${first.note ? `${first.note}; ` : ''}in ${group.length} processes` : first.note;
     return { ...first, note };
   }
   const failures = failed.length > 0 ? `; failed in ${failed.length} of ${group.length} processes (${failed[0].row.status}: ${failed[0].row.error ?? ''})` : '';

@@ -1,4 +1,5 @@
 /** The readable end-of-run table (stderr and summary.md): headline metrics, one line per point. */
+import { hasFigure } from './results.ts';
 import type { ResultRow } from './results.ts';
 
 export interface HeadlineSelection {
@@ -30,7 +31,7 @@ export function summaryLines(rows: ResultRow[], selections: HeadlineSelection[])
   for (const sel of selections) {
     for (const r of rows) {
       if (r.experiment !== sel.experiment) continue;
-      if (r.status === 'ok' && sel.metrics && !sel.metrics.includes(r.metric)) continue;
+      if (hasFigure(r.status) && sel.metrics && !sel.metrics.includes(r.metric)) continue;
       const ci = r.ci_low !== '' && r.ci_high !== '' ? `${fmt(r.ci_low)}–${fmt(r.ci_high)}` : '';
       lines.push([String(r.experiment), point(r), r.metric, fmt(r.median), fmt(r.p99), ci, r.unit, r.status === 'ok' ? 'ok' : `${r.status}: ${r.error.slice(0, 60)}`]);
     }

@@ -32,6 +32,11 @@ process.on('exit', () => {
   for (const child of live) killGroup(child, 'SIGKILL');
 });
 
+/** Children still running (0 once a run has ended or was interrupted). */
+export function liveChildren(): number {
+  return live.size;
+}
+
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
     if (child.pid) process.kill(-child.pid, signal);

@@ -3,73 +3,84 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Progress } from '../common/progress.ts';
 import { CSV_COLUMNS } from '../common/results.ts';
-import { summarize } from '../common/stats.ts';
 import { QUICK_PLAN } from '../common/timing.ts';
-import { createRunFolder, runExperiments } from '../suites/orchestrator.ts';
-import type { Experiment, Suite } from '../suites/types.ts';
+import { liveChildren } from '../suites/child-runner.ts';
+import { createRunFolder, runExperiments, type RunRequest } from '../suites/orchestrator.ts';
+import suite, { counting } from './fixtures/fake-suite.ts';
 import { onlyRun, readCsv, readCsvHeader, tempDir } from './helpers.ts';
 
-function fakeSuite(onPoint: (p: number) => void = () => {}): Suite {
-  const experiment: Experiment<number> = {
-    id: 99,
-    slug: 'fake',
-    title: 'fake',
-    question: 'does the orchestrator survive a failing point?',
-    matrix: () => [1, 2, 3],
-    label: (p) => `p${p}`,
-    coordinates: (p) => ({ strategy: 'main', turns: p }),
-    async run(p) {
-      onPoint(p);
-      if (p === 2) throw new Error('template exploded, with "quotes", commas\nand a newline');
-      return [{ strategy: 'main', turns: p, metric: 'latency', unit: 'ms', summary: summarize([p, p + 1, p + 2]), samples: [p, p + 1, p + 2] }];
-    },
-    derive: (rows) => [{ metric: 'count', unit: 'rows', value: rows.length }],
+function request(outBase: string, runs: number, signal = new AbortController().signal, progress = new Progress(process.stderr, false)): RunRequest {
+  return {
+    selection: [{ suite, experiment: counting }],
+    outBase,
+    options: { quick: true, seed: 1, models: ['llama3.1'], engines: ['jinja'], strategies: ['main'], plan: QUICK_PLAN, signal },
+    runs,
+    pointTimeout: 60,
+    args: {},
+    progress,
   };
-  return { name: 'fake', description: 'fake', experiments: [experiment] };
 }
 
-function options(signal = new AbortController().signal) {
-  return { quick: true, seed: 1, models: ['llama3.1'], engines: ['jinja'], strategies: ['main'], plan: QUICK_PLAN, signal };
+/** Aborts the run once `after` point measurements have finished (as Ctrl-C would). */
+class AbortingProgress extends Progress {
+  private done = 0;
+  constructor(private readonly controller: AbortController, private readonly after: number) {
+    super(process.stderr, false);
+  }
+  override advance(key: number): void {
+    super.advance(key);
+    if (++this.done === this.after) this.controller.abort();
+  }
 }
 
 describe('orchestrator', () => {
-  it('turns a failing point into an error row and measures the rest', async () => {
-    const suite = fakeSuite();
-    const base = tempDir();
-    const outcome = await runExperiments({ selection: [{ suite, experiment: suite.experiments[0] }], outBase: base, options: options(), args: {}, progress: new Progress(process.stderr, false) });
+  it('turns a failing point into an error row, measures the rest in every process and combines them', async () => {
+    const outcome = await runExperiments(request(tempDir(), 2));
     const rows = readCsv(join(outcome.dir, 'results.csv'));
-    expect(rows.map((r) => [r.turns, r.metric, r.status])).toEqual([
-      ['1', 'latency', 'ok'],
-      ['2', 'point', 'error'],
-      ['3', 'latency', 'ok'],
-      ['', 'count', 'ok'],
+    expect(rows.map((r) => [r.turns, r.metric, r.status, r.runs])).toEqual([
+      ['1', 'latency', 'ok', '2'],
+      ['2', 'point', 'error', ''],
+      ['3', 'latency', 'ok', '2'],
+      ['', 'count', 'ok', '2'],
     ]);
     // The CSV quoting survives quotes, commas and newlines in a message.
     expect(rows[1].error).toBe('template exploded, with "quotes", commas and a newline');
+    expect(rows[1].note).toBe('in 2 processes');
+    // Both processes measured [1, 2, 3]: the figure is the mean of the per-process medians, the interval is degenerate.
+    expect(rows[0]).toMatchObject({ median: '2', ci_low: '2', ci_high: '2', n: '6', between_sd: '0' });
     expect(outcome.errors).toHaveLength(1);
     expect(readCsvHeader(join(outcome.dir, 'results.csv'))).toEqual(CSV_COLUMNS);
-    // Existing columns keep their positions; the inference suite's coordinates are appended at the end.
+    // Existing columns keep their positions; the inference suite's coordinates, then replication columns, are appended.
     expect(CSV_COLUMNS.slice(0, 24)).toEqual(['run_id', 'suite', 'experiment', 'model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens', 'metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'status', 'error', 'note']);
-    expect(CSV_COLUMNS.slice(24)).toEqual(['concurrency', 'rate', 'target', 'dataset']);
-    expect(rows[0]).toMatchObject({ concurrency: '', rate: '', target: '', dataset: '' });
+    expect(CSV_COLUMNS.slice(24)).toEqual(['concurrency', 'rate', 'target', 'dataset', 'runs', 'between_sd', 'within_half_pct', 'warmup_n', 'warmup_ms']);
+    // Every process's rows, with its replicate index.
+    const replicates = readCsv(join(outcome.dir, 'replicates.csv'));
+    expect(replicates.map((r) => [r.turns, r.metric, r.replicate]).sort()).toEqual([
+      ['1', 'latency', '0'], ['1', 'latency', '1'], ['2', 'point', '0'], ['2', 'point', '1'], ['3', 'latency', '0'], ['3', 'latency', '1'],
+    ]);
     const samples = readFileSync(join(outcome.dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(samples.map((s) => s.samples)).toEqual([[1, 2, 3], [3, 4, 5]]);
+    expect(samples.map((s) => [s.turns, s.replicate, s.samples]).sort()).toEqual([
+      [1, 0, [1, 2, 3]], [1, 1, [1, 2, 3]], [3, 0, [3, 4, 5]], [3, 1, [3, 4, 5]],
+    ]);
     const env = JSON.parse(readFileSync(join(outcome.dir, 'env.json'), 'utf8'));
-    expect(env).toMatchObject({ runId: outcome.runId, interrupted: false, rows: 4, errorRows: 1 });
-    expect(env.cores).toBeGreaterThan(0);
+    expect(env).toMatchObject({ runId: outcome.runId, interrupted: false, rows: 4, errorRows: 1, replication: { runs: 2, units: 6, seed: 1 } });
+    expect(env.noise.start.calibrationMs).toBeGreaterThan(0);
+    expect(env.noise.end.loadavg).toHaveLength(3);
     expect(env.node).toBe(process.version);
     expect(env.packages['@huggingface/jinja']).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  it('keeps rows measured before an interruption on disk', async () => {
+  it('keeps rows measured before an interruption on disk and leaves no child behind', async () => {
     const controller = new AbortController();
-    const suite = fakeSuite((p) => p === 2 && controller.abort());
     const base = tempDir();
-    await runExperiments({ selection: [{ suite, experiment: suite.experiments[0] }], outBase: base, options: options(controller.signal), args: {}, progress: new Progress(process.stderr, false) });
+    await runExperiments(request(base, 2, controller.signal, new AbortingProgress(controller, 1)));
     const dir = onlyRun(base);
-    const rows = readCsv(join(dir, 'results.csv'));
-    expect(rows.map((r) => r.turns)).toEqual(['1', '2']);
+    const measured = readCsv(join(dir, 'replicates.csv'));
+    expect(measured).toHaveLength(1);
+    // The combined table holds that row (and the derived row computed from it).
+    expect(readCsv(join(dir, 'results.csv')).map((r) => [r.turns, r.metric])).toEqual([[measured[0].turns, measured[0].metric], ['', 'count']]);
     expect(JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8')).interrupted).toBe(true);
+    expect(liveChildren()).toBe(0);
   });
 
   it('never reuses a run folder', () => {

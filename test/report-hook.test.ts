@@ -6,41 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Progress } from '../common/progress.ts';
-import { summarize } from '../common/stats.ts';
 import { QUICK_PLAN } from '../common/timing.ts';
 import { runExperiments } from '../suites/orchestrator.ts';
-import type { Experiment, Suite } from '../suites/types.ts';
-import type { ResultRow } from '../common/results.ts';
-import { noDataSpec } from '../visualization/no-data.ts';
+import suite, { charted } from './fixtures/charts-suite.ts';
 import { readCsv, tempDir } from './helpers.ts';
 
-const experiment: Experiment<number> = {
-  id: 98,
-  slug: 'fake-charts',
-  title: 'fake with charts',
-  question: 'does every run end with charts and a report?',
-  matrix: () => [1, 2],
-  label: (p) => `p${p}`,
-  coordinates: (p) => ({ strategy: 'main', turns: p }),
-  async run(p) {
-    if (p === 2) throw new Error('point failed on purpose');
-    return [{ strategy: 'main', turns: p, metric: 'latency', unit: 'ms', summary: summarize([1, 2, 3]) }];
-  },
-  charts: [
-    { id: 'explodes', title: 'Does a throwing chart stop the run?', build: () => { throw new Error('chart exploded'); } },
-    {
-      id: 'latency',
-      title: 'How long does the fake take?',
-      build: (rows: ResultRow[]) => ({
-        data: { values: rows.filter((r) => r.status === 'ok').map((r) => ({ turns: r.turns, median: r.median })) },
-        mark: 'point',
-        encoding: { x: { field: 'turns', type: 'quantitative' }, y: { field: 'median', type: 'quantitative' }, tooltip: { field: 'median', type: 'quantitative' } },
-      }),
-    },
-    { id: 'empty', title: 'Is a missing chart visibly missing?', build: () => noDataSpec('Is a missing chart visibly missing?', 'nothing to show') },
-  ],
-};
-const suite: Suite = { name: 'fake', description: 'fake', experiments: [experiment] };
+const experiment = charted;
 
 describe('end-of-run charts and report', () => {
   it('writes every chart and report.html after the rows, isolating a failing chart', async () => {
@@ -48,6 +19,8 @@ describe('end-of-run charts and report', () => {
       selection: [{ suite, experiment }],
       outBase: tempDir(),
       options: { quick: true, seed: 1, models: ['llama3.1'], engines: ['jinja'], strategies: ['main'], plan: QUICK_PLAN, signal: new AbortController().signal },
+      runs: 1,
+      pointTimeout: 60,
       args: {},
       progress: new Progress(process.stderr, false),
     });

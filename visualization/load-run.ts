@@ -10,7 +10,7 @@ import { CSV_COLUMNS, type ResultRow } from '../common/results.ts';
 
 /** Columns typed `number | ''` in ResultRow; every other column stays a string. Runs written before a
  * column was appended simply lack it: it reads as ''. */
-const NUMERIC = new Set<keyof ResultRow>(['experiment', 'workers', 'turns', 'tokens', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'concurrency', 'rate']);
+const NUMERIC = new Set<keyof ResultRow>(['experiment', 'workers', 'turns', 'tokens', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'concurrency', 'rate', 'runs', 'between_sd', 'within_half_pct', 'warmup_n', 'warmup_ms']);
 
 /** A run folder that cannot be read (missing, not a folder, no results.csv): a usage error. */
 export class RunFolderError extends Error {}

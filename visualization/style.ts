@@ -4,7 +4,7 @@
  * row helpers every spec builder needs.
  */
 import type { Config } from 'vega-lite';
-import type { ResultRow } from '../common/results.ts';
+import { hasFigure, type ResultRow } from '../common/results.ts';
 
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -46,13 +46,13 @@ export function fixedScale(order: string[], colors: string[], present: string[])
 /** Rows of one metric (or several) that measured something: status ok and a numeric median. */
 export function measured(rows: ResultRow[], metrics: string | string[]): ResultRow[] {
   const wanted = Array.isArray(metrics) ? metrics : [metrics];
-  return rows.filter((r) => wanted.includes(r.metric) && r.status === 'ok' && typeof r.median === 'number' && Number.isFinite(r.median));
+  return rows.filter((r) => wanted.includes(r.metric) && hasFigure(r.status) && typeof r.median === 'number' && Number.isFinite(r.median));
 }
 
 /** Why a chart has nothing to show: no rows of the metric at all, or every one failed. */
 export function missingReason(rows: ResultRow[], metrics: string[]): string {
   const mine = rows.filter((r) => metrics.includes(r.metric));
-  const failed = rows.filter((r) => r.status !== 'ok');
+  const failed = rows.filter((r) => !hasFigure(r.status));
   if (mine.length === 0 && failed.length > 0) return `every point failed (${failed.length} error/unsupported rows; see the list below)`;
   if (mine.length === 0) return `no ${metrics.join(' / ')} rows in this run (experiment not run or interrupted)`;
   return `all ${mine.length} ${metrics.join(' / ')} rows are error or unsupported`;

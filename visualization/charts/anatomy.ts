@@ -1,5 +1,5 @@
 /** Experiment 1: where the CPU time of one ~1k-token request goes (template / tokenize / collate). */
-import type { ResultRow } from '../../common/results.ts';
+import { hasFigure, type ResultRow } from '../../common/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../chart.ts';
 import { noDataSpec } from '../no-data.ts';
 import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, STAGE_COLORS, STAGE_ORDER, fixedScale, measured, missingReason, titleBlock, withInterval } from '../style.ts';
@@ -21,7 +21,7 @@ function build(rows: ResultRow[]): VegaLiteSpec {
       return { point, model: r.model, template: r.template, engine: r.engine, tokenizer: r.tokenizer, stage: r.metric, stage_order: STAGE_ORDER.indexOf(r.metric), median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, n: r.n };
     }),
   );
-  const skipped = [...new Set(rows.filter((r) => STAGE_ORDER.includes(r.metric) && r.status !== 'ok').map(key))];
+  const skipped = [...new Set(rows.filter((r) => STAGE_ORDER.includes(r.metric) && !hasFigure(r.status)).map(key))];
   const subtitle = ['Rows: template · engine · tokenizer. Stacked medians on the main thread (number = their sum, ms); whiskers: 95% CI of each stage median, at the end of its segment.'];
   if (skipped.length > 0) subtitle.push(`Not drawn (a stage failed or is unsupported): ${skipped.join('; ')}.`);
 

@@ -1,5 +1,5 @@
 /** Experiment 2: the chat-history tax — cost vs turns at a fixed token total, and growth vs one turn. */
-import type { ResultRow } from '../../common/results.ts';
+import { hasFigure, type ResultRow } from '../../common/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../chart.ts';
 import { noDataSpec } from '../no-data.ts';
 import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, fixedScale, measured, missingReason, titleBlock, withInterval } from '../style.ts';
@@ -56,7 +56,7 @@ function build(rows: ResultRow[]): VegaLiteSpec {
   if (latency.length === 0) return noDataSpec(TITLE, missingReason(rows, ['template', 'tokenize']));
   const growth = points(rows, ['template_growth', 'tokenize_growth']);
   const colorScale = fixedScale(SERIES_ORDER, SERIES_COLORS, [...new Set([...latency, ...growth].map((v) => v.series))]);
-  const failed = [...new Set(rows.filter((r) => r.status !== 'ok').map((r) => `${r.template} ${r.engine || r.tokenizer}`))];
+  const failed = [...new Set(rows.filter((r) => !hasFigure(r.status)).map((r) => `${r.template} ${r.engine || r.tokenizer}`))];
   const tokens = [...new Set(latency.map((v) => v.tokens).filter((t) => t !== ''))].join(' / ');
   const subtitle = [
     `${tokens ? `${tokens} content tokens in every chat. ` : ''}Top: median per call (main thread), band = 95% CI. Bottom: relative to the 1-turn chat (1× = no tax).`,

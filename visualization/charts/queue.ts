@@ -1,5 +1,5 @@
 /** Experiment 3: how long a batch of 64 requests takes to prepare, per strategy and worker count. */
-import type { ResultRow } from '../../common/results.ts';
+import { hasFigure, type ResultRow } from '../../common/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../chart.ts';
 import { noDataSpec } from '../no-data.ts';
 import { CONFIG, SCHEMA, STRATEGY_COLORS, STRATEGY_ORDER, measured, missingReason, titleBlock } from '../style.ts';
@@ -31,7 +31,7 @@ function build(rows: ResultRow[]): VegaLiteSpec {
     facetPanel(prepare, [mainRule, ...strategyLayers(prepare, 'batch of 64 ready after (ms)', { zero: true }, color)]),
   ];
   if (share.length > 0) panels.push(facetPanel(share, strategyLayers(share, 'template share of batch time (%)', { domain: [0, 100] }, color)));
-  const failed = rows.filter((r) => r.status !== 'ok').map((r) => `${strategyLabelOf(r)}: ${r.status}`);
+  const failed = rows.filter((r) => !hasFigure(r.status)).map((r) => `${strategyLabelOf(r)}: ${r.status}`);
   const subtitle = [
     'Left: batch preparation time, whiskers 95% CI; dashed line: main thread. Right: template rendering share of it. Pools include every round trip; native = main-thread template + Rust tokenizer on libuv threads.',
     ...(failed.length > 0 ? [`Failed points: ${[...new Set(failed)].join('; ')}.`] : []),

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { combineReplicates, flagUnstable } from '../common/replicates.ts';
+import { tInterval, welchLogRatio } from '../common/replicate-stats.ts';
+import { createRng } from '../common/rng.ts';
+import { summarize } from '../common/stats.ts';
+
+/** Standard normal draws (Box–Muller) from the project's seeded PRNG. */
+function normals(seed: number) {
+  const rng = createRng(seed);
+  return () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+}
+
+describe('statistics over replicate processes', () => {
+  it('the interval covers the true figure in 95% ± 3% of simulated runs (between- and within-process variance)', () => {
+    const z = normals(2026);
+    const truth = 10;
+    const [runs, perProcess, betweenSd, withinSd] = [5, 200, 0.8, 2];
+    let covered = 0;
+    const trials = 1000;
+    for (let t = 0; t < trials; t++) {
+      const rows = Array.from({ length: runs }, (_, replicate) => {
+        const shift = betweenSd * z();
+        const samples = Array.from({ length: perProcess }, () => truth + shift + withinSd * z());
+        return { replicate, row: { metric: 'm', unit: 'ms', summary: summarize(samples), samples } };
+      });
+      const [row] = combineReplicates(rows);
+      if (row.summary!.ciLow <= truth && truth <= row.summary!.ciHigh) covered++;
+    }
+    expect(covered / trials).toBeGreaterThanOrEqual(0.92);
+    expect(covered / trials).toBeLessThanOrEqual(0.98);
+  });
+
+  it('an interval over one process only (the old way) misses the truth far more often', () => {
+    const z = normals(7);
+    let covered = 0;
+    for (let t = 0; t < 1000; t++) {
+      const shift = 0.8 * z();
+      const s = summarize(Array.from({ length: 200 }, () => 10 + shift + 2 * z()));
+      if (s.ciLow <= 10 && 10 <= s.ciHigh) covered++;
+    }
+    expect(covered / 1000).toBeLessThan(0.7);
+  });
+
+  it('combines per-process medians: center, interval, spread and sample tails', () => {
+    const rows = [[1, 2, 3], [2, 3, 4], [3, 4, 5]].map((samples, replicate) => ({ replicate, row: { metric: 'm', unit: 'ms', summary: summarize(samples), samples } }));
+    const [row] = combineReplicates(rows);
+    const t = tInterval([2, 3, 4]);
+    expect(row.summary).toMatchObject({ n: 9, median: 3, ciLow: t.low, ciHigh: t.high, min: 1, max: 5 });
+    expect(t.high - 3).toBeCloseTo(4.302652729749462 / Math.sqrt(3), 12);
+    // Within-process half-widths 50%, 33.3% and 25%: their median.
+    expect(row.replication).toEqual({ runs: 3, betweenSd: 1, withinHalfPct: 100 / 3 });
+  });
+
+  it('keeps failures visible: all-failed groups stay error rows, partial failures are noted', () => {
+    const ok = (replicate: number, v: number) => ({ replicate, row: { metric: 'x', unit: 'n', value: v } });
+    const failed = (replicate: number) => ({ replicate, row: { metric: 'x', unit: 'n', status: 'error' as const, error: 'boom' } });
+    expect(combineReplicates([failed(0), failed(1)])).toEqual([{ metric: 'x', unit: 'n', status: 'error', error: 'boom', note: 'in 2 processes' }]);
+    const [partial] = combineReplicates([ok(0, 1), ok(1, 3), failed(2)]);
+    expect(partial.value).toBe(2);
+    expect(partial.note).toBe('; failed in 1 of 3 processes (error: boom)');
+  });
+
+  it('flags a row unstable when its half-width exceeds 10% of the figure', () => {
+    expect(flagUnstable({ metric: 'x', unit: 'n', value: 10, low: 9.1, high: 10.9 }).status).toBeUndefined();
+    expect(flagUnstable({ metric: 'x', unit: 'n', value: 10, low: 8.9, high: 11.1 })).toMatchObject({ status: 'unstable', error: '95% CI half-width 11.0% of the figure (limit 10%)' });
+  });
+
+  it("Welch's test on log figures: same data → ratio 1 and p = 1; a clear shift is significant", () => {
+    const a = [1, 1.1, 0.9, 1.05];
+    expect(welchLogRatio(a, a)).toMatchObject({ ratio: 1, p: 1 });
+    const shifted = welchLogRatio(a, a.map((x) => 2 * x));
+    expect(shifted.ratio).toBeCloseTo(2, 12);
+    expect(shifted.p).toBeLessThan(0.001);
+    expect(shifted.low).toBeLessThan(2);
+    expect(shifted.high).toBeGreaterThan(2);
+  });
+});
