@@ -67,7 +67,8 @@ describe('bench CLI against an OpenAI-compatible mock and a dead target', () => 
         expect(at(m, c), `${m} c=${c}`).toBeDefined();
       }
       expect(at('ttft', c)!).toMatchObject({ target: mock.baseURL, model: 'mock-llama', status: 'ok', n: '24' });
-      expect(Number(at('output_tokens', c)!.median)).toBeGreaterThan(0);
+      // Quick mode asks for 32 tokens with ignore_eos; the mock's 32 words re-tokenize to 32 Llama 3.1 tokens.
+      expect(Number(at('output_tokens', c)!.median)).toBe(32);
       expect(Number(at('goodput_share', c)!.median)).toBe(100);
     }
     expect(rows.find((x) => x.metric === 'client_overhead_fetch')).toBeDefined();
@@ -86,9 +87,9 @@ describe('bench CLI against an OpenAI-compatible mock and a dead target', () => 
     const cfg = join(dir, 'two.yaml');
     writeFileSync(cfg, `targets:\n  - { name: dead, url: "${dead}", model: x }\n  - { name: alive, url: "${mock.baseURL}" }\nconcurrency: [2]\nrequests: 4\nwarmup: 0\n`);
     const out = tempDir();
-    const t0 = performance.now();
+    // "Nothing hangs" is the run ending at all (within the test's timeout); that the dead target failed
+    // on its cause and not on a timeout is in the error text checked below (ECONNREFUSED).
     const r = await cli('--exp', '5', '7', '--quick', '--no-progress', '--config', cfg, '--out', out);
-    expect(performance.now() - t0).toBeLessThan(30_000);
     expect(r.code).toBe(1);
     const rows = readCsv(join(onlyRun(out), 'results.csv'));
     const errors = rows.filter((x) => x.status === 'error');
