@@ -5,7 +5,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as vl from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../common/results.ts';
 import { preprocessingSuite } from '../suites/preprocessing/index.ts';
@@ -16,43 +15,12 @@ import { specToSvg, svgToPng } from '../visualization/render.ts';
 import { runReportCli } from '../visualization/report-cli.ts';
 import { writeCharts } from '../visualization/write-charts.ts';
 import { tempDir } from './helpers.ts';
+import { compileWarnings, fields } from './chart-checks.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'run');
 const rows = loadRun(FIXTURE).rows;
 const charts = preprocessingSuite.experiments.flatMap((e) => (e.charts ?? []).map((chart) => ({ experiment: e.id, chart })));
 const rowsOf = (id: number) => rows.filter((r) => r.experiment === id);
-
-/** Compiles and returns vega-lite's warnings (a warning usually means a channel or scale is ignored). */
-function compileWarnings(spec: VegaLiteSpec): string[] {
-  const warnings: string[] = [];
-  const logger = { level: () => logger, warn: (...a: unknown[]) => (warnings.push(a.join(' ')), logger), info: () => logger, debug: () => logger, error: (...a: unknown[]) => { throw new Error(a.join(' ')); } };
-  vl.compile(spec, { logger: logger as never });
-  return warnings;
-}
-
-/** Field names the spec's encodings and facets use, and the fields its data and transforms provide. */
-function fields(spec: unknown): { used: Set<string>; available: Set<string> } {
-  const used = new Set<string>();
-  const available = new Set<string>();
-  const visit = (node: unknown, key?: string): void => {
-    if (Array.isArray(node)) return node.forEach((n) => visit(n, key));
-    if (!node || typeof node !== 'object') return;
-    const o = node as Record<string, unknown>;
-    if (key === 'values' && !Array.isArray(o)) return;
-    if (key === 'encoding') {
-      for (const channel of Object.values(o)) for (const def of [channel].flat()) if (def && typeof (def as { field?: unknown }).field === 'string') used.add((def as { field: string }).field);
-    }
-    if (key === 'facet' && typeof o.field === 'string') used.add(o.field);
-    if (key === 'column' || key === 'row') if (typeof o.field === 'string') used.add(o.field);
-    for (const a of [o.as].flat()) if (typeof a === 'string') available.add(a);
-    for (const [k, v] of Object.entries(o)) {
-      if (k === 'values' && Array.isArray(v)) v.forEach((d) => Object.keys(d as object).forEach((f) => available.add(f)));
-      else visit(v, k);
-    }
-  };
-  visit(spec);
-  return { used, available };
-}
 
 describe('chart specs', () => {
   it('every preprocessing experiment declares charts with unique ids and a question as title', () => {
