@@ -232,25 +232,35 @@ describe('embedded backend (tiny)', () => {
   });
 
   it('answers malformed requests with 400 and an OpenAI error object', async () => {
-    const bad: unknown[] = [
-      '{not json',
-      { model: backend.model },
-      { model: backend.model, messages: [] },
-      { model: backend.model, messages: [{ content: 'no role' }] },
-      { model: backend.model, messages: MESSAGES, max_tokens: 0 },
-      { model: backend.model, messages: MESSAGES, max_tokens: 'ten' },
-      { model: backend.model, messages: MESSAGES, temperature: -1 },
-      { model: backend.model, messages: MESSAGES, max_tokens: 1_000_000 },
-      { model: backend.model, messages: MESSAGES, stop: ['\n'] },
-      { model: backend.model, messages: MESSAGES, n: 2 },
+    const bad: [unknown, string][] = [
+      ['{not json', 'request body is not valid JSON'],
+      [{ model: backend.model }, "'messages' must be a non-empty array"],
+      [{ model: backend.model, messages: [] }, "'messages' must be a non-empty array"],
+      [{ model: backend.model, messages: [{ content: 'no role' }] }, "messages[0] must be an object with a string 'role'"],
+      [{ model: backend.model, messages: MESSAGES, max_tokens: 0 }, "'max_tokens' must be a positive integer"],
+      [{ model: backend.model, messages: MESSAGES, max_tokens: 'ten' }, "'max_tokens' must be a positive integer"],
+      [{ model: backend.model, messages: MESSAGES, temperature: -1 }, "'temperature' must be a number in [0, 2]"],
+      [{ model: backend.model, messages: MESSAGES, max_tokens: 1_000_000 }, 'prompt (29 tokens) + max_tokens (1000000) exceeds the context size of 4096 tokens'],
+      [{ model: backend.model, messages: MESSAGES, stop: ['\n'] }, "'stop' sequences are not supported by this backend"],
+      [{ model: backend.model, messages: MESSAGES, n: 2 }, "'n' must be 1 (only one choice is supported)"],
     ];
-    for (const body of bad) {
+    const error = (message: string) => ({ error: { message, type: 'invalid_request_error', param: null, code: 400 } });
+    for (const [body, message] of bad) {
       const res = await post(backend, '/chat/completions', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(((await res.json()) as any).error.message).toBeTruthy();
+      expect(await res.json(), JSON.stringify(body)).toEqual(error(message));
     }
-    for (const prompt of [[], [-1], [1.5], [999_999], 42]) {
-      expect((await post(backend, '/completions', { model: backend.model, prompt })).status).toBe(400);
+    const badPrompts: [unknown, string][] = [
+      [[], "'prompt' is empty"],
+      [[-1], "'prompt' token ids must be integers in [0, 128256); got -1"],
+      [[1.5], "'prompt' token ids must be integers in [0, 128256); got 1.5"],
+      [[999_999], "'prompt' token ids must be integers in [0, 128256); got 999999"],
+      [42, "'prompt' must be a string or an array of token ids (batches of more than one prompt are not supported)"],
+    ];
+    for (const [prompt, message] of badPrompts) {
+      const res = await post(backend, '/completions', { model: backend.model, prompt });
+      expect(res.status, JSON.stringify(prompt)).toBe(400);
+      expect(await res.json(), JSON.stringify(prompt)).toEqual(error(message));
     }
     expect((await post(backend, '/chat/completions', { model: 'other', messages: MESSAGES })).status).toBe(404);
   });

@@ -107,10 +107,18 @@ describe('load generation', () => {
   });
 
   it('bounded by time: stops issuing at the deadline', async () => {
-    const out = await runLoad(fake(20), { concurrency: 1, seed: 1, requests: 1000, durationMs: 100, warmup: 0 });
-    expect(out.records.length).toBeGreaterThan(0);
-    expect(out.records.length).toBeLessThan(1000);
-    expect(out.skipped).toBe(1000 - out.records.length);
+    // Fake clock: 20 ms requests one at a time within 100 ms are issued at 0, 20, 40, 60 and 80 ms.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const run = runLoad(fake(20), { concurrency: 1, seed: 1, requests: 1000, durationMs: 100, warmup: 0 });
+      await vi.runAllTimersAsync();
+      const out = await run;
+      expect(out.records.map((r) => r.extra!.i)).toEqual([0, 1, 2, 3, 4]);
+      expect(out.skipped).toBe(995);
+      expect(out.wallMs).toBe(100);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('Poisson arrivals are seeded: same seed, same schedule; another seed, another schedule', () => {
