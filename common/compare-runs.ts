@@ -1,7 +1,9 @@
 /**
  * Reading two run folders and matching their rows for `npm run compare`: results.csv (through
- * visualization/load-run.ts), samples.jsonl and env.json; rows are matched by their coordinates — every
- * column except run_id, the unit and the statistics. The statistics themselves are in stats-compare.ts.
+ * visualization/load-run.ts), replicates.csv, samples.jsonl and env.json; rows are matched by their
+ * coordinates — every column except run_id, the unit and the statistics. Runs measured in several
+ * processes are compared at the level of processes (Welch's t-test on the per-process figures), because
+ * processes, not samples, are the independent units; older single-process runs fall back to the samples.
  */
 import { hasFigure } from './results.ts';
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,6 +11,8 @@ import { join } from 'node:path';
 import { loadRun } from '../visualization/load-run.ts';
 import type { ResultRow } from './results.ts';
 import { bootstrapRatioCi, mannWhitneyU, median, significanceStars } from './stats-compare.ts';
+import { welchLogRatio } from './replicate-stats.ts';
+import { parse } from 'csv-parse/sync';
 
 /** Bad input (missing folder, no results.csv, unreadable file): exit code 2. */
 export class CompareInputError extends Error {}
@@ -32,6 +36,8 @@ export interface RunForCompare {
   samples: Map<string, number[]>;
   /** samples.jsonl was missing: every row compares as "no samples". */
   samplesMissing: boolean;
+  /** Per-process figures by row key, from replicates.csv (empty for single-process runs). */
+  perProcess: Map<string, number[]>;
 }
 
 const cell = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
@@ -60,7 +66,7 @@ export function loadSamples(path: string): Map<string, number[]> {
   } catch (err) {
     throw new CompareInputError(`cannot read ${path}: ${(err as Error).message}`);
   }
-  const records: { samples: number[] }[] = [];
+  const records: { samples: number[]; replicate?: number }[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     let rec: unknown;
@@ -73,9 +79,31 @@ export function loadSamples(path: string): Map<string, number[]> {
     if (!Array.isArray(samples) || !samples.every((x) => typeof x === 'number' && Number.isFinite(x))) {
       throw new CompareInputError(`${path}:${i + 1}: "samples" must be an array of numbers`);
     }
-    records.push(rec as { samples: number[] });
+    records.push(rec as { samples: number[]; replicate?: number });
   });
-  return new Map(uniqueKeys(records).map(([k, rec]) => [k, rec.samples]));
+  // Lines of replicate processes (a `replicate` field) pool under one key; older runs keep one line per key.
+  const pooled = new Map<string, number[]>();
+  for (const rec of records.filter((r) => r.replicate !== undefined)) pooled.set(rowKey(rec), [...(pooled.get(rowKey(rec)) ?? []), ...rec.samples]);
+  return new Map([...uniqueKeys(records.filter((r) => r.replicate === undefined)).map(([k, rec]) => [k, rec.samples] as const), ...pooled]);
+}
+
+/** replicates.csv: each process's figure (median, or derived value) by row key. */
+export function loadPerProcess(path: string): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  if (!existsSync(path)) return out;
+  let records: Record<string, string>[];
+  try {
+    records = parse(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true });
+  } catch (err) {
+    throw new CompareInputError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  for (const rec of records) {
+    const figure = Number(rec.median);
+    if (!hasFigure(rec.status) || rec.median === '' || !Number.isFinite(figure)) continue;
+    const k = rowKey(rec);
+    out.set(k, [...(out.get(k) ?? []), figure]);
+  }
+  return out;
 }
 
 /** Reads a run folder; every problem (missing folder, no results.csv, unreadable file) is a CompareInputError. */
@@ -91,7 +119,7 @@ export function loadRunForCompare(dir: string): RunForCompare {
   const samplesPath = join(dir, 'samples.jsonl');
   const samplesMissing = !existsSync(samplesPath);
   const samples = samplesMissing ? new Map<string, number[]>() : loadSamples(samplesPath);
-  return { dir, rows, env, hasEnv, samples, samplesMissing };
+  return { dir, rows, env, hasEnv, samples, samplesMissing, perProcess: loadPerProcess(join(dir, 'replicates.csv')) };
 }
 
 /** Human label of a row's point: its non-empty coordinates except suite, experiment and metric. */
@@ -125,8 +153,8 @@ export interface ComparedRow {
   ciHigh: number;
   /** Mann-Whitney U two-sided p; NaN unless tested. */
   p: number;
-  /** 'exact' or 'normal' (the Mann-Whitney method used), '' unless tested. */
-  test: '' | 'exact' | 'normal';
+  /** 'welch' (per-process figures), 'exact' or 'normal' (Mann-Whitney on samples), '' unless tested. */
+  test: '' | 'welch' | 'exact' | 'normal';
   stars: string;
   verdict: Verdict;
   /** Why a row is not compared ("A: error …"), or ''. */
@@ -147,12 +175,19 @@ export interface RunComparison {
 const num = (v: number | ''): number => (v === '' ? NaN : v);
 
 /** One matched pair of rows → its comparison (test only when both have ≥ MIN_SAMPLES raw samples). */
-export function compareRow(a: ResultRow, b: ResultRow, samplesA: number[] | undefined, samplesB: number[] | undefined, options: CompareOptions = {}): ComparedRow {
+export function compareRow(a: ResultRow, b: ResultRow, samplesA: number[] | undefined, samplesB: number[] | undefined, options: CompareOptions = {}, processesA?: number[], processesB?: number[]): ComparedRow {
   const base = { experiment: a.experiment, suite: a.suite, point: pointLabel(a), metric: a.metric, unit: a.unit || b.unit, a, b };
   const none = { ciLow: NaN, ciHigh: NaN, p: NaN, test: '' as const, stars: '' };
   if (!hasFigure(a.status) || !hasFigure(b.status)) {
     const reason = [!hasFigure(a.status) ? `A: ${a.status}` : '', !hasFigure(b.status) ? `B: ${b.status}` : ''].filter(Boolean).join(', ');
     return { ...base, ...none, nA: a.n, nB: b.n, medianA: num(a.median), medianB: num(b.median), changePct: NaN, verdict: 'not ok', reason };
+  }
+  if (processesA && processesB && processesA.length >= 2 && processesB.length >= 2 && [...processesA, ...processesB].every((x) => x > 0)) {
+    const medianA = num(a.median);
+    const medianB = num(b.median);
+    const welch = welchLogRatio(processesA, processesB);
+    const counts = { nA: processesA.length, nB: processesB.length, medianA, medianB, changePct: (medianB / medianA - 1) * 100 };
+    return { ...base, ...counts, ciLow: welch.low, ciHigh: welch.high, p: welch.p, test: 'welch', stars: significanceStars(welch.p), verdict: 'tested', reason: '' };
   }
   if (!samplesA || !samplesB || samplesA.length === 0 || samplesB.length === 0) {
     const medianA = num(a.median);
@@ -183,7 +218,7 @@ export function compareRuns(runA: RunForCompare, runB: RunForCompare, options: C
   for (const [k, a] of keyedA) {
     const b = byKeyB.get(k);
     if (!b) onlyA.push(a);
-    else rows.push(compareRow(a, b, runA.samples.get(k), runB.samples.get(k), options));
+    else rows.push(compareRow(a, b, runA.samples.get(k), runB.samples.get(k), options, runA.perProcess.get(k), runB.perProcess.get(k)));
   }
   const onlyB = [...byKeyB].filter(([k]) => !keysA.has(k)).map(([, row]) => row);
   const collator = new Intl.Collator('en', { numeric: true });

@@ -19,7 +19,7 @@ export interface SamplingPlan {
   time: number;
 }
 
-export const QUICK_PLAN: SamplingPlan = { warmupIterations: 5, warmupTime: 150, iterations: 15, time: 250 };
+export const QUICK_PLAN: SamplingPlan = { warmupIterations: 5, warmupTime: 100, iterations: 15, time: 200 };
 export const FULL_PLAN: SamplingPlan = { warmupIterations: 20, warmupTime: 500, iterations: 50, time: 1000 };
 
 export interface Sampled {

@@ -22,7 +22,7 @@ interface Point {
 }
 
 /** Batches are long (≈0.3 s each on one thread): warm up and sample by count and time together. */
-const QUICK_BATCHES = { warmup: 1, warmupTime: 300, batches: 4, time: 600 };
+const QUICK_BATCHES = { warmup: 1, warmupTime: 200, batches: 3, time: 400 };
 const FULL_BATCHES = { warmup: 3, warmupTime: 1000, batches: 20, time: 3000 };
 
 export const ROUNDTRIP_NOTE = 'empty task round trip through the strategy (dispatch + reply), no work';

@@ -38,7 +38,7 @@ function batchesFor(point: Point, options: RunOptions) {
 async function runContention(point: Point, options: RunOptions, coords: Partial<RowInput>): Promise<RowInput[]> {
   const strategy = point.strategy === 'idle' ? undefined : await getStrategy(point.strategy, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
   const tasks = batchesFor(point, options).map((b) => batchTasks('prepare', b));
-  const sampling = { warmup: 1, warmupTime: options.quick ? 300 : 1000, batches: options.quick ? 4 : 20 };
+  const sampling = { warmup: 1, warmupTime: options.quick ? 200 : 1000, batches: options.quick ? 3 : 20 };
   const warmup = strategy ? (await sampleBatches(strategy, tasks, { warmup: sampling.warmup, warmupTime: sampling.warmupTime, batches: 0 })).warmup : undefined;
 
   const server = await startHealthServer();
@@ -52,7 +52,7 @@ async function runContention(point: Point, options: RunOptions, coords: Partial<
     if (strategy) {
       batchSamples = (await sampleBatches(strategy, tasks, { warmup: 0, batches: sampling.batches }, (d, t) => options.progress(`contention ${point.strategy}×${point.workers}: batch ${d}/${t}`), options.signal)).samples;
     } else {
-      await new Promise((r) => setTimeout(r, options.quick ? 600 : 3000));
+      await new Promise((r) => setTimeout(r, options.quick ? 400 : 3000));
     }
   } finally {
     delay = loop.stop();
@@ -86,7 +86,7 @@ async function runScaling(point: Point, options: RunOptions, coords: Partial<Row
     tasks = batches.map((b) => batchTasks('render', b));
   }
   const strategy = await getStrategy(point.strategy as StrategyId, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
-  const sampling = options.quick ? { warmup: 1, warmupTime: 200, batches: 5, time: 400 } : { warmup: 2, warmupTime: 1000, batches: 20, time: 2000 };
+  const sampling = options.quick ? { warmup: 1, warmupTime: 200, batches: 3, time: 300 } : { warmup: 2, warmupTime: 1000, batches: 20, time: 2000 };
   const { samples, warmup } = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`scaling ${op} ${point.strategy}×${point.workers}: batch ${d}/${t}`), options.signal);
   return [{ ...coords, metric: `batch_${op}`, unit: 'ms', summary: summarize(samples), samples, warmup, note: `64 requests, ${op} only, round trip included for pools` }];
 }

@@ -38,6 +38,12 @@ function parsePositiveInteger(value: string): number {
   return Number(value);
 }
 
+/**
+ * Quick mode leaves out the process strategy (every run so far put it within noise of pool at the same
+ * worker count): each strategy costs a process per replicate. `--strategies` brings it back.
+ */
+export const QUICK_STRATEGIES = ['main', 'pool', 'native'] as const;
+
 /** Processes per point: enough for a t-interval in quick mode, ≤ 5% half-width in a full run. */
 export const DEFAULT_RUNS = { quick: 3, full: 8 };
 /** Seconds a point may take before its child is killed (a full-matrix point takes up to about a minute). */
@@ -111,7 +117,7 @@ async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
   const selection = selectExperiments(flags);
   const models = validated(flags.models ?? DEFAULT_MODEL_IDS, (m) => getModelSpec(m).id);
   const engines = validated(flags.engines ?? [...ENGINES], assertEngine);
-  const strategies = validated(flags.strategies ?? [...STRATEGIES], assertStrategy);
+  const strategies = validated(flags.strategies ?? [...(flags.quick ? QUICK_STRATEGIES : STRATEGIES)], assertStrategy);
   if (models.length === 0) throw new UsageError('--models needs at least one model');
   let inference;
   try {
@@ -176,7 +182,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('-l, --list', 'list suites, experiments, models, engines and strategies, then exit')
     .option('-m, --models <list>', `comma-separated models (default ${DEFAULT_MODEL_IDS.join(',')})`, list)
     .option('--engines <list>', `comma-separated template engines (${ENGINES.join(',')})`, list)
-    .option('--strategies <list>', `comma-separated strategies (${STRATEGIES.join(',')})`, list)
+    .option('--strategies <list>', `comma-separated strategies (${STRATEGIES.join(',')}; --quick: ${QUICK_STRATEGIES.join(',')})`, list)
     .option('-o, --out <dir>', 'parent folder of the run folder (each run writes a new <out>/<timestamp>/)', 'results')
     .addOption(new Option('--seed <n>', 'seed of the synthetic chats').default(42).argParser(parseInteger))
     .option('--no-progress', 'no progress lines on stderr')

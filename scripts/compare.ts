@@ -1,7 +1,8 @@
 /**
  * `npm run compare -- <runA> <runB>`: is B different from A? For every row measured in both runs, the
- * ratio of medians B/A with a seeded bootstrap 95% CI and a Mann-Whitney U p-value (common/stats-compare.ts),
- * marked like Node's benchmark/compare.js. Exit codes: 0 compared (differences are information, not
+ * ratio B/A with a 95% CI and a p-value: from the per-process figures (Welch's t-test on logs,
+ * common/replicate-stats.ts) when both runs measured the row in ≥ 2 processes, otherwise from the raw
+ * samples (seeded bootstrap and Mann-Whitney U, common/stats-compare.ts); marked like Node's benchmark/compare.js. Exit codes: 0 compared (differences are information, not
  * failures), 2 bad input (missing folder, no results.csv, unreadable file, bad flag).
  */
 import { pathToFileURL } from 'node:url';
@@ -38,7 +39,7 @@ function integer(value: string): number {
 
 export async function runCompareCli(argv: string[], io: CompareIO): Promise<number> {
   const program = new Command('compare')
-    .description('compare two run folders: ratio of medians B/A with a bootstrap 95% CI and a Mann-Whitney U test per row')
+    .description('compare two run folders: ratio B/A with a 95% CI and a test per row, over replicate processes (Welch) or, for single-process runs, samples (bootstrap + Mann-Whitney U)')
     .argument('<runA>', 'baseline run folder, e.g. results/2026-11-25T03-45-47Z')
     .argument('<runB>', 'run folder compared against it')
     .option('--csv <file>', 'also write the comparison as CSV')
@@ -74,7 +75,8 @@ export async function runCompareCli(argv: string[], io: CompareIO): Promise<numb
           (flags.onlySignificant ? `; ${shown.length} shown` : '') + '\n',
       );
       out.push(
-        `change = median B / median A − 1; 95% CI of that ratio from a percentile bootstrap (${flags.resamples} resamples, seed ${flags.seed}); ` +
+        `change = median B / median A − 1. Rows measured in ≥ 2 processes in both runs (test 'welch'): 95% CI of B/A and p from Welch's t-test ` +
+          `on the log per-process figures (n = processes). Otherwise: 95% CI of that ratio from a percentile bootstrap (${flags.resamples} resamples, seed ${flags.seed}); ` +
           `p: two-sided Mann-Whitney U (exact without ties and n_A·n_B ≤ ${EXACT_MAX_PRODUCT}, else normal approximation with tie and continuity correction); ` +
           `* p<0.05, ** p<0.01, *** p<0.001. With many rows, a few * are expected by chance (1 in 20 at p<0.05).\n`,
       );

@@ -111,16 +111,19 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
 
   const childOptions = { ...request.options, runDir: dir } as Partial<RunOptions>;
   delete childOptions.signal;
+  const unitSeconds: { experiment: number; group: string; replicate: number; seconds: number }[] = [];
   for (const unit of plan) {
     if (signal.aborted) break;
     const entry = collected.find((c) => c.selected.experiment.id === unit.experiment)!;
+    const t0 = performance.now();
     await runUnit(unit, entry, childOptions as Omit<RunOptions, 'signal' | 'progress'>, request, replicateWriter, runId, progress);
+    unitSeconds.push({ experiment: unit.experiment, group: unit.group, replicate: unit.replicate, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) });
   }
 
   const endNoise = noiseSnapshot();
   const noise = noiseRecord(startNoise, endNoise);
   const writer = new ResultWriter(dir);
-  for (const entry of collected) writeCombined(entry, options, request.runs, writer, runId);
+  for (const entry of collected) writeCombined(entry, options, request.runs, writer, replicateWriter, runId);
   progress.finish();
 
   const wallSeconds = progress.elapsedSeconds();
@@ -130,7 +133,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   writeFileSync(
     join(dir, 'env.json'),
     JSON.stringify(
-      { runId, ...env, replication: { ...replication, units: plan.length }, noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, rows: writer.rows.length, errorRows: errors.length, unstableRows: unstable.length, suspectRows: suspect.length },
+      { runId, ...env, replication: { ...replication, units: plan.length, processes: unitSeconds }, noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, rows: writer.rows.length, errorRows: errors.length, unstableRows: unstable.length, suspectRows: suspect.length },
       null,
       2,
     ),
@@ -166,7 +169,7 @@ async function runUnit(unit: WorkUnit, entry: Collected, options: Omit<RunOption
 }
 
 /** Combines an experiment's replicate rows, derives ratios per replicate, flags and writes results.csv. */
-function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, runId: string): void {
+function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): void {
   const { suite, experiment } = entry.selected;
   const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
   // Matrix order, then arrival order within a point (the sort is stable).
@@ -179,7 +182,11 @@ function writeCombined(entry: Collected, options: RunOptions, runs: number, writ
       const own = ordered.filter((r) => r.replicate === replicate).map((r) => r.row);
       if (own.length === 0) continue;
       try {
-        for (const row of experiment.derive(own, options)) derivedRows.push({ replicate, row });
+        for (const row of experiment.derive(own, options)) {
+          derivedRows.push({ replicate, row });
+          // Per-process ratios beside the measured rows, for compare at the level of processes.
+          replicateWriter.write(toRow(row, base), undefined, replicate);
+        }
       } catch (err) {
         failures.push({ metric: 'derive', unit: '', status: 'error', error: errorMessage(err) });
       }

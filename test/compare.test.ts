@@ -9,6 +9,7 @@ import { createRng } from '../common/rng.ts';
 import { summarize } from '../common/stats.ts';
 import { bootstrapRatioCi, mannWhitneyU, median, significanceStars } from '../common/stats-compare.ts';
 import { runCompareCli } from '../scripts/compare.ts';
+import { welchLogRatio } from '../common/replicate-stats.ts';
 
 /** Seeded, skewed "latencies" around `scale`. */
 function latencies(seed: number, n: number, scale: number): number[] {
@@ -215,5 +216,34 @@ describe('matching two run folders', () => {
     }
     expect(status).toBe(2);
     expect(stderr).toMatch(/error: run folder not found/);
+  });
+});
+
+describe('comparing runs measured in several processes', () => {
+  const point = { model: 'llama3.1', template: 'llama3.1', engine: 'jinja', tokenizer: 'js', strategy: 'main', turns: 9, tokens: 1055 };
+
+  /** A run folder whose one row was measured in processes with the given medians. */
+  function replicatedRun(medians: number[]): string {
+    const dir = mkdtempSync(join(tmpdir(), 'prepbench-compare-rep-'));
+    const base = { run_id: 'r', suite: 'preprocessing', experiment: 1 };
+    const perProcess = new ResultWriter(dir, 'replicates.csv', true);
+    medians.forEach((m, replicate) => perProcess.write(toRow({ ...point, metric: 'template', unit: 'ms', summary: summarize([m - 0.1, m, m + 0.1]) }, base), [m - 0.1, m, m + 0.1], replicate));
+    new ResultWriter(dir).write(toRow({ ...point, metric: 'template', unit: 'ms', summary: summarize(medians) }, base));
+    writeFileSync(join(dir, 'env.json'), '{}');
+    return dir;
+  }
+
+  it("tests the per-process medians with Welch's t-test (n = processes)", () => {
+    const a = loadRunForCompare(replicatedRun([10, 10.5, 9.8]));
+    const b = loadRunForCompare(replicatedRun([20, 21, 19.6]));
+    const [row] = compareRuns(a, b).rows;
+    const expected = welchLogRatio([10, 10.5, 9.8], [20, 21, 19.6]);
+    expect(row).toMatchObject({ test: 'welch', nA: 3, nB: 3, verdict: 'tested', p: expected.p, ciLow: expected.low, ciHigh: expected.high });
+    expect(row.p).toBeLessThan(0.001);
+  });
+
+  it('two runs of the same processes show no difference', () => {
+    const [row] = compareRuns(loadRunForCompare(replicatedRun([10, 10.5, 9.8])), loadRunForCompare(replicatedRun([10, 10.5, 9.8]))).rows;
+    expect(row).toMatchObject({ test: 'welch', p: 1, changePct: 0 });
   });
 });
