@@ -103,3 +103,18 @@ describe('bench render', () => {
     expect(r.stderr).toMatch(/unknown engine 'mustache'/);
   });
 });
+
+describe('--runs and --point-timeout', () => {
+  for (const bad of ['0', '-1', '1.5', 'three']) {
+    it(`--runs ${bad} exits 2 naming the value`, async () => {
+      const r = await cli('--runs', bad);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`option '--runs <n>' argument '${bad}' is invalid. '${bad}' is not a whole number ≥ 1.`);
+    });
+  }
+  it('--point-timeout 0 exits 2 naming the value', async () => {
+    const r = await cli('--point-timeout', '0');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`'0' is not a whole number ≥ 1.`);
+  });
+});

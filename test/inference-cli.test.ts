@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../common/inference/mock-server.ts';
 import { selectExperiments } from '../scripts/cli.ts';
+import { hasFigure } from '../common/results.ts';
 import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';
 import { closedPort } from './inference-helpers.ts';
 
@@ -56,7 +57,7 @@ describe('bench CLI against an OpenAI-compatible mock and a dead target', () => 
 
   it('experiment 5 end to end: metric rows, samples, summaries beside results.csv', async () => {
     const out = tempDir();
-    const r = await cli('--exp', '5', '--quick', '--no-progress', '--target', mock.baseURL, '--slo', 'ttft=1000,tpot=1000', '--out', out);
+    const r = await cli('--exp', '5', '--quick', '--runs', '1', '--no-progress', '--target', mock.baseURL, '--slo', 'ttft=1000,tpot=1000', '--out', out);
     expect(r.stderr).not.toMatch(/error: /);
     expect(r.code).toBe(0);
     const dir = onlyRun(out);
@@ -66,7 +67,9 @@ describe('bench CLI against an OpenAI-compatible mock and a dead target', () => 
       for (const m of ['ttft', 'itl', 'tpot', 'e2e', 'output_throughput', 'request_throughput', 'goodput', 'pareto_front_p50', 'decode_rate_ratio', 'loop_delay_p99', 'client_cpu', 'client_peak_rss']) {
         expect(at(m, c), `${m} c=${c}`).toBeDefined();
       }
-      expect(at('ttft', c)!).toMatchObject({ target: mock.baseURL, model: 'mock-llama', status: 'ok', n: '24' });
+      expect(at('ttft', c)!).toMatchObject({ target: mock.baseURL, model: 'mock-llama', n: '24' });
+      // Measured (ok, or unstable when the machine is noisy), not failed.
+      expect(hasFigure(at('ttft', c)!.status)).toBe(true);
       // Quick mode asks for 32 tokens with ignore_eos; the mock's 32 words re-tokenize to 32 Llama 3.1 tokens.
       expect(Number(at('output_tokens', c)!.median)).toBe(32);
       expect(Number(at('goodput_share', c)!.median)).toBe(100);
@@ -89,7 +92,7 @@ describe('bench CLI against an OpenAI-compatible mock and a dead target', () => 
     const out = tempDir();
     // "Nothing hangs" is the run ending at all (within the test's timeout); that the dead target failed
     // on its cause and not on a timeout is in the error text checked below (ECONNREFUSED).
-    const r = await cli('--exp', '5', '7', '--quick', '--no-progress', '--config', cfg, '--out', out);
+    const r = await cli('--exp', '5', '7', '--quick', '--runs', '1', '--no-progress', '--config', cfg, '--out', out);
     expect(r.code).toBe(1);
     const rows = readCsv(join(onlyRun(out), 'results.csv'));
     const errors = rows.filter((x) => x.status === 'error');
@@ -99,8 +102,8 @@ describe('bench CLI against an OpenAI-compatible mock and a dead target', () => 
       expect(e.error).toContain(`target ${dead} unreachable`);
       expect(e.error).toMatch(/ECONNREFUSED/);
     }
-    expect(rows.some((x) => x.target === 'alive' && x.metric === 'ttft' && x.status === 'ok' && x.experiment === '5')).toBe(true);
-    expect(rows.some((x) => x.target === 'alive' && x.metric === 'ttft' && x.status === 'ok' && x.experiment === '7')).toBe(true);
+    expect(rows.some((x) => x.target === 'alive' && x.metric === 'ttft' && hasFigure(x.status) && x.experiment === '5')).toBe(true);
+    expect(rows.some((x) => x.target === 'alive' && x.metric === 'ttft' && hasFigure(x.status) && x.experiment === '7')).toBe(true);
     expect(r.stderr).toMatch(/unreachable/);
     expect(existsSync(join(onlyRun(out), 'inference-summary.md'))).toBe(true);
   });

@@ -17,7 +17,7 @@ afterAll(() => closeTargets());
 describe.skipIf(!embeddedAvailable())('embedded backend', () => {
   it('experiment 7 runs on a fresh embedded server: start-up row, TTFT rows, server stopped at the end', async () => {
     const out = tempDir();
-    const r = await cli('--exp', '7', '--quick', '--no-progress', '--out', out);
+    const r = await cli('--exp', '7', '--quick', '--runs', '1', '--no-progress', '--out', out);
     expect(r.stderr).not.toMatch(/error: /);
     expect(r.code).toBe(0);
     const dir = onlyRun(out);
