@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { streamRequest } from '../common/inference/client.ts';
+import { hasFigure } from '../common/results.ts';
 import { runLoad } from '../common/inference/load.ts';
 import { EMBEDDED_TARGET } from '../common/inference/options.ts';
 import { acquireTarget, closeTargets, embeddedAvailable } from '../common/inference/targets.ts';
@@ -27,7 +28,9 @@ describe.skipIf(!embeddedAvailable())('embedded backend', () => {
     expect(startup[0].note).toMatch(/never inside a timed region/);
     for (const variant of ['shared-prefix', 'unique']) {
       const ttft = rows.find((x) => x.metric === 'ttft' && x.dataset === variant);
-      expect(ttft, variant).toMatchObject({ status: 'ok', target: 'embedded', model: 'prepbench-dummy-llama-tiny' });
+      expect(ttft, variant).toMatchObject({ target: 'embedded', model: 'prepbench-dummy-llama-tiny' });
+      // Measured (ok, or unstable when the machine is noisy), not failed.
+      expect(hasFigure(ttft!.status), variant).toBe(true);
       expect(rows.find((x) => x.metric === 'prompt_tokens_evaluated' && x.dataset === variant)).toBeDefined();
     }
     expect(rows.find((x) => x.metric === 'ttft_unique_vs_shared')).toBeDefined();
