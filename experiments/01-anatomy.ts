@@ -39,7 +39,7 @@ export const anatomy: Experiment<Point> = {
   label: (p) => `${p.template} ${p.engine} ${p.tokenizer}`,
   // The engines of one template share a process: they load the same tokenizer, and the template stage
   // of each engine is separate code.
-  group: (p) => `${p.template} ${p.tokenizer}`,
+  group: (p) => `anatomy ${p.template} ${p.tokenizer}`,
   coordinates: (p) => ({ ...p, model: getTemplateVariant(p.template).model, strategy: 'main', turns: TURNS, tokens: TOKENS }),
   async run(point, options) {
     const config = { template: point.template, engine: point.engine, tokenizer: point.tokenizer };

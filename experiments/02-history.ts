@@ -37,7 +37,7 @@ export const history: Experiment<Point> = {
   charts: historyCharts,
   label: (p) => `${p.template} turns=${p.turns} tokens=${p.tokens}`,
   // The chat lengths of one template share a process (same template and tokenizers).
-  group: (p) => p.template,
+  group: (p) => `history ${p.template}`,
   coordinates: (p) => ({ model: getTemplateVariant(p.template).model, template: p.template, turns: p.turns, tokens: p.tokens, strategy: 'main' }),
   async run(point, options) {
     // Large prompts (a 100k-token encode takes ~0.25 s): cap warm-up and sample counts so a point stays

@@ -51,8 +51,8 @@ export const latency: Experiment<Point> = {
     for (const target of inf.targets) for (const prompts of sets) for (const l of loads) points.push({ kind: 'load', target, prompts, ...l });
     return points;
   },
-  // All load points share one process: they measure one started target, not the client's own code.
-  group: () => 'target',
+  // All load points of the experiment share one process: they measure one started target, not the client's own code.
+  group: () => `inference ${5}`,
   label: (p) => (p.kind === 'overhead' ? 'client overhead (replay)' : `${p.target.name} ${p.prompts.name} ${p.rate !== undefined ? `rate=${p.rate}/s` : `c=${p.concurrency}`}`),
   coordinates: (p) =>
     p.kind === 'overhead'

@@ -70,8 +70,8 @@ export const gateway: Experiment<Point> = {
     const levels = inf.concurrency ?? (options.quick ? [1, 4] : [1, 2, 4, 8]);
     return inf.targets.flatMap((target) => levels.flatMap((concurrency) => modes.map((mode) => ({ target, mode, concurrency }))));
   },
-  // All load points share one process: they measure one started target, not the client's own code.
-  group: () => 'target',
+  // All load points of the experiment share one process: they measure one started target, not the client's own code.
+  group: () => `inference ${6}`,
   label: (p) => `${p.target.name} ${p.mode}${p.mode === 'pool' || p.mode === 'process' ? `×${WORKERS}` : ''} c=${p.concurrency}`,
   coordinates: (p) => ({
     target: p.target.name,

@@ -70,8 +70,8 @@ export const prefix: Experiment<Point> = {
   matrix(options) {
     return inferenceOf(options).targets.flatMap((target) => (['shared-prefix', 'unique'] as const).map((variant) => ({ target, variant })));
   },
-  // All load points share one process: they measure one started target, not the client's own code.
-  group: () => 'target',
+  // All load points of the experiment share one process: they measure one started target, not the client's own code.
+  group: () => `inference ${7}`,
   label: (p) => `${p.target.name} ${p.variant}`,
   coordinates: (p) => ({ target: p.target.name, model: p.target.model, dataset: p.variant, tokens: 1 + lengths(true).prefix + lengths(true).suffix, concurrency: 1 }),
   headline: ['ttft', 'prompt_tokens_evaluated', 'ttft_unique_vs_shared', 'request_errors'],

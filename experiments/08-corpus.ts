@@ -119,7 +119,7 @@ export const corpus: Experiment<string> = {
   label: (id) => id,
   // One process for the survey (a process per template would be ~20 × runs processes in quick mode):
   // its render costs rank templates; they are measured after other templates, in rotating order.
-  group: () => 'corpus',
+  group: () => 'corpus survey',
   coordinates: (id) => ({ template: id }),
   async run(id, options) {
     const t = corpusById.get(id);

@@ -1,6 +1,6 @@
 /** The strategy × workers points shared by the queue (3) and contention (4) experiments. */
 import os from 'node:os';
-import { STRATEGIES, isParallel, type StrategyId } from '../common/strategies/index.ts';
+import { isParallel, type StrategyId } from '../common/strategies/index.ts';
 import { getTemplateVariant } from '../common/assets/models.ts';
 import type { RowInput } from '../common/results.ts';
 import type { RunOptions } from '../suites/types.ts';
@@ -31,13 +31,13 @@ export function strategyPoints(options: RunOptions, counts = workerCounts(option
 }
 
 /**
- * Child-process group of a batch-workload point: every strategy of one template and engine shares a
- * process (and its started pools), except native, which runs another tokenizer on the main thread. The
- * work of pool and process points runs in fresh workers, so it carries no history of the other points;
- * the order of points rotates across replicates.
+ * Child-process group of a batch-workload point, shared by experiments 3 and 4: every strategy of one
+ * template and engine shares a process (its tokenizer, chats and started pools), except native, which
+ * runs another tokenizer on the main thread. The work of pool and process points runs in their own
+ * workers, so it carries no history of the other points; the order of points rotates across replicates.
  */
 export function tokenizerGroup(p: { template: string; engine: string; strategy: string }): string {
-  return `${p.template} ${p.engine} ${p.strategy === 'native' ? 'native' : 'js'}`;
+  return `batch workload ${p.template} ${p.engine} ${p.strategy === 'native' ? 'native' : 'js'}`;
 }
 
 /**

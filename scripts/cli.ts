@@ -138,7 +138,7 @@ async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
   const onSigint = () => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    io.stderr('\ninterrupted: finishing the current point; rows measured so far are already on disk (Ctrl-C again to quit now)\n');
+    io.stderr('\ninterrupted: stopping the measuring process; rows measured so far are on disk and results.csv is being written (Ctrl-C again to quit now)\n');
     controller.abort();
   };
   process.on('SIGINT', onSigint);

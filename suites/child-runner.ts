@@ -14,14 +14,14 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
 const STDERR_TAIL = 600;
 
 export interface JobCallbacks {
-  onPointStart(point: number): void;
-  onRows(point: number, rows: RowInput[]): void;
-  onPointError(point: number, message: string): void;
+  onPointStart(item: number): void;
+  onRows(item: number, rows: RowInput[]): void;
+  onPointError(item: number, message: string): void;
   onProgress(detail: string): void;
 }
 
 export interface JobOutcome {
-  /** Points the child never reported (crash, timeout or interruption); they got error rows unless interrupted. */
+  /** Items the child never reported (crash, timeout or interruption); they got error rows unless interrupted. */
   unfinished: number[];
   teardownError?: string;
 }
@@ -60,7 +60,7 @@ export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: Abo
     live.add(child);
     let stderrTail = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL)));
-    const pending = new Set(job.points);
+    const pending = new Set(job.items.map((_, i) => i));
     let current: number | undefined;
     let failure: string | undefined;
     let teardownError: string | undefined;
@@ -72,9 +72,9 @@ export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: Abo
         killGroup(child, 'SIGKILL');
       }, pointTimeoutMs);
     };
-    const settle = (point: number) => {
-      pending.delete(point);
-      if (current === point) current = undefined;
+    const settle = (item: number) => {
+      pending.delete(item);
+      if (current === item) current = undefined;
     };
     const onAbort = () => {
       child.send({ type: 'abort' } satisfies ParentMessage, () => {});
@@ -86,17 +86,17 @@ export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: Abo
     child.on('message', (message: ChildMessage) => {
       switch (message.type) {
         case 'point-start':
-          current = message.point;
+          current = message.item;
           armTimer();
-          callbacks.onPointStart(message.point);
+          callbacks.onPointStart(message.item);
           break;
         case 'rows':
-          settle(message.point);
-          callbacks.onRows(message.point, message.rows);
+          settle(message.item);
+          callbacks.onRows(message.item, message.rows);
           break;
         case 'point-error':
-          settle(message.point);
-          callbacks.onPointError(message.point, message.message);
+          settle(message.item);
+          callbacks.onPointError(message.item, message.message);
           break;
         case 'progress':
           callbacks.onProgress(message.detail);
@@ -115,9 +115,9 @@ export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: Abo
       if (!signal.aborted && unfinished.length > 0) {
         const how = failure ?? `the child process exited with ${exitSignal ? `signal ${exitSignal}` : `code ${code}`}`;
         const tail = stderrTail.trim().split('\n').slice(-3).join(' | ');
-        for (const point of unfinished) {
-          const where = point === current ? 'while measuring this point' : 'before this point started';
-          callbacks.onPointError(point, `${how} ${where}${tail ? `; stderr: ${tail}` : ''}`);
+        for (const item of unfinished) {
+          const where = item === current ? 'while measuring this point' : 'before this point started';
+          callbacks.onPointError(item, `${how} ${where}${tail ? `; stderr: ${tail}` : ''}`);
         }
       }
       resolve({ unfinished, teardownError });

@@ -1,5 +1,5 @@
 /**
- * Entry of a measuring child process: receives one job (an experiment and some of its points), loads
+ * Entry of a measuring child process: receives one job (some points of a suite's experiments), loads
  * only that suite's module, measures the points in order and sends each point's rows back as soon as
  * they exist. It exits when done; the parent turns a crash, a hang or a non-zero exit into error rows.
  */
@@ -16,28 +16,32 @@ const errorMessage = (err: unknown): string => (err instanceof Error ? err.messa
 
 async function runJob(job: ChildJob): Promise<void> {
   const suite: Suite = (await import(job.entry)).default;
-  const experiment: Experiment | undefined = suite.experiments.find((e) => e.id === job.experiment);
-  if (!experiment) throw new Error(`suite ${suite.name} has no experiment ${job.experiment}`);
   const options = { ...job.options, signal: controller.signal, progress: (detail: string) => void send({ type: 'progress', detail }) };
-  const points = await experiment.matrix(options);
-  for (const [i, index] of job.points.entries()) {
-    if (controller.signal.aborted) break;
-    await send({ type: 'point-start', point: index });
-    const point = points[index];
-    const label = point === undefined ? undefined : experiment.label(point);
-    if (label !== job.labels[i]) {
-      await send({ type: 'point-error', point: index, message: `the child's matrix differs from the parent's at point ${index}: '${label}' instead of '${job.labels[i]}'` });
-      continue;
+  const experiments = new Map<number, { experiment: Experiment; points: unknown[] }>();
+  const load = async (id: number) => {
+    if (!experiments.has(id)) {
+      const experiment = suite.experiments.find((e) => e.id === id);
+      if (!experiment) throw new Error(`suite ${suite.name} has no experiment ${id}`);
+      experiments.set(id, { experiment, points: await experiment.matrix(options) });
     }
+    return experiments.get(id)!;
+  };
+  for (const [item, { experiment: id, point: index, label }] of job.items.entries()) {
+    if (controller.signal.aborted) break;
+    await send({ type: 'point-start', item });
     try {
-      await send({ type: 'rows', point: index, rows: await experiment.run(point, options) });
+      const { experiment, points } = await load(id);
+      const point = points[index];
+      const actual = point === undefined ? undefined : experiment.label(point);
+      if (actual !== label) throw new Error(`the child's matrix differs from the parent's at point ${index}: '${actual}' instead of '${label}'`);
+      await send({ type: 'rows', item, rows: await experiment.run(point, options) });
     } catch (err) {
-      await send({ type: 'point-error', point: index, message: errorMessage(err) });
+      await send({ type: 'point-error', item, message: errorMessage(err) });
     }
   }
   let teardownError: string | undefined;
   try {
-    await experiment.teardown?.();
+    for (const { experiment } of experiments.values()) await experiment.teardown?.();
     await suite.teardown?.();
   } catch (err) {
     teardownError = errorMessage(err);

@@ -103,21 +103,21 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
     collected.push(entry);
   }
   const plan = planWork(
-    collected.map((c) => ({ experiment: c.selected.experiment.id, groups: c.points.map((p, i) => c.selected.experiment.group?.(p) ?? `point ${i}`) })),
+    collected.map((c) => ({ experiment: c.selected.experiment.id, suite: c.selected.suite.name, groups: c.points.map((p) => c.selected.experiment.group?.(p)) })),
     request.runs,
     request.options.seed,
   );
-  progress.plan(collected.map((c) => ({ key: c.selected.experiment.id, label: `exp ${c.selected.experiment.id} ${c.selected.experiment.slug}`, total: plan.filter((u) => u.experiment === c.selected.experiment.id).reduce((s, u) => s + u.points.length, 0) })));
+  const itemsOf = (id: number) => plan.reduce((n, u) => n + u.items.filter((i) => i.experiment === id).length, 0);
+  progress.plan(collected.map((c) => ({ key: c.selected.experiment.id, label: `exp ${c.selected.experiment.id} ${c.selected.experiment.slug}`, total: itemsOf(c.selected.experiment.id) })));
 
   const childOptions = { ...request.options, runDir: dir } as Partial<RunOptions>;
   delete childOptions.signal;
-  const unitSeconds: { experiment: number; group: string; replicate: number; seconds: number }[] = [];
+  const unitSeconds: { group: string; replicate: number; points: number; seconds: number }[] = [];
   for (const unit of plan) {
     if (signal.aborted) break;
-    const entry = collected.find((c) => c.selected.experiment.id === unit.experiment)!;
     const t0 = performance.now();
-    await runUnit(unit, entry, childOptions as Omit<RunOptions, 'signal' | 'progress'>, request, replicateWriter, runId, progress);
-    unitSeconds.push({ experiment: unit.experiment, group: unit.group, replicate: unit.replicate, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) });
+    await runUnit(unit, collected, childOptions as Omit<RunOptions, 'signal' | 'progress'>, request, replicateWriter, runId, progress);
+    unitSeconds.push({ group: unit.group, replicate: unit.replicate, points: unit.items.length, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) });
   }
 
   const endNoise = noiseSnapshot();
@@ -143,29 +143,30 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   return { dir, runId, rows: writer.rows, errors, unstable, suspect, wallSeconds, noiseWarning: noise.warning, report };
 }
 
-async function runUnit(unit: WorkUnit, entry: Collected, options: Omit<RunOptions, 'signal' | 'progress'>, request: RunRequest, writer: ResultWriter, runId: string, progress: Progress): Promise<void> {
-  const { suite, experiment } = entry.selected;
-  const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
-  const labelOf = (point: number) => experiment.label(entry.points[point]);
-  const keep = (point: number, row: RowInput) => {
-    entry.rows.push({ point, replicate: unit.replicate, row });
-    writer.write(toRow(row, base), row.samples, unit.replicate);
+async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<RunOptions, 'signal' | 'progress'>, request: RunRequest, writer: ResultWriter, runId: string, progress: Progress): Promise<void> {
+  const entries = unit.items.map((item) => collected.find((c) => c.selected.experiment.id === item.experiment)!);
+  const labelOf = (i: number) => entries[i].selected.experiment.label(entries[i].points[unit.items[i].point]);
+  const keep = (i: number, row: RowInput) => {
+    const { suite, experiment } = entries[i].selected;
+    entries[i].rows.push({ point: unit.items[i].point, replicate: unit.replicate, row });
+    writer.write(toRow(row, { run_id: runId, suite: suite.name, experiment: experiment.id }), row.samples, unit.replicate);
   };
-  const job = { entry: suite.entry, experiment: experiment.id, points: unit.points, labels: unit.points.map(labelOf), options };
-  const outcome = await runJobInChild(job, request.pointTimeout * 1000, request.options.signal, {
-    onPointStart: (point) => progress.line(`  exp ${experiment.id} run ${unit.replicate + 1}/${request.runs} ${labelOf(point)}`),
-    onRows: (point, rows) => {
-      for (const row of rows) keep(point, row);
-      progress.advance(experiment.id);
+  const items = unit.items.map((item, i) => ({ ...item, label: labelOf(i) }));
+  const outcome = await runJobInChild({ entry: entries[0].selected.suite.entry, items, options }, request.pointTimeout * 1000, request.options.signal, {
+    onPointStart: (i) => progress.line(`  exp ${unit.items[i].experiment} run ${unit.replicate + 1}/${request.runs} ${labelOf(i)}`),
+    onRows: (i, rows) => {
+      for (const row of rows) keep(i, row);
+      progress.advance(unit.items[i].experiment);
     },
-    onPointError: (point, message) => {
-      keep(point, { ...experiment.coordinates(entry.points[point]), metric: 'point', unit: '', status: 'error', error: errorMessage(message) });
-      progress.line(`  exp ${experiment.id} point ${labelOf(point)} FAILED: ${errorMessage(message)}`);
+    onPointError: (i, message) => {
+      const { experiment } = entries[i].selected;
+      keep(i, { ...experiment.coordinates(entries[i].points[unit.items[i].point]), metric: 'point', unit: '', status: 'error', error: errorMessage(message) });
+      progress.line(`  exp ${experiment.id} point ${labelOf(i)} FAILED: ${errorMessage(message)}`);
       progress.advance(experiment.id);
     },
     onProgress: (detail) => progress.detail(detail),
   });
-  if (outcome.teardownError) entry.failures.push({ metric: 'teardown', unit: '', status: 'error', error: errorMessage(outcome.teardownError) });
+  if (outcome.teardownError) entries[0].failures.push({ metric: 'teardown', unit: '', status: 'error', error: errorMessage(outcome.teardownError) });
 }
 
 /** Combines an experiment's replicate rows, derives ratios per replicate, flags and writes results.csv. */

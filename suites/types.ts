@@ -42,8 +42,10 @@ export interface Experiment<P = any> {
   /** Coordinates of a point, copied into its error row if it fails. */
   coordinates(point: P): Partial<RowInput>;
   /**
-   * Points with the same group share one child process (in rotating order); by default every point
-   * gets its own. Group only points that cannot bias each other, e.g. the same template and tokenizer.
+   * Points with the same group key — across the experiments of a suite — share one child process (in
+   * rotating order); by default every point gets its own. Group only points that cannot bias each
+   * other, e.g. the same template and tokenizer. Prefix keys with what they share, so unrelated
+   * experiments never collide by accident.
    */
   group?(point: P): string;
   /** Measures one point and returns tidy rows. Throwing produces one error row for the point. */

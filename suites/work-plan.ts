@@ -1,37 +1,47 @@
 /**
- * The run's work list: which points run together in one fresh process, and in what order. Every group
- * of points is measured in `runs` independent processes. Replicates are interleaved in rounds — round r
- * holds replicate r of every group, in a seeded shuffle of its own — so a machine that slows down during
- * the run spreads its drift over all points instead of biasing whichever ran last.
+ * The run's work list: which points run together in one fresh process, and in what order. Points whose
+ * experiments give them the same group key (across the experiments of a suite) share a process; every
+ * other point gets its own. Every group is measured in `runs` independent processes. Replicates are
+ * interleaved in rounds — round r holds replicate r of every group, in a seeded shuffle of its own — so
+ * a machine that slows down during the run spreads its drift over all points instead of biasing
+ * whichever ran last.
  */
 import { createRng, deriveSeed } from '../common/rng.ts';
 
 export interface PlannedExperiment {
   experiment: number;
-  /** The child group of each point, in matrix order (points of one group share a process). */
-  groups: string[];
+  suite: string;
+  /** The group key of each point in matrix order, or undefined for a process of its own. */
+  groups: (string | undefined)[];
+}
+
+export interface WorkItem {
+  experiment: number;
+  /** Matrix index of the point. */
+  point: number;
 }
 
 export interface WorkUnit {
-  experiment: number;
   group: string;
-  /** Matrix indices of the points, in the order this process measures them. */
-  points: number[];
+  /** The points this process measures, in order. */
+  items: WorkItem[];
   replicate: number;
 }
 
 export const ORDER_DESCRIPTION = 'rounds: replicate r of every process group, groups in a seeded shuffle per round; points within a group rotated by r';
 
 export function planWork(experiments: readonly PlannedExperiment[], runs: number, seed: number): WorkUnit[] {
-  const groups = experiments.flatMap(({ experiment, groups: byPoint }) => {
-    const members = new Map<string, number[]>();
-    byPoint.forEach((g, i) => members.set(g, [...(members.get(g) ?? []), i]));
-    return [...members.entries()].map(([group, points]) => ({ experiment, group, points }));
-  });
+  const members = new Map<string, WorkItem[]>();
+  for (const { experiment, suite, groups } of experiments) {
+    groups.forEach((g, point) => {
+      const key = g === undefined ? `exp ${experiment} point ${point}` : `${suite}/${g}`;
+      members.set(key, [...(members.get(key) ?? []), { experiment, point }]);
+    });
+  }
+  const groups = [...members.entries()].map(([group, items]) => ({ group, items }));
   const units: WorkUnit[] = [];
   for (let replicate = 0; replicate < runs; replicate++) {
-    const round = shuffle(groups, deriveSeed(seed, 7919, replicate));
-    for (const g of round) units.push({ ...g, points: rotate(g.points, replicate), replicate });
+    for (const g of shuffle(groups, deriveSeed(seed, 7919, replicate))) units.push({ group: g.group, items: rotate(g.items, replicate), replicate });
   }
   return units;
 }

@@ -56,6 +56,7 @@ describe('orchestrator', () => {
     // Every process's rows, with its replicate index.
     const replicates = readCsv(join(outcome.dir, 'replicates.csv'));
     expect(replicates.map((r) => [r.turns, r.metric, r.replicate]).sort()).toEqual([
+      ['', 'count', '0'], ['', 'count', '1'], // derived per process, for compare at the level of processes
       ['1', 'latency', '0'], ['1', 'latency', '1'], ['2', 'point', '0'], ['2', 'point', '1'], ['3', 'latency', '0'], ['3', 'latency', '1'],
     ]);
     const samples = readFileSync(join(outcome.dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -75,7 +76,7 @@ describe('orchestrator', () => {
     const base = tempDir();
     await runExperiments(request(base, 2, controller.signal, new AbortingProgress(controller, 1)));
     const dir = onlyRun(base);
-    const measured = readCsv(join(dir, 'replicates.csv'));
+    const measured = readCsv(join(dir, 'replicates.csv')).filter((r) => r.metric !== 'count');
     expect(measured).toHaveLength(1);
     // The combined table holds that row (and the derived row computed from it).
     expect(readCsv(join(dir, 'results.csv')).map((r) => [r.turns, r.metric])).toEqual([[measured[0].turns, measured[0].metric], ['', 'count']]);

@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { planWork } from '../suites/work-plan.ts';
 
 const experiments = [
-  { experiment: 1, groups: ['t js', 't js', 't native', 't native'] },
-  { experiment: 3, groups: ['point 0', 'point 1', 'point 2'] },
+  { experiment: 1, suite: 's', groups: ['t js', 't js', 't native', 't native'] },
+  { experiment: 3, suite: 's', groups: [undefined, undefined, undefined] },
 ];
+const names = (u: { group: string }) => u.group;
 
 describe('work plan', () => {
   it('measures every group once per round, rounds in replicate order', () => {
@@ -13,21 +14,28 @@ describe('work plan', () => {
     for (let r = 0; r < 3; r++) {
       const round = plan.slice(5 * r, 5 * (r + 1));
       expect(round.every((u) => u.replicate === r)).toBe(true);
-      expect(round.map((u) => `${u.experiment}/${u.group}`).sort()).toEqual(['1/t js', '1/t native', '3/point 0', '3/point 1', '3/point 2']);
+      expect(round.map(names).sort()).toEqual(['exp 3 point 0', 'exp 3 point 1', 'exp 3 point 2', 's/t js', 's/t native']);
     }
   });
 
   it('shuffles each round with the seed: the same seed gives the same order, rounds differ', () => {
-    const order = (seed: number) => planWork(experiments, 4, seed).map((u) => `${u.experiment}/${u.group}/${u.replicate}`);
+    const order = (seed: number) => planWork(experiments, 4, seed).map((u) => `${u.group}/${u.replicate}`);
     expect(order(42)).toEqual(order(42));
     expect(order(42)).not.toEqual(order(43));
-    const rounds = planWork(experiments, 4, 42).map((u) => `${u.experiment}/${u.group}`);
+    const rounds = planWork(experiments, 4, 42).map(names);
     const distinctRounds = new Set([0, 1, 2, 3].map((r) => rounds.slice(5 * r, 5 * r + 5).join(',')));
     expect(distinctRounds.size).toBeGreaterThan(1);
   });
 
   it('rotates the points of a shared process so none is always first', () => {
-    const units = planWork([{ experiment: 2, groups: ['g', 'g', 'g'] }], 3, 1);
-    expect(units.map((u) => u.points)).toEqual([[0, 1, 2], [1, 2, 0], [2, 0, 1]]);
+    const units = planWork([{ experiment: 2, suite: 's', groups: ['g', 'g', 'g'] }], 3, 1);
+    expect(units.map((u) => u.items.map((i) => i.point))).toEqual([[0, 1, 2], [1, 2, 0], [2, 0, 1]]);
+  });
+
+  it('points of different experiments with the same key share a process', () => {
+    const units = planWork([{ experiment: 3, suite: 's', groups: ['pool', 'main'] }, { experiment: 4, suite: 's', groups: ['pool', undefined] }], 1, 1);
+    const pool = units.find((u) => u.group === 's/pool')!;
+    expect(pool.items).toEqual([{ experiment: 3, point: 0 }, { experiment: 4, point: 0 }]);
+    expect(units.map(names).sort()).toEqual(['exp 4 point 1', 's/main', 's/pool']);
   });
 });
