@@ -15,7 +15,10 @@ export function fields(spec: unknown): { used: Set<string>; available: Set<strin
   const used = new Set<string>();
   const available = new Set<string>();
   const visit = (node: unknown, key?: string): void => {
-    if (Array.isArray(node)) return node.forEach((n) => visit(n, key));
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n, key);
+      return;
+    }
     if (!node || typeof node !== 'object') return;
     const o = node as Record<string, unknown>;
     if (key === 'values' && !Array.isArray(o)) return;

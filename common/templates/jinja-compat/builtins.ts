@@ -22,7 +22,7 @@ function attributeOf(item: unknown, path: string): unknown {
   let v = item;
   for (const part of path.split('.')) {
     if (Array.isArray(v)) v = /^\d+$/.test(part) ? v[Number(part)] : undefined;
-    else if (isMapping(v) || v instanceof Namespace) v = Object.prototype.hasOwnProperty.call(v, part) ? (v as Dict)[part] : undefined;
+    else if (isMapping(v) || v instanceof Namespace) v = Object.hasOwn(v, part) ? (v as Dict)[part] : undefined;
     else return undefined;
   }
   return v;

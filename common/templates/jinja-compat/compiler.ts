@@ -129,7 +129,10 @@ export class JinjaCompiler extends nj.compiler.Compiler {
 
   /** `obj.method(args)` goes through runtime.jxCallMember (no bound function per call). */
   override compileFunCall(node: NjNode, frame: NjFrame): void {
-    if (node.name.typename !== 'LookupVal') return super.compileFunCall(node, frame);
+    if (node.name.typename !== 'LookupVal') {
+      super.compileFunCall(node, frame);
+      return;
+    }
     this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.jxCallMember(`);
     this._compileExpression(node.name.target, frame);
     this._emit(', ');
@@ -156,7 +159,7 @@ export class JinjaCompiler extends nj.compiler.Compiler {
     for (const t of targets) if (t.typename !== 'Symbol') this.fail(`cannot assign to ${t.typename}`, t.lineno, t.colno);
     // A name bound by this very scope (a loop variable) keeps its JS variable; anything else is a new
     // binding in the current frame only — Jinja's scoping (nunjucks would write to an outer frame).
-    const ids = targets.map((t) => (Object.prototype.hasOwnProperty.call(frame.variables, t.value) ? (frame.variables[t.value] as string) : this._tmpid()));
+    const ids = targets.map((t) => (Object.hasOwn(frame.variables, t.value) ? (frame.variables[t.value] as string) : this._tmpid()));
     ids.forEach((id) => this._emitLine(`var ${id};`));
     if (targets.length === 1) {
       this._emit(`${ids[0]} = `);

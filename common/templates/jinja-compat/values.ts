@@ -6,7 +6,7 @@
 import { nj } from './internals.ts';
 
 const SafeString = nj.runtime.SafeString;
-const hasOwn = (o: object, k: PropertyKey) => Object.prototype.hasOwnProperty.call(o, k);
+const hasOwn = (o: object, k: PropertyKey) => Object.hasOwn(o, k);
 
 /** `namespace(...)`: a mutable attribute bag — the only object `{% set ns.attr = … %}` may assign to. */
 export class Namespace {
@@ -160,7 +160,7 @@ function pythonReplace(s: string, old: string, repl: string, count: unknown): st
   return s.replaceAll(pattern, (m) => (remaining-- > 0 ? repl : m));
 }
 
-function affix(s: string, pattern: unknown, test: (p: string) => boolean, name: string): boolean {
+function affix(pattern: unknown, test: (p: string) => boolean, name: string): boolean {
   if (typeof pattern === 'string') return test(pattern);
   if (Array.isArray(pattern)) return pattern.some((p) => (typeof p === 'string' ? test(p) : fail(`${name}() tuple elements must be strings`)));
   return fail(`${name}() argument must be a string or tuple of strings`);
@@ -185,8 +185,8 @@ const STRING_METHODS: Record<string, (s: string, args: unknown[]) => unknown> = 
   rstrip: (s) => s.trimEnd(),
   title: (s) => titleCase(s),
   capitalize: (s) => capitalize(s),
-  startswith: (s, [p]) => affix(s, p, (x) => s.startsWith(x), 'startswith'),
-  endswith: (s, [p]) => affix(s, p, (x) => s.endsWith(x), 'endswith'),
+  startswith: (s, [p]) => affix(p, (x) => s.startsWith(x), 'startswith'),
+  endswith: (s, [p]) => affix(p, (x) => s.endsWith(x), 'endswith'),
   split: (s, args) => {
     const [pos, kw] = splitArgs(args);
     return pythonSplit(s, pos[0] ?? kw.sep, pos[1] ?? kw.maxsplit);
