@@ -11,6 +11,7 @@ import type { ChatMessage } from './templates/engines.ts';
 import type { Strategy } from './strategies/index.ts';
 import type { Task, TaskOp } from './strategies/tasks.ts';
 import { warmUp, type Sampled } from './timing.ts';
+import { performance } from 'node:perf_hooks';
 
 export interface BatchSpec {
   template: string;
@@ -71,6 +72,22 @@ export interface BatchSampling {
   time?: number;
 }
 
+/** What dispatching cost the main thread during the timed batches, and how busy each worker thread was. */
+export interface DispatchLoad {
+  /** Main-thread event-loop utilization (0–1) over the timed batches. */
+  loopUtilization: number;
+  /** Main-thread busy (event-loop active) time, ms, over the timed batches. */
+  activeMs: number;
+  /** Requests dispatched in the timed batches. */
+  requests: number;
+  /** Event-loop utilization (0–1) of each worker thread (pool strategy only; empty otherwise). */
+  workerUtilization: number[];
+}
+
+export interface SampledBatches extends Sampled {
+  dispatch: DispatchLoad;
+}
+
 /** Batch times in ms after a timed warm-up; stops early (with what it has) when `signal` aborts. */
 export async function sampleBatches(
   strategy: Strategy,
@@ -78,15 +95,25 @@ export async function sampleBatches(
   sampling: BatchSampling,
   onBatch?: (done: number, total: number) => void,
   signal?: AbortSignal,
-): Promise<Sampled> {
+): Promise<SampledBatches> {
   let next = 0;
-  const runNext = () => timeBatch(strategy, taskBatches[next++ % taskBatches.length]);
+  let requests = 0;
+  const runNext = () => {
+    const batch = taskBatches[next++ % taskBatches.length];
+    return timeBatch(strategy, batch);
+  };
   const warmup = await warmUp(runNext, sampling.warmup, sampling.warmupTime ?? 0, signal);
   const samples: number[] = [];
+  const threads = strategy.threads?.() ?? [];
+  const threadStart = threads.map((t) => t.performance.eventLoopUtilization());
+  const loopStart = performance.eventLoopUtilization();
   const t0 = performance.now();
   while ((samples.length < sampling.batches || performance.now() - t0 < (sampling.time ?? 0)) && !signal?.aborted) {
+    requests += taskBatches[next % taskBatches.length].length;
     samples.push(await runNext());
     onBatch?.(samples.length, sampling.batches);
   }
-  return { samples, warmup };
+  const loop = performance.eventLoopUtilization(loopStart);
+  const workerUtilization = threads.map((t, i) => t.performance.eventLoopUtilization(threadStart[i]).utilization);
+  return { samples, warmup, dispatch: { loopUtilization: loop.utilization, activeMs: loop.active, requests, workerUtilization } };
 }

@@ -5,13 +5,14 @@
 import type { RowInput } from '../common/results.ts';
 import { ratioOfMedians, summarize } from '../common/stats.ts';
 import { getStrategy } from '../common/strategies/cache.ts';
-import type { StrategyId } from '../common/strategies/index.ts';
+import { isParallel, type StrategyId } from '../common/strategies/index.ts';
 import type { EngineId } from '../common/templates/engines.ts';
 import { sampleLatency } from '../common/timing.ts';
 import { batchTasks, buildBatches, sampleBatches } from '../common/workload.ts';
 import type { Experiment } from '../suites/types.ts';
 import { queueCharts } from '../visualization/charts/queue.ts';
 import { engineList, quickTemplate, selectedTemplates } from './common.ts';
+import { dispatchCeilings, dispatcherRows } from './dispatcher.ts';
 import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, queueCoordinates, speedupBound, strategyPoints, tokenizerGroup } from './queue-points.ts';
 
 interface Point {
@@ -59,13 +60,14 @@ export const queue: Experiment<Point> = {
     const sampling = options.quick ? QUICK_BATCHES : FULL_BATCHES;
     const measure = async (metric: string, op: 'prepare' | 'render', note: string) => {
       const tasks = batches.map((b) => batchTasks(op, b));
-      const { samples, warmup } = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`${queue.label(point)}: ${metric} batch ${d}/${t}`), options.signal);
+      const { samples, warmup, dispatch } = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`${queue.label(point)}: ${metric} batch ${d}/${t}`), options.signal);
       const summary = summarize(samples);
       rows.push({ ...coords, metric, unit: 'ms', summary, samples, warmup, note });
-      return summary;
+      return { summary, dispatch };
     };
-    const prepare = await measure('batch_prepare', 'prepare', `64 requests: dispatch, render + tokenize, round trip, collate on main; ${point.strategy === 'main' ? 'no round trip' : 'round trip included'}`);
-    const render = await measure('batch_render', 'render', '64 requests: template rendering only, round trip included for pools');
+    const { summary: prepare, dispatch } = await measure('batch_prepare', 'prepare', `64 requests: dispatch, render + tokenize, round trip, collate on main; ${point.strategy === 'main' ? 'no round trip' : 'round trip included'}`);
+    if (isParallel(point.strategy)) rows.push(...dispatcherRows(coords, dispatch));
+    const { summary: render } = await measure('batch_render', 'render', '64 requests: template rendering only, round trip included for pools');
     const perSecond = (ms: number) => (BATCH_SIZE * 1000) / ms;
     rows.push({ ...coords, metric: 'requests_per_s', unit: 'req/s', value: perSecond(prepare.median), low: perSecond(prepare.ciHigh), high: perSecond(prepare.ciLow), note: '64 / median batch_prepare' });
     const share = ratioOfMedians(render, prepare);
@@ -75,12 +77,13 @@ export const queue: Experiment<Point> = {
   derive(rows) {
     // Speedup of each strategy over the main thread, on the same template and engine.
     const prepares = rows.filter((r) => r.metric === 'batch_prepare' && r.summary);
-    return prepares.flatMap((r) => {
+    const speedups = prepares.flatMap((r) => {
       const main = prepares.find((m) => m.strategy === 'main' && m.template === r.template && m.engine === r.engine);
       if (!main) return [];
       const { ratio, low, high } = ratioOfMedians(main.summary!, r.summary!);
       const { summary, samples, note, metric, ...coords } = r;
       return [{ ...coords, metric: 'speedup_vs_main', unit: 'x', value: ratio, low, high, note: 'main batch_prepare median / this median' }];
     });
+    return [...speedups, ...dispatchCeilings(rows)];
   },
 };

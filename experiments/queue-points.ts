@@ -25,7 +25,7 @@ export function workerCounts(quick = false): number[] {
   return counts;
 }
 
-export function strategyPoints(options: RunOptions, counts = workerCounts(options.quick)): { strategy: StrategyId; workers: number }[] {
+export function strategyPoints(options: RunOptions, counts = options.workers ?? workerCounts(options.quick)): { strategy: StrategyId; workers: number }[] {
   const selected = options.strategies as StrategyId[];
   return selected.flatMap((strategy) => (isParallel(strategy) ? counts.map((workers) => ({ strategy, workers })) : [{ strategy, workers: 1 }]));
 }

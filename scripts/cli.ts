@@ -44,6 +44,14 @@ function parsePositiveInteger(value: string): number {
  */
 export const QUICK_STRATEGIES = ['main', 'pool', 'native'] as const;
 
+/** `--workers 1,2,4`: distinct whole numbers ≥ 1, in ascending order. */
+function parseWorkerList(value: string): number[] {
+  const items = value.split(',').map((s) => s.trim());
+  const bad = items.find((s) => !/^\d+$/.test(s) || Number(s) < 1);
+  if (bad !== undefined) throw new InvalidArgumentError(`'${bad}' is not a worker count (whole numbers ≥ 1, comma-separated, e.g. 1,2,4,8).`);
+  return [...new Set(items.map(Number))].sort((a, b) => a - b);
+}
+
 /** Processes per point: enough for a t-interval in quick mode, ≤ 5% half-width in a full run. */
 export const DEFAULT_RUNS = { quick: 3, full: 8 };
 /** Seconds a point may take before its child is killed (a full-matrix point takes up to about a minute). */
@@ -71,6 +79,7 @@ interface BenchFlags extends InferenceFlags {
   progress: boolean;
   runs?: number;
   pointTimeout?: number;
+  workers?: number[];
 }
 
 export function selectExperiments(flags: Pick<BenchFlags, 'exp' | 'suite'>): Selected[] {
@@ -143,7 +152,7 @@ async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   const progress = new Progress(process.stderr, flags.progress);
-  const options = { quick: !!flags.quick, seed: flags.seed, models, engines, strategies, plan: flags.quick ? QUICK_PLAN : FULL_PLAN, signal: controller.signal, inference };
+  const options = { quick: !!flags.quick, seed: flags.seed, models, engines, strategies, workers: flags.workers, plan: flags.quick ? QUICK_PLAN : FULL_PLAN, signal: controller.signal, inference };
   const mode = flags.quick ? 'quick' : 'full';
   const runs = flags.runs ?? DEFAULT_RUNS[mode];
   const pointTimeout = flags.pointTimeout ?? DEFAULT_POINT_TIMEOUT[mode];
@@ -186,6 +195,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('-o, --out <dir>', 'parent folder of the run folder (each run writes a new <out>/<timestamp>/)', 'results')
     .addOption(new Option('--seed <n>', 'seed of the synthetic chats').default(42).argParser(parseInteger))
     .option('--no-progress', 'no progress lines on stderr')
+    .addOption(new Option('--workers <list>', 'worker counts of the pool and process points of experiments 3 and 4, e.g. 1,2,4,8,16 (default: 1 and the core count with --quick; 1, 2, 4 … 2×cores otherwise)').argParser(parseWorkerList))
     .addOption(new Option('--runs <n>', `fresh processes each point is measured in (default ${DEFAULT_RUNS.quick} with --quick, ${DEFAULT_RUNS.full} otherwise)`).argParser(parsePositiveInteger))
     .addOption(new Option('--point-timeout <seconds>', `kill a point's process after this long; the point becomes an error row (default ${DEFAULT_POINT_TIMEOUT.quick} with --quick, ${DEFAULT_POINT_TIMEOUT.full} otherwise)`).argParser(parsePositiveInteger))
     .option('--target <url>', 'inference suite: OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (default: the embedded llama.cpp backend)')

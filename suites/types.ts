@@ -18,6 +18,8 @@ export interface RunOptions {
   engines: string[];
   /** Execution strategies selected with --strategies. */
   strategies: string[];
+  /** Worker counts of the pool and process points (--workers); default: the experiment's own. */
+  workers?: number[];
   plan: SamplingPlan;
   /** The run folder, for experiments that write a file of their own beside results.csv. */
   runDir: string;

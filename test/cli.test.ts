@@ -118,3 +118,14 @@ describe('--runs and --point-timeout', () => {
     expect(r.stderr).toContain(`'0' is not a whole number ≥ 1.`);
   });
 });
+
+describe('--workers', () => {
+  for (const bad of ['0', '2,x', '1,,2', '-4', '1.5']) {
+    it(`--workers ${bad} exits 2 naming the bad value`, async () => {
+      const r = await cli('--workers', bad);
+      expect(r.code).toBe(2);
+      const item = bad.split(',').find((s) => !/^\d+$/.test(s.trim()) || Number(s) < 1)!;
+      expect(r.stderr).toContain(`option '--workers <list>' argument '${bad}' is invalid. '${item}' is not a worker count`);
+    });
+  }
+});

@@ -12,6 +12,7 @@
 import { Piscina } from 'piscina';
 import workerpool from 'workerpool';
 import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import { UnknownNameError, getTemplateVariant } from '../assets/models.ts';
 import { createPreprocessor, type PipelineConfig } from '../pipeline.ts';
 import { handleTask, type Task, type TaskResult, type WorkerIdentity } from './tasks.ts';
@@ -28,6 +29,8 @@ export interface Strategy {
   startupMs: number;
   run(task: Task): Promise<TaskResult>;
   close(): Promise<void>;
+  /** The worker threads (pool only), for their event-loop utilization. */
+  threads?(): Worker[];
 }
 
 export function assertStrategy(name: string): StrategyId {
@@ -98,6 +101,7 @@ async function startPiscina(workers: number, init: WorkerInit, t0: number): Prom
     startupMs: 0,
     run: (task) => pool.run(task),
     close: () => pool.destroy(),
+    threads: () => pool.threads,
   };
   try {
     await awaitAllWorkers(workers, () => pool.run(null, { name: 'identity' }));

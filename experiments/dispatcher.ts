@@ -1,0 +1,41 @@
+/**
+ * The dispatcher's share of a pool or process point (experiment 3): how busy the main thread is while
+ * it hands a batch to the workers and collates the answers, what that costs per request, and the
+ * ceiling it implies — Amdahl's bound on speedup whatever the worker count, because every request needs
+ * this much of the one main thread.
+ */
+import type { RowInput } from '../common/results.ts';
+import type { DispatchLoad } from '../common/workload.ts';
+import { BATCH_SIZE } from './queue-points.ts';
+
+const SCOPE = 'over the timed batch_prepare batches';
+
+export function dispatcherRows(coords: Partial<RowInput>, d: DispatchLoad): RowInput[] {
+  const rows: RowInput[] = [
+    { ...coords, metric: 'dispatcher_elu', unit: '%', value: 100 * d.loopUtilization, note: `main-thread event-loop utilization ${SCOPE}` },
+    { ...coords, metric: 'dispatch_per_request', unit: 'us', value: (1000 * d.activeMs) / d.requests, note: `main-thread busy time (event loop active) per dispatched request ${SCOPE}: send, receive, collate` },
+  ];
+  if (d.workerUtilization.length > 0) {
+    const pct = d.workerUtilization.map((u) => 100 * u);
+    rows.push(
+      { ...coords, metric: 'worker_elu_min', unit: '%', value: Math.min(...pct), note: `least busy worker thread's event-loop utilization ${SCOPE}` },
+      { ...coords, metric: 'worker_elu_max', unit: '%', value: Math.max(...pct), note: `busiest worker thread's event-loop utilization ${SCOPE}` },
+    );
+  }
+  return rows;
+}
+
+/**
+ * Per pool/process point of one replicate: (main-thread work per request) / (dispatch cost per request),
+ * where the work per request is the main strategy's batch_prepare median / 64 in the same replicate.
+ */
+export function dispatchCeilings(rows: readonly RowInput[]): RowInput[] {
+  return rows.flatMap((r) => {
+    if (r.metric !== 'dispatch_per_request' || r.value === undefined || !(r.value > 0)) return [];
+    const main = rows.find((m) => m.metric === 'batch_prepare' && m.strategy === 'main' && m.template === r.template && m.engine === r.engine && m.summary);
+    if (!main) return [];
+    const workUs = (1000 * main.summary!.median) / BATCH_SIZE;
+    const { value, note, metric, ...coords } = r;
+    return [{ ...coords, metric: 'dispatch_ceiling', unit: 'x', value: workUs / value, note: `Amdahl bound: main-thread work per request (${workUs.toFixed(0)} µs) / dispatch cost per request` }];
+  });
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { summarize } from '../common/stats.ts';
+import { dispatchCeilings, dispatcherRows } from '../experiments/dispatcher.ts';
+import { strategyPoints } from '../experiments/queue-points.ts';
+import { QUICK_PLAN } from '../common/timing.ts';
+
+const coords = { template: 't', engine: 'jinja', strategy: 'pool', workers: 2 };
+
+describe("the dispatcher's share", () => {
+  it('turns the main thread’s load during the timed batches into rows', () => {
+    const rows = dispatcherRows(coords, { loopUtilization: 0.25, activeMs: 32, requests: 640, workerUtilization: [0.9, 0.6] });
+    expect(rows.map((r) => [r.metric, r.unit, r.value])).toEqual([
+      ['dispatcher_elu', '%', 25],
+      ['dispatch_per_request', 'us', 50],
+      ['worker_elu_min', '%', 60],
+      ['worker_elu_max', '%', 90],
+    ]);
+  });
+
+  it('the ceiling is the main thread’s work per request over the dispatch cost per request', () => {
+    // main: 64 requests in 320 ms → 5,000 µs each; dispatching costs 50 µs each → at most 100× whatever the workers.
+    const main = { template: 't', engine: 'jinja', strategy: 'main', workers: 1, metric: 'batch_prepare', unit: 'ms', summary: summarize([310, 320, 330]) };
+    const dispatch = { ...coords, metric: 'dispatch_per_request', unit: 'us', value: 50 };
+    const [ceiling] = dispatchCeilings([main, dispatch]);
+    expect(ceiling).toMatchObject({ ...coords, metric: 'dispatch_ceiling', unit: 'x', value: 100 });
+    expect(dispatchCeilings([dispatch])).toEqual([]);
+  });
+
+  it('--workers replaces the default worker counts of pool and process points', () => {
+    const options = { quick: true, seed: 1, models: [], engines: [], strategies: ['main', 'pool'], workers: [1, 4, 16], plan: QUICK_PLAN, runDir: '', signal: new AbortController().signal, progress: () => {} };
+    expect(strategyPoints(options)).toEqual([{ strategy: 'main', workers: 1 }, { strategy: 'pool', workers: 1 }, { strategy: 'pool', workers: 4 }, { strategy: 'pool', workers: 16 }]);
+  });
+});
