@@ -9,7 +9,7 @@ import { loadTokenizer } from './assets/tokenizers.ts';
 import { deriveSeed } from './rng.ts';
 import type { ChatMessage } from './templates/engines.ts';
 import type { Strategy } from './strategies/index.ts';
-import type { Task, TaskOp } from './strategies/tasks.ts';
+import type { Task, TaskEncoding, TaskOp } from './strategies/tasks.ts';
 import { warmUp, type Sampled } from './timing.ts';
 import { performance } from 'node:perf_hooks';
 
@@ -42,13 +42,18 @@ export function buildBatches(spec: BatchSpec): ChatMessage[][][] {
   return batches;
 }
 
-/** Tasks of one batch for an op: tokenize-only tasks carry pre-rendered prompts. */
-export function batchTasks(op: TaskOp, batch: ChatMessage[][], rendered?: string[]): Task[] {
+/**
+ * Tasks of one batch for an op: tokenize-only tasks carry pre-rendered prompts. With encoding `json`,
+ * messages travel as the JSON text a gateway received (made here, outside any timed region) and ids come
+ * back packed.
+ */
+export function batchTasks(op: TaskOp, batch: ChatMessage[][], rendered?: string[], encoding: TaskEncoding = 'clone'): Task[] {
+  const packed = encoding === 'json' ? { packed: true } : {};
   if (op === 'tokenize') {
     if (!rendered) throw new Error('tokenize tasks need rendered prompts');
-    return rendered.map((text) => ({ op, text }));
+    return rendered.map((text) => ({ op, text, ...packed }));
   }
-  return batch.map((messages) => ({ op, messages }));
+  return batch.map((messages) => (encoding === 'json' ? { op, body: JSON.stringify(messages), ...packed } : { op, messages }));
 }
 
 /**

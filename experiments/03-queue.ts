@@ -5,6 +5,7 @@
 import type { RowInput } from '../common/results.ts';
 import { ratioOfMedians, summarize } from '../common/stats.ts';
 import { getStrategy } from '../common/strategies/cache.ts';
+import type { TaskEncoding } from '../common/strategies/tasks.ts';
 import { isParallel, type StrategyId } from '../common/strategies/index.ts';
 import type { EngineId } from '../common/templates/engines.ts';
 import { sampleLatency } from '../common/timing.ts';
@@ -40,7 +41,7 @@ export const queue: Experiment<Point> = {
     const engines = engineList(options).slice(0, 1);
     return templates.flatMap((template) => engines.flatMap((engine) => strategyPoints(options).map((s) => ({ template, engine, ...s }))));
   },
-  headline: ['batch_prepare', 'requests_per_s', 'speedup_vs_main', 'template_share', 'roundtrip', 'startup'],
+  headline: ['batch_prepare', 'requests_per_s', 'speedup_vs_main', 'template_share', 'roundtrip', 'startup', 'dispatch_per_request', 'dispatch_per_request_json', 'dispatch_ceiling', 'dispatch_ceiling_json'],
   charts: queueCharts,
   label: (p) => `${p.template} ${p.engine} ${p.strategy}×${p.workers}`,
   group: tokenizerGroup,
@@ -58,15 +59,20 @@ export const queue: Experiment<Point> = {
     rows.push({ ...coords, metric: 'roundtrip', unit: 'ms', summary: summarize(roundtrip.samples), ...roundtrip, note: ROUNDTRIP_NOTE });
 
     const sampling = options.quick ? QUICK_BATCHES : FULL_BATCHES;
-    const measure = async (metric: string, op: 'prepare' | 'render', note: string) => {
-      const tasks = batches.map((b) => batchTasks(op, b));
+    const measure = async (metric: string, op: 'prepare' | 'render', note: string, encoding: TaskEncoding = 'clone') => {
+      const tasks = batches.map((b) => batchTasks(op, b, undefined, encoding));
       const { samples, warmup, dispatch } = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`${queue.label(point)}: ${metric} batch ${d}/${t}`), options.signal);
       const summary = summarize(samples);
       rows.push({ ...coords, metric, unit: 'ms', summary, samples, warmup, note });
       return { summary, dispatch };
     };
     const { summary: prepare, dispatch } = await measure('batch_prepare', 'prepare', `64 requests: dispatch, render + tokenize, round trip, collate on main; ${point.strategy === 'main' ? 'no round trip' : 'round trip included'}`);
-    if (isParallel(point.strategy)) rows.push(...dispatcherRows(coords, dispatch));
+    if (isParallel(point.strategy)) {
+      rows.push(...dispatcherRows(coords, dispatch));
+      // The same batches with the request body as JSON text in and ids transferred back: the dispatcher's cost per encoding.
+      const json = await measure('batch_prepare_json', 'prepare', '64 requests as batch_prepare, task encoding json: JSON text in, packed (transferred for pool) ids out', 'json');
+      rows.push(...dispatcherRows(coords, json.dispatch, 'json'));
+    }
     const { summary: render } = await measure('batch_render', 'render', '64 requests: template rendering only, round trip included for pools');
     const perSecond = (ms: number) => (BATCH_SIZE * 1000) / ms;
     rows.push({ ...coords, metric: 'requests_per_s', unit: 'req/s', value: perSecond(prepare.median), low: perSecond(prepare.ciHigh), high: perSecond(prepare.ciLow), note: '64 / median batch_prepare' });

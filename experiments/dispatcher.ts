@@ -5,21 +5,25 @@
  * this much of the one main thread.
  */
 import type { RowInput } from '../common/results.ts';
+import { TASK_ENCODINGS, type TaskEncoding } from '../common/strategies/tasks.ts';
 import type { DispatchLoad } from '../common/workload.ts';
 import { BATCH_SIZE } from './queue-points.ts';
 
-const SCOPE = 'over the timed batch_prepare batches';
+/** Metric-name suffix of a task encoding: none for the default `clone`, `_json` for `json`. */
+export const encodingSuffix = (encoding: TaskEncoding): string => (encoding === 'clone' ? '' : `_${encoding}`);
 
-export function dispatcherRows(coords: Partial<RowInput>, d: DispatchLoad): RowInput[] {
+export function dispatcherRows(coords: Partial<RowInput>, d: DispatchLoad, encoding: TaskEncoding = 'clone'): RowInput[] {
+  const suffix = encodingSuffix(encoding);
+  const scope = `over the timed batch_prepare${suffix} batches (task encoding ${encoding})`;
   const rows: RowInput[] = [
-    { ...coords, metric: 'dispatcher_elu', unit: '%', value: 100 * d.loopUtilization, note: `main-thread event-loop utilization ${SCOPE}` },
-    { ...coords, metric: 'dispatch_per_request', unit: 'us', value: (1000 * d.activeMs) / d.requests, note: `main-thread busy time (event loop active) per dispatched request ${SCOPE}: send, receive, collate` },
+    { ...coords, metric: `dispatcher_elu${suffix}`, unit: '%', value: 100 * d.loopUtilization, note: `main-thread event-loop utilization ${scope}` },
+    { ...coords, metric: `dispatch_per_request${suffix}`, unit: 'us', value: (1000 * d.activeMs) / d.requests, note: `main-thread busy time (event loop active) per dispatched request ${scope}: send, receive, collate` },
   ];
   if (d.workerUtilization.length > 0) {
     const pct = d.workerUtilization.map((u) => 100 * u);
     rows.push(
-      { ...coords, metric: 'worker_elu_min', unit: '%', value: Math.min(...pct), note: `least busy worker thread's event-loop utilization ${SCOPE}` },
-      { ...coords, metric: 'worker_elu_max', unit: '%', value: Math.max(...pct), note: `busiest worker thread's event-loop utilization ${SCOPE}` },
+      { ...coords, metric: `worker_elu_min${suffix}`, unit: '%', value: Math.min(...pct), note: `least busy worker thread's event-loop utilization ${scope}` },
+      { ...coords, metric: `worker_elu_max${suffix}`, unit: '%', value: Math.max(...pct), note: `busiest worker thread's event-loop utilization ${scope}` },
     );
   }
   return rows;
@@ -31,11 +35,12 @@ export function dispatcherRows(coords: Partial<RowInput>, d: DispatchLoad): RowI
  */
 export function dispatchCeilings(rows: readonly RowInput[]): RowInput[] {
   return rows.flatMap((r) => {
-    if (r.metric !== 'dispatch_per_request' || r.value === undefined || !(r.value > 0)) return [];
+    const encoding = TASK_ENCODINGS.find((e) => r.metric === `dispatch_per_request${encodingSuffix(e)}`);
+    if (!encoding || r.value === undefined || !(r.value > 0)) return [];
     const main = rows.find((m) => m.metric === 'batch_prepare' && m.strategy === 'main' && m.template === r.template && m.engine === r.engine && m.summary);
     if (!main) return [];
     const workUs = (1000 * main.summary!.median) / BATCH_SIZE;
     const { value, note, metric, ...coords } = r;
-    return [{ ...coords, metric: 'dispatch_ceiling', unit: 'x', value: workUs / value, note: `Amdahl bound: main-thread work per request (${workUs.toFixed(0)} µs) / dispatch cost per request` }];
+    return [{ ...coords, metric: `dispatch_ceiling${encodingSuffix(encoding)}`, unit: 'x', value: workUs / value, note: `Amdahl bound: main-thread work per request (${workUs.toFixed(0)} µs) / dispatch cost per request (task encoding ${encoding})` }];
   });
 }

@@ -24,6 +24,10 @@ describe("the dispatcher's share", () => {
     const [ceiling] = dispatchCeilings([main, dispatch]);
     expect(ceiling).toMatchObject({ ...coords, metric: 'dispatch_ceiling', unit: 'x', value: 100 });
     expect(dispatchCeilings([dispatch])).toEqual([]);
+    // Each task encoding gets its own ceiling.
+    const json = { ...coords, metric: 'dispatch_per_request_json', unit: 'us', value: 25 };
+    expect(dispatchCeilings([main, dispatch, json]).map((r) => [r.metric, r.value])).toEqual([['dispatch_ceiling', 100], ['dispatch_ceiling_json', 200]]);
+    expect(dispatcherRows(coords, { loopUtilization: 0.1, activeMs: 16, requests: 640, workerUtilization: [] }, 'json').map((r) => [r.metric, r.value])).toEqual([['dispatcher_elu_json', 10], ['dispatch_per_request_json', 25]]);
   });
 
   it('--workers replaces the default worker counts of pool and process points', () => {

@@ -70,6 +70,19 @@ describe.each<[StrategyId, number]>([
     expect(tokenized.map((r) => r.ids)).toEqual(expectedIds);
   });
 
+  it('the json task encoding (JSON text in, packed ids out) gives the same prompts and ids', async () => {
+    const [render, prepare] = (['render', 'prepare'] as const).map((op) => batchTasks(op, chats, undefined, 'json'));
+    expect(prepare[0]).toEqual({ op: 'prepare', body: JSON.stringify(chats[0]), packed: true });
+    const rendered = await Promise.all(render.map((t) => strategy.run(t)));
+    expect(rendered.map((r) => r.text)).toEqual(expectedPrompts);
+    const prepared = await Promise.all(prepare.map((t) => strategy.run(t)));
+    // Worker threads hand back the Int32Array itself (transferred); a child process can only send a plain array.
+    expect(prepared.every((r) => (id === 'process' ? Array.isArray(r.ids) : r.ids instanceof Int32Array))).toBe(true);
+    expect(prepared.map((r) => Array.from(r.ids!))).toEqual(expectedIds);
+    const tokenized = await Promise.all(batchTasks('tokenize', chats, expectedPrompts, 'json').map((t) => strategy.run(t)));
+    expect(tokenized.map((r) => Array.from(r.ids!))).toEqual(expectedIds);
+  });
+
   it('times a whole batch including collation', async () => {
     // The timed span must cover every task from the first dispatch to the last result, and the
     // collation after them (made to take 5 ms here, so leaving it out would show); and it cannot exceed

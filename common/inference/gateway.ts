@@ -64,7 +64,8 @@ export async function handleChat(
       ids = req.ids;
     } else {
       const result = await strategy!.run({ op: 'prepare', messages: req.chat });
-      ids = result.ids!;
+      // The default (clone) task encoding returns ids as a plain array.
+      ids = result.ids as number[];
     }
   } catch (err) {
     return { start, chunkTimes: [], end: performance.now(), text: '', error: `preprocessing failed: ${(err as Error).message}` };

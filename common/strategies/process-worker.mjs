@@ -5,4 +5,10 @@ import { tsImport } from 'tsx/esm/api';
 const handler = await tsImport('./worker-handler.ts', import.meta.url);
 await handler.init(JSON.parse(process.argv[2]));
 
-workerpool.worker({ run: handler.run, identity: handler.identity, crash: handler.crash });
+/** IPC sends JSON: packed ids (task encoding `json`) cannot be transferred and go back as a plain array. */
+async function run(task) {
+  const result = await handler.run(task);
+  return result.ids instanceof Int32Array ? { ...result, ids: Array.from(result.ids) } : result;
+}
+
+workerpool.worker({ run, identity: handler.identity, crash: handler.crash });
