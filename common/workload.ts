@@ -12,6 +12,7 @@ import type { Strategy } from './strategies/index.ts';
 import type { Task, TaskEncoding, TaskOp } from './strategies/tasks.ts';
 import { warmUp, type Sampled } from './timing.ts';
 import { performance } from 'node:perf_hooks';
+import { mainThreadCpuMs } from './monitor/thread-cpu.ts';
 
 export interface BatchSpec {
   template: string;
@@ -83,6 +84,8 @@ export interface DispatchLoad {
   loopUtilization: number;
   /** Main-thread busy (event-loop active) time, ms, over the timed batches. */
   activeMs: number;
+  /** Main-thread CPU time, ms, over the timed batches (Linux; undefined elsewhere). */
+  cpuMs?: number;
   /** Requests dispatched in the timed batches. */
   requests: number;
   /** Event-loop utilization (0–1) of each worker thread (pool strategy only; empty otherwise). */
@@ -112,6 +115,7 @@ export async function sampleBatches(
   const threads = strategy.threads?.() ?? [];
   const threadStart = threads.map((t) => t.performance.eventLoopUtilization());
   const loopStart = performance.eventLoopUtilization();
+  const cpuStart = mainThreadCpuMs();
   const t0 = performance.now();
   while ((samples.length < sampling.batches || performance.now() - t0 < (sampling.time ?? 0)) && !signal?.aborted) {
     requests += taskBatches[next % taskBatches.length].length;
@@ -119,6 +123,8 @@ export async function sampleBatches(
     onBatch?.(samples.length, sampling.batches);
   }
   const loop = performance.eventLoopUtilization(loopStart);
+  const cpuEnd = mainThreadCpuMs();
+  const cpuMs = cpuStart !== undefined && cpuEnd !== undefined ? cpuEnd - cpuStart : undefined;
   const workerUtilization = threads.map((t, i) => t.performance.eventLoopUtilization(threadStart[i]).utilization);
-  return { samples, warmup, dispatch: { loopUtilization: loop.utilization, activeMs: loop.active, requests, workerUtilization } };
+  return { samples, warmup, dispatch: { loopUtilization: loop.utilization, activeMs: loop.active, cpuMs, requests, workerUtilization } };
 }

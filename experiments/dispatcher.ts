@@ -17,8 +17,11 @@ export function dispatcherRows(coords: Partial<RowInput>, d: DispatchLoad, encod
   const scope = `over the timed batch_prepare${suffix} batches (task encoding ${encoding})`;
   const rows: RowInput[] = [
     { ...coords, metric: `dispatcher_elu${suffix}`, unit: '%', value: 100 * d.loopUtilization, note: `main-thread event-loop utilization ${scope}` },
-    { ...coords, metric: `dispatch_per_request${suffix}`, unit: 'us', value: (1000 * d.activeMs) / d.requests, note: `main-thread busy time (event loop active) per dispatched request ${scope}: send, receive, collate` },
+    { ...coords, metric: `dispatch_per_request${suffix}`, unit: 'us', value: (1000 * d.activeMs) / d.requests, note: `main-thread busy time (event loop active, wall clock) per dispatched request ${scope}: send, receive, collate` },
   ];
+  if (d.cpuMs !== undefined) {
+    rows.push({ ...coords, metric: `dispatch_cpu_per_request${suffix}`, unit: 'us', value: (1000 * d.cpuMs) / d.requests, note: `main-thread CPU time (/proc, 10 ms ticks) per dispatched request ${scope}` });
+  }
   if (d.workerUtilization.length > 0) {
     const pct = d.workerUtilization.map((u) => 100 * u);
     rows.push(
@@ -31,16 +34,20 @@ export function dispatcherRows(coords: Partial<RowInput>, d: DispatchLoad, encod
 
 /**
  * Per pool/process point of one replicate: (main-thread work per request) / (dispatch cost per request),
- * where the work per request is the main strategy's batch_prepare median / 64 in the same replicate.
+ * where the work per request is the main strategy's batch_prepare median / 64 in the same replicate, and
+ * the dispatch cost is the main thread's CPU time per request where /proc has it, else its busy time.
  */
 export function dispatchCeilings(rows: readonly RowInput[]): RowInput[] {
   return rows.flatMap((r) => {
     const encoding = TASK_ENCODINGS.find((e) => r.metric === `dispatch_per_request${encodingSuffix(e)}`);
-    if (!encoding || r.value === undefined || !(r.value > 0)) return [];
+    if (!encoding) return [];
+    const cpu = rows.find((c) => c.metric === `dispatch_cpu_per_request${encodingSuffix(encoding)}` && c.strategy === r.strategy && c.workers === r.workers && c.template === r.template && c.engine === r.engine);
+    const cost = cpu?.value !== undefined && cpu.value > 0 ? { value: cpu.value, what: 'CPU time' } : { value: r.value, what: 'busy time' };
+    if (cost.value === undefined || !(cost.value > 0)) return [];
     const main = rows.find((m) => m.metric === 'batch_prepare' && m.strategy === 'main' && m.template === r.template && m.engine === r.engine && m.summary);
     if (!main) return [];
     const workUs = (1000 * main.summary!.median) / BATCH_SIZE;
-    const { value, note, metric, ...coords } = r;
-    return [{ ...coords, metric: `dispatch_ceiling${encodingSuffix(encoding)}`, unit: 'x', value: workUs / value, note: `Amdahl bound: main-thread work per request (${workUs.toFixed(0)} µs) / dispatch cost per request (task encoding ${encoding})` }];
+    const { value: _value, note: _note, metric: _metric, ...coords } = r;
+    return [{ ...coords, metric: `dispatch_ceiling${encodingSuffix(encoding)}`, unit: 'x', value: workUs / cost.value, note: `Amdahl bound: main-thread work per request (${workUs.toFixed(0)} µs) / the dispatcher's ${cost.what} per request (task encoding ${encoding})` }];
   });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../common/stats.ts';
+import { cpuMsFromStat, mainThreadCpuMs } from '../common/monitor/thread-cpu.ts';
 import { dispatchCeilings, dispatcherRows } from '../experiments/dispatcher.ts';
 import { strategyPoints } from '../experiments/queue-points.ts';
 import { QUICK_PLAN } from '../common/timing.ts';
@@ -8,10 +9,11 @@ const coords = { template: 't', engine: 'jinja', strategy: 'pool', workers: 2 };
 
 describe("the dispatcher's share", () => {
   it('turns the main thread’s load during the timed batches into rows', () => {
-    const rows = dispatcherRows(coords, { loopUtilization: 0.25, activeMs: 32, requests: 640, workerUtilization: [0.9, 0.6] });
+    const rows = dispatcherRows(coords, { loopUtilization: 0.25, activeMs: 32, cpuMs: 20, requests: 640, workerUtilization: [0.9, 0.6] });
     expect(rows.map((r) => [r.metric, r.unit, r.value])).toEqual([
       ['dispatcher_elu', '%', 25],
       ['dispatch_per_request', 'us', 50],
+      ['dispatch_cpu_per_request', 'us', 31.25],
       ['worker_elu_min', '%', 60],
       ['worker_elu_max', '%', 90],
     ]);
@@ -28,6 +30,15 @@ describe("the dispatcher's share", () => {
     const json = { ...coords, metric: 'dispatch_per_request_json', unit: 'us', value: 25 };
     expect(dispatchCeilings([main, dispatch, json]).map((r) => [r.metric, r.value])).toEqual([['dispatch_ceiling', 100], ['dispatch_ceiling_json', 200]]);
     expect(dispatcherRows(coords, { loopUtilization: 0.1, activeMs: 16, requests: 640, workerUtilization: [] }, 'json').map((r) => [r.metric, r.value])).toEqual([['dispatcher_elu_json', 10], ['dispatch_per_request_json', 25]]);
+    // Where the main thread's CPU time is known, it is the dispatch cost the ceiling uses.
+    const cpu = { ...coords, metric: 'dispatch_cpu_per_request', unit: 'us', value: 40 };
+    expect(dispatchCeilings([main, dispatch, cpu])[0]).toMatchObject({ metric: 'dispatch_ceiling', value: 125 });
+  });
+
+  it("reads the main thread's CPU time from a /proc stat line, whatever its command name holds", () => {
+    const stat = '4242 (node (my) app) R 1 4242 4242 0 -1 4194304 1000 0 0 0 250 37 0 0 20 0 11 0 100 0 0';
+    expect(cpuMsFromStat(stat)).toBe((250 + 37) * 10);
+    expect(mainThreadCpuMs()).toBeGreaterThanOrEqual(0);
   });
 
   it('--workers replaces the default worker counts of pool and process points', () => {
