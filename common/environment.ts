@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { readTopology, type Topology } from './topology.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -48,6 +49,8 @@ export interface EnvironmentInfo {
   timestamp: string;
   cpu: string;
   cores: number;
+  /** Logical CPUs, physical cores, SMT width and sockets, from /sys (or /proc/cpuinfo). */
+  topology: Topology;
   memoryGiB: number;
   os: string;
   node: string;
@@ -65,6 +68,7 @@ export function collectEnvironment(options: Record<string, unknown>): Environmen
     timestamp: new Date().toISOString(),
     cpu: cpus[0]?.model ?? 'unknown',
     cores: os.availableParallelism?.() ?? cpus.length,
+    topology: readTopology(),
     memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,

@@ -7,6 +7,7 @@ import { startHealthProber, startHealthServer } from '../common/monitor/health.t
 import { startLoopDelayMonitor, type LoopDelay } from '../common/monitor/event-loop.ts';
 import type { RowInput } from '../common/results.ts';
 import { ratioOfMedians, summarize } from '../common/stats.ts';
+import { cpuCountRows, readTopology } from '../common/topology.ts';
 import { getStrategy } from '../common/strategies/cache.ts';
 import { isParallel, type StrategyId } from '../common/strategies/index.ts';
 import type { EngineId } from '../common/templates/engines.ts';
@@ -123,6 +124,12 @@ export const contention: Experiment<Point> = {
     return point.kind === 'contention' ? runContention(point, options, coords) : runScaling(point, options, coords);
   },
   derive(rows) {
+    // Ideal scaling is linear up to the physical cores: SMT threads share a core's execution units.
+    const topology = readTopology();
+    const logical = typeof topology.logicalCpus === 'number' ? topology.logicalCpus : cores();
+    const physical = topology.physicalCores;
+    const cap = typeof physical === 'number' ? physical : logical;
+    const capNote = typeof physical === 'number' ? `${physical} physical cores` : `${logical} logical CPUs (physical cores unknown)`;
     const derived: RowInput[] = [];
     for (const op of ['render', 'tokenize'] as const) {
       const measured = rows.filter((r) => r.metric === `batch_${op}` && r.summary);
@@ -134,9 +141,10 @@ export const contention: Experiment<Point> = {
         derived.push({ ...coords, metric: `speedup_${op}`, unit: 'x', value: ratio, low, high, note: `main batch_${op} median / this median` });
       }
       for (const w of new Set(measured.filter((r) => isParallel(r.strategy as StrategyId)).map((r) => r.workers!))) {
-        derived.push({ template: main.template, engine: main.engine, workers: w, metric: `speedup_${op}_ideal`, unit: 'x', value: Math.min(w, cores()), note: `linear scaling capped at ${cores()} cores` });
+        derived.push({ template: main.template, engine: main.engine, workers: w, metric: `speedup_${op}_ideal`, unit: 'x', value: Math.min(w, cap), note: `linear scaling capped at ${capNote}` });
       }
     }
-    return derived;
+    // Machine topology for the charts, which see only results.csv (constant over replicates).
+    return [...derived, ...cpuCountRows({ ...topology, logicalCpus: logical })];
   },
 };
