@@ -10,6 +10,8 @@ import type { ResultRow } from '../common/results.ts';
 import { preprocessingSuite } from '../suites/preprocessing/index.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../visualization/chart.ts';
 import { RunFolderError, loadRun, parseResultsCsv } from '../visualization/load-run.ts';
+import { contentionCharts } from '../visualization/charts/contention.ts';
+import { queueCharts } from '../visualization/charts/queue.ts';
 import { noDataSpec } from '../visualization/no-data.ts';
 import { specToSvg, svgToPng } from '../visualization/render.ts';
 import { runReportCli } from '../visualization/report-cli.ts';
@@ -79,6 +81,102 @@ describe('chart specs', () => {
     expect(svg).toContain('Is anything here?');
     expect(svg).toContain('no data: nothing measured');
     expect(svgToPng(svg).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  });
+});
+
+describe('workers axis and CPU rules (experiments 3 and 4)', () => {
+  /** A `logical_cpus` / `physical_cores` row as experiment 4's derive writes it. */
+  const topologyRow = (experiment: number, metric: string, median: number): ResultRow => ({
+    ...rowsOf(experiment)[0], model: '', template: '', engine: '', tokenizer: '', strategy: '', workers: '', turns: '', tokens: '',
+    metric, unit: 'count', n: 1, median, p90: '', p99: '', mean: median, sd: '', ci_low: '', ci_high: '', status: 'ok', error: '', note: 'machine topology',
+  });
+  const log2Axis = (counts: number[], max: number) => ({
+    field: 'x_pos', type: 'quantitative', title: 'workers (threads / processes), log₂ scale',
+    scale: { type: 'log', base: 2, domain: [1 / 1.3, max * 1.3], nice: false }, axis: { values: counts, format: 'd' },
+  });
+  /** Every value of `key` anywhere in the spec (encodings, data). */
+  const collect = (node: unknown, key: string, out: unknown[] = []): unknown[] => {
+    if (Array.isArray(node)) node.forEach((n) => collect(n, key, out));
+    else if (node && typeof node === 'object') {
+      for (const [k, v] of Object.entries(node)) {
+        if (k === key) out.push(v);
+        collect(v, key, out);
+      }
+    }
+    return out;
+  };
+  const xs = (spec: VegaLiteSpec) => collect(spec, 'encoding').map((e) => (e as { x?: unknown }).x).filter((x) => x !== undefined);
+  const data = (spec: VegaLiteSpec) => (collect(spec, 'values').filter((v) => Array.isArray(v) && v.length > 0 && typeof v[0] === 'object') as Record<string, unknown>[][]).flat();
+  const ofKind = (spec: VegaLiteSpec, kind: string) => data(spec).filter((v) => v.kind === kind);
+  const subtitle = (spec: VegaLiteSpec) => [(spec as { title: { subtitle: string | string[] } }).title.subtitle].flat().join(' ');
+  const scaling = contentionCharts.find((c) => c.id === 'scaling')!;
+  const queue = queueCharts[0];
+  const valid = (spec: VegaLiteSpec) => {
+    expect(compileWarnings(spec)).toEqual([]);
+    const { used, available } = fields(spec);
+    expect([...used].filter((f) => !available.has(f))).toEqual([]);
+  };
+
+  it('4-scaling with SMT (4 logical CPUs, 2 physical cores): log2 workers axis, ideal capped at 2, a labelled rule at each', () => {
+    const fixture = rowsOf(4).filter((r) => r.metric !== 'logical_cpus' && r.metric !== 'physical_cores');
+    // Workers 4: the pool and process speedups and the ideal, capped at the 2 physical cores.
+    const at4 = fixture.filter((r) => r.workers === 2 && (r.strategy === 'pool' || r.strategy === 'process' || r.metric.endsWith('_ideal'))).map((r) => ({ ...r, workers: 4 }));
+    const spec = scaling.build([...fixture, ...at4, topologyRow(4, 'logical_cpus', 4), topologyRow(4, 'physical_cores', 2)]);
+    valid(spec);
+    const xEncodings = xs(spec);
+    expect(xEncodings.length).toBeGreaterThan(4);
+    for (const x of xEncodings) expect(x).toEqual(log2Axis([1, 2, 4], 4));
+    const ideal = ofKind(spec, 'ideal').map(({ op, workers, ideal }) => ({ op, workers, ideal }));
+    expect(ideal.sort((a, b) => String(a.op).localeCompare(String(b.op)) || Number(a.workers) - Number(b.workers))).toEqual(
+      ['templating', 'tokenizing'].flatMap((op) => [{ op, workers: 1, ideal: 1 }, { op, workers: 2, ideal: 2 }, { op, workers: 4, ideal: 2 }]),
+    );
+    expect(ofKind(spec, 'cpu_rule')).toEqual(
+      ['templating', 'tokenizing'].flatMap((op) => [
+        { op, kind: 'cpu_rule', which: 'logical', x_pos: 4, label: '4 logical CPUs' },
+        { op, kind: 'cpu_rule', which: 'physical', x_pos: 2, label: '2 physical cores' },
+      ]),
+    );
+    expect(subtitle(spec)).toContain('Grey dashed: ideal (linear, capped at the physical cores); dotted verticals: 4 logical CPUs, 2 physical cores.');
+    const ruleLayer = (collect(spec, 'layer').flat() as { transform?: unknown; layer?: { mark: { type: string }; encoding: Record<string, unknown> }[] }[]).find(
+      (l) => JSON.stringify(l.transform) === JSON.stringify([{ filter: "datum.kind === 'cpu_rule'" }]),
+    );
+    expect(ruleLayer?.layer?.map((l) => [l.mark.type, l.encoding.text ?? null])).toEqual([['rule', null], ['text', { field: 'label' }]]);
+  });
+
+  it('4-scaling without SMT (the fixture: 2 logical CPUs = 2 physical cores): one rule, labelled as both', () => {
+    const spec = scaling.build(rowsOf(4));
+    for (const x of xs(spec)) expect(x).toEqual(log2Axis([1, 2], 2));
+    expect(ofKind(spec, 'ideal').map((v) => v.ideal)).toEqual([1, 2, 1, 2]);
+    expect(ofKind(spec, 'cpu_rule')).toEqual(['templating', 'tokenizing'].map((op) => ({ op, kind: 'cpu_rule', which: 'logical', x_pos: 2, label: '2 logical CPUs (= physical cores)' })));
+    expect(subtitle(spec)).toContain('dotted vertical: 2 logical CPUs (= physical cores).');
+  });
+
+  it('4-scaling of a run without topology rows: log2 axis, no rules', () => {
+    const spec = scaling.build(rowsOf(4).filter((r) => r.metric !== 'logical_cpus' && r.metric !== 'physical_cores'));
+    valid(spec);
+    for (const x of xs(spec)) expect(x).toEqual(log2Axis([1, 2], 2));
+    expect(ofKind(spec, 'cpu_rule')).toEqual([]);
+    expect(subtitle(spec)).toContain('dotted vertical: CPU count not recorded in this run.');
+  });
+
+  it('3-queue: log2 workers axis; rules per template facet in both panels when the rows carry the topology', () => {
+    const plain = queue.build(rowsOf(3));
+    for (const x of xs(plain)) expect(x).toEqual(log2Axis([1, 2], 2));
+    expect(ofKind(plain, 'cpu_rule')).toEqual([]);
+
+    const spec = queue.build([...rowsOf(3), topologyRow(3, 'logical_cpus', 4), topologyRow(3, 'physical_cores', 2)]);
+    valid(spec);
+    const xEncodings = xs(spec);
+    expect(xEncodings.length).toBeGreaterThan(4);
+    for (const x of xEncodings) expect(x).toEqual(log2Axis([1, 2], 4));
+    const template = 'llama3.1-full';
+    const rules = [
+      { template, kind: 'cpu_rule', which: 'logical', x_pos: 4, label: '4 logical CPUs' },
+      { template, kind: 'cpu_rule', which: 'physical', x_pos: 2, label: '2 physical cores' },
+    ];
+    // Preparation time panel, then template share panel.
+    expect(ofKind(spec, 'cpu_rule')).toEqual([...rules, ...rules]);
+    expect(subtitle(spec)).toContain('Dotted verticals: 4 logical CPUs, 2 physical cores.');
   });
 });
 

@@ -6,12 +6,13 @@ import type { ResultRow } from '../../common/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../chart.ts';
 import { noDataSpec } from '../no-data.ts';
 import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, STRATEGY_ORDER, measured, missingReason, strategyLabel, titleBlock, withInterval } from '../style.ts';
-import { strategyColor, strategyLayers, workerPoints, workersAxis } from './workers-panel.ts';
+import { cpuCounts, cpuRuleLayer, cpuRules, strategyColor, strategyLayers, workerPoints, workersAxis } from './workers-panel.ts';
 
 const SCALING_TITLE = 'How do templating and tokenizing each scale with workers, compared with ideal linear scaling?';
 const DELAY_TITLE = 'While a batch is prepared, how late do timers on the main thread fire, per strategy?';
 const HEALTH_TITLE = 'While a batch is prepared, how slow is a concurrent GET /health served by the main thread, per strategy?';
 
+const HEIGHT = 240;
 const OPS: Record<string, string> = { render: 'templating', tokenize: 'tokenizing' };
 
 /** `idle (no load)`, `main`, `pool×2`… in strategy order, then by worker count. */
@@ -29,39 +30,34 @@ function buildScaling(rows: ResultRow[]): VegaLiteSpec {
   const speedups = workerPoints(measured(rows, metrics), (r) => ({ kind: 'measured', op: OPS[r.metric.replace('speedup_', '')] }));
   if (speedups.length === 0) return noDataSpec(SCALING_TITLE, missingReason(rows, metrics));
   const idealRows = measured(rows, metrics.map((m) => `${m}_ideal`));
+  // The ideal rows are linear capped at the physical cores (experiment 4's derive); the rules come from its topology rows.
   const ideal = idealRows.map((r) => ({ kind: 'ideal', op: OPS[r.metric.replace(/^speedup_|_ideal$/g, '')], workers: r.workers, x_pos: r.workers, ideal: r.median }));
-  // Ideal scaling is linear capped at the core count, so its largest value is the number of cores.
-  const cores = Math.max(0, ...idealRows.map((r) => r.median as number));
-  const coreMarks = cores > 0 ? Object.values(OPS).map((op) => ({ kind: 'cores', op, x_pos: cores, label: `${cores} cores` })) : [];
-  const values = [...speedups, ...ideal, ...coreMarks];
-  const x = workersAxis(speedups);
+  const counts = cpuCounts(rows);
+  const rules = cpuRules(counts, Object.values(OPS).map((op) => ({ op })));
+  const values = [...speedups, ...ideal, ...rules];
+  const x = workersAxis(speedups, rules.map((r) => r.x_pos));
   const yTitle = 'speedup vs main thread (×)';
+  const marked = rules.filter((r) => r.op === OPS.render).map((r) => r.label);
   return {
     $schema: SCHEMA,
     title: titleBlock(SCALING_TITLE, [
       '64-request batches, one stage only; speedup = main-thread median / strategy median, whiskers 95% CI.',
-      `Grey dashed: ideal (linear, capped at the core count); dotted vertical: ${cores > 0 ? `${cores} cores` : 'core count unknown'}. native tokenizes on libuv's threadpool.`,
+      `Grey dashed: ideal (linear, capped at the ${counts.physical ? 'physical cores' : 'core count'}); dotted vertical${marked.length > 1 ? 's' : ''}: ${marked.length > 0 ? marked.join(', ') : 'CPU count not recorded in this run'}. native tokenizes on libuv's threadpool.`,
     ]),
     config: CONFIG,
     data: { values },
     facet: { column: { field: 'op', type: 'nominal', title: null, sort: Object.values(OPS), header: { labelFontSize: 13, labelFontWeight: 'bold' } } },
     spec: {
       width: 300,
-      height: 240,
+      height: HEIGHT,
       layer: [
         {
           transform: [{ filter: "datum.kind === 'ideal'" }],
           mark: { type: 'line', color: '#888', strokeDash: [6, 4], point: { color: '#888', size: 20 } },
           encoding: { x, y: { field: 'ideal', type: 'quantitative', title: yTitle }, tooltip: [{ field: 'workers' }, { field: 'ideal', title: 'ideal speedup' }] },
         },
-        {
-          transform: [{ filter: "datum.kind === 'cores'" }],
-          layer: [
-            { mark: { type: 'rule', color: '#555', strokeDash: [2, 3] }, encoding: { x } },
-            { mark: { type: 'text', align: 'left', dx: 4, color: '#555', fontSize: 11 }, encoding: { x, y: { value: 10 }, text: { field: 'label' } } },
-          ],
-        },
-        { transform: [{ filter: "datum.kind === 'measured'" }], layer: strategyLayers(speedups, yTitle, { zero: true }) },
+        ...(rules.length > 0 ? [cpuRuleLayer(x, HEIGHT)] : []),
+        { transform: [{ filter: "datum.kind === 'measured'" }], layer: strategyLayers(speedups, yTitle, { zero: true }, strategyColor(speedups), x) },
       ],
     },
     resolve: { scale: { x: 'shared', y: 'shared' } },
