@@ -5,6 +5,7 @@
 import type { RowInput } from '../common/results.ts';
 import { ratioOfMedians, summarize } from '../common/stats.ts';
 import { getStrategy } from '../common/strategies/cache.ts';
+import { cpuCountRows, readTopology } from '../common/topology.ts';
 import type { TaskEncoding } from '../common/strategies/tasks.ts';
 import { isParallel, type StrategyId } from '../common/strategies/index.ts';
 import type { EngineId } from '../common/templates/engines.ts';
@@ -90,6 +91,6 @@ export const queue: Experiment<Point> = {
       const { summary, samples, note, metric, ...coords } = r;
       return [{ ...coords, metric: 'speedup_vs_main', unit: 'x', value: ratio, low, high, note: 'main batch_prepare median / this median' }];
     });
-    return [...speedups, ...dispatchCeilings(rows)];
+    return [...speedups, ...dispatchCeilings(rows), ...cpuCountRows(readTopology())];
   },
 };
