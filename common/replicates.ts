@@ -43,9 +43,10 @@ function combineGroup(group: ReplicateRow[]): RowInput {
     const note = group.length > 1 ? `${first.note ? `${first.note}; ` : ''}in ${group.length} processes` : first.note;
     return { ...first, note };
   }
-  const failures = failed.length > 0 ? `; failed in ${failed.length} of ${group.length} processes (${failed[0].row.status}: ${failed[0].row.error ?? ''})` : '';
   const combined = measured.length === 1 ? single(measured[0].row) : fromProcesses(measured.map((m) => m.row));
-  return { ...combined, note: `${combined.note ?? ''}${failures}` };
+  if (failed.length === 0) return combined;
+  const failures = `failed in ${failed.length} of ${group.length} processes (${failed[0].row.status}: ${failed[0].row.error ?? ''})`;
+  return { ...combined, note: combined.note ? `${combined.note}; ${failures}` : failures };
 }
 
 function single(row: RowInput): RowInput {

@@ -110,13 +110,13 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const itemsOf = (id: number) => plan.reduce((n, u) => n + u.items.filter((i) => i.experiment === id).length, 0);
   progress.plan(collected.map((c) => ({ key: c.selected.experiment.id, label: `exp ${c.selected.experiment.id} ${c.selected.experiment.slug}`, total: itemsOf(c.selected.experiment.id) })));
 
-  const childOptions = { ...request.options, runDir: dir } as Partial<RunOptions>;
-  delete childOptions.signal;
+  const { signal: _parentSignal, ...parentOptions } = request.options;
+  const childOptions = { ...parentOptions, runDir: dir };
   const unitSeconds: { group: string; replicate: number; points: number; seconds: number }[] = [];
   for (const unit of plan) {
     if (signal.aborted) break;
     const t0 = performance.now();
-    await runUnit(unit, collected, childOptions as Omit<RunOptions, 'signal' | 'progress'>, request, replicateWriter, runId, progress);
+    await runUnit(unit, collected, childOptions, request, replicateWriter, runId, progress);
     unitSeconds.push({ group: unit.group, replicate: unit.replicate, points: unit.items.length, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) });
   }
 

@@ -57,7 +57,7 @@ describe('statistics over replicate processes', () => {
     expect(combineReplicates([failed(0), failed(1)])).toEqual([{ metric: 'x', unit: 'n', status: 'error', error: 'boom', note: 'in 2 processes' }]);
     const [partial] = combineReplicates([ok(0, 1), ok(1, 3), failed(2)]);
     expect(partial.value).toBe(2);
-    expect(partial.note).toBe('; failed in 1 of 3 processes (error: boom)');
+    expect(partial.note).toBe('failed in 1 of 3 processes (error: boom)');
   });
 
   it('flags a row unstable when its half-width exceeds 10% of the figure', () => {
