@@ -3,13 +3,13 @@
  * 2 bad input (unknown experiment/model/engine/strategy, bad flag, malformed file), 130 interrupted.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_MODEL_IDS, MODELS, TEMPLATE_VARIANTS, UnknownNameError, getModelSpec } from '../common/assets/models.ts';
 import { TOKENIZERS, assertTokenizer } from '../common/assets/tokenizers.ts';
 import { Progress } from '../common/progress.ts';
 import { STRATEGIES, assertStrategy } from '../common/strategies/index.ts';
-import { formatMarkdown, formatText, summaryLines } from '../common/summary-table.ts';
+import { formatText, summaryLines } from '../common/summary-table.ts';
+import { formatFindings } from '../common/findings.ts';
 import { ENGINES, assertEngine } from '../common/templates/engines.ts';
 import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
 import { DEFAULT_SUITE, SUITES, allExperiments, findExperiment, getSuite } from '../suites/registry.ts';
@@ -80,6 +80,7 @@ interface BenchFlags extends InferenceFlags {
   runs?: number;
   pointTimeout?: number;
   workers?: number[];
+  table?: boolean;
 }
 
 export function selectExperiments(flags: Pick<BenchFlags, 'exp' | 'suite'>): Selected[] {
@@ -158,10 +159,11 @@ async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
   const pointTimeout = flags.pointTimeout ?? DEFAULT_POINT_TIMEOUT[mode];
   try {
     const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, pointTimeout, args: { ...flags, models, engines, strategies, runs, pointTimeout }, progress });
-    const selections = selection.map((s) => ({ experiment: s.experiment.id, title: s.experiment.title, metrics: s.experiment.headline }));
-    const lines = summaryLines(outcome.rows, selections);
-    writeFileSync(join(outcome.dir, 'summary.md'), `# prepbench run ${outcome.runId}\n\nwall time ${outcome.wallSeconds.toFixed(1)} s\n\n${formatMarkdown(lines)}\n`);
-    io.stderr(`\n${formatText(lines)}\n\n`);
+    if (flags.table) {
+      const selections = selection.map((s) => ({ experiment: s.experiment.id, title: s.experiment.title, metrics: s.experiment.headline }));
+      io.stderr(`\n${formatText(summaryLines(outcome.rows, selections))}\n`);
+    }
+    if (outcome.report) io.stderr(`\nAnswers (with the headline table in ${join(outcome.dir, 'summary.md')}${flags.table ? '' : '; --table prints it here'}):\n${formatFindings(outcome.report.findings)}\n\n`);
     io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, ${outcome.unstable.length} unstable, ${outcome.suspect.length} suspect, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
     if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval over ${runs} processes is wider than ±10% of the figure; more --runs narrows it\n`);
     for (const s of outcome.suspect) io.stderr(`  suspect: exp ${s.experiment} ${s.metric} ${s.strategy}×${s.workers}: ${s.error}\n`);
@@ -195,6 +197,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('-o, --out <dir>', 'parent folder of the run folder (each run writes a new <out>/<timestamp>/)', 'results')
     .addOption(new Option('--seed <n>', 'seed of the synthetic chats').default(42).argParser(parseInteger))
     .option('--no-progress', 'no progress lines on stderr')
+    .option('--table', 'print the headline table of every experiment at the end (it is always in summary.md)')
     .addOption(new Option('--workers <list>', 'worker counts of the pool and process points of experiments 3 and 4, e.g. 1,2,4,8,16 (default: 1 and the core count with --quick; 1, 2, 4 … 2×cores otherwise)').argParser(parseWorkerList))
     .addOption(new Option('--runs <n>', `fresh processes each point is measured in (default ${DEFAULT_RUNS.quick} with --quick, ${DEFAULT_RUNS.full} otherwise)`).argParser(parsePositiveInteger))
     .addOption(new Option('--point-timeout <seconds>', `kill a point's process after this long; the point becomes an error row (default ${DEFAULT_POINT_TIMEOUT.quick} with --quick, ${DEFAULT_POINT_TIMEOUT.full} otherwise)`).argParser(parsePositiveInteger))

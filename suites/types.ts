@@ -4,7 +4,8 @@
  * process per point group and replicate, error rows, writing, statistics across processes — the way
  * Node core's benchmark/ runner does.
  */
-import type { RowInput } from '../common/results.ts';
+import type { Finding, FindingContext } from '../common/findings.ts';
+import type { ResultRow, RowInput } from '../common/results.ts';
 import type { SamplingPlan } from '../common/timing.ts';
 import type { InferenceOptions } from '../common/inference/options.ts';
 import type { ChartDefinition } from '../visualization/chart.ts';
@@ -64,6 +65,11 @@ export interface Experiment<P = any> {
   sanity?(row: RowInput): string | undefined;
   /** Metrics shown in the end-of-run summary table (all rows are in results.csv regardless). */
   headline?: string[];
+  /**
+   * Findings from the experiment's rows in results.csv (common/findings.ts): a few sentences with
+   * figures and 95% intervals, at the top of report.html, summary.md and the terminal output.
+   */
+  answers?(rows: ResultRow[], context: FindingContext): Finding[];
   /** Releases what points shared (pools, caches). */
   teardown?(): Promise<void>;
   /**

@@ -5,13 +5,14 @@
  * any request, so the page works offline and cannot leak one.
  */
 import type { ResultRow } from '../common/results.ts';
+import type { Answering, ExperimentFindings } from '../common/findings.ts';
 import { summaryLines } from '../common/summary-table.ts';
 import { browserBundles } from './bundles.ts';
 import type { RunData } from './load-run.ts';
 import type { ChartOutcome } from './write-charts.ts';
 
 /** What the report needs to know about an experiment (an Experiment satisfies it). */
-export interface ReportExperiment {
+export interface ReportExperiment extends Answering {
   id: number;
   title: string;
   question: string;
@@ -103,9 +104,25 @@ export interface ReportInput {
   run: RunData;
   experiments: ReportExperiment[];
   charts: ChartOutcome[];
+  findings?: ExperimentFindings[];
 }
 
-export function reportHtml({ run, experiments, charts }: ReportInput): string {
+/** The Answers section: each finding with its caveats and a link to the chart that shows it. */
+function answers(findings: ExperimentFindings[], charts: ChartOutcome[]): string {
+  const items = findings.map((e) => {
+    const list = e.findings.map((f) => {
+      const chart = f.chart ? charts.find((c) => c.name === `${e.experiment}-${f.chart}`) : undefined;
+      const link = chart ? ` <a class="chart-link" href="#chart-${esc(chart.name)}">chart ${esc(chart.name)}</a>` : '';
+      const caveats = f.caveats.length > 0 ? `<div class="warn">caution: ${esc(f.caveats.join('; '))}</div>` : '';
+      return `<li data-finding="${esc(f.id)}">${esc(f.text)}${link}${caveats}</li>`;
+    });
+    const problem = e.error ? `<li class="warn">findings could not be computed: ${esc(e.error)}</li>` : e.findings.length === 0 ? '<li>no finding: the rows it needs are missing or failed</li>' : '';
+    return `<h3><a href="#exp-${e.experiment}">${e.experiment}. ${esc(e.title)}</a></h3><ul>${list.join('')}${problem}</ul>`;
+  });
+  return `<section id="answers"><h2>Answers</h2>${items.join('\n') || '<p>No experiment of this run declares findings.</p>'}</section>`;
+}
+
+export function reportHtml({ run, experiments, charts, findings = [] }: ReportInput): string {
   const runId = String(run.env.runId ?? run.rows[0]?.run_id ?? 'unknown run');
   const ids = [...new Set(run.rows.map((r) => r.experiment))].filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
   const known = new Map(experiments.map((e) => [e.id, e]));
@@ -147,6 +164,7 @@ figure { margin: 16px 0; } figcaption { font-size: 11px; color: #666; }
 <body>
 <h1>prepbench run ${esc(runId)}</h1>
 <nav>${toc}</nav>
+${answers(findings, charts)}
 <h2>Environment</h2>
 ${environment(run.env)}
 ${sections.join('\n')}

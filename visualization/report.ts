@@ -5,7 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChartDefinition } from './chart.ts';
-import { loadRun } from './load-run.ts';
+import { collectFindings, formatFindings, type ExperimentFindings } from '../common/findings.ts';
+import { formatMarkdown, summaryLines } from '../common/summary-table.ts';
+import { loadRun, type RunData } from './load-run.ts';
 import { reportHtml, type ReportExperiment } from './report-html.ts';
 import { writeCharts, type ChartOutcome } from './write-charts.ts';
 
@@ -13,6 +15,8 @@ export type ReportSource = ReportExperiment & { charts?: ChartDefinition[] };
 
 export interface ReportOutcome {
   charts: ChartOutcome[];
+  /** What the run found, per experiment (also at the top of report.html and summary.md). */
+  findings: ExperimentFindings[];
   reportPath: string;
   /** Wall time of building and rendering every chart (SVG + PNG), ms. */
   chartsMs: number;
@@ -27,9 +31,18 @@ export async function buildReport(dir: string, experiments: ReportSource[]): Pro
   const t1 = performance.now();
   const charts = await writeCharts(dir, experiments.filter((e) => present.has(e.id)), run.rows);
   const chartsMs = performance.now() - t1;
+  const findings = collectFindings(experiments, run.rows, { cores: Number(run.env.cores) || 1 });
   const reportPath = join(dir, 'report.html');
-  writeFileSync(reportPath, reportHtml({ run, experiments, charts }));
-  return { charts, reportPath, chartsMs, totalMs: performance.now() - t0 };
+  writeFileSync(reportPath, reportHtml({ run, experiments, charts, findings }));
+  writeFileSync(join(dir, 'summary.md'), summaryMarkdown(run, experiments, findings));
+  return { charts, findings, reportPath, chartsMs, totalMs: performance.now() - t0 };
+}
+
+/** summary.md: the Answers, then the headline table of every experiment. */
+function summaryMarkdown(run: RunData, experiments: ReportSource[], findings: ExperimentFindings[]): string {
+  const selections = experiments.filter((e) => run.rows.some((r) => r.experiment === e.id)).map((e) => ({ experiment: e.id, title: e.title, metrics: e.headline }));
+  const wall = typeof run.env.wallSeconds === 'number' ? `wall time ${run.env.wallSeconds} s\n\n` : '';
+  return `# prepbench run ${String(run.env.runId ?? '')}\n\n${wall}## Answers\n\n${formatFindings(findings, true)}\n## Table\n\n${formatMarkdown(summaryLines(run.rows, selections))}\n`;
 }
 
 /** One line per problem chart, for stderr. */

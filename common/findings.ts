@@ -1,0 +1,106 @@
+/**
+ * Findings: what a run found, in one sentence each, with the figures and their 95% intervals — computed
+ * from results.csv rows by each experiment's `answers`, never written by hand. The wording helpers keep
+ * them honest: an interval that crosses the line a sentence talks about says "no measurable
+ * difference", and a finding built on unstable or suspect rows carries the reason.
+ */
+import { hasFigure, type ResultRow } from './results.ts';
+
+export interface Finding {
+  /** Stable within an experiment (e.g. 'pool-speedup'), so two runs' findings can be matched. */
+  id: string;
+  text: string;
+  /** Chart id (of the same experiment) that shows it, for the report's link. */
+  chart?: string;
+  /** Why to read it with care: unstable or suspect rows, too few cores for the worker counts. */
+  caveats: string[];
+  /** The row whose figure the finding is mostly about (for compare). */
+  row?: ResultRow;
+}
+
+export interface FindingContext {
+  /** Logical CPUs of the machine that ran (env.json), for worker-count caveats. */
+  cores: number;
+}
+
+/** Figures with 3 significant digits (no exponent for ordinary magnitudes). */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return 'n/a';
+  const a = Math.abs(x);
+  if (a >= 1000) return x.toFixed(0);
+  return String(Number(x.toPrecision(3)));
+}
+
+const num = (v: number | ''): number => (v === '' ? NaN : v);
+
+/** "2.12 ms (95% CI 1.97–2.27)", or without the interval when the row has none. */
+export function withCi(row: ResultRow, unit = row.unit === 'x' ? '×' : ` ${row.unit}`): string {
+  const figure = `${fmt(num(row.median))}${unit}`;
+  const low = num(row.ci_low);
+  const high = num(row.ci_high);
+  return Number.isFinite(low) && Number.isFinite(high) ? `${figure} (95% CI ${fmt(low)}–${fmt(high)})` : figure;
+}
+
+/** Whether a row's interval includes `line` (e.g. a speedup of 1): then "no measurable difference". */
+export function crosses(row: ResultRow, line: number): boolean {
+  const low = num(row.ci_low);
+  const high = num(row.ci_high);
+  return Number.isFinite(low) && Number.isFinite(high) && low <= line && line <= high;
+}
+
+/** One caveat per unstable or suspect row among `rows`. */
+export function caveatsOf(rows: readonly (ResultRow | undefined)[]): string[] {
+  return rows.flatMap((r) => (r && (r.status === 'unstable' || r.status === 'suspect') ? [`${r.metric} is ${r.status}: ${r.error}`] : []));
+}
+
+/** The measured row matching `where`, or undefined (errors and unsupported rows never make findings). */
+export function pick(rows: readonly ResultRow[], where: Partial<Record<keyof ResultRow, unknown>>): ResultRow | undefined {
+  return rows.find((r) => hasFigure(r.status) && r.median !== '' && Object.entries(where).every(([k, v]) => r[k as keyof ResultRow] === v));
+}
+
+/** Renders a finding with its caveats for plain text. */
+export function findingLine(f: Finding): string {
+  return f.caveats.length > 0 ? `${f.text} [caution: ${f.caveats.join('; ')}]` : f.text;
+}
+
+/** What an experiment declares to answer its question (an Experiment satisfies it). */
+export interface Answering {
+  id: number;
+  title: string;
+  answers?(rows: ResultRow[], context: FindingContext): Finding[];
+}
+
+export interface ExperimentFindings {
+  experiment: number;
+  title: string;
+  findings: Finding[];
+  /** Set when `answers` threw: the findings are missing, the run is not affected. */
+  error?: string;
+}
+
+/** Findings of every experiment present in `rows`, in experiment order. */
+export function collectFindings(experiments: readonly Answering[], rows: readonly ResultRow[], context: FindingContext): ExperimentFindings[] {
+  const present = new Set(rows.map((r) => r.experiment));
+  return experiments
+    .filter((e) => e.answers && present.has(e.id))
+    .map((e) => {
+      try {
+        return { experiment: e.id, title: e.title, findings: e.answers!(rows.filter((r) => r.experiment === e.id), context) };
+      } catch (err) {
+        return { experiment: e.id, title: e.title, findings: [], error: err instanceof Error ? err.message : String(err) };
+      }
+    });
+}
+
+/** The Answers as plain text (terminal) or markdown (summary.md). */
+export function formatFindings(all: readonly ExperimentFindings[], markdown = false): string {
+  const lines: string[] = [];
+  for (const e of all) {
+    lines.push(markdown ? `### ${e.experiment}. ${e.title}` : `${e.experiment}. ${e.title}`);
+    if (e.error) lines.push(`${markdown ? '- ' : '   '}findings could not be computed: ${e.error}`);
+    if (!e.error && e.findings.length === 0) lines.push(`${markdown ? '- ' : '   '}no finding: the rows it needs are missing or failed`);
+    for (const f of e.findings) lines.push(`${markdown ? '- ' : '   • '}${findingLine(f)}`);
+    if (markdown) lines.push('');
+  }
+  return lines.join('\n');
+}
