@@ -104,3 +104,25 @@ export function formatFindings(all: readonly ExperimentFindings[], markdown = fa
   }
   return lines.join('\n');
 }
+
+export interface RowRatio {
+  ratio: number;
+  low: number;
+  high: number;
+}
+
+/**
+ * a / b of two rows' figures with a conservative interval from their CIs (a.low / b.high to
+ * a.high / b.low), for rows measured in different points (no per-replicate pairing available).
+ */
+export function ratioOf(a: ResultRow, b: ResultRow): RowRatio {
+  const [am, bm, al, ah, bl, bh] = [a.median, b.median, a.ci_low, a.ci_high, b.ci_low, b.ci_high].map(num);
+  const low = al / bh;
+  const high = ah / bl;
+  return { ratio: am / bm, low: Number.isFinite(low) && bl > 0 ? low : NaN, high: Number.isFinite(high) && bl > 0 ? high : NaN };
+}
+
+/** "21× (95% CI 15–30)" for a RowRatio. */
+export function ratioText(r: RowRatio): string {
+  return Number.isFinite(r.low) && Number.isFinite(r.high) ? `${fmt(r.ratio)}× (95% CI ${fmt(r.low)}–${fmt(r.high)})` : `${fmt(r.ratio)}×`;
+}
