@@ -2,7 +2,9 @@
  * `npm run compare -- <runA> <runB>`: is B different from A? For every row measured in both runs, the
  * ratio B/A with a 95% CI and a p-value: from the per-process figures (Welch's t-test on logs,
  * common/replicate-stats.ts) when both runs measured the row in ≥ 2 processes, otherwise from the raw
- * samples (seeded bootstrap and Mann-Whitney U, common/stats-compare.ts); marked like Node's benchmark/compare.js. Exit codes: 0 compared (differences are information, not
+ * samples (seeded bootstrap and Mann-Whitney U, common/stats-compare.ts); marked like Node's benchmark/compare.js.
+ * It ends with the findings (experiments' `answers`, computed for both runs) that changed, each with its
+ * main row's verdict (common/compare-findings.ts). Exit codes: 0 compared (differences are information, not
  * failures), 2 bad input (missing folder, no results.csv, unreadable file, bad flag).
  */
 import { pathToFileURL } from 'node:url';
@@ -12,6 +14,9 @@ import { stringify } from 'csv-stringify/sync';
 import { CompareInputError, MIN_SAMPLES, compareRuns, envDifferences, loadRunForCompare } from '../common/compare-runs.ts';
 import { csvRecords, formatTable, listRows } from '../common/compare-format.ts';
 import { EXACT_MAX_PRODUCT } from '../common/stats-compare.ts';
+import { compareFindings, formatFindingsComparison } from '../common/compare-findings.ts';
+import { collectFindings } from '../common/findings.ts';
+import { allExperiments } from '../suites/registry.ts';
 
 export interface CompareIO {
   stdout: (s: string) => void;
@@ -82,6 +87,10 @@ export async function runCompareCli(argv: string[], io: CompareIO): Promise<numb
       );
       if (cmp.onlyA.length > 0) out.push(`\nonly in A (${cmp.onlyA.length}):\n${listRows(cmp.onlyA).join('\n')}\n`);
       if (cmp.onlyB.length > 0) out.push(`\nonly in B (${cmp.onlyB.length}):\n${listRows(cmp.onlyB).join('\n')}\n`);
+      // Findings of both runs from this checkout's experiments (their `answers`), matched by (experiment, id).
+      const experiments = allExperiments().map((e) => e.experiment);
+      const findingsOf = (run: typeof runA) => collectFindings(experiments, run.rows, { cores: Number(run.env.cores) || 1 });
+      const findings = formatFindingsComparison(compareFindings(findingsOf(runA), findingsOf(runB), cmp.rows));
       if (flags.csv) {
         try {
           writeFileSync(flags.csv, stringify(csvRecords(shown)));
@@ -90,6 +99,7 @@ export async function runCompareCli(argv: string[], io: CompareIO): Promise<numb
         }
         out.push(`\nCSV: ${flags.csv}\n`);
       }
+      out.push(findings);
       io.stdout(out.join(''));
     });
   try {
