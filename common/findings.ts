@@ -48,9 +48,20 @@ export function crosses(row: ResultRow, line: number): boolean {
   return Number.isFinite(low) && Number.isFinite(high) && low <= line && line <= high;
 }
 
-/** One caveat per unstable or suspect row among `rows`. */
+/** One caveat per unstable or suspect row among `rows`, naming the row's point. */
 export function caveatsOf(rows: readonly (ResultRow | undefined)[]): string[] {
-  return rows.flatMap((r) => (r && (r.status === 'unstable' || r.status === 'suspect') ? [`${r.metric} is ${r.status}: ${r.error}`] : []));
+  return rows.flatMap((r) => (r && (r.status === 'unstable' || r.status === 'suspect') ? [`${r.metric} (${pointOf(r)}) is ${r.status}: ${r.error}`] : []));
+}
+
+function pointOf(r: ResultRow): string {
+  const strategy = r.strategy && r.workers !== '' && r.strategy !== 'main' ? `${r.strategy}×${r.workers}` : r.strategy;
+  return [r.template, r.engine, r.tokenizer, strategy, r.turns !== '' ? `${r.turns} turns` : ''].filter(Boolean).join(' ');
+}
+
+/** Whether two rows' 95% intervals overlap (then a difference between them is not established). */
+export function overlap(a: ResultRow, b: ResultRow): boolean {
+  const [al, ah, bl, bh] = [a.ci_low, a.ci_high, b.ci_low, b.ci_high].map(num);
+  return [al, ah, bl, bh].every(Number.isFinite) && al <= bh && bl <= ah;
 }
 
 /** The measured row matching `where`, or undefined (errors and unsupported rows never make findings). */

@@ -4,7 +4,8 @@
  */
 import { collate } from '../common/collate.ts';
 import { TOKENIZERS, type TokenizerId } from '../common/assets/tokenizers.ts';
-import type { RowInput } from '../common/results.ts';
+import { caveatsOf, pick, ratioOf, ratioText, withCi, type Finding } from '../common/findings.ts';
+import type { ResultRow, RowInput } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
 import { checkSupport } from '../common/templates/support.ts';
 import type { EngineId } from '../common/templates/engines.ts';
@@ -71,6 +72,32 @@ export const anatomy: Experiment<Point> = {
       await measure('total', total, 'render + tokenize + collate measured together');
     }
     return rows;
+  },
+  answers(rows) {
+    const findings: Finding[] = [];
+    // The first model's fullest template: the one quick mode measures, and the last listed in full mode.
+    const template = rows.find((r) => r.metric === 'tokenize_share')?.template ?? rows[0]?.template;
+    const at = (where: Partial<Record<keyof ResultRow, unknown>>) => pick(rows, { template, ...where });
+    const tokShare = at({ metric: 'tokenize_share', engine: 'jinja', tokenizer: 'js' });
+    const tplShare = at({ metric: 'template_share', engine: 'jinja', tokenizer: 'js' });
+    if (tokShare && tplShare) {
+      findings.push({ id: 'split', chart: 'anatomy', row: tokShare, caveats: caveatsOf([tokShare, tplShare]), text: `Tokenization is ${withCi(tokShare, '%')} of the preprocessing time of a ~1k-token request (${template}, @huggingface/jinja, JS tokenizer); the template ${withCi(tplShare, '%')}.` });
+    }
+    const jinja = at({ metric: 'template', engine: 'jinja', tokenizer: 'js' });
+    const nunjucks = at({ metric: 'template', engine: 'nunjucks', tokenizer: 'js' });
+    if (jinja && nunjucks) {
+      const r = ratioOf(jinja, nunjucks);
+      const text = r.low <= 1 && 1 <= r.high ? `nunjucks and @huggingface/jinja render ${template} with no measurable difference (jinja / nunjucks = ${ratioText(r)})` : `nunjucks renders ${template} ${ratioText(r)} ${r.ratio > 1 ? 'faster' : 'slower'} than @huggingface/jinja (${withCi(nunjucks)} vs ${withCi(jinja)})`;
+      findings.push({ id: 'engines', chart: 'anatomy', row: nunjucks, caveats: caveatsOf([jinja, nunjucks]), text: `${text}.` });
+    }
+    const js = at({ metric: 'tokenize', engine: 'jinja', tokenizer: 'js' });
+    const native = at({ metric: 'tokenize', engine: 'jinja', tokenizer: 'native' });
+    if (js && native) {
+      const r = ratioOf(js, native);
+      const text = r.low <= 1 && 1 <= r.high ? `The native (Rust) and JS tokenizers show no measurable difference on this prompt (JS / native = ${ratioText(r)})` : `The native (Rust) tokenizer encodes this prompt in ${withCi(native)} against ${withCi(js)} for the JS one: ${ratioText(r)} ${r.ratio > 1 ? 'faster' : 'slower'}, async round trip included`;
+      findings.push({ id: 'tokenizers', chart: 'anatomy', row: native, caveats: caveatsOf([js, native]), text: `${text}.` });
+    }
+    return findings;
   },
   derive(rows) {
     // Share of each stage in the sum of the three stage medians, per point.

@@ -4,7 +4,8 @@
  */
 import { getTemplateVariant } from '../common/assets/models.ts';
 import { TOKENIZERS } from '../common/assets/tokenizers.ts';
-import type { RowInput } from '../common/results.ts';
+import { caveatsOf, crosses, pick, withCi, type Finding } from '../common/findings.ts';
+import { hasFigure, type ResultRow, type RowInput } from '../common/results.ts';
 import { ratioOfMedians, summarize } from '../common/stats.ts';
 import { checkSupport } from '../common/templates/support.ts';
 import { sampleLatency } from '../common/timing.ts';
@@ -67,6 +68,21 @@ export const history: Experiment<Point> = {
       rows.push({ ...coords, tokenizer, metric: 'tokenize', unit: 'ms', summary: summarize(samples), samples, warmup, note: TOKENIZER_NOTES[tokenizer] });
     }
     return rows;
+  },
+  answers(rows) {
+    const findings: Finding[] = [];
+    const growth = rows.filter((r) => r.metric.endsWith('_growth') && hasFigure(r.status) && typeof r.turns === 'number');
+    const template = growth[0]?.template;
+    const most = Math.max(...growth.filter((r) => r.template === template).map((r) => r.turns as number));
+    const grew = (row: ResultRow) => (crosses(row, 1) ? `shows no measurable growth (${withCi(row)})` : `costs ${withCi(row)} as much`);
+    const tpl = pick(rows, { template, metric: 'template_growth', engine: 'jinja', turns: most });
+    const tok = pick(rows, { template, metric: 'tokenize_growth', tokenizer: 'js', turns: most });
+    if (tpl && tok) {
+      findings.push({ id: 'growth', chart: 'history', row: tpl, caveats: caveatsOf([tpl, tok]), text: `With the same ${tpl.tokens} content tokens spread over ${most} turns instead of 1 (${template}), templating (@huggingface/jinja) ${grew(tpl)}; tokenizing (JS) ${grew(tok)}.` });
+    }
+    const nj = pick(rows, { template, metric: 'template_growth', engine: 'nunjucks', turns: most });
+    if (nj) findings.push({ id: 'growth-nunjucks', chart: 'history', row: nj, caveats: caveatsOf([nj]), text: `nunjucks: templating ${grew(nj)} at ${most} turns as at 1.` });
+    return findings;
   },
   derive(rows) {
     // Growth relative to the one-turn chat of the same template, engine/tokenizer and metric.

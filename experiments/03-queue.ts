@@ -2,7 +2,8 @@
  * Experiment 3 — the serving queue: a batch of 64 requests (100 turns, ~1k tokens each) arrives; how long
  * until its token ids are collated and the GPU could start, per strategy × workers?
  */
-import type { RowInput } from '../common/results.ts';
+import { caveatsOf, crosses, pick, withCi, type Finding } from '../common/findings.ts';
+import { hasFigure, type ResultRow, type RowInput } from '../common/results.ts';
 import { ratioOfMedians, summarize } from '../common/stats.ts';
 import { getStrategy } from '../common/strategies/cache.ts';
 import { cpuCountRows, readTopology } from '../common/topology.ts';
@@ -80,6 +81,33 @@ export const queue: Experiment<Point> = {
     const share = ratioOfMedians(render, prepare);
     rows.push({ ...coords, metric: 'template_share', unit: '%', value: 100 * share.ratio, low: 100 * share.low, high: 100 * share.high, note: 'median batch_render / median batch_prepare' });
     return rows;
+  },
+  answers(rows, context) {
+    const findings: Finding[] = [];
+    const main = pick(rows, { metric: 'batch_prepare', strategy: 'main' });
+    const perSecond = pick(rows, { metric: 'requests_per_s', strategy: 'main' });
+    if (main && perSecond) {
+      findings.push({ id: 'main-batch', chart: 'queue', row: main, caveats: caveatsOf([main, perSecond]), text: `On the main thread a batch of ${BATCH_SIZE} × ${TURNS}-turn requests is ready for the GPU after ${withCi(main)}: ${withCi(perSecond)}.` });
+    }
+    for (const strategy of ['pool', 'process'] as const) {
+      const speedups = rows.filter((r) => r.metric === 'speedup_vs_main' && r.strategy === strategy && hasFigure(r.status) && typeof r.workers === 'number');
+      const best = speedups.reduce<ResultRow | undefined>((b, r) => (!b || (r.median as number) > (b.median as number) ? r : b), undefined);
+      if (!best) continue;
+      const workers = best.workers as number;
+      const caveats = caveatsOf([best]);
+      if (workers > context.cores) caveats.push(`${workers} workers on a machine with ${context.cores} logical CPUs`);
+      const what = `A ${strategy === 'pool' ? 'worker-thread' : 'child-process'} pool of ${workers} worker${workers === 1 ? '' : 's'}`;
+      const text = crosses(best, 1) ? `${what} (its best count here) prepares the batch with no measurable speedup over the main thread (${withCi(best)})` : `${what} (its best count here) prepares the batch ${withCi(best)} ${(best.median as number) >= 1 ? 'faster' : 'slower'} than the main thread`;
+      const ceiling = pick(rows, { metric: 'dispatch_ceiling', strategy, workers });
+      const limit = ceiling ? `; its dispatcher would allow up to ${withCi(ceiling)} whatever the worker count` : '';
+      findings.push({ id: `${strategy}-speedup`, chart: 'queue', row: best, caveats: ceiling ? [...caveats, ...caveatsOf([ceiling])] : caveats, text: `${text}${limit}.` });
+    }
+    const native = pick(rows, { metric: 'speedup_vs_main', strategy: 'native' });
+    if (native) {
+      const text = crosses(native, 1) ? `Tokenizing natively (Rust, off the event loop) shows no measurable speedup over the main thread (${withCi(native)})` : `Tokenizing natively (Rust, off the event loop) prepares the batch ${withCi(native)} ${(native.median as number) >= 1 ? 'faster' : 'slower'} than the JS tokenizer on the main thread`;
+      findings.push({ id: 'native-speedup', chart: 'queue', row: native, caveats: caveatsOf([native]), text: `${text}.` });
+    }
+    return findings;
   },
   derive(rows) {
     // Speedup of each strategy over the main thread, on the same template and engine.

@@ -5,7 +5,8 @@
  */
 import { startHealthProber, startHealthServer } from '../common/monitor/health.ts';
 import { startLoopDelayMonitor, type LoopDelay } from '../common/monitor/event-loop.ts';
-import type { RowInput } from '../common/results.ts';
+import { caveatsOf, crosses, fmt, overlap, pick, withCi, type Finding } from '../common/findings.ts';
+import { hasFigure, type ResultRow, type RowInput } from '../common/results.ts';
 import { ratioOfMedians, summarize } from '../common/stats.ts';
 import { cpuCountRows, readTopology } from '../common/topology.ts';
 import { getStrategy } from '../common/strategies/cache.ts';
@@ -122,6 +123,38 @@ export const contention: Experiment<Point> = {
   async run(point, options) {
     const coords = contention.coordinates(point);
     return point.kind === 'contention' ? runContention(point, options, coords) : runScaling(point, options, coords);
+  },
+  answers(rows, context) {
+    const findings: Finding[] = [];
+    const delay = (strategy: string, workers?: number) => pick(rows, { metric: 'loop_delay_p99', strategy, ...(workers === undefined ? {} : { workers }) });
+    const pools = rows.filter((r) => r.metric === 'loop_delay_p99' && r.strategy === 'pool' && typeof r.workers === 'number' && hasFigure(r.status));
+    const fewest = pools.reduce<ResultRow | undefined>((b, r) => (!b || (r.workers as number) < (b.workers as number) ? r : b), undefined);
+    const main = delay('main');
+    const idle = delay('idle');
+    if (main && fewest) {
+      const w = fewest.workers as number;
+      const same = overlap(main, fewest) ? ': the intervals overlap, no measurable difference at this many processes' : '';
+      findings.push({ id: 'loop-delay', chart: 'loop-delay', row: fewest, caveats: caveatsOf([main, fewest, idle]), text: `Under the serving load the main thread's event-loop delay p99 is ${withCi(main)}; with a pool of ${w} worker${w === 1 ? '' : 's'} it is ${withCi(fewest)}${idle ? ` (idle: ${withCi(idle)})` : ''}${same}.` });
+    }
+    const healthMain = pick(rows, { metric: 'health_latency', strategy: 'main' });
+    const healthPool = fewest ? pick(rows, { metric: 'health_latency', strategy: 'pool', workers: fewest.workers }) : undefined;
+    if (healthMain && healthPool) {
+      const same = overlap(healthMain, healthPool) ? ': the intervals overlap, no measurable difference' : '';
+      findings.push({ id: 'health', chart: 'health', row: healthPool, caveats: caveatsOf([healthMain, healthPool]), text: `A concurrent /health request waits ${withCi(healthMain)} (median) while the main thread prepares batches, ${withCi(healthPool)} with a pool of ${healthPool.workers}${same}.` });
+    }
+    for (const op of ['tokenize', 'render'] as const) {
+      const speedups = rows.filter((r) => r.metric === `speedup_${op}` && r.strategy === 'pool' && typeof r.workers === 'number' && hasFigure(r.status));
+      const top = speedups.reduce<ResultRow | undefined>((b, r) => (!b || (r.workers as number) > (b.workers as number) ? r : b), undefined);
+      if (!top) continue;
+      const w = top.workers as number;
+      const ideal = pick(rows, { metric: `speedup_${op}_ideal`, workers: w });
+      const caveats = caveatsOf([top]);
+      if (w > context.cores) caveats.push(`${w} workers on a machine with ${context.cores} logical CPUs`);
+      const verb = op === 'tokenize' ? 'Tokenizing' : 'Templating';
+      const text = crosses(top, 1) ? `${verb} shows no measurable speedup with ${w} pool workers (${withCi(top)})` : `${verb} scales to ${withCi(top)} with ${w} pool workers`;
+      findings.push({ id: `scaling-${op}`, chart: 'scaling', row: top, caveats, text: `${text}${ideal ? ` (ideal ${fmt(ideal.median as number)}×)` : ''}.` });
+    }
+    return findings;
   },
   derive(rows) {
     // Ideal scaling is linear up to the physical cores: SMT threads share a core's execution units.
