@@ -3,14 +3,16 @@
  * @sparticuz/chromium npm package: see browser-helpers.ts): the expected headings, every chart drawn as
  * SVG with its title and axis text, nothing but the file itself requested, no console error, tooltips
  * work. Built from a small trimmed fixture of a real quick run (test/fixtures/run) — no benchmark runs
- * here. The run folder is a tempDir, removed after the file.
+ * here. The page opens with the Answers (findings of the registry's experiments, computed from the
+ * fixture's rows), and every finding's chart link leads to a chart on the page. The run folder is a
+ * tempDir, removed after the file.
  */
 import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preprocessingSuite } from '../suites/preprocessing/index.ts';
+import { allExperiments } from '../suites/registry.ts';
 import { buildReport } from '../visualization/report.ts';
 import { launchBrowser } from './browser-helpers.ts';
 import { readCsv, tempDir } from './helpers.ts';
@@ -38,12 +40,13 @@ describe('report.html in Chromium', () => {
   it('renders every chart offline, with headings, chart text, tooltips and no console error', async () => {
     const dir = tempDir('prepbench-report-');
     for (const f of readdirSync(FIXTURE)) cpSync(join(FIXTURE, f), join(dir, f));
-    const outcome = await buildReport(dir, preprocessingSuite.experiments);
+    const experiments = allExperiments().map((e) => e.experiment);
+    const outcome = await buildReport(dir, experiments);
     expect(outcome.charts.filter((c) => c.error)).toEqual([]);
     const names = outcome.charts.map((c) => c.name);
     expect(names.length).toBeGreaterThanOrEqual(8);
     const present = [...new Set(readCsv(join(dir, 'results.csv')).map((r) => Number(r.experiment)))].sort((a, b) => a - b);
-    const expectedSections = present.map((id) => `Experiment ${id} — ${preprocessingSuite.experiments.find((e) => e.id === id)!.title}`);
+    const expectedSections = present.map((id) => `Experiment ${id} — ${experiments.find((e) => e.id === id)!.title}`);
 
     const fileUrl = pathToFileURL(outcome.reportPath).href;
     const context = await browser.newContext();
@@ -63,7 +66,28 @@ describe('report.html in Chromium', () => {
       await page.goto(fileUrl, { waitUntil: 'load' });
 
       expect(await page.locator('h1').textContent()).toMatch(/^prepbench run 2026-11-25T03-45-47Z$/);
-      expect(await page.locator('h2').allTextContents()).toEqual(['Environment', ...expectedSections]);
+      expect(await page.locator('h2').allTextContents()).toEqual(['Answers', 'Environment', ...expectedSections]);
+      // The Answers section comes first, before the Environment heading.
+      const answersFirst = await page.evaluate(() => {
+        const answers = document.querySelector('#answers');
+        const env = [...document.querySelectorAll('h2')].find((h) => h.textContent === 'Environment');
+        return !!answers && !!env && (answers.compareDocumentPosition(env) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+      });
+      expect(answersFirst, '#answers exists before the Environment heading').toBe(true);
+      // Every finding's chart link points to a chart drawn on this page; at least one finding links one.
+      const links = await page.evaluate(() =>
+        [...document.querySelectorAll<HTMLAnchorElement>('#answers a.chart-link')].map((a) => {
+          const href = a.getAttribute('href') ?? '';
+          const target = href.startsWith('#') ? document.getElementById(href.slice(1)) : null;
+          return { href, finding: a.closest('li')?.dataset.finding, chart: target?.classList.contains('chart') ?? false, exists: !!target };
+        }),
+      );
+      expect(links.length, 'findings with a chart link in the Answers').toBeGreaterThan(0);
+      for (const l of links) {
+        expect(l.href, `finding ${l.finding}`).toMatch(/^#chart-\d+-/);
+        expect(l.exists, `finding ${l.finding}: ${l.href} exists in the page`).toBe(true);
+        expect(l.chart, `finding ${l.finding}: ${l.href} is a chart`).toBe(true);
+      }
 
       // Settled = drawn, or replaced by the page's own failure text (then the assertions below say which).
       await page.waitForFunction(() => [...document.querySelectorAll('.chart')].every((el) => el.querySelector('svg') || /failed|no spec/.test(el.textContent ?? '')), undefined, { timeout: 30_000 });
