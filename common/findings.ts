@@ -50,12 +50,13 @@ export function crosses(row: ResultRow, line: number): boolean {
 
 /** One caveat per unstable or suspect row among `rows`, naming the row's point. */
 export function caveatsOf(rows: readonly (ResultRow | undefined)[]): string[] {
-  return rows.flatMap((r) => (r && (r.status === 'unstable' || r.status === 'suspect') ? [`${r.metric} (${pointOf(r)}) is ${r.status}: ${r.error}`] : []));
+  return rows.flatMap((r) => (r && (r.status === 'unstable' || r.status === 'suspect') ? [`${r.metric}${pointOf(r) ? ` (${pointOf(r)})` : ''} is ${r.status}: ${r.error}`] : []));
 }
 
 function pointOf(r: ResultRow): string {
   const strategy = r.strategy && r.workers !== '' && r.strategy !== 'main' ? `${r.strategy}×${r.workers}` : r.strategy;
-  return [r.template, r.engine, r.tokenizer, strategy, r.turns !== '' ? `${r.turns} turns` : ''].filter(Boolean).join(' ');
+  const load = typeof r.rate === 'number' ? `${r.rate}/s` : typeof r.concurrency === 'number' ? `c=${r.concurrency}` : '';
+  return [r.template, r.engine, r.tokenizer, strategy, r.turns !== '' ? `${r.turns} turns` : '', r.dataset, load].filter(Boolean).join(' ');
 }
 
 /** Whether two rows' 95% intervals overlap (then a difference between them is not established). */

@@ -10,7 +10,8 @@ import { runLoad, type SendRequest } from '../common/inference/load.ts';
 import type { DatasetPrompt, PromptSet, TargetSpec } from '../common/inference/options.ts';
 import { boundsOf, coordsOf, countOutputTokens, inferenceOf, openPoint, resourceRows, runRows, syntheticTexts } from '../common/inference/run.ts';
 import { writeInferenceSummary } from '../common/inference/summary.ts';
-import type { RowInput } from '../common/results.ts';
+import { caveatsOf, fmt, overlap, pick, ratioOf, ratioText, withCi, type Finding } from '../common/findings.ts';
+import type { ResultRow, RowInput } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
 import type { Experiment, RunOptions } from '../suites/types.ts';
 import { latencyCharts } from '../suites/inference/charts.ts';
@@ -97,7 +98,62 @@ export const latency: Experiment<Point> = {
     writeInferenceSummary(options.runDir, { id: latency.id, title: latency.title, question: latency.question, headline: latency.headline!, rows });
   },
   charts: latencyCharts,
+  answers: latencyAnswers,
 };
+
+const levelOf = (r: ResultRow): number => Number(r.rate !== '' ? r.rate : r.concurrency);
+const loadName = (r: ResultRow): string => (r.rate !== '' ? `${r.rate} requests/s` : `concurrency ${r.concurrency}`);
+/** How a latency metric moves from the lightest to the heaviest load; overlapping intervals → no measurable difference. */
+function growth(id: string, what: string, lo: ResultRow | undefined, hi: ResultRow | undefined): Finding[] {
+  if (!lo || !hi || lo === hi) return [];
+  const caveats = caveatsOf([lo, hi]);
+  if (lo.ci_low === '' || hi.ci_low === '') {
+    return [{ id, chart: 'throughput-ttft', caveats, row: hi, text: `Median ${what} is ${withCi(lo)} at ${loadName(lo)} and ${withCi(hi)} at ${loadName(hi)} (without 95% intervals no difference is established).` }];
+  }
+  if (overlap(lo, hi)) {
+    return [{ id, chart: 'throughput-ttft', caveats, row: hi, text: `No measurable difference in median ${what} between ${loadName(lo)} (${withCi(lo)}) and ${loadName(hi)} (${withCi(hi)}): the intervals overlap.` }];
+  }
+  const ratio = ratioOf(hi, lo);
+  return [{ id, chart: 'throughput-ttft', caveats, row: hi, text: `Median ${what} ${ratio.ratio > 1 ? 'grows' : 'falls'} from ${withCi(lo)} at ${loadName(lo)} to ${withCi(hi)} at ${loadName(hi)}: ${ratioText(ratio)}.` }];
+}
+
+/** Experiment 5's answers, for the first target · prompt set measured: TTFT and TPOT growth, throughput peak and Pareto front, SLO share. */
+export function latencyAnswers(rows: ResultRow[]): Finding[] {
+  const first = pick(rows, { metric: 'ttft' }) ?? pick(rows, { metric: 'output_throughput' });
+  if (!first) return [];
+  const of = (metric: string) =>
+    rows.filter((r) => r.target === first.target && r.dataset === first.dataset && pick([r], { metric })).sort((a, b) => levelOf(a) - levelOf(b));
+  const [ttft, tpot, thr] = [of('ttft'), of('tpot'), of('output_throughput')];
+  const findings = [...growth('ttft-growth', 'TTFT', ttft[0], ttft.at(-1)), ...growth('tpot-growth', 'TPOT', tpot[0], tpot.at(-1))];
+  if (thr.length > 0) {
+    const peak = thr.reduce((a, b) => (Number(b.median) > Number(a.median) ? b : a));
+    const front = of('pareto_front_p50').filter((r) => r.median === 1).map(loadName);
+    const edge = thr.length > 1 && peak === thr.at(-1) ? ', the heaviest load measured (it may rise further)' : '';
+    const rise = thr[0] !== peak ? `rises from ${withCi(thr[0])} at ${loadName(thr[0])} to a peak of` : 'peaks at';
+    findings.push({
+      id: 'throughput-peak',
+      chart: 'throughput-ttft',
+      caveats: caveatsOf([thr[0], peak]),
+      row: peak,
+      text: `Output throughput ${rise} ${withCi(peak)} at ${loadName(peak)}${edge}${front.length > 0 ? `; Pareto-optimal (throughput vs median TTFT): ${front.join(', ')}` : ''}.`,
+    });
+  }
+  const shares = of('goodput_share');
+  if (shares.length > 0) {
+    const slo = shares[0].note.replace(/^share of all requests meeting /, '') || 'the SLO';
+    const missed = shares.findIndex((s) => Number(s.median) < 100);
+    const full = missed === -1 ? shares.at(-1) : shares[missed - 1];
+    const list = shares.map((r) => `${fmt(Number(r.median))}% at ${loadName(r)}`).join(', ');
+    findings.push({
+      id: 'slo',
+      chart: 'throughput-ttft',
+      caveats: caveatsOf(shares),
+      row: full ?? shares[0],
+      text: `Requests meeting ${slo}: ${list}; ${full ? `every request meets it up to ${loadName(full)}` : `some miss it already at ${loadName(shares[0])}`}.`,
+    });
+  }
+  return findings;
+}
 
 async function overheadRows(): Promise<RowInput[]> {
   const rows: RowInput[] = [];

@@ -12,7 +12,8 @@ import type { TargetSpec } from '../common/inference/options.ts';
 import { boundsOf, coordsOf, countOutputTokens, inferenceOf, openPoint, resourceRows, runRows } from '../common/inference/run.ts';
 import { writeInferenceSummary } from '../common/inference/summary.ts';
 import { createRng, deriveSeed } from '../common/rng.ts';
-import type { RowInput } from '../common/results.ts';
+import { caveatsOf, crosses, pick, withCi, type Finding, type FindingContext } from '../common/findings.ts';
+import type { ResultRow, RowInput } from '../common/results.ts';
 import { ratioOfMedians, summarize } from '../common/stats.ts';
 import type { ChatMessage } from '../common/templates/engines.ts';
 import type { Experiment, RunOptions } from '../suites/types.ts';
@@ -152,4 +153,50 @@ export const gateway: Experiment<Point> = {
     writeInferenceSummary(options.runDir, { id: gateway.id, title: gateway.title, question: gateway.question, headline: gateway.headline!, rows });
   },
   charts: gatewayCharts,
+  answers: gatewayAnswers,
 };
+
+function modeText(mode: string, workers: number | ''): string {
+  if (mode === 'main') return "on the gateway's event loop";
+  if (mode === 'pool') return `in a ${workers}-thread worker pool`;
+  if (mode === 'process') return 'in a sidecar process';
+  return mode;
+}
+
+const withMode = (r: ResultRow): string => (r.strategy === 'baseline' ? 'without preprocessing (baseline)' : `with preprocessing ${modeText(r.strategy, r.workers)}`);
+
+/**
+ * Experiment 6's answers at the highest concurrency measured (first target): TTFT inflation per
+ * preprocessing mode against the baseline, and the gateway's event-loop delay per mode.
+ */
+export function gatewayAnswers(rows: ResultRow[], context: FindingContext): Finding[] {
+  const first = pick(rows, { metric: 'ttft_inflation' }) ?? pick(rows, { metric: 'loop_delay_p99' });
+  if (!first) return [];
+  const at = (metric: string, c: number) => rows.filter((r) => r.target === first.target && r.concurrency === c && pick([r], { metric }));
+  const levels = (metric: string) => rows.filter((r) => r.target === first.target && pick([r], { metric })).map((r) => Number(r.concurrency));
+  const findings: Finding[] = [];
+  const c = Math.max(...levels('ttft_inflation'));
+  for (const inflation of Number.isFinite(c) ? at('ttft_inflation', c) : []) {
+    const added = pick(at('ttft_added', c), { strategy: inflation.strategy });
+    const where = `preprocessing ${modeText(inflation.strategy, inflation.workers)}`;
+    const caveats = caveatsOf([inflation, added]);
+    if (typeof inflation.workers === 'number' && inflation.workers > context.cores) caveats.push(`${inflation.workers} workers on ${context.cores} logical CPUs: they time-share the cores`);
+    const later = added && Number(inflation.ci_low) > 1 ? `, ${withCi(added)} later` : '';
+    const text = crosses(inflation, 1)
+      ? `No measurable TTFT inflation with ${where} at concurrency ${c}: median TTFT ${withCi(inflation)} the baseline's.`
+      : `With ${where}, median TTFT at concurrency ${c} is ${withCi(inflation)} the baseline's${later}.`;
+    findings.push({ id: `ttft-inflation-${inflation.strategy}`, chart: 'ttft-inflation', caveats, row: inflation, text });
+  }
+  const cl = Math.max(...levels('loop_delay_p99'));
+  const delays = Number.isFinite(cl) ? at('loop_delay_p99', cl) : [];
+  if (delays.length > 0) {
+    findings.push({
+      id: 'loop-delay',
+      chart: 'loop-delay',
+      caveats: caveatsOf(delays),
+      row: pick(delays, { strategy: 'main' }) ?? delays[0],
+      text: `Event-loop delay p99 of the gateway at concurrency ${cl}: ${delays.map((d) => `${withCi(d)} ${withMode(d)}`).join(', ')}.`,
+    });
+  }
+  return findings;
+}

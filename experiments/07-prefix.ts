@@ -13,7 +13,8 @@ import type { TargetSpec } from '../common/inference/options.ts';
 import { COUNT_MODEL, boundsOf, countOutputTokens, inferenceOf, openPoint, resourceRows, runRows, syntheticTexts } from '../common/inference/run.ts';
 import { writeInferenceSummary } from '../common/inference/summary.ts';
 import { deriveSeed } from '../common/rng.ts';
-import type { RowInput } from '../common/results.ts';
+import { caveatsOf, crosses, pick, withCi, type Finding } from '../common/findings.ts';
+import type { ResultRow, RowInput } from '../common/results.ts';
 import { ratioOfMedians, summarize } from '../common/stats.ts';
 import type { Experiment } from '../suites/types.ts';
 import { prefixCharts } from '../suites/inference/charts.ts';
@@ -114,4 +115,38 @@ export const prefix: Experiment<Point> = {
     writeInferenceSummary(options.runDir, { id: prefix.id, title: prefix.title, question: prefix.question, headline: prefix.headline!, rows });
   },
   charts: prefixCharts,
+  answers: prefixAnswers,
 };
+
+/** Experiment 7's answers (first target): the unique/shared TTFT ratio, and the prompt tokens the server evaluated. */
+export function prefixAnswers(rows: ResultRow[]): Finding[] {
+  const first = pick(rows, { metric: 'ttft_unique_vs_shared' }) ?? pick(rows, { metric: 'prompt_tokens_evaluated' });
+  if (!first) return [];
+  const { target } = first;
+  const findings: Finding[] = [];
+  const ratio = pick(rows, { metric: 'ttft_unique_vs_shared', target });
+  if (ratio) {
+    const shared = pick(rows, { metric: 'ttft', target, dataset: 'shared-prefix' });
+    const unique = pick(rows, { metric: 'ttft', target, dataset: 'unique' });
+    const length = ratio.tokens !== '' ? ` of the same length (${ratio.tokens} tokens)` : ' of the same length';
+    const verdict = crosses(ratio, 1)
+      ? 'No measurable benefit from the shared prefix'
+      : Number(ratio.median) > 1
+        ? 'Prompts sharing a prefix get their first token sooner'
+        : 'Prompts sharing a prefix get their first token later, not sooner';
+    const figures = shared && unique ? `median TTFT ${withCi(shared)} with the shared prefix vs ${withCi(unique)} for unique prompts${length}; unique/shared` : `unique/shared median TTFT for prompts${length}`;
+    findings.push({ id: 'prefix-benefit', chart: 'prefix-ttft', caveats: caveatsOf([ratio, shared, unique]), row: ratio, text: `${verdict}: ${figures} ${withCi(ratio)}.` });
+  }
+  const evShared = pick(rows, { metric: 'prompt_tokens_evaluated', target, dataset: 'shared-prefix' });
+  const evUnique = pick(rows, { metric: 'prompt_tokens_evaluated', target, dataset: 'unique' });
+  if (evShared && evUnique) {
+    const reused = Number(evShared.median) < Number(evUnique.median);
+    findings.push({
+      id: 'prefix-evaluated',
+      caveats: caveatsOf([evShared, evUnique]),
+      row: evShared,
+      text: `${evShared.tokens !== '' ? `Of ${evShared.tokens}-token prompts, the` : 'The'} server evaluated a median ${withCi(evShared)} per shared-prefix prompt vs ${withCi(evUnique)} per unique one: ${reused ? 'it reuses the cached prefix' : 'no sign that it reuses the prefix'}.`,
+    });
+  }
+  return findings;
+}
