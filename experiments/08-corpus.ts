@@ -9,7 +9,8 @@ import { stringify } from 'csv-stringify/sync';
 import { QUICK_CORPUS, loadCorpus, type CorpusTemplate } from '../common/assets/corpus.ts';
 import { loadTokenizer } from '../common/assets/tokenizers.ts';
 import { generateChat } from '../common/data.ts';
-import type { RowInput } from '../common/results.ts';
+import { caveatsOf, fmt, pick, withCi, type Finding } from '../common/findings.ts';
+import type { ResultRow, RowInput } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
 import { ENGINES, compileTemplate, describeDifference, type ChatMessage, type EngineId, type TemplateContext } from '../common/templates/engines.ts';
 import { jinja2Available, renderWithJinja2 } from '../common/templates/jinja2-arbiter.ts';
@@ -138,7 +139,63 @@ export const corpus: Experiment<string> = {
     return derived;
   },
   writeFiles: writeCorpusCsv,
+  answers: corpusAnswers,
 };
+
+/** Caveats of many rows, summed up when there are more than two. */
+function manyCaveats(rows: ResultRow[]): string[] {
+  const c = caveatsOf(rows);
+  return c.length > 2 ? [`${c.length} of ${rows.length} render rows are unstable or suspect`] : c;
+}
+
+/** Experiment 8's answers: identical renders per engine, render-cost growth with the history, the costliest template. */
+export function corpusAnswers(rows: ResultRow[]): Finding[] {
+  const findings: Finding[] = [];
+  // ok / unsupported compat rows are verdicts; an error row means the point failed and says nothing.
+  const compat = rows.filter((r) => r.metric === 'compat' && r.status !== 'error');
+  const engines = ENGINES.filter((e) => compat.some((r) => r.engine === e));
+  if (engines.length > 0) {
+    const parts = engines.map((engine) => {
+      const mine = compat.filter((r) => r.engine === engine);
+      const count = (status: CompatStatus) => mine.filter((r) => (r.status === 'ok' ? 'ok' : r.error.startsWith('differs') ? 'differs' : 'error') === status).length;
+      const [differs, fails] = [count('differs'), count('error')];
+      return engine === 'jinja'
+        ? `jinja (the reference) renders ${count('ok')} of ${mine.length} without error`
+        : `${engine} renders ${count('ok')} of ${mine.length} identically to it (${differs} ${differs === 1 ? 'differs' : 'differ'}, ${fails} ${fails === 1 ? 'fails' : 'fail'})`;
+    });
+    findings.push({ id: 'compat', chart: 'compat', caveats: [], row: pick(rows, { metric: 'templates_ok', engine: engines.at(-1) }), text: `Of the real chat templates measured, ${parts.join('; ')}.` });
+  }
+  const render = rows.filter((r) => pick([r], { metric: 'render' }) && typeof r.turns === 'number');
+  const turns = [...new Set(render.map((r) => Number(r.turns)))].sort((a, b) => a - b);
+  const [few, many] = [turns[0], turns.at(-1)];
+  if (turns.length > 1) {
+    const used: ResultRow[] = [];
+    const parts = ENGINES.flatMap((engine) => {
+      const ratios = [...new Set(render.filter((r) => r.engine === engine).map((r) => r.template))].flatMap((t) => {
+        const a = render.find((r) => r.engine === engine && r.template === t && r.turns === few);
+        const b = render.find((r) => r.engine === engine && r.template === t && r.turns === many);
+        if (!a || !b) return [];
+        used.push(a, b);
+        return [Number(b.median) / Number(a.median)];
+      });
+      if (ratios.length === 0) return [];
+      ratios.sort((x, y) => x - y);
+      const mid = ratios.length % 2 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+      const spread = ratios.length > 1 ? `median over ${ratios.length} templates, range ${fmt(ratios[0])}–${fmt(ratios.at(-1)!)}×` : '1 template';
+      return [`${fmt(mid)}× with ${engine} (${spread})`];
+    });
+    if (parts.length > 0) {
+      findings.push({ id: 'render-growth', chart: 'render-cost', caveats: manyCaveats(used), text: `From ${few} to ${many} turns, median render time grows ${parts.join(' and ')}; ranges are over templates, not 95% intervals.` });
+    }
+  }
+  const top = render.filter((r) => r.turns === many);
+  if (top.length > 0) {
+    const [max, min] = [top.reduce((a, b) => (Number(b.median) > Number(a.median) ? b : a)), top.reduce((a, b) => (Number(b.median) < Number(a.median) ? b : a))];
+    const cheapest = min !== max ? `; the cheapest is ${min.template} with ${min.engine}, ${withCi(min)}` : '';
+    findings.push({ id: 'costliest', chart: 'render-cost', caveats: caveatsOf([max, min]), row: max, text: `At ${many} turns the costliest template to render is ${max.template} with ${max.engine}, ${withCi(max)}${cheapest}.` });
+  }
+  return findings;
+}
 
 /**
  * The status of one engine on one template: `error` if it fails on any conversation, `differs` if any
