@@ -58,7 +58,9 @@ function single(row: RowInput): RowInput {
 function fromProcesses(rows: RowInput[]): RowInput {
   const first = rows[0];
   const figures = rows.map((r) => perProcessFigure(r)!);
-  const interval = tInterval(figures);
+  const t = tInterval(figures);
+  // Times, rates and counts cannot be negative: truncating the interval at 0 keeps its coverage.
+  const interval = figures.every((x) => x >= 0) ? { ...t, low: Math.max(0, t.low) } : t;
   const warmup = rows.every((r) => r.warmup)
     ? { n: rows.reduce((s, r) => s + r.warmup!.n, 0) / rows.length, ms: rows.reduce((s, r) => s + r.warmup!.ms, 0) / rows.length }
     : undefined;

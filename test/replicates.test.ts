@@ -51,6 +51,14 @@ describe('statistics over replicate processes', () => {
     expect(row.replication).toEqual({ runs: 3, betweenSd: 1, withinHalfPct: 100 / 3 });
   });
 
+  it('truncates the interval of non-negative figures at 0, never below', () => {
+    const wide = [0.5, 3, 9].map((value, replicate) => ({ replicate, row: { metric: 'x', unit: 'ms', value } }));
+    expect(tInterval([0.5, 3, 9]).low).toBeLessThan(0);
+    expect(combineReplicates(wide)[0]).toMatchObject({ value: 12.5 / 3, low: 0, high: tInterval([0.5, 3, 9]).high });
+    const signed = [-2, 1, 4].map((value, replicate) => ({ replicate, row: { metric: 'added', unit: 'ms', value } }));
+    expect(combineReplicates(signed)[0].low).toBe(tInterval([-2, 1, 4]).low);
+  });
+
   it('keeps failures visible: all-failed groups stay error rows, partial failures are noted', () => {
     const ok = (replicate: number, v: number) => ({ replicate, row: { metric: 'x', unit: 'n', value: v } });
     const failed = (replicate: number) => ({ replicate, row: { metric: 'x', unit: 'n', status: 'error' as const, error: 'boom' } });
