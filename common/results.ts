@@ -83,8 +83,11 @@ export const CSV_COLUMNS: readonly (keyof ResultRow)[] = [
   ...REPLICATION_COLUMNS,
 ];
 
-/** replicates.csv: one row per measurement per process, with the process's replicate index. */
-export const REPLICATE_CSV_COLUMNS: readonly string[] = [...CSV_COLUMNS, 'replicate'];
+/**
+ * replicates.csv: one row per measurement per process, with the process's replicate index and the
+ * point's index in its experiment's matrix (empty for rows derived per replicate).
+ */
+export const REPLICATE_CSV_COLUMNS: readonly string[] = [...CSV_COLUMNS, 'replicate', 'point'];
 
 /** What an experiment returns for one measurement: the point's coordinates, a metric and its data. */
 export interface RowInput {
@@ -180,10 +183,10 @@ export class ResultWriter {
     if (!existsSync(this.samplesPath)) writeFileSync(this.samplesPath, '');
   }
 
-  write(row: ResultRow, samples?: number[], replicate?: number): void {
+  write(row: ResultRow, samples?: number[], replicate?: number, point?: number): void {
     this.rows.push(row);
     const cells: unknown[] = CSV_COLUMNS.map((c) => row[c]);
-    if (this.withReplicate) cells.push(replicate ?? '');
+    if (this.withReplicate) cells.push(replicate ?? '', point ?? '');
     appendFileSync(this.csvPath, stringify([cells]));
     if (samples && samples.length > 0) {
       const key: Record<string, unknown> = Object.fromEntries(SAMPLE_KEY_COLUMNS.map((c) => [c, row[c]]));

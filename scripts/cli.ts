@@ -14,6 +14,7 @@ import { ENGINES, assertEngine } from '../common/templates/engines.ts';
 import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
 import { DEFAULT_SUITE, SUITES, allExperiments, findExperiment, getSuite } from '../suites/registry.ts';
 import { runExperiments, type Selected } from '../suites/orchestrator.ts';
+import type { Shard } from '../suites/work-plan.ts';
 import { renderCommand } from './render.ts';
 import { InferenceInputError, resolveInferenceOptions, type InferenceFlags } from '../common/inference/options.ts';
 import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
@@ -52,6 +53,13 @@ function parseWorkerList(value: string): number[] {
   return [...new Set(items.map(Number))].sort((a, b) => a - b);
 }
 
+/** `--shard K/N`: the K-th of N parts of the work list, 1 ≤ K ≤ N. */
+function parseShard(value: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError(`'${value}' is not a shard: K/N with whole numbers 1 ≤ K ≤ N, e.g. 1/4.`);
+  return { index: Number(m[1]), count: Number(m[2]) };
+}
+
 /** Processes per point: enough for a t-interval in quick mode, ≤ 5% half-width in a full run. */
 export const DEFAULT_RUNS = { quick: 3, full: 8 };
 /** Seconds a point may take before its child is killed (a full-matrix point takes up to about a minute). */
@@ -81,6 +89,7 @@ interface BenchFlags extends InferenceFlags {
   pointTimeout?: number;
   workers?: number[];
   table?: boolean;
+  shard?: Shard;
 }
 
 export function selectExperiments(flags: Pick<BenchFlags, 'exp' | 'suite'>): Selected[] {
@@ -158,7 +167,7 @@ async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
   const runs = flags.runs ?? DEFAULT_RUNS[mode];
   const pointTimeout = flags.pointTimeout ?? DEFAULT_POINT_TIMEOUT[mode];
   try {
-    const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, pointTimeout, args: { ...flags, models, engines, strategies, runs, pointTimeout }, progress });
+    const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, pointTimeout, shard: flags.shard, args: { ...flags, models, engines, strategies, runs, pointTimeout }, progress });
     if (flags.table) {
       const selections = selection.map((s) => ({ experiment: s.experiment.id, title: s.experiment.title, metrics: s.experiment.headline }));
       io.stderr(`\n${formatText(summaryLines(outcome.rows, selections))}\n`);
@@ -197,6 +206,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('-o, --out <dir>', 'parent folder of the run folder (each run writes a new <out>/<timestamp>/)', 'results')
     .addOption(new Option('--seed <n>', 'seed of the synthetic chats').default(42).argParser(parseInteger))
     .option('--no-progress', 'no progress lines on stderr')
+    .addOption(new Option('--shard <K/N>', 'measure only part K of N of the work list (whole process groups with all their replicates); npm run merge joins the shards').argParser(parseShard))
     .option('--table', 'print the headline table of every experiment at the end (it is always in summary.md)')
     .addOption(new Option('--workers <list>', 'worker counts of the pool and process points of experiments 3 and 4, e.g. 1,2,4,8,16 (default: 1 and the core count with --quick; 1, 2, 4 … 2×cores otherwise)').argParser(parseWorkerList))
     .addOption(new Option('--runs <n>', `fresh processes each point is measured in (default ${DEFAULT_RUNS.quick} with --quick, ${DEFAULT_RUNS.full} otherwise)`).argParser(parsePositiveInteger))

@@ -16,7 +16,7 @@ import { ResultWriter, toRow, type ResultRow, type RowInput } from '../common/re
 import type { ReportOutcome } from '../visualization/report.ts';
 import { runJobInChild } from './child-runner.ts';
 import type { Experiment, RunOptions, Suite } from './types.ts';
-import { ORDER_DESCRIPTION, planWork, type WorkUnit } from './work-plan.ts';
+import { ORDER_DESCRIPTION, planHash, planWork, shardOf, type Shard, type WorkItem, type WorkUnit } from './work-plan.ts';
 
 export interface Selected {
   suite: Suite;
@@ -31,6 +31,8 @@ export interface RunRequest {
   runs: number;
   /** Seconds one point may take in its child before it is killed and the point becomes an error row. */
   pointTimeout: number;
+  /** Measure only this shard of the work list (--shard K/N); `npm run merge` joins the shards. */
+  shard?: Shard;
   /** Everything the user asked for, recorded in env.json. */
   args: Record<string, unknown>;
   progress?: Progress;
@@ -102,11 +104,17 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
     }
     collected.push(entry);
   }
-  const plan = planWork(
+  const fullPlan = planWork(
     collected.map((c) => ({ experiment: c.selected.experiment.id, suite: c.selected.suite.name, groups: c.points.map((p) => c.selected.experiment.group?.(p)) })),
     request.runs,
     request.options.seed,
   );
+  const plan = request.shard ? shardOf(fullPlan, request.shard) : fullPlan;
+  const labelOf = (item: WorkItem) => {
+    const c = collected.find((e) => e.selected.experiment.id === item.experiment)!;
+    return c.selected.experiment.label(c.points[item.point]);
+  };
+  const shard = request.shard ? { ...request.shard, plan: planHash(fullPlan, labelOf), groups: [...new Set(plan.map((u) => u.group))] } : undefined;
   const itemsOf = (id: number) => plan.reduce((n, u) => n + u.items.filter((i) => i.experiment === id).length, 0);
   progress.plan(collected.map((c) => ({ key: c.selected.experiment.id, label: `exp ${c.selected.experiment.id} ${c.selected.experiment.slug}`, total: itemsOf(c.selected.experiment.id) })));
 
@@ -133,7 +141,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   writeFileSync(
     join(dir, 'env.json'),
     JSON.stringify(
-      { runId, ...env, replication: { ...replication, units: plan.length, processes: unitSeconds }, noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, rows: writer.rows.length, errorRows: errors.length, unstableRows: unstable.length, suspectRows: suspect.length },
+      { runId, ...env, replication: { ...replication, units: plan.length, processes: unitSeconds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, rows: writer.rows.length, errorRows: errors.length, unstableRows: unstable.length, suspectRows: suspect.length },
       null,
       2,
     ),
@@ -149,7 +157,7 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
   const keep = (i: number, row: RowInput) => {
     const { suite, experiment } = entries[i].selected;
     entries[i].rows.push({ point: unit.items[i].point, replicate: unit.replicate, row });
-    writer.write(toRow(row, { run_id: runId, suite: suite.name, experiment: experiment.id }), row.samples, unit.replicate);
+    writer.write(toRow(row, { run_id: runId, suite: suite.name, experiment: experiment.id }), row.samples, unit.replicate, unit.items[i].point);
   };
   const items = unit.items.map((item, i) => ({ ...item, label: labelOf(i) }));
   const outcome = await runJobInChild({ entry: entries[0].selected.suite.entry, items, options }, request.pointTimeout * 1000, request.options.signal, {

@@ -6,6 +6,7 @@
  * a machine that slows down during the run spreads its drift over all points instead of biasing
  * whichever ran last.
  */
+import { createHash } from 'node:crypto';
 import { createRng, deriveSeed } from '../common/rng.ts';
 
 export interface PlannedExperiment {
@@ -61,4 +62,28 @@ export function shuffle<T>(items: readonly T[], seed: number): T[] {
 function rotate<T>(items: readonly T[], by: number): T[] {
   const k = by % items.length;
   return [...items.slice(k), ...items.slice(0, k)];
+}
+
+export interface Shard {
+  /** 1-based shard number. */
+  index: number;
+  count: number;
+}
+
+/**
+ * The units of shard K of N. Whole process groups (with all their replicates) go to one shard, so every
+ * point's replicates are measured on one machine — machines differ, and an interval over processes of
+ * different machines would mix machine speed into it. Group keys are sorted and dealt round-robin,
+ * which is identical on every machine for the same arguments and commit.
+ */
+export function shardOf(plan: readonly WorkUnit[], shard: Shard): WorkUnit[] {
+  const keys = [...new Set(plan.map((u) => u.group))].sort();
+  const mine = new Set(keys.filter((_, i) => i % shard.count === shard.index - 1));
+  return plan.filter((u) => mine.has(u.group));
+}
+
+/** A fingerprint of the whole work list (every shard of a run computes the same one). */
+export function planHash(plan: readonly WorkUnit[], labelOf: (item: WorkItem) => string): string {
+  const canonical = plan.map((u) => [u.group, u.replicate, u.items.map((i) => [i.experiment, i.point, labelOf(i)])]);
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 16);
 }

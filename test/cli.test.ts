@@ -129,3 +129,13 @@ describe('--workers', () => {
     });
   }
 });
+
+describe('--shard', () => {
+  for (const bad of ['0/2', '3/2', 'a/b', '1', '1/0']) {
+    it(`--shard ${bad} exits 2 naming the value`, async () => {
+      const r = await cli('--shard', bad);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`option '--shard <K/N>' argument '${bad}' is invalid. '${bad}' is not a shard: K/N with whole numbers 1 ≤ K ≤ N, e.g. 1/4.`);
+    });
+  }
+});
