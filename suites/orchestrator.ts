@@ -73,7 +73,7 @@ function errorMessage(err: unknown): string {
 }
 
 /** What one experiment produced, per replicate process set, with the matrix order of each row. */
-interface Collected {
+export interface Collected {
   selected: Selected;
   points: unknown[];
   /** Rows by point index and replicate, in arrival order within a point. */
@@ -178,7 +178,7 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
 }
 
 /** Combines an experiment's replicate rows, derives ratios per replicate, flags and writes results.csv. */
-function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): void {
+export function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): void {
   const { suite, experiment } = entry.selected;
   const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
   // Matrix order, then arrival order within a point (the sort is stable).
@@ -223,7 +223,7 @@ function dedupe(rows: RowInput[]): RowInput[] {
  * guarded: a chart problem (or a broken Vega install) is reported and never touches results.csv, the
  * exit code or the other charts.
  */
-async function renderReport(dir: string, experiments: Experiment[], progress: Progress): Promise<ReportOutcome | undefined> {
+export async function renderReport(dir: string, experiments: Experiment[], progress: Progress): Promise<ReportOutcome | undefined> {
   try {
     const { buildReport, chartProblems } = await import('../visualization/report.ts');
     const outcome = await buildReport(dir, experiments);
