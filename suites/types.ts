@@ -50,7 +50,7 @@ export interface Experiment<P = any> {
    * other, e.g. the same template and tokenizer. Prefix keys with what they share, so unrelated
    * experiments never collide by accident.
    */
-  group?(point: P): string;
+  group?(point: P): string | undefined;
   /** Measures one point and returns tidy rows. Throwing produces one error row for the point. */
   run(point: P, options: RunOptions): Promise<RowInput[]>;
   /**

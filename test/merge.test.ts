@@ -59,7 +59,7 @@ describe('shards and merge', () => {
     const records: Record<string, string>[] = parse(text, { columns: true });
     const samples = new Map(readFileSync(join(merged.dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((s) => [`${rowKey(s)}|${s.replicate}`, s.samples]));
     const perProcess = parseResultsCsv(text)
-      .map((row, i) => ({ row, ...records[i] }))
+      .map((row, i) => ({ row, replicate: records[i].replicate, point: records[i].point }))
       .filter((r) => r.point !== '')
       .map((r) => ({ replicate: Number(r.replicate), row: rowInputOf(r.row, samples.get(`${rowKey(r.row)}|${r.replicate}`)) }));
     const expected = combineReplicates(perProcess).map(flagUnstable).map((r) => toRow(r, { run_id: merged.runId, suite: 'sharded', experiment: 96 }));
