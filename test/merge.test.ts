@@ -78,7 +78,9 @@ describe('shards and merge', () => {
     const [a, b, c] = shards.map((s) => s.dir);
     await expect(merge([a, b, b, c])).rejects.toThrow(new MergeInputError(`shard 2/3 given twice: ${b} and ${b}`));
     await expect(merge([a, b])).rejects.toThrow(new MergeInputError('missing shard 3 of 3 (--allow-partial merges without them and records the gap)'));
-    expect((await merge([a, b], true)).missing).toEqual([3]);
+    const partial = await merge([a, b], true);
+    expect(partial.missing).toEqual([3]);
+    expect(readFileSync(join(partial.dir, 'report.html'), 'utf8')).toContain('PARTIAL: shard 3 missing');
     const other = await runExperiments(request(tempDir(), { index: 3, count: 3 }, 1));
     await expect(merge([a, b, other.dir])).rejects.toThrow(/^shards belong to different plans: 1\/3 plan \w+ \(.+\) and 3\/3 plan \w+ \(.+\)$/);
     const moved = join(tempDir(), 'shard3');

@@ -32,6 +32,21 @@ function table(head: string[] | undefined, body: string[][], cls = ''): string {
     .join('')}</tbody></table>`;
 }
 
+function calibration(noise: unknown): string | undefined {
+  const n = noise as { start?: { calibrationMs?: number }; end?: { calibrationMs?: number }; warning?: string } | undefined;
+  if (n?.start?.calibrationMs === undefined) return undefined;
+  return `${n.start.calibrationMs} → ${n.end?.calibrationMs ?? '?'} ms${n.warning ? ` — ${n.warning}` : ''}`;
+}
+
+/** A merged run: which shards, on which machines, and any gap (a partial merge). */
+function mergedFrom(merged: unknown, shards: unknown): string | undefined {
+  const m = merged as { count: number; missing: number[] } | undefined;
+  if (!m) return undefined;
+  const list = ((shards ?? []) as { index: number; cpu?: string; cores?: number }[]).map((s) => `${s.index}/${m.count} on ${s.cpu ?? '?'} (${s.cores ?? '?'} cores)`);
+  const gap = m.missing.length > 0 ? ` — PARTIAL: shard${m.missing.length > 1 ? 's' : ''} ${m.missing.join(', ')} missing` : '';
+  return `${list.join('; ')}${gap}`;
+}
+
 function environment(env: Record<string, unknown>): string {
   const options = (env.options ?? {}) as Record<string, unknown>;
   const fields: [string, unknown][] = [
@@ -50,6 +65,9 @@ function environment(env: Record<string, unknown>): string {
     ['wall time', env.wallSeconds !== undefined ? `${env.wallSeconds} s` : undefined],
     ['interrupted', env.interrupted],
     ['rows / error rows', env.rows !== undefined ? `${env.rows} / ${env.errorRows}` : undefined],
+    ['processes per point', (env.replication as { runs?: number } | undefined)?.runs],
+    ['calibration (start → end)', calibration(env.noise)],
+    ['merged from shards', mergedFrom(env.merged, env.shards)],
   ];
   const packages = Object.entries((env.packages ?? {}) as Record<string, string>);
   const rows = fields.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => [esc(k), `<code>${esc(v)}</code>`]);
