@@ -5,7 +5,8 @@
  *   1. a PersistentVolumeClaim (ReadWriteMany) for /results, unless --no-create-pvc;
  *   2. an Indexed Job `<name>`: pod K (K = JOB_COMPLETION_INDEX + 1) runs
  *      `npm run bench -- --shard K/N --out /results/<name>/shard-K <bench args>`;
- *   3. a suspended Job `<name>-merge` running `npm run merge` over every /results/<name>/shard-K/<run folder> into /results/<name>-merged,
+ *   3. a suspended Job `<name>-merge` running `npm run merge` over every /results/<name>/shard-K/<run folder>
+ *      (merged run: a new folder under /results/<name>-merged),
  *      started by the user once the first Job is complete (`kubectl wait`, then `kubectl patch … suspend:false`).
  * The output depends only on the arguments (no timestamps, no random names). Needs Kubernetes ≥ 1.29
  * (backoffLimitPerIndex and podFailurePolicy's FailIndex, beta and on by default from 1.29, GA in 1.33).
@@ -186,7 +187,7 @@ function toYaml(o: K8sOptions, argv: string[]): string {
     `   kubectl apply -f job.yaml`,
     `   kubectl wait --for=condition=complete --timeout=24h job/${o.name}`,
     `   kubectl patch job/${o.name}${MERGE_SUFFIX} -p '{"spec":{"suspend":false}}'`,
-    ` Merged run: /results/${o.name}-merged on the claim ${o.pvc}.`,
+    ` The merged run is a new folder under /results/${o.name}-merged on the claim ${o.pvc}.`,
   ].join('\n');
   for (const doc of docs) {
     const kind = doc.get('kind');
