@@ -6,7 +6,7 @@
  * intervals over processes (common/replicates.ts). A crash, hang or non-zero exit of a child becomes an
  * error row and the run goes on. Each run gets its own folder and never overwrites another.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectEnvironment } from '../common/environment.ts';
 import { noiseRecord, noiseSnapshot } from '../common/machine-noise.ts';
@@ -60,9 +60,12 @@ export function createRunFolder(base: string, now = new Date()): { dir: string; 
   for (let i = 1; ; i++) {
     const runId = i === 1 ? stamp : `${stamp}-${i}`;
     const dir = join(base, runId);
-    if (!existsSync(dir)) {
+    try {
+      // mkdir without `recursive` fails if the folder exists: atomic even when other processes share `base`.
       mkdirSync(dir);
       return { dir, runId };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
 }
