@@ -226,17 +226,8 @@ function matching(flag: string, re: RegExp, what: string, maxLength = Number.POS
 
 class K8sUsageError extends Error {}
 
-interface Flags {
-  shards: number;
-  image: string;
-  parallelism?: number;
-  name: string;
-  pvc: string;
-  createPvc: boolean;
-  pvcSize: string;
-  storageClass?: string;
-  memory: string;
-}
+/** What commander parses: the options without the bench args, parallelism not yet defaulted. */
+type Flags = Omit<K8sOptions, 'parallelism' | 'benchArgs'> & { parallelism?: number };
 
 export async function runK8sCli(argv: string[], io: K8sIO): Promise<number> {
   const program = new Command('k8s')
