@@ -50,10 +50,3 @@ export async function sampleLatency(name: string, fn: () => unknown, plan: Sampl
   if (!samples || samples.length === 0) throw new Error(`${name}: no samples recorded (state ${result.state})`);
   return { samples: [...samples], warmup };
 }
-
-/** Times one async call in ms (for coarse work such as a whole batch, where tinybench's loop does not fit). */
-export async function timeOnce(fn: () => Promise<unknown> | unknown): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
