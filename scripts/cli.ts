@@ -174,7 +174,8 @@ async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
     }
     if (outcome.report) io.stderr(`\nAnswers (with the headline table in ${join(outcome.dir, 'summary.md')}${flags.table ? '' : '; --table prints it here'}):\n${formatFindings(outcome.report.findings)}\n\n`);
     io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, ${outcome.unstable.length} unstable, ${outcome.suspect.length} suspect, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
-    if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval over ${runs} processes is wider than ±10% of the figure; more --runs narrows it\n`);
+    const over = runs === 1 ? 'within the one process' : `over ${runs} processes`;
+    if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval ${over} is wider than ±10% of the figure; more --runs narrows it\n`);
     for (const s of outcome.suspect) io.stderr(`  suspect: exp ${s.experiment} ${s.metric} ${s.strategy}×${s.workers}: ${s.error}\n`);
     if (outcome.noiseWarning) io.stderr(`  warning: ${outcome.noiseWarning}\n`);
     if (outcome.report) io.stderr(`report: ${outcome.report.reportPath} (${outcome.report.charts.length} charts, rendered in ${(outcome.report.chartsMs / 1000).toFixed(2)} s)\n`);
