@@ -186,7 +186,8 @@ export function compareRow(a: ResultRow, b: ResultRow, samplesA: number[] | unde
     const medianA = num(a.median);
     const medianB = num(b.median);
     const welch = welchLogRatio(processesA, processesB);
-    const counts = { nA: processesA.length, nB: processesB.length, medianA, medianB, changePct: (medianB / medianA - 1) * 100 };
+    // The change is the ratio the test is about (geometric means of the per-process figures), not the ratio of the two rows' figures.
+    const counts = { nA: processesA.length, nB: processesB.length, medianA, medianB, changePct: (welch.ratio - 1) * 100 };
     return { ...base, ...counts, ciLow: welch.low, ciHigh: welch.high, p: welch.p, test: 'welch', stars: significanceStars(welch.p), verdict: 'tested', reason: '' };
   }
   if (!samplesA || !samplesB || samplesA.length === 0 || samplesB.length === 0) {

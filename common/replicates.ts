@@ -60,7 +60,7 @@ function fromProcesses(rows: RowInput[]): RowInput {
   const figures = rows.map((r) => perProcessFigure(r)!);
   const t = tInterval(figures);
   // Times, rates and counts cannot be negative: truncating the interval at 0 keeps its coverage.
-  const interval = figures.every((x) => x >= 0) ? { ...t, low: Math.max(0, t.low) } : t;
+  const interval = !first.signed && figures.every((x) => x >= 0) ? { ...t, low: Math.max(0, t.low) } : t;
   const warmup = rows.every((r) => r.warmup)
     ? { n: rows.reduce((s, r) => s + r.warmup!.n, 0) / rows.length, ms: rows.reduce((s, r) => s + r.warmup!.ms, 0) / rows.length }
     : undefined;
@@ -69,16 +69,13 @@ function fromProcesses(rows: RowInput[]): RowInput {
   const { samples: _samples, summary: _summary, value: _value, low: _low, high: _high, ...coords } = first;
   if (rows.every((r) => r.summary)) {
     const pooled = rows.flatMap((r) => r.samples ?? []);
-    const summary: Summary = pooled.length > 0 ? pooledSummary(pooled, interval) : { ...first.summary!, median: interval.center, ciLow: interval.low, ciHigh: interval.high };
+    const base: Summary = pooled.length > 0 ? summarize(pooled) : first.summary!;
+    // Sampling is budgeted by time, so a faster process leaves more samples: every process weighs the same in the tails.
+    const tail = (q: 'p90' | 'p99') => rows.reduce((s, r) => s + r.summary![q], 0) / rows.length;
+    const summary: Summary = { ...base, p90: tail('p90'), p99: tail('p99'), median: interval.center, ciLow: interval.low, ciHigh: interval.high };
     return { ...coords, summary, warmup, replication };
   }
   return { ...coords, value: interval.center, low: interval.low, high: interval.high, warmup, replication };
-}
-
-/** Tails and spread from the pooled samples; the center and interval from the per-process medians. */
-function pooledSummary(pooled: number[], interval: { center: number; low: number; high: number }): Summary {
-  const all = summarize(pooled);
-  return { ...all, median: interval.center, ciLow: interval.low, ciHigh: interval.high };
 }
 
 function halfWidthPct(low: number, high: number, center: number): number {
@@ -91,7 +88,7 @@ function median(values: number[]): number {
 
 /** `unstable` when the interval's half-width exceeds 10% of the figure; other statuses are kept. */
 export function flagUnstable(row: RowInput): RowInput {
-  if ((row.status ?? 'ok') !== 'ok') return row;
+  if ((row.status ?? 'ok') !== 'ok' || row.signed) return row;
   const center = row.summary ? row.summary.median : row.value;
   const low = row.summary ? row.summary.ciLow : row.low;
   const high = row.summary ? row.summary.ciHigh : row.high;

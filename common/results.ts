@@ -117,6 +117,8 @@ export interface RowInput {
   dataset?: string;
   /** Warm-up before sampling (time-based, see common/timing.ts). */
   warmup?: Warmup;
+  /** A difference that may be negative: its interval is not truncated at 0 nor judged relative to the figure. */
+  signed?: boolean;
   /** Set on rows combined over replicate processes (common/replicates.ts). */
   replication?: { runs: number; betweenSd: number; withinHalfPct: number };
 }

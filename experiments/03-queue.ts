@@ -98,7 +98,7 @@ export const queue: Experiment<Point> = {
       if (workers > context.cores) caveats.push(`${workers} workers on a machine with ${context.cores} logical CPUs`);
       const what = `A ${strategy === 'pool' ? 'worker-thread' : 'child-process'} pool of ${workers} worker${workers === 1 ? '' : 's'}`;
       const text = crosses(best, 1) ? `${what} (its best count here) prepares the batch with no measurable speedup over the main thread (${withCi(best)})` : `${what} (its best count here) prepares the batch ${withCi(best)} ${(best.median as number) >= 1 ? 'faster' : 'slower'} than the main thread`;
-      const ceiling = pick(rows, { metric: 'dispatch_ceiling', strategy, workers });
+      const ceiling = pick(rows, { metric: 'dispatch_ceiling', strategy, workers, template: best.template, engine: best.engine });
       const limit = ceiling ? `; its dispatcher would allow up to ${withCi(ceiling)} whatever the worker count` : '';
       findings.push({ id: `${strategy}-speedup`, chart: 'queue', row: best, caveats: ceiling ? [...caveats, ...caveatsOf([ceiling])] : caveats, text: `${text}${limit}.` });
     }

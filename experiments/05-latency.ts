@@ -90,7 +90,7 @@ export const latency: Experiment<Point> = {
     const fetchRow = rows.find((r) => r.metric === 'client_overhead_fetch');
     const sdkRow = rows.find((r) => r.metric === 'client_overhead_openai');
     if (fetchRow?.summary && sdkRow?.summary) {
-      derived.push({ metric: 'sdk_overhead_vs_fetch', unit: 'us', value: sdkRow.summary.median - fetchRow.summary.median, note: 'openai SDK minus fetch client, median µs per streamed chunk (replayed from memory)' });
+      derived.push({ metric: 'sdk_overhead_vs_fetch', unit: 'us', signed: true, value: sdkRow.summary.median - fetchRow.summary.median, note: 'openai SDK minus fetch client, median µs per streamed chunk (replayed from memory)' });
     }
     return derived;
   },

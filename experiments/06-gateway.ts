@@ -145,7 +145,7 @@ export const gateway: Experiment<Point> = {
       const coords = coordsOf(r);
       const { ratio, low: lo, high: hi } = ratioOfMedians(r.summary!, b.summary!);
       derived.push({ ...coords, metric: 'ttft_inflation', unit: 'x', value: ratio, low: lo, high: hi, note: `median TTFT with ${r.strategy} preprocessing / median TTFT of the baseline (pre-computed ids) at concurrency ${r.concurrency}` });
-      derived.push({ ...coords, metric: 'ttft_added', unit: 'ms', value: r.summary!.median - b.summary!.median, low: r.summary!.ciLow - b.summary!.ciHigh, high: r.summary!.ciHigh - b.summary!.ciLow, note: `median TTFT minus baseline median TTFT at concurrency ${r.concurrency}` });
+      derived.push({ ...coords, metric: 'ttft_added', unit: 'ms', signed: true, value: r.summary!.median - b.summary!.median, low: r.summary!.ciLow - b.summary!.ciHigh, high: r.summary!.ciHigh - b.summary!.ciLow, note: `median TTFT minus baseline median TTFT at concurrency ${r.concurrency}` });
     }
     return derived;
   },

@@ -9,6 +9,9 @@ import { TASK_ENCODINGS, type TaskEncoding } from '../common/strategies/tasks.ts
 import type { DispatchLoad } from '../common/workload.ts';
 import { BATCH_SIZE } from './queue-points.ts';
 
+/** Main-thread CPU time below this (ten /proc ticks) is too coarse to report per request. */
+const MIN_CPU_MS = 100;
+
 /** Metric-name suffix of a task encoding: none for the default `clone`, `_json` for `json`. */
 export const encodingSuffix = (encoding: TaskEncoding): string => (encoding === 'clone' ? '' : `_${encoding}`);
 
@@ -19,7 +22,8 @@ export function dispatcherRows(coords: Partial<RowInput>, d: DispatchLoad, encod
     { ...coords, metric: `dispatcher_elu${suffix}`, unit: '%', value: 100 * d.loopUtilization, note: `main-thread event-loop utilization ${scope}` },
     { ...coords, metric: `dispatch_per_request${suffix}`, unit: 'us', value: (1000 * d.activeMs) / d.requests, note: `main-thread busy time (event loop active, wall clock) per dispatched request ${scope}: send, receive, collate` },
   ];
-  if (d.cpuMs !== undefined) {
+  // Fewer than ten 10-ms ticks would make the figure mostly rounding: then it is left out.
+  if (d.cpuMs !== undefined && d.cpuMs >= MIN_CPU_MS) {
     rows.push({ ...coords, metric: `dispatch_cpu_per_request${suffix}`, unit: 'us', value: (1000 * d.cpuMs) / d.requests, note: `main-thread CPU time (/proc, 10 ms ticks) per dispatched request ${scope}` });
   }
   if (d.workerUtilization.length > 0) {
@@ -35,19 +39,17 @@ export function dispatcherRows(coords: Partial<RowInput>, d: DispatchLoad, encod
 /**
  * Per pool/process point of one replicate: (main-thread work per request) / (dispatch cost per request),
  * where the work per request is the main strategy's batch_prepare median / 64 in the same replicate, and
- * the dispatch cost is the main thread's CPU time per request where /proc has it, else its busy time.
+ * the dispatch cost is the main thread's busy time per request — available in every replicate, never
+ * below its CPU time, so the ceiling is conservative and every replicate measures the same thing.
  */
 export function dispatchCeilings(rows: readonly RowInput[]): RowInput[] {
   return rows.flatMap((r) => {
     const encoding = TASK_ENCODINGS.find((e) => r.metric === `dispatch_per_request${encodingSuffix(e)}`);
-    if (!encoding) return [];
-    const cpu = rows.find((c) => c.metric === `dispatch_cpu_per_request${encodingSuffix(encoding)}` && c.strategy === r.strategy && c.workers === r.workers && c.template === r.template && c.engine === r.engine);
-    const cost = cpu?.value !== undefined && cpu.value > 0 ? { value: cpu.value, what: 'CPU time' } : { value: r.value, what: 'busy time' };
-    if (cost.value === undefined || !(cost.value > 0)) return [];
+    if (!encoding || r.value === undefined || !(r.value > 0)) return [];
     const main = rows.find((m) => m.metric === 'batch_prepare' && m.strategy === 'main' && m.template === r.template && m.engine === r.engine && m.summary);
     if (!main) return [];
     const workUs = (1000 * main.summary!.median) / BATCH_SIZE;
-    const { value: _value, note: _note, metric: _metric, ...coords } = r;
-    return [{ ...coords, metric: `dispatch_ceiling${encodingSuffix(encoding)}`, unit: 'x', value: workUs / cost.value, note: `Amdahl bound: main-thread work per request (${workUs.toFixed(0)} µs) / the dispatcher's ${cost.what} per request (task encoding ${encoding})` }];
+    const { value, note: _note, metric: _metric, ...coords } = r;
+    return [{ ...coords, metric: `dispatch_ceiling${encodingSuffix(encoding)}`, unit: 'x', value: workUs / value, note: `Amdahl bound: main-thread work per request (${workUs.toFixed(0)} µs) / the dispatcher's busy time per request (task encoding ${encoding})` }];
   });
 }

@@ -9,7 +9,7 @@ const coords = { template: 't', engine: 'jinja', strategy: 'pool', workers: 2 };
 
 describe("the dispatcher's share", () => {
   it('turns the main thread’s load during the timed batches into rows', () => {
-    const rows = dispatcherRows(coords, { loopUtilization: 0.25, activeMs: 32, cpuMs: 20, requests: 640, workerUtilization: [0.9, 0.6] });
+    const rows = dispatcherRows(coords, { loopUtilization: 0.25, activeMs: 320, cpuMs: 200, requests: 6400, workerUtilization: [0.9, 0.6] });
     expect(rows.map((r) => [r.metric, r.unit, r.value])).toEqual([
       ['dispatcher_elu', '%', 25],
       ['dispatch_per_request', 'us', 50],
@@ -30,9 +30,11 @@ describe("the dispatcher's share", () => {
     const json = { ...coords, metric: 'dispatch_per_request_json', unit: 'us', value: 25 };
     expect(dispatchCeilings([main, dispatch, json]).map((r) => [r.metric, r.value])).toEqual([['dispatch_ceiling', 100], ['dispatch_ceiling_json', 200]]);
     expect(dispatcherRows(coords, { loopUtilization: 0.1, activeMs: 16, requests: 640, workerUtilization: [] }, 'json').map((r) => [r.metric, r.value])).toEqual([['dispatcher_elu_json', 10], ['dispatch_per_request_json', 25]]);
-    // Where the main thread's CPU time is known, it is the dispatch cost the ceiling uses.
+    // The ceiling always uses the busy time (every replicate has it), not the coarser CPU time.
     const cpu = { ...coords, metric: 'dispatch_cpu_per_request', unit: 'us', value: 40 };
-    expect(dispatchCeilings([main, dispatch, cpu])[0]).toMatchObject({ metric: 'dispatch_ceiling', value: 125 });
+    expect(dispatchCeilings([main, dispatch, cpu])[0]).toMatchObject({ metric: 'dispatch_ceiling', value: 100 });
+    // Under ten /proc ticks of CPU the per-request CPU figure is left out.
+    expect(dispatcherRows(coords, { loopUtilization: 0.1, activeMs: 16, cpuMs: 90, requests: 640, workerUtilization: [] }).map((r) => r.metric)).toEqual(['dispatcher_elu', 'dispatch_per_request']);
   });
 
   it("reads the main thread's CPU time from a /proc stat line, whatever its command name holds", () => {

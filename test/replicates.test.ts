@@ -41,6 +41,13 @@ describe('statistics over replicate processes', () => {
     expect(covered / 1000).toBeLessThan(0.7);
   });
 
+  it('every process weighs the same in p90/p99, however many samples its time budget gave it', () => {
+    const fast = Array.from({ length: 1000 }, () => 1);
+    const rows = [fast, Array(10).fill(10), Array(10).fill(10)].map((samples, replicate) => ({ replicate, row: { metric: 'm', unit: 'ms', summary: summarize(samples), samples } }));
+    const [row] = combineReplicates(rows);
+    expect(row.summary).toMatchObject({ median: 7, p90: 7, p99: 7, n: 1020 });
+  });
+
   it('combines per-process medians: center, interval, spread and sample tails', () => {
     const rows = [[1, 2, 3], [2, 3, 4], [3, 4, 5]].map((samples, replicate) => ({ replicate, row: { metric: 'm', unit: 'ms', summary: summarize(samples), samples } }));
     const [row] = combineReplicates(rows);
@@ -55,8 +62,14 @@ describe('statistics over replicate processes', () => {
     const wide = [0.5, 3, 9].map((value, replicate) => ({ replicate, row: { metric: 'x', unit: 'ms', value } }));
     expect(tInterval([0.5, 3, 9]).low).toBeLessThan(0);
     expect(combineReplicates(wide)[0]).toMatchObject({ value: 12.5 / 3, low: 0, high: tInterval([0.5, 3, 9]).high });
-    const signed = [-2, 1, 4].map((value, replicate) => ({ replicate, row: { metric: 'added', unit: 'ms', value } }));
-    expect(combineReplicates(signed)[0].low).toBe(tInterval([-2, 1, 4]).low);
+    const negative = [-2, 1, 4].map((value, replicate) => ({ replicate, row: { metric: 'added', unit: 'ms', value } }));
+    expect(combineReplicates(negative)[0].low).toBe(tInterval([-2, 1, 4]).low);
+    // A difference (signed) keeps its whole interval even when every process measured a positive one, and is not judged relative to its figure.
+    const signed = [0.2, 5, 9].map((value, replicate) => ({ replicate, row: { metric: 'ttft_added', unit: 'ms', value, signed: true } }));
+    const [added] = combineReplicates(signed);
+    expect(added.low).toBe(tInterval([0.2, 5, 9]).low);
+    expect(added.low).toBeLessThan(0);
+    expect(flagUnstable(added).status).toBeUndefined();
   });
 
   it('keeps failures visible: all-failed groups stay error rows, partial failures are noted', () => {
