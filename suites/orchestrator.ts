@@ -185,7 +185,7 @@ export function writeCombined(entry: Collected, options: RunOptions, runs: numbe
   const { suite, experiment } = entry.selected;
   const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
   // Matrix order, then arrival order within a point (the sort is stable).
-  const ordered = [...entry.rows].sort((a, b) => a.point - b.point);
+  const ordered = noteFailedProcesses([...entry.rows].sort((a, b) => a.point - b.point), runs);
   const measured = combineReplicates(ordered);
   const derivedRows: ReplicateRow[] = [];
   const failures = [...entry.failures];
@@ -214,6 +214,22 @@ export function writeCombined(entry: Collected, options: RunOptions, runs: numbe
   } catch (err) {
     writer.write(toRow({ metric: 'write_files', unit: '', status: 'error', error: errorMessage(err) }, base));
   }
+}
+
+/**
+ * A point whose process failed in some replicates but measured in others keeps its figures (from the
+ * processes that measured), each with a note of the failures, instead of a separate error row.
+ */
+function noteFailedProcesses(rows: Collected['rows'], runs: number): Collected['rows'] {
+  const failedAt = (point: number) => rows.filter((r) => r.point === point && r.row.metric === 'point' && r.row.status === 'error');
+  const measuredPoints = new Set(rows.filter((r) => r.row.metric !== 'point').map((r) => r.point));
+  return rows.flatMap((r) => {
+    const failed = failedAt(r.point);
+    if (failed.length === 0 || !measuredPoints.has(r.point)) return [r];
+    if (r.row.metric === 'point') return [];
+    const note = `the point failed in ${failed.length} of ${runs} processes (${failed[0].row.error})`;
+    return [{ ...r, row: { ...r.row, note: r.row.note ? `${r.row.note}; ${note}` : note } }];
+  });
 }
 
 function dedupe(rows: RowInput[]): RowInput[] {

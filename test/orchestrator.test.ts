@@ -94,3 +94,14 @@ describe('orchestrator', () => {
     expect(existsSync(b.dir)).toBe(true);
   });
 });
+
+describe('a point that fails in some processes only', () => {
+  it('keeps the figures of the processes that measured, noting the failures, with no separate error row', async () => {
+    const { default: flaky, flakyExperiment } = await import('./fixtures/flaky-suite.ts');
+    const outcome = await runExperiments({ ...request(tempDir(), 3), selection: [{ suite: flaky, experiment: flakyExperiment }] });
+    const rows = readCsv(join(outcome.dir, 'results.csv'));
+    expect(rows.map((r) => [r.metric, r.status === 'error' ? 'error' : 'measured', r.runs])).toEqual([['latency', 'measured', '2']]);
+    expect(rows[0].note).toBe('the point failed in 1 of 3 processes (fails in one process on purpose)');
+    expect(outcome.errors).toHaveLength(0);
+  });
+});
