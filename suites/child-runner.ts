@@ -65,6 +65,7 @@ export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: Abo
     let failure: string | undefined;
     let teardownError: string | undefined;
     let timer: NodeJS.Timeout | undefined;
+    // One --point-timeout for start-up and each point in turn, and one for the teardown after the last.
     const armTimer = () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
@@ -72,9 +73,11 @@ export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: Abo
         killGroup(child, 'SIGKILL');
       }, pointTimeoutMs);
     };
+    armTimer();
     const settle = (item: number) => {
       pending.delete(item);
       if (current === item) current = undefined;
+      if (pending.size === 0) armTimer();
     };
     const onAbort = () => {
       child.send({ type: 'abort' } satisfies ParentMessage, () => {});
@@ -107,9 +110,12 @@ export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: Abo
       }
     });
     child.on('error', (err) => (failure ??= `could not start the child process: ${err.message}`));
-    child.on('exit', (code, exitSignal) => {
+    // 'close' comes after the IPC channel and stdio have drained: no message of the child is lost.
+    child.on('close', (code, exitSignal) => {
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
+      // Workers the child started (process pools) must not outlive it, however it ended.
+      killGroup(child, 'SIGKILL');
       live.delete(child);
       const unfinished = [...pending];
       if (!signal.aborted && unfinished.length > 0) {

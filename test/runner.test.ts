@@ -12,9 +12,17 @@ import { Progress } from '../common/progress.ts';
 import suite, { fixture, rowsOf } from './fixtures/runner-suite.ts';
 import { readCsv, tempDir } from './helpers.ts';
 import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 
 const POINTS = fixture.matrix({} as never) as string[];
 const options = { quick: true, seed: 5, models: ['llama3.1'], engines: ['jinja'], strategies: ['main'], plan: QUICK_PLAN, runDir: tempDir() };
+
+/** Whether a process still runs: gone, or killed and waiting to be reaped (a zombie), is not running. */
+function running(pid: number): boolean {
+  if (!existsSync(`/proc/${pid}/stat`)) return false;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
 
 async function runJob(names: string[], timeoutMs = 60_000) {
   const job: ChildJob = { entry: suite.entry, items: names.map((label) => ({ experiment: fixture.id, point: POINTS.indexOf(label), label })), options };
@@ -63,6 +71,13 @@ describe('child processes', () => {
     expect(liveChildren()).toBe(0);
   });
 
+  it("a killed child takes its own worker processes with it", async () => {
+    const { errors } = await runJob(['g:orphan'], 1500);
+    expect(errors.get('g:orphan')).toMatch(/^timed out after 1\.5 s/);
+    const pid = Number(readFileSync(join(options.runDir, 'orphan.pid'), 'utf8'));
+    expect(running(pid)).toBe(false);
+  });
+
   it('a run with failing children completes, with error rows beside the measured ones', async () => {
     const outcome = await runExperiments({
       selection: [{ suite, experiment: fixture }],
@@ -77,7 +92,7 @@ describe('child processes', () => {
     const byPoint = (p: string) => rows.filter((r) => r.template === p).map((r) => `${r.metric}:${r.status}`);
     expect(byPoint('a:ok')).toEqual(['latency:unstable', 'count:unstable']);
     expect(byPoint('f:ok')).toEqual(['latency:unstable', 'count:unstable']);
-    for (const p of ['b:throw', 'c:crash', 'd:exit', 'e:hang']) expect(byPoint(p)).toEqual(['point:error']);
+    for (const p of ['b:throw', 'c:crash', 'd:exit', 'e:hang', 'g:orphan']) expect(byPoint(p)).toEqual(['point:error']);
     expect(rows.find((r) => r.metric === 'ok_rows')?.median).toBe('2');
   });
 });
