@@ -110,7 +110,16 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
   const replicateWriter = new ResultWriter(dir, 'replicates.csv', true);
   const collected = new Map<number, Collected>();
   const base = shards[0].env;
+  const entryOf = (id: number) => {
+    if (!collected.has(id)) collected.set(id, { selected: request.resolve(id), points: [], rows: [], failures: [] });
+    return collected.get(id)!;
+  };
   for (const s of shards) {
+    // Failures outside any point (a matrix or a child's teardown) are only in the shard's results.csv.
+    const shardRows = existsSync(join(s.dir, 'results.csv')) ? parseResultsCsv(readFileSync(join(s.dir, 'results.csv'), 'utf8')) : [];
+    for (const row of shardRows.filter((r) => r.status === 'error' && (r.metric === 'matrix' || r.metric === 'teardown'))) {
+      entryOf(Number(row.experiment)).failures.push({ ...rowInputOf(row), note: `shard ${s.shard.index}/${s.shard.count}` });
+    }
     const samples = samplesOf(s.dir);
     const records: Record<string, string>[] = parse(readFileSync(join(s.dir, 'replicates.csv'), 'utf8'), { columns: true, skip_empty_lines: true });
     const rows = parseResultsCsv(readFileSync(join(s.dir, 'replicates.csv'), 'utf8'));
@@ -119,9 +128,7 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
       if (point === '') return; // derived per replicate: derived again below, across shards
       const r = Number(replicate);
       const input = rowInputOf(row, samples.get(`${rowKey(row)}|${r}`));
-      const id = Number(row.experiment);
-      if (!collected.has(id)) collected.set(id, { selected: request.resolve(id), points: [], rows: [], failures: [] });
-      collected.get(id)!.rows.push({ point: Number(point), replicate: r, row: input });
+      entryOf(Number(row.experiment)).rows.push({ point: Number(point), replicate: r, row: input });
       replicateWriter.write({ ...row, run_id: runId }, input.samples, r, Number(point));
     });
   }
@@ -134,6 +141,10 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
     ...base,
     runId,
     shard: undefined,
+    // Per machine in `shards`: the run-level figures of one shard would misdescribe the others.
+    noise: undefined,
+    wallSeconds: undefined,
+    interrupted: shards.some((s) => s.env.interrupted === true),
     merged: { from: shards.map((s) => s.dir), count: shards[0].shard.count, plan: shards[0].shard.plan, missing },
     shards: shards.map((s) => ({ index: s.shard.index, dir: s.dir, runId: s.env.runId, cpu: s.env.cpu, cores: s.env.cores, topology: s.env.topology, node: s.env.node, noise: s.env.noise, wallSeconds: s.env.wallSeconds, interrupted: s.env.interrupted })),
     rows: writer.rows.length,
