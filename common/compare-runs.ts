@@ -1,6 +1,6 @@
 /**
  * Reading two run folders and matching their rows for `npm run compare`: results.csv (through
- * visualization/load-run.ts), replicates.csv, samples.jsonl and env.json; rows are matched by their
+ * common/run-folder.ts), replicates.csv, samples.jsonl and env.json; rows are matched by their
  * coordinates — every column except run_id, the unit and the statistics. Runs measured in several
  * processes are compared at the level of processes (Welch's t-test on the per-process figures), because
  * processes, not samples, are the independent units; older single-process runs fall back to the samples.
@@ -8,7 +8,7 @@
 import { hasFigure } from './results.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRun } from '../visualization/load-run.ts';
+import { loadRun } from './run-folder.ts';
 import type { ResultRow } from './results.ts';
 import { bootstrapRatioCi, mannWhitneyU, median, significanceStars } from './stats-compare.ts';
 import { welchLogRatio } from './replicate-stats.ts';

@@ -12,7 +12,7 @@ import { rowKey } from '../common/compare-runs.ts';
 import { Progress } from '../common/progress.ts';
 import { ResultWriter, type ResultRow, type RowInput, type RowStatus } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
-import { parseResultsCsv } from '../visualization/load-run.ts';
+import { parseResultsCsv } from '../common/run-folder.ts';
 import { createRunFolder, renderReport, writeCombined, type Collected, type Selected } from './orchestrator.ts';
 import type { RunOptions } from './types.ts';
 

@@ -6,31 +6,11 @@
  */
 import type { Finding, FindingContext } from '../common/findings.ts';
 import type { ResultRow, RowInput } from '../common/results.ts';
-import type { SamplingPlan } from '../common/timing.ts';
-import type { InferenceOptions } from '../common/inference/options.ts';
 import type { ChartDefinition } from '../visualization/chart.ts';
 
-export interface RunOptions {
-  quick: boolean;
-  seed: number;
-  /** Model ids selected with --models (defaults: the registry's default set). */
-  models: string[];
-  /** Engines and strategies may be narrowed from the CLI. */
-  engines: string[];
-  /** Execution strategies selected with --strategies. */
-  strategies: string[];
-  /** Worker counts of the pool and process points (--workers); default: the experiment's own. */
-  workers?: number[];
-  plan: SamplingPlan;
-  /** The run folder, for experiments that write a file of their own beside results.csv. */
-  runDir: string;
-  /** Set when the user pressed Ctrl-C: experiments should stop between measurements. */
-  signal: AbortSignal;
-  /** Progress within a point (e.g. "batch 3/10"), shown on stderr. */
-  progress(detail: string): void;
-  /** Inference suite: targets, prompts, load and SLOs (--target/--model/--slo/--config/--prompts); default the embedded backend. */
-  inference?: InferenceOptions;
-}
+// What a point's run sees: defined in common/ (which must not import suites/), re-exported for experiments.
+export type { RunOptions } from '../common/run-options.ts';
+import type { RunOptions } from '../common/run-options.ts';
 
 export interface Experiment<P = any> {
   id: number;

@@ -10,7 +10,7 @@ import { prefix } from '../experiments/07-prefix.ts';
 import { corpus } from '../experiments/08-corpus.ts';
 import type { Finding } from '../common/findings.ts';
 import { toRow, type ResultRow, type RowInput } from '../common/results.ts';
-import { parseResultsCsv } from '../visualization/load-run.ts';
+import { parseResultsCsv } from '../common/run-folder.ts';
 
 const ctx = { cores: 2 };
 const row = (experiment: number, input: RowInput): ResultRow => toRow(input, { run_id: 'r', suite: experiment === 8 ? 'preprocessing' : 'inference', experiment });

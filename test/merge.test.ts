@@ -13,7 +13,7 @@ import { toRow } from '../common/results.ts';
 import { QUICK_PLAN } from '../common/timing.ts';
 import { MergeInputError, mergeShards, rowInputOf } from '../suites/merge.ts';
 import { runExperiments, type RunOutcome, type RunRequest } from '../suites/orchestrator.ts';
-import { parseResultsCsv } from '../visualization/load-run.ts';
+import { parseResultsCsv } from '../common/run-folder.ts';
 import suite, { sharded } from './fixtures/shard-suite.ts';
 import { readCsv, tempDir } from './helpers.ts';
 

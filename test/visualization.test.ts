@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../common/results.ts';
 import { preprocessingSuite } from '../suites/preprocessing/index.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../visualization/chart.ts';
-import { RunFolderError, loadRun, parseResultsCsv } from '../visualization/load-run.ts';
+import { RunFolderError, loadRun, parseResultsCsv } from '../common/run-folder.ts';
 import { contentionCharts } from '../visualization/charts/contention.ts';
 import { queueCharts } from '../visualization/charts/queue.ts';
 import { noDataSpec } from '../visualization/no-data.ts';

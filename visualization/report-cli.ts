@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { allExperiments } from '../suites/registry.ts';
-import { RunFolderError } from './load-run.ts';
+import { RunFolderError } from '../common/run-folder.ts';
 import { buildReport, chartProblems } from './report.ts';
 
 export interface ReportIO {

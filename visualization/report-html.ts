@@ -8,7 +8,7 @@ import type { ResultRow } from '../common/results.ts';
 import type { Answering, ExperimentFindings } from '../common/findings.ts';
 import { summaryLines } from '../common/summary-table.ts';
 import { browserBundles } from './bundles.ts';
-import type { RunData } from './load-run.ts';
+import type { RunData } from '../common/run-folder.ts';
 import type { ChartOutcome } from './write-charts.ts';
 
 /** What the report needs to know about an experiment (an Experiment satisfies it). */

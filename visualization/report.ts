@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ChartDefinition } from './chart.ts';
 import { collectFindings, formatFindings, type ExperimentFindings } from '../common/findings.ts';
 import { formatMarkdown, summaryLines } from '../common/summary-table.ts';
-import { loadRun, type RunData } from './load-run.ts';
+import { loadRun, type RunData } from '../common/run-folder.ts';
 import { reportHtml, type ReportExperiment } from './report-html.ts';
 import { writeCharts, type ChartOutcome } from './write-charts.ts';
 

@@ -7,7 +7,7 @@ import { createRng, deriveSeed } from '../rng.ts';
 import { textOfTokens } from '../data.ts';
 import type { RowInput } from '../results.ts';
 import { summarize } from '../stats.ts';
-import type { RunOptions } from '../../suites/types.ts';
+import type { RunOptions } from '../run-options.ts';
 import { aggregate, clientDecodeRate, hasSlo, type Aggregate, type RequestRecord, type Slo } from './metrics.ts';
 import { EMBEDDED_TARGET, type InferenceOptions, type TargetSpec } from './options.ts';
 import type { RunResources } from './monitor.ts';

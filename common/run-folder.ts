@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { CSV_COLUMNS, type ResultRow } from '../common/results.ts';
+import { CSV_COLUMNS, type ResultRow } from './results.ts';
 
 /** Columns typed `number | ''` in ResultRow; every other column stays a string. Runs written before a
  * column was appended simply lack it: it reads as ''. */
