@@ -215,7 +215,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--target <url>', 'inference suite: OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (default: the embedded llama.cpp backend)')
     .option('--model <name>', 'inference suite: model name served by --target (default: the first of GET /v1/models)')
     .option('--slo <list>', 'inference suite: goodput SLOs in ms, e.g. ttft=500,tpot=50')
-    .option('--config <file.yaml>', 'inference suite: targets × prompts × concurrency (see README "Inference suite")')
+    .option('--config <file.yaml>', 'inference suite: targets × prompts × concurrency (see docs/inference.md)')
     .option('--prompts <file.jsonl>', 'inference suite: prompts dataset, one {"messages": [...]} or {"prompt": "..."} per line')
     .option('--client <kind>', 'inference suite: streaming client, fetch (default) or openai')
     .action(async (flags: BenchFlags) => setExit(await bench(flags, io)));

@@ -1,7 +1,7 @@
 /**
  * `npm run -s k8s -- --shards N --image IMAGE [--parallelism P] [--pvc NAME] [--name NAME] [-- bench args...]`:
  * prints Kubernetes manifests (multi-document YAML) that run the bench as N shards on a cluster
- * (README "Running the full matrix on a cluster"):
+ * (docs/cluster.md):
  *   1. a PersistentVolumeClaim (ReadWriteMany) for /results, unless --no-create-pvc;
  *   2. an Indexed Job `<name>`: pod K (K = JOB_COMPLETION_INDEX + 1) runs
  *      `npm run bench -- --shard K/N --out /results/<name>/shard-K <bench args>`;

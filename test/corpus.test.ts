@@ -105,7 +105,7 @@ describe('pinned corpus parity: both engines render these real templates to the 
 });
 
 describe('whole corpus, computed: nunjucks is identical wherever @huggingface/jinja renders', () => {
-  // Computed once with experiment 8's conversations (seed 3) and written in; README "The template corpus"
+  // Computed once with experiment 8's conversations (seed 3) and written in; docs/jinja-compat.md "The template corpus"
   // states the same 89 of 97.
   const RENDERS = [
     'aya-expanse:8b', 'aya:35b', 'cogito:14b', 'cogito:3b', 'command-r-plus:104b', 'command-r:35b', 'dbrx:132b', 'deepcoder:14b',
@@ -122,7 +122,7 @@ describe('whole corpus, computed: nunjucks is identical wherever @huggingface/ji
     'rnj-1:latest', 'sailor2:1b', 'shieldgemma:27b', 'smallthinker:3b', 'smollm2:135m', 'stable-code:3b', 'tinyllama:1.1b', 'tulu3:70b',
     'yi-coder:1.5b', 'yi:6b',
   ];
-  // The reference's first failing conversation and its reason (see the README's table).
+  // The reference's first failing conversation and its reason (see the table in docs/jinja-compat.md).
   const REFERENCE_FAILS: Record<string, string> = {
     'command-a:111b': 'tool call: Conversation roles must alternate user/assistant/user/assistant/...',
     'command-r7b-arabic:7b': 'tool call: Conversation roles must alternate user/assistant/user/assistant/...',
