@@ -8,11 +8,10 @@
 import { hasFigure } from './results.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRun } from './run-folder.ts';
+import { loadRun, parseReplicatesCsv, type ReplicateRecord } from './run-folder.ts';
 import type { ResultRow } from './results.ts';
 import { bootstrapRatioCi, mannWhitneyU, median, significanceStars } from './stats-compare.ts';
 import { welchLogRatio } from './replicate-stats.ts';
-import { parse } from 'csv-parse/sync';
 
 /** Bad input (missing folder, no results.csv, unreadable file): exit code 2. */
 export class CompareInputError extends Error {}
@@ -91,17 +90,16 @@ export function loadSamples(path: string): Map<string, number[]> {
 export function loadPerProcess(path: string): Map<string, number[]> {
   const out = new Map<string, number[]>();
   if (!existsSync(path)) return out;
-  let records: Record<string, string>[];
+  let records: ReplicateRecord[];
   try {
-    records = parse(readFileSync(path, 'utf8'), { columns: true, skip_empty_lines: true });
+    records = parseReplicatesCsv(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new CompareInputError(`cannot read ${path}: ${(err as Error).message}`);
   }
-  for (const rec of records) {
-    const figure = Number(rec.median);
-    if (!hasFigure(rec.status) || rec.median === '' || !Number.isFinite(figure)) continue;
-    const k = rowKey(rec);
-    out.set(k, [...(out.get(k) ?? []), figure]);
+  for (const { row } of records) {
+    if (!hasFigure(row.status) || typeof row.median !== 'number') continue;
+    const k = rowKey(row);
+    out.set(k, [...(out.get(k) ?? []), row.median]);
   }
   return out;
 }

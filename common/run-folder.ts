@@ -35,6 +35,18 @@ export function parseResultsCsv(text: string): ResultRow[] {
   });
 }
 
+/** A row of replicates.csv: the measured row, its process's replicate index, and its point (undefined for per-process ratios). */
+export interface ReplicateRecord {
+  row: ResultRow;
+  replicate: number;
+  point?: number;
+}
+
+export function parseReplicatesCsv(text: string): ReplicateRecord[] {
+  const records = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  return parseResultsCsv(text).map((row, i) => ({ row, replicate: Number(records[i].replicate), point: records[i].point === '' || records[i].point === undefined ? undefined : Number(records[i].point) }));
+}
+
 export function loadRun(dir: string): RunData {
   if (!existsSync(dir)) throw new RunFolderError(`run folder not found: ${dir}`);
   if (!statSync(dir).isDirectory()) throw new RunFolderError(`not a folder: ${dir}`);

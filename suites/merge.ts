@@ -7,12 +7,11 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { rowKey } from '../common/compare-runs.ts';
 import { Progress } from '../common/progress.ts';
 import { ResultWriter, type ResultRow, type RowInput, type RowStatus } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
-import { parseResultsCsv } from '../common/run-folder.ts';
+import { parseReplicatesCsv, parseResultsCsv } from '../common/run-folder.ts';
 import { createRunFolder, renderReport, writeCombined, type Collected, type Selected } from './orchestrator.ts';
 import type { RunOptions } from './types.ts';
 
@@ -121,16 +120,12 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
       entryOf(Number(row.experiment)).failures.push({ ...rowInputOf(row), note: `shard ${s.shard.index}/${s.shard.count}` });
     }
     const samples = samplesOf(s.dir);
-    const records: Record<string, string>[] = parse(readFileSync(join(s.dir, 'replicates.csv'), 'utf8'), { columns: true, skip_empty_lines: true });
-    const rows = parseResultsCsv(readFileSync(join(s.dir, 'replicates.csv'), 'utf8'));
-    rows.forEach((row, i) => {
-      const { replicate, point } = records[i];
-      if (point === '') return; // derived per replicate: derived again below, across shards
-      const r = Number(replicate);
-      const input = rowInputOf(row, samples.get(`${rowKey(row)}|${r}`));
-      entryOf(Number(row.experiment)).rows.push({ point: Number(point), replicate: r, row: input });
-      replicateWriter.write({ ...row, run_id: runId }, input.samples, r, Number(point));
-    });
+    for (const { row, replicate, point } of parseReplicatesCsv(readFileSync(join(s.dir, 'replicates.csv'), 'utf8'))) {
+      if (point === undefined) continue; // derived per replicate: derived again below, across shards
+      const input = rowInputOf(row, samples.get(`${rowKey(row)}|${replicate}`));
+      entryOf(Number(row.experiment)).rows.push({ point, replicate, row: input });
+      replicateWriter.write({ ...row, run_id: runId }, input.samples, replicate, point);
+    }
   }
   const options = { ...(base.options ?? {}), runDir: dir, signal: new AbortController().signal, progress: () => {} } as unknown as RunOptions;
   const writer = new ResultWriter(dir);

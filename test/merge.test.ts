@@ -4,7 +4,6 @@
  */
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rowKey } from '../common/compare-runs.ts';
 import { Progress } from '../common/progress.ts';
@@ -13,7 +12,7 @@ import { toRow } from '../common/results.ts';
 import { QUICK_PLAN } from '../common/timing.ts';
 import { MergeInputError, mergeShards, rowInputOf } from '../suites/merge.ts';
 import { runExperiments, type RunOutcome, type RunRequest } from '../suites/orchestrator.ts';
-import { parseResultsCsv } from '../common/run-folder.ts';
+import { parseReplicatesCsv, parseResultsCsv } from '../common/run-folder.ts';
 import suite, { sharded } from './fixtures/shard-suite.ts';
 import { readCsv, tempDir } from './helpers.ts';
 
@@ -55,13 +54,10 @@ describe('shards and merge', () => {
     const merged = await merge(shards.map((s) => s.dir));
     expect(keysOf(merged.dir)).toEqual(keysOf(whole.dir));
     // Recompute every measured row from the merged per-process rows and samples.
-    const text = readFileSync(join(merged.dir, 'replicates.csv'), 'utf8');
-    const records: Record<string, string>[] = parse(text, { columns: true });
     const samples = new Map(readFileSync(join(merged.dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((s) => [`${rowKey(s)}|${s.replicate}`, s.samples]));
-    const perProcess = parseResultsCsv(text)
-      .map((row, i) => ({ row, replicate: records[i].replicate, point: records[i].point }))
-      .filter((r) => r.point !== '')
-      .map((r) => ({ replicate: Number(r.replicate), row: rowInputOf(r.row, samples.get(`${rowKey(r.row)}|${r.replicate}`)) }));
+    const perProcess = parseReplicatesCsv(readFileSync(join(merged.dir, 'replicates.csv'), 'utf8'))
+      .filter((r) => r.point !== undefined)
+      .map((r) => ({ replicate: r.replicate, row: rowInputOf(r.row, samples.get(`${rowKey(r.row)}|${r.replicate}`)) }));
     const expected = combineReplicates(perProcess).map(flagUnstable).map((r) => toRow(r, { run_id: merged.runId, suite: 'sharded', experiment: 96 }));
     const actual = parseResultsCsv(readFileSync(join(merged.dir, 'results.csv'), 'utf8')).filter((r) => r.metric !== 'p5_vs_p1');
     const pick = (r: { template: unknown; metric: string; median: unknown; ci_low: unknown; ci_high: unknown; n: unknown; runs: unknown }) => [r.template, r.metric, r.median, r.ci_low, r.ci_high, r.n, r.runs];
