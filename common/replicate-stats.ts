@@ -6,6 +6,7 @@
  */
 import tCdf from '@stdlib/stats-base-dists-t-cdf';
 import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import { mean, sampleSd } from './stats.ts';
 
 export interface ReplicateInterval {
   /** Processes that contributed a figure. */
@@ -17,16 +18,6 @@ export interface ReplicateInterval {
   /** 95% interval of the center (NaN with fewer than two processes). */
   low: number;
   high: number;
-}
-
-export function mean(values: readonly number[]): number {
-  return values.reduce((s, x) => s + x, 0) / values.length;
-}
-
-export function sampleSd(values: readonly number[]): number {
-  if (values.length < 2) return 0;
-  const m = mean(values);
-  return Math.sqrt(values.reduce((s, x) => s + (x - m) ** 2, 0) / (values.length - 1));
 }
 
 /** Mean ± t(0.975, R−1)·sd/√R over the per-process figures. */

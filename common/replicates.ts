@@ -6,7 +6,8 @@
  */
 import type { RowInput } from './results.ts';
 import { tInterval } from './replicate-stats.ts';
-import { quantileSorted, summarize, type Summary } from './stats.ts';
+import { median } from './stats-compare.ts';
+import { summarize, type Summary } from './stats.ts';
 
 export interface ReplicateRow {
   replicate: number;
@@ -80,10 +81,6 @@ function fromProcesses(rows: RowInput[]): RowInput {
 
 function halfWidthPct(low: number, high: number, center: number): number {
   return (100 * (high - low)) / 2 / Math.abs(center);
-}
-
-function median(values: number[]): number {
-  return quantileSorted([...values].sort((a, b) => a - b), 0.5);
 }
 
 /** `unstable` when the interval's half-width exceeds 10% of the figure; other statuses are kept. */

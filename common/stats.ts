@@ -33,20 +33,29 @@ export function medianCiRanks(n: number): [number, number] {
   return [lo, hi];
 }
 
+export function mean(values: readonly number[]): number {
+  return values.reduce((s, x) => s + x, 0) / values.length;
+}
+
+/** Sample standard deviation (n − 1); 0 for fewer than two values. */
+export function sampleSd(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const m = mean(values);
+  return Math.sqrt(values.reduce((s, x) => s + (x - m) ** 2, 0) / (values.length - 1));
+}
+
 export function summarize(samples: readonly number[]): Summary {
   const n = samples.length;
   if (n === 0) return { n, median: NaN, p90: NaN, p99: NaN, mean: NaN, sd: NaN, min: NaN, max: NaN, ciLow: NaN, ciHigh: NaN };
   const sorted = [...samples].sort((a, b) => a - b);
-  const mean = sorted.reduce((s, x) => s + x, 0) / n;
-  const variance = n > 1 ? sorted.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1) : 0;
   const [lo, hi] = medianCiRanks(n);
   return {
     n,
     median: quantileSorted(sorted, 0.5),
     p90: quantileSorted(sorted, 0.9),
     p99: quantileSorted(sorted, 0.99),
-    mean,
-    sd: Math.sqrt(variance),
+    mean: mean(sorted),
+    sd: sampleSd(sorted),
     min: sorted[0],
     max: sorted[n - 1],
     ciLow: sorted[lo],
