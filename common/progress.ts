@@ -51,12 +51,16 @@ export class Progress {
   line(message: string): void {
     if (!this.enabled) return;
     if (this.multibar) {
-      // Point-by-point lines would scroll the bars away; keep only what the bars do not show.
-      if (!message.startsWith('  exp ') || message.includes('FAILED')) this.multibar.log(`${this.stamp()} ${message}\n`);
+      this.multibar.log(`${this.stamp()} ${message}\n`);
       return;
     }
     this.clearInline();
     this.stream.write(`${this.stamp()} ${message}\n`);
+  }
+
+  /** A point starts measuring: a plain line, but not under the bars (they show it; lines would scroll them away). */
+  pointStarted(message: string): void {
+    if (!this.multibar) this.line(message);
   }
 
   /** A transient status within a point; shown on the bar in a terminal, throttled to one line per 2 s otherwise. */

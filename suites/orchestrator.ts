@@ -164,7 +164,7 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
   };
   const items = unit.items.map((item, i) => ({ ...item, label: labelOf(i) }));
   const outcome = await runJobInChild({ entry: entries[0].selected.suite.entry, items, options }, request.pointTimeout * 1000, request.options.signal, {
-    onPointStart: (i) => progress.line(`  exp ${unit.items[i].experiment} run ${unit.replicate + 1}/${request.runs} ${labelOf(i)}`),
+    onPointStart: (i) => progress.pointStarted(`  exp ${unit.items[i].experiment} run ${unit.replicate + 1}/${request.runs} ${labelOf(i)}`),
     onRows: (i, rows) => {
       for (const row of rows) keep(i, row);
       progress.advance(unit.items[i].experiment);
