@@ -106,10 +106,7 @@ export async function sampleBatches(
 ): Promise<SampledBatches> {
   let next = 0;
   let requests = 0;
-  const runNext = () => {
-    const batch = taskBatches[next++ % taskBatches.length];
-    return timeBatch(strategy, batch);
-  };
+  const runNext = () => timeBatch(strategy, taskBatches[next++ % taskBatches.length]);
   const warmup = await warmUp(runNext, sampling.warmup, sampling.warmupTime ?? 0, signal);
   const samples: number[] = [];
   const threads = strategy.threads?.() ?? [];
