@@ -5,7 +5,7 @@
  * processes are compared at the level of processes (Welch's t-test on the per-process figures), because
  * processes, not samples, are the independent units; older single-process runs fall back to the samples.
  */
-import { hasFigure } from './results.ts';
+import { cellNumber as num, hasFigure } from './results.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRun, parseReplicatesCsv, type ReplicateRecord } from './run-folder.ts';
@@ -170,7 +170,6 @@ export interface RunComparison {
   onlyB: ResultRow[];
 }
 
-const num = (v: number | ''): number => (v === '' ? NaN : v);
 
 /** One matched pair of rows → its comparison (test only when both have ≥ MIN_SAMPLES raw samples). */
 export function compareRow(a: ResultRow, b: ResultRow, samplesA: number[] | undefined, samplesB: number[] | undefined, options: CompareOptions = {}, processesA?: number[], processesB?: number[]): ComparedRow {

@@ -4,7 +4,7 @@
  * them honest: an interval that crosses the line a sentence talks about says "no measurable
  * difference", and a finding built on unstable or suspect rows carries the reason.
  */
-import { hasFigure, type ResultRow } from './results.ts';
+import { cellNumber as num, hasFigure, type ResultRow } from './results.ts';
 
 export interface Finding {
   /** Stable within an experiment (e.g. 'pool-speedup'), so two runs' findings can be matched. */
@@ -31,7 +31,6 @@ export function fmt(x: number): string {
   return String(Number(x.toPrecision(3)));
 }
 
-const num = (v: number | ''): number => (v === '' ? NaN : v);
 
 /** "2.12 ms (95% CI 1.97–2.27)", or without the interval when the row has none. */
 export function withCi(row: ResultRow, unit = row.unit === 'x' ? '×' : ` ${row.unit}`): string {
@@ -50,7 +49,11 @@ export function crosses(row: ResultRow, line: number): boolean {
 
 /** One caveat per unstable or suspect row among `rows`, naming the row's point. */
 export function caveatsOf(rows: readonly (ResultRow | undefined)[]): string[] {
-  return rows.flatMap((r) => (r && (r.status === 'unstable' || r.status === 'suspect') ? [`${r.metric}${pointOf(r) ? ` (${pointOf(r)})` : ''} is ${r.status}: ${r.error}`] : []));
+  return rows.flatMap((r) => {
+    if (!r || (r.status !== 'unstable' && r.status !== 'suspect')) return [];
+    const point = pointOf(r);
+    return [`${r.metric}${point ? ` (${point})` : ''} is ${r.status}: ${r.error}`];
+  });
 }
 
 function pointOf(r: ResultRow): string {

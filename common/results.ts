@@ -128,6 +128,9 @@ export interface Warmup {
   ms: number;
 }
 
+/** A numeric cell of a ResultRow as a number (NaN when empty). */
+export const cellNumber = (v: number | ''): number => (v === '' ? NaN : v);
+
 const round = (x: number | undefined): number | '' => (x === undefined || !Number.isFinite(x) ? '' : Number(x.toPrecision(6)));
 
 export function toRow(input: RowInput, base: { run_id: string; suite: string; experiment: number }): ResultRow {
