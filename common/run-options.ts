@@ -1,5 +1,5 @@
 /** The options every experiment's matrix and run receive: what the user selected, the sampling plan, the run folder. */
-import type { InferenceOptions } from './inference/options.ts';
+import type { InferenceOptions } from '../suites/inference/options.ts';
 import type { SamplingPlan } from './timing.ts';
 
 export interface RunOptions {

@@ -15,8 +15,8 @@ import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
 import { DEFAULT_SUITE, SUITES, allExperiments, findExperiment, getSuite } from '../suites/registry.ts';
 import { runExperiments, type Selected } from '../suites/orchestrator.ts';
 import type { Shard } from '../suites/work-plan.ts';
-import { renderCommand } from './render.ts';
-import { InferenceInputError, resolveInferenceOptions, type InferenceFlags } from '../common/inference/options.ts';
+import { renderCommand } from './render-command.ts';
+import { InferenceInputError, resolveInferenceOptions, type InferenceFlags } from '../suites/inference/options.ts';
 import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
 
 /** Bad input: reported with exit code 2. */

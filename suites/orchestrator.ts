@@ -13,7 +13,7 @@ import { noiseRecord, noiseSnapshot } from '../common/machine-noise.ts';
 import { Progress } from '../common/progress.ts';
 import { combineReplicates, flagUnstable, type ReplicateRow } from '../common/replicates.ts';
 import { ResultWriter, toRow, type ResultRow, type RowInput } from '../common/results.ts';
-import type { ReportOutcome } from '../visualization/report.ts';
+import type { ReportOutcome } from '../visualization/build-report.ts';
 import { runJobInChild } from './child-runner.ts';
 import type { Experiment, RunOptions, Suite } from './types.ts';
 import { ORDER_DESCRIPTION, planHash, planWork, shardOf, type Shard, type WorkItem, type WorkUnit } from './work-plan.ts';
@@ -244,7 +244,7 @@ function dedupe(rows: RowInput[]): RowInput[] {
  */
 export async function renderReport(dir: string, experiments: Experiment[], progress: Progress): Promise<ReportOutcome | undefined> {
   try {
-    const { buildReport, chartProblems } = await import('../visualization/report.ts');
+    const { buildReport, chartProblems } = await import('../visualization/build-report.ts');
     const outcome = await buildReport(dir, experiments);
     progress.line(`charts: ${outcome.charts.length} rendered in ${(outcome.chartsMs / 1000).toFixed(2)} s → ${outcome.reportPath}`);
     for (const problem of chartProblems(outcome)) progress.line(`  ${problem}`);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CorpusError, QUICK_CORPUS, buildCorpus, loadCorpus, type CorpusTemplate } from '../common/assets/corpus.ts';
 import { QUICK_PLAN } from '../common/timing.ts';
-import { compatStatusOf, conversations, judge, measureTemplate, renderAll, type Conversation, type Rendered } from '../experiments/08-corpus.ts';
+import { compatStatusOf, conversations, judge, measureTemplate, renderAll, type Conversation, type Rendered } from '../experiments/preprocessing/08-corpus.ts';
 import { compileTemplate, describeDifference } from '../common/templates/engines.ts';
 import { failureReason, outcome } from './template-errors.ts';
 

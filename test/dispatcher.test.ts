@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../common/stats.ts';
 import { cpuMsFromStat, mainThreadCpuMs } from '../common/monitor/thread-cpu.ts';
-import { dispatchCeilings, dispatcherRows } from '../experiments/dispatcher.ts';
-import { strategyPoints } from '../experiments/queue-points.ts';
+import { dispatchCeilings, dispatcherRows } from '../suites/preprocessing/dispatcher.ts';
+import { strategyPoints } from '../suites/preprocessing/queue-points.ts';
 import { QUICK_PLAN } from '../common/timing.ts';
 
 const coords = { template: 't', engine: 'jinja', strategy: 'pool', workers: 2 };

@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { latency } from '../experiments/05-latency.ts';
-import { gateway } from '../experiments/06-gateway.ts';
-import { prefix } from '../experiments/07-prefix.ts';
-import { corpus } from '../experiments/08-corpus.ts';
+import { latency } from '../experiments/inference/05-latency.ts';
+import { gateway } from '../experiments/inference/06-gateway.ts';
+import { prefix } from '../experiments/inference/07-prefix.ts';
+import { corpus } from '../experiments/preprocessing/08-corpus.ts';
 import type { Finding } from '../common/findings.ts';
 import { toRow, type ResultRow, type RowInput } from '../common/results.ts';
 import { parseResultsCsv } from '../common/run-folder.ts';

@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { crosses, findingLine, ratioOf, withCi } from '../common/findings.ts';
 import type { ResultRow } from '../common/results.ts';
-import { anatomy } from '../experiments/01-anatomy.ts';
-import { history } from '../experiments/02-history.ts';
-import { queue } from '../experiments/03-queue.ts';
-import { contention } from '../experiments/04-contention.ts';
+import { anatomy } from '../experiments/preprocessing/01-anatomy.ts';
+import { history } from '../experiments/preprocessing/02-history.ts';
+import { queue } from '../experiments/preprocessing/03-queue.ts';
+import { contention } from '../experiments/preprocessing/04-contention.ts';
 
 function row(fields: Partial<ResultRow>): ResultRow {
   return {

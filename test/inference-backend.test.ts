@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPreprocessor } from '../common/pipeline.ts';
 import { loadTokenizer } from '../common/assets/tokenizers.ts';
 import { loadTokenizerConfig } from '../common/assets/models.ts';
-import { ensureDummyModel } from '../common/inference/backend/dummy-model.ts';
-import { startEmbeddedBackend, type EmbeddedBackend } from '../common/inference/backend/index.ts';
+import { ensureDummyModel } from '../suites/inference/backend/dummy-model.ts';
+import { startEmbeddedBackend, type EmbeddedBackend } from '../suites/inference/backend/index.ts';
 import { tempDir } from './helpers.ts';
 
 const MESSAGES = [
@@ -301,7 +301,7 @@ describe('embedded backend (tiny)', () => {
 describe('serve.ts as a separate process', () => {
   it('prints its URL as JSON, serves, and exits cleanly on SIGTERM', async () => {
     // `node --import tsx` keeps the server in this one child process (the tsx CLI would add a wrapper).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'common/inference/backend/serve.ts', '--port', '0', '--size', 'tiny'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'suites/inference/backend/serve.ts', '--port', '0', '--size', 'tiny'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const info = await new Promise<any>((resolve, reject) => {
         let out = '';

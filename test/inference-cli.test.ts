@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockServer, type MockServer } from '../common/inference/mock-server.ts';
+import { startMockServer, type MockServer } from '../suites/inference/mock-server.ts';
 import { selectExperiments } from '../scripts/cli.ts';
 import { hasFigure } from '../common/results.ts';
 import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkReachable, streamRequest, replayOverhead } from '../common/inference/client.ts';
-import { runLoad } from '../common/inference/load.ts';
-import { startMockServer, type MockServer } from '../common/inference/mock-server.ts';
-import { tsxImport } from '../common/inference/targets.ts';
+import { checkReachable, streamRequest, replayOverhead } from '../suites/inference/client.ts';
+import { runLoad } from '../suites/inference/load.ts';
+import { startMockServer, type MockServer } from '../suites/inference/mock-server.ts';
+import { tsxImport } from '../suites/inference/targets.ts';
 import { closedPort, fetchNotifyingFirstContent } from './inference-helpers.ts';
 
 let mock: MockServer;
@@ -127,7 +127,7 @@ describe('streaming clients against an OpenAI-compatible server', () => {
 
 describe('a server process killed mid-run', () => {
   it('in-flight requests become errors and the load run ends (nothing hangs)', async () => {
-    const script = fileURLToPath(new URL('../common/inference/mock-server.ts', import.meta.url));
+    const script = fileURLToPath(new URL('../suites/inference/mock-server.ts', import.meta.url));
     const child = spawn(process.execPath, [...tsxImport(), script, '--port', '0', '--ttft', '1', '--itl', '5'], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const info = await new Promise<{ baseURL: string; model: string }>((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InferenceInputError, loadConfig, loadPromptsFile, parseSlo, parseTargetUrl, resolveInferenceOptions, validateConfig } from '../common/inference/options.ts';
+import { InferenceInputError, loadConfig, loadPromptsFile, parseSlo, parseTargetUrl, resolveInferenceOptions, validateConfig } from '../suites/inference/options.ts';
 import { tempDir } from './helpers.ts';
 
 const dir = tempDir();

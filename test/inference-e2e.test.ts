@@ -5,11 +5,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { streamRequest } from '../common/inference/client.ts';
+import { streamRequest } from '../suites/inference/client.ts';
 import { hasFigure } from '../common/results.ts';
-import { runLoad } from '../common/inference/load.ts';
-import { EMBEDDED_TARGET } from '../common/inference/options.ts';
-import { acquireTarget, closeTargets, embeddedAvailable } from '../common/inference/targets.ts';
+import { runLoad } from '../suites/inference/load.ts';
+import { EMBEDDED_TARGET } from '../suites/inference/options.ts';
+import { acquireTarget, closeTargets, embeddedAvailable } from '../suites/inference/targets.ts';
 import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';
 import { fetchNotifyingFirstContent, untilGone } from './inference-helpers.ts';
 

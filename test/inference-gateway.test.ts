@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { GATEWAY_PIPELINE, handleChat, truncateIds } from '../common/inference/gateway.ts';
-import { startMockServer } from '../common/inference/mock-server.ts';
+import { GATEWAY_PIPELINE, handleChat, truncateIds } from '../suites/inference/gateway.ts';
+import { startMockServer } from '../suites/inference/mock-server.ts';
 import { generateChat } from '../common/data.ts';
 import { loadTokenizer } from '../common/assets/tokenizers.ts';
 import { createPreprocessor } from '../common/pipeline.ts';

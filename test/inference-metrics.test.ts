@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { aggregate, clientDecodeRate, meetsSlo, paretoFront, requestMetrics, type RequestRecord } from '../common/inference/metrics.ts';
-import { arrivalSchedule, runLoad } from '../common/inference/load.ts';
+import { aggregate, clientDecodeRate, meetsSlo, paretoFront, requestMetrics, type RequestRecord } from '../suites/inference/metrics.ts';
+import { arrivalSchedule, runLoad } from '../suites/inference/load.ts';
 
 /** A recorded stream with synthetic timestamps (ms). */
 function rec(start: number, chunks: number[], end: number, extra: Partial<RequestRecord> = {}): RequestRecord {

@@ -6,7 +6,7 @@
 import { Resvg } from '@resvg/resvg-js';
 import { describe, expect, it } from 'vitest';
 import { noDataSpec } from '../visualization/no-data.ts';
-import { dejaVuFontFiles, specToSvg, svgToPng } from '../visualization/render.ts';
+import { dejaVuFontFiles, specToSvg, svgToPng } from '../visualization/render-chart.ts';
 
 const withoutText = (svg: string) => svg.replace(/<text\b[^>]*>[\s\S]*?<\/text>/g, '');
 

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allExperiments } from '../suites/registry.ts';
-import { buildReport } from '../visualization/report.ts';
+import { buildReport } from '../visualization/build-report.ts';
 import { launchBrowser } from './browser-helpers.ts';
 import { readCsv, tempDir } from './helpers.ts';
 

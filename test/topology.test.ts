@@ -153,7 +153,7 @@ describe('experiment 4 derive', () => {
   async function deriveWith(topology: Topology) {
     vi.resetModules();
     vi.doMock('../common/topology.ts', async (importOriginal) => ({ ...(await importOriginal<typeof import('../common/topology.ts')>()), readTopology: () => topology }));
-    const { contention } = await import('../experiments/04-contention.ts');
+    const { contention } = await import('../experiments/preprocessing/04-contention.ts');
     vi.doUnmock('../common/topology.ts');
     const batch = (strategy: string, workers: number, median: number) => ({ template: 't', engine: 'jinja', strategy, workers, metric: 'batch_render', unit: 'ms', summary: summarize([median * 0.99, median, median * 1.01]) });
     const derived = contention.derive!([batch('main', 1, 100), ...[1, 2, 4, 8].map((w) => batch('pool', w, 100 / Math.min(w, 2)))], {} as never);

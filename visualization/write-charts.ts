@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ResultRow } from '../common/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from './chart.ts';
 import { noDataSpec } from './no-data.ts';
-import { specToSvg, svgToPngAsync } from './render.ts';
+import { specToSvg, svgToPngAsync } from './render-chart.ts';
 
 export interface ChartSource {
   id: number;

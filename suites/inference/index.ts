@@ -4,10 +4,10 @@
  * Node gateway's own preprocessing adds to it.
  */
 import type { Suite } from '../types.ts';
-import { latency } from '../../experiments/05-latency.ts';
-import { gateway } from '../../experiments/06-gateway.ts';
-import { prefix } from '../../experiments/07-prefix.ts';
-import { closeTargets } from '../../common/inference/targets.ts';
+import { latency } from '../../experiments/inference/05-latency.ts';
+import { gateway } from '../../experiments/inference/06-gateway.ts';
+import { prefix } from '../../experiments/inference/07-prefix.ts';
+import { closeTargets } from './targets.ts';
 import { closeAllStrategies } from '../../common/strategies/cache.ts';
 
 export const inferenceSuite: Suite = {

@@ -1,10 +1,10 @@
 /** The preprocessing suite: the CPU work before the GPU — chat templates, tokenization, collation. */
 import type { Suite } from '../types.ts';
-import { anatomy } from '../../experiments/01-anatomy.ts';
-import { history } from '../../experiments/02-history.ts';
-import { queue } from '../../experiments/03-queue.ts';
-import { contention } from '../../experiments/04-contention.ts';
-import { corpus } from '../../experiments/08-corpus.ts';
+import { anatomy } from '../../experiments/preprocessing/01-anatomy.ts';
+import { history } from '../../experiments/preprocessing/02-history.ts';
+import { queue } from '../../experiments/preprocessing/03-queue.ts';
+import { contention } from '../../experiments/preprocessing/04-contention.ts';
+import { corpus } from '../../experiments/preprocessing/08-corpus.ts';
 import { closeAllStrategies } from '../../common/strategies/cache.ts';
 
 export const preprocessingSuite: Suite = {

@@ -1,0 +1,209 @@
+/**
+ * Experiment 5 — the latency wall: how do time-to-first-token and time-per-output-token grow as more
+ * requests run at once, and which concurrency levels are Pareto-optimal (no other level gives more
+ * throughput at lower TTFT)? Also: what does the client itself cost per streamed chunk?
+ */
+import { streamRequest, replayOverhead, type ClientKind } from '../../suites/inference/client.ts';
+import { paretoFront } from '../../suites/inference/metrics.ts';
+import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
+import { runLoad, type SendRequest } from '../../suites/inference/load.ts';
+import type { DatasetPrompt, PromptSet, TargetSpec } from '../../suites/inference/options.ts';
+import { boundsOf, coordsOf, countOutputTokens, inferenceOf, openPoint, resourceRows, runRows, syntheticTexts } from '../../suites/inference/experiment-helpers.ts';
+import { writeInferenceSummary } from '../../suites/inference/summary-file.ts';
+import { caveatsOf, fmt, overlap, pick, ratioOf, ratioText, withCi, type Finding } from '../../common/findings.ts';
+import type { ResultRow, RowInput } from '../../common/results.ts';
+import { summarize } from '../../common/stats.ts';
+import type { Experiment, RunOptions } from '../../suites/types.ts';
+import { latencyCharts } from '../../suites/inference/charts.ts';
+
+type Point =
+  | { kind: 'overhead' }
+  | { kind: 'load'; target: TargetSpec; prompts: PromptSet; concurrency?: number; rate?: number };
+
+const OVERHEAD_CHUNKS = 256;
+
+export function defaultPromptSet(quick: boolean): PromptSet {
+  return quick ? { name: 'synthetic-128in-32out', inputTokens: 128, outputTokens: 32 } : { name: 'synthetic-512in-128out', inputTokens: 512, outputTokens: 128 };
+}
+
+const texts = new Map<string, string[]>();
+
+/** The prompt of request `i` of a set (synthetic texts are generated once per shape). */
+function promptFor(set: PromptSet, i: number, seed: number, pool: number): DatasetPrompt {
+  if (set.prompts) return set.prompts[((i % set.prompts.length) + set.prompts.length) % set.prompts.length];
+  const key = `${seed}/${set.inputTokens}/${pool}`;
+  if (!texts.has(key)) texts.set(key, syntheticTexts(seed, pool, set.inputTokens ?? 128));
+  const list = texts.get(key)!;
+  return { messages: [{ role: 'user', content: list[((i % pool) + pool) % pool] }] };
+}
+
+export const latency: Experiment<Point> = {
+  id: 5,
+  slug: 'latency',
+  title: 'Latency wall',
+  question: 'As concurrency grows, how do TTFT and TPOT grow against throughput, and which concurrency levels are Pareto-optimal?',
+  matrix(options) {
+    const inf = inferenceOf(options);
+    const sets = inf.prompts ?? [defaultPromptSet(options.quick)];
+    const loads: { concurrency?: number; rate?: number }[] = inf.rates
+      ? inf.rates.map((rate) => ({ rate, concurrency: inf.concurrency ? Math.max(...inf.concurrency) : undefined }))
+      : (inf.concurrency ?? (options.quick ? [1, 2, 4] : [1, 2, 4, 8, 16])).map((concurrency) => ({ concurrency }));
+    const points: Point[] = [{ kind: 'overhead' }];
+    for (const target of inf.targets) for (const prompts of sets) for (const l of loads) points.push({ kind: 'load', target, prompts, ...l });
+    return points;
+  },
+  // All load points of the experiment share one process: they measure one started target, not the client's own code.
+  group: () => `inference ${5}`,
+  label: (p) => (p.kind === 'overhead' ? 'client overhead (replay)' : `${p.target.name} ${p.prompts.name} ${p.rate !== undefined ? `rate=${p.rate}/s` : `c=${p.concurrency}`}`),
+  coordinates: (p) =>
+    p.kind === 'overhead'
+      ? {}
+      : { target: p.target.name, model: p.target.model, dataset: p.prompts.name, tokens: p.prompts.inputTokens, concurrency: p.concurrency, rate: p.rate },
+  headline: ['backend_startup', 'ttft', 'tpot', 'itl', 'output_throughput', 'goodput', 'pareto_front_p50', 'decode_rate_ratio', 'client_overhead_fetch', 'client_overhead_openai', 'client_parse_per_chunk', 'request_errors'],
+  async run(point, options) {
+    if (point.kind === 'overhead') return overheadRows();
+    return runPoint(point, options);
+  },
+  derive(rows) {
+    const derived: RowInput[] = [];
+    const groups = new Map<string, RowInput[]>();
+    for (const r of rows) {
+      if (r.concurrency === undefined && r.rate === undefined) continue;
+      const key = `${r.target}\u0000${r.dataset}`;
+      groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    for (const group of groups.values()) {
+      const loads = [...new Set(group.map((r) => `${r.concurrency ?? ''}/${r.rate ?? ''}`))];
+      const pts = loads.flatMap((l) => {
+        const at = group.filter((r) => `${r.concurrency ?? ''}/${r.rate ?? ''}` === l);
+        const thr = at.find((r) => r.metric === 'output_throughput');
+        const ttft = at.find((r) => r.metric === 'ttft');
+        return thr?.value !== undefined && ttft?.summary ? [{ coords: coordsOf(ttft), throughput: thr.value, p50: ttft.summary.median, p99: ttft.summary.p99 }] : [];
+      });
+      for (const q of ['p50', 'p99'] as const) {
+        const front = paretoFront(pts.map((p) => ({ throughput: p.throughput, latency: p[q] })));
+        pts.forEach((p, i) =>
+          derived.push({ ...p.coords, metric: `pareto_front_${q}`, unit: 'bool', value: front[i] ? 1 : 0, note: `1 = on the Pareto front of output throughput ↑ vs ${q} TTFT ↓ (no other load level of this target/dataset is better in both)` }),
+        );
+      }
+    }
+    const fetchRow = rows.find((r) => r.metric === 'client_overhead_fetch');
+    const sdkRow = rows.find((r) => r.metric === 'client_overhead_openai');
+    if (fetchRow?.summary && sdkRow?.summary) {
+      derived.push({ metric: 'sdk_overhead_vs_fetch', unit: 'us', signed: true, value: sdkRow.summary.median - fetchRow.summary.median, note: 'openai SDK minus fetch client, median µs per streamed chunk (replayed from memory)' });
+    }
+    return derived;
+  },
+  writeFiles(rows, options) {
+    writeInferenceSummary(options.runDir, { id: latency.id, title: latency.title, question: latency.question, headline: latency.headline!, rows });
+  },
+  charts: latencyCharts,
+  answers: latencyAnswers,
+};
+
+const levelOf = (r: ResultRow): number => Number(r.rate !== '' ? r.rate : r.concurrency);
+const loadName = (r: ResultRow): string => (r.rate !== '' ? `${r.rate} requests/s` : `concurrency ${r.concurrency}`);
+/** How a latency metric moves from the lightest to the heaviest load; overlapping intervals → no measurable difference. */
+function growth(id: string, what: string, lo: ResultRow | undefined, hi: ResultRow | undefined): Finding[] {
+  if (!lo || !hi || lo === hi) return [];
+  const caveats = caveatsOf([lo, hi]);
+  if (lo.ci_low === '' || hi.ci_low === '') {
+    return [{ id, chart: 'throughput-ttft', caveats, row: hi, text: `Median ${what} is ${withCi(lo)} at ${loadName(lo)} and ${withCi(hi)} at ${loadName(hi)} (without 95% intervals no difference is established).` }];
+  }
+  if (overlap(lo, hi)) {
+    return [{ id, chart: 'throughput-ttft', caveats, row: hi, text: `No measurable difference in median ${what} between ${loadName(lo)} (${withCi(lo)}) and ${loadName(hi)} (${withCi(hi)}): the intervals overlap.` }];
+  }
+  const ratio = ratioOf(hi, lo);
+  return [{ id, chart: 'throughput-ttft', caveats, row: hi, text: `Median ${what} ${ratio.ratio > 1 ? 'grows' : 'falls'} from ${withCi(lo)} at ${loadName(lo)} to ${withCi(hi)} at ${loadName(hi)}: ${ratioText(ratio)}.` }];
+}
+
+/** Experiment 5's answers, for the first target · prompt set measured: TTFT and TPOT growth, throughput peak and Pareto front, SLO share. */
+export function latencyAnswers(rows: ResultRow[]): Finding[] {
+  const first = pick(rows, { metric: 'ttft' }) ?? pick(rows, { metric: 'output_throughput' });
+  if (!first) return [];
+  const of = (metric: string) =>
+    rows.filter((r) => r.target === first.target && r.dataset === first.dataset && pick([r], { metric })).sort((a, b) => levelOf(a) - levelOf(b));
+  const [ttft, tpot, thr] = [of('ttft'), of('tpot'), of('output_throughput')];
+  const findings = [...growth('ttft-growth', 'TTFT', ttft[0], ttft.at(-1)), ...growth('tpot-growth', 'TPOT', tpot[0], tpot.at(-1))];
+  if (thr.length > 0) {
+    const peak = thr.reduce((a, b) => (Number(b.median) > Number(a.median) ? b : a));
+    const front = of('pareto_front_p50').filter((r) => r.median === 1).map(loadName);
+    const edge = thr.length > 1 && peak === thr.at(-1) ? ', the heaviest load measured (it may rise further)' : '';
+    const rise = thr[0] !== peak ? `rises from ${withCi(thr[0])} at ${loadName(thr[0])} to a peak of` : 'peaks at';
+    findings.push({
+      id: 'throughput-peak',
+      chart: 'throughput-ttft',
+      caveats: caveatsOf([thr[0], peak]),
+      row: peak,
+      text: `Output throughput ${rise} ${withCi(peak)} at ${loadName(peak)}${edge}${front.length > 0 ? `; Pareto-optimal (throughput vs median TTFT): ${front.join(', ')}` : ''}.`,
+    });
+  }
+  const shares = of('goodput_share');
+  if (shares.length > 0) {
+    const slo = shares[0].note.replace(/^share of all requests meeting /, '') || 'the SLO';
+    const missed = shares.findIndex((s) => Number(s.median) < 100);
+    const full = missed === -1 ? shares.at(-1) : shares[missed - 1];
+    const list = shares.map((r) => `${fmt(Number(r.median))}% at ${loadName(r)}`).join(', ');
+    findings.push({
+      id: 'slo',
+      chart: 'throughput-ttft',
+      caveats: caveatsOf(shares),
+      row: full ?? shares[0],
+      text: `Requests meeting ${slo}: ${list}; ${full ? `every request meets it up to ${loadName(full)}` : `some miss it already at ${loadName(shares[0])}`}.`,
+    });
+  }
+  return findings;
+}
+
+async function overheadRows(): Promise<RowInput[]> {
+  const rows: RowInput[] = [];
+  for (const kind of ['fetch', 'openai'] as ClientKind[]) {
+    const samples = await replayOverhead(kind, OVERHEAD_CHUNKS, 15);
+    rows.push({
+      metric: `client_overhead_${kind}`,
+      unit: 'us',
+      summary: summarize(samples),
+      samples,
+      note: `client CPU per streamed chat chunk, ${OVERHEAD_CHUNKS} chunks replayed from memory one per read: stream read + SSE parse + JSON parse + bookkeeping (${kind === 'fetch' ? 'plain fetch + own SSE parser' : 'openai SDK v6 stream iterator'}); no network, no server`,
+    });
+  }
+  return rows;
+}
+
+async function runPoint(point: Extract<Point, { kind: 'load' }>, options: RunOptions): Promise<RowInput[]> {
+  const inf = inferenceOf(options);
+  const base = latency.coordinates(point);
+  const opened = await openPoint(point.target, options, base);
+  if ('failed' in opened) return opened.failed;
+  const { target, coords, rows } = opened;
+  const bounds = boundsOf(options);
+  const outputTokens = point.prompts.outputTokens ?? (options.quick ? 32 : 128);
+  const pool = Math.min(64, bounds.requests + bounds.warmup);
+  const client: ClientKind = point.target.client;
+  const send: SendRequest = (i, signal) => {
+    const p = promptFor(point.prompts, i, options.seed, pool);
+    return streamRequest(client, {
+      baseURL: target.baseURL,
+      model: target.model,
+      ...(p.messages ? { messages: p.messages } : { prompt: p.prompt }),
+      maxTokens: p.maxTokens ?? outputTokens,
+      ignoreEos: true,
+      timeoutMs: bounds.timeoutMs,
+      idleTimeoutMs: bounds.idleTimeoutMs,
+      signal,
+    });
+  };
+  promptFor(point.prompts, 0, options.seed, pool); // generates the synthetic prompts before anything is timed
+  options.progress(`${latency.label(point)}: ${bounds.requests} requests`);
+  const monitor = startResourceMonitor(target.pid);
+  const load = await runLoad(send, { concurrency: point.concurrency, rate: point.rate, seed: options.seed, requests: bounds.requests, durationMs: bounds.durationMs, warmup: bounds.warmup }, options.signal);
+  const resources = monitor.stop();
+  countOutputTokens(load.records);
+  const prompts = point.prompts.prompts
+    ? `prompts from ${point.prompts.name} (${point.prompts.prompts.length}, cycled), max_tokens ${point.prompts.outputTokens ?? outputTokens} unless a line sets it`
+    : `${point.prompts.inputTokens}-token seeded user messages (chat template applied by the server), ${outputTokens} output tokens`;
+  const what = `request sent by the ${client} client (${point.rate !== undefined ? `Poisson ${point.rate}/s, seed ${options.seed}` : `closed loop, ${point.concurrency} concurrent`}; ${prompts}; ignore_eos)`;
+  rows.push(...runRows(load.records, coords, inf.slo, what).rows, ...resourceRows(resources, coords));
+  if (load.skipped > 0) rows.push({ ...coords, metric: 'requests_skipped', unit: 'count', value: load.skipped, note: `not issued: the ${bounds.durationMs / 1000} s time bound was reached first` });
+  return rows;
+}

@@ -1,0 +1,286 @@
+/**
+ * Experiment 8 — the template corpus: for ~97 real Hugging Face chat templates, does each engine render
+ * them, is the output identical to the reference (@huggingface/jinja), and what does rendering cost as
+ * the history grows? Statuses are computed by rendering, never listed by hand.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { QUICK_CORPUS, loadCorpus, type CorpusTemplate } from '../../common/assets/corpus.ts';
+import { loadTokenizer } from '../../common/assets/tokenizers.ts';
+import { generateChat } from '../../common/data.ts';
+import { caveatsOf, fmt, pick, withCi, type Finding } from '../../common/findings.ts';
+import type { ResultRow, RowInput } from '../../common/results.ts';
+import { summarize } from '../../common/stats.ts';
+import { ENGINES, compileTemplate, describeDifference, type ChatMessage, type EngineId, type TemplateContext } from '../../common/templates/engines.ts';
+import { jinja2Available, renderWithJinja2 } from '../../common/templates/jinja2-arbiter.ts';
+import { sampleLatency, type SamplingPlan } from '../../common/timing.ts';
+import type { Experiment, RunOptions } from '../../suites/types.ts';
+import { corpusCharts } from '../../suites/preprocessing/charts/corpus-survey.ts';
+import { FIXED_DATE_STRING } from '../../common/pipeline.ts';
+
+export type CompatStatus = 'ok' | 'differs' | 'error';
+
+export interface Conversation {
+  name: string;
+  turns: number;
+  context: TemplateContext;
+}
+
+const TURNS = [1, 10, 100];
+const TOKENS_PER_MESSAGE = 20;
+
+const TOOLS = [
+  {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      description: 'Current weather for a city',
+      parameters: { type: 'object', properties: { city: { type: 'string', description: 'City name' } }, required: ['city'] },
+    },
+  },
+];
+
+function toolConversation(): ChatMessage[] {
+  return [
+    { role: 'system', content: 'You are a helpful assistant with tools.' },
+    { role: 'user', content: 'What is the weather in Paris?' },
+    { role: 'assistant', content: '', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: { city: 'Paris' } } }] },
+    { role: 'tool', name: 'get_weather', tool_call_id: 'call_1', content: '{"temperature": 21, "unit": "C"}' },
+    { role: 'user', content: 'Thanks. And tomorrow?' },
+  ];
+}
+
+const corpusById = new Map<string, CorpusTemplate>();
+const quickPlan: SamplingPlan = { warmupIterations: 3, warmupTime: 20, iterations: 10, time: 20 };
+const fullPlan: SamplingPlan = { warmupIterations: 10, warmupTime: 100, iterations: 30, time: 200 };
+
+export function conversations(t: CorpusTemplate, seed: number, withSystem: boolean): Conversation[] {
+  const tok = loadTokenizer('llama3.1', 'js');
+  const counter = { encode: tok.encodeSync!, decode: tok.decode };
+  const base = { add_generation_prompt: true, bos_token: t.bos_token, eos_token: t.eos_token, date_string: FIXED_DATE_STRING };
+  const plain = TURNS.map((turns) => ({
+    name: `${turns} turns`,
+    turns,
+    context: { ...base, messages: generateChat({ seed, turns, totalTokens: TOKENS_PER_MESSAGE * (turns + 1), system: withSystem }, counter) },
+  }));
+  if (!t.supportsTools) return plain;
+  const tools = toolConversation().filter((m) => withSystem || m.role !== 'system');
+  return [...plain, { name: 'tool call', turns: tools.length, context: { ...base, messages: tools, tools: TOOLS } }];
+}
+
+export type Rendered = { ok: string } | { error: string };
+
+export function renderAll(engine: EngineId, source: string, convs: Conversation[]): { compiled?: ReturnType<typeof compileTemplate>; outputs: Rendered[] } {
+  let compiled;
+  try {
+    compiled = compileTemplate(engine, source);
+  } catch (err) {
+    return { outputs: convs.map(() => ({ error: `parse: ${(err as Error).message}` })) };
+  }
+  return {
+    compiled,
+    outputs: convs.map((c) => {
+      try {
+        return { ok: compiled!.render(c.context) };
+      } catch (err) {
+        return { error: (err as Error).message.replace(/\s+/g, ' ').slice(0, 300) };
+      }
+    }),
+  };
+}
+
+/** Which engine follows Jinja2 where they disagree (when Python's Jinja2 is installed). */
+function arbitrate(t: CorpusTemplate, conv: Conversation, jinja: Rendered, nunjucks: Rendered): string {
+  if (!jinja2Available()) return 'Python Jinja2 not installed: disagreement not arbitrated';
+  const [py] = renderWithJinja2(t.source, [conv.context]) ?? [];
+  if (!py) return 'Python Jinja2 failed to run';
+  const same = (a: Rendered, b: Rendered) => ('ok' in a && 'ok' in b ? a.ok === b.ok : 'error' in a && 'error' in b);
+  const j = same(py, jinja);
+  const n = same(py, nunjucks);
+  const pyDesc = 'ok' in py ? 'renders' : `raises (${py.error.slice(0, 80)})`;
+  if (j && !n) return `Jinja2 ${pyDesc} like @huggingface/jinja: nunjucks deviates`;
+  if (n && !j) return `Jinja2 ${pyDesc} like nunjucks: @huggingface/jinja deviates`;
+  if (j && n) return `Jinja2 ${pyDesc}; both engines agree with it`;
+  return `Jinja2 ${pyDesc}, matching neither engine`;
+}
+
+export const corpus: Experiment<string> = {
+  id: 8,
+  slug: 'corpus',
+  title: 'Template corpus',
+  question: 'Which real chat templates does each engine render identically to the reference, and what does rendering cost as history grows?',
+  headline: ['templates_ok', 'templates_differs', 'templates_error'],
+  charts: corpusCharts,
+  async matrix(options) {
+    const all = await loadCorpus();
+    for (const t of all) corpusById.set(t.id, t);
+    return options.quick ? [...QUICK_CORPUS] : all.map((t) => t.id);
+  },
+  label: (id) => id,
+  // One process for the survey (a process per template would be ~20 × runs processes in quick mode):
+  // its render costs rank templates; they are measured after other templates, in rotating order.
+  group: () => 'corpus survey',
+  coordinates: (id) => ({ template: id }),
+  async run(id, options) {
+    const t = corpusById.get(id);
+    if (!t) throw new Error(`template '${id}' is not in the corpus`);
+    return measureTemplate(t, options);
+  },
+  derive(rows) {
+    const compat = rows.filter((r) => r.metric === 'compat');
+    const derived: RowInput[] = [];
+    for (const engine of ENGINES) {
+      const mine = compat.filter((r) => r.engine === engine);
+      for (const status of ['ok', 'differs', 'error'] as const) {
+        derived.push({ engine, metric: `templates_${status}`, unit: 'count', value: mine.filter((r) => compatStatusOf(r) === status).length, note: `of ${mine.length} templates` });
+      }
+    }
+    return derived;
+  },
+  writeFiles: writeCorpusCsv,
+  answers: corpusAnswers,
+};
+
+/** Caveats of many rows, summed up when there are more than two. */
+function manyCaveats(rows: ResultRow[]): string[] {
+  const c = caveatsOf(rows);
+  return c.length > 2 ? [`${c.length} of ${rows.length} render rows are unstable or suspect`] : c;
+}
+
+/** Experiment 8's answers: identical renders per engine, render-cost growth with the history, the costliest template. */
+export function corpusAnswers(rows: ResultRow[]): Finding[] {
+  const findings: Finding[] = [];
+  // ok / unsupported compat rows are verdicts; an error row means the point failed and says nothing.
+  const compat = rows.filter((r) => r.metric === 'compat' && r.status !== 'error');
+  const engines = ENGINES.filter((e) => compat.some((r) => r.engine === e));
+  if (engines.length > 0) {
+    const parts = engines.map((engine) => {
+      const mine = compat.filter((r) => r.engine === engine);
+      const count = (status: CompatStatus) => mine.filter((r) => (r.status === 'ok' ? 'ok' : r.error.startsWith('differs') ? 'differs' : 'error') === status).length;
+      const [differs, fails] = [count('differs'), count('error')];
+      return engine === 'jinja'
+        ? `jinja (the reference) renders ${count('ok')} of ${mine.length} without error`
+        : `${engine} renders ${count('ok')} of ${mine.length} identically to it (${differs} ${differs === 1 ? 'differs' : 'differ'}, ${fails} ${fails === 1 ? 'fails' : 'fail'})`;
+    });
+    findings.push({ id: 'compat', chart: 'compat', caveats: [], row: pick(rows, { metric: 'templates_ok', engine: engines.at(-1) }), text: `Of the real chat templates measured, ${parts.join('; ')}.` });
+  }
+  const render = rows.filter((r) => pick([r], { metric: 'render' }) && typeof r.turns === 'number');
+  const turns = [...new Set(render.map((r) => Number(r.turns)))].sort((a, b) => a - b);
+  const [few, many] = [turns[0], turns.at(-1)];
+  if (turns.length > 1) {
+    const used: ResultRow[] = [];
+    const parts = ENGINES.flatMap((engine) => {
+      const ratios = [...new Set(render.filter((r) => r.engine === engine).map((r) => r.template))].flatMap((t) => {
+        const a = render.find((r) => r.engine === engine && r.template === t && r.turns === few);
+        const b = render.find((r) => r.engine === engine && r.template === t && r.turns === many);
+        if (!a || !b) return [];
+        used.push(a, b);
+        return [Number(b.median) / Number(a.median)];
+      });
+      if (ratios.length === 0) return [];
+      ratios.sort((x, y) => x - y);
+      const mid = ratios.length % 2 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+      const spread = ratios.length > 1 ? `median over ${ratios.length} templates, range ${fmt(ratios[0])}–${fmt(ratios.at(-1)!)}×` : '1 template';
+      return [`${fmt(mid)}× with ${engine} (${spread})`];
+    });
+    if (parts.length > 0) {
+      findings.push({ id: 'render-growth', chart: 'render-cost', caveats: manyCaveats(used), text: `From ${few} to ${many} turns, median render time grows ${parts.join(' and ')}; ranges are over templates, not 95% intervals.` });
+    }
+  }
+  const top = render.filter((r) => r.turns === many);
+  if (top.length > 0) {
+    const [max, min] = [top.reduce((a, b) => (Number(b.median) > Number(a.median) ? b : a)), top.reduce((a, b) => (Number(b.median) < Number(a.median) ? b : a))];
+    const cheapest = min !== max ? `; the cheapest is ${min.template} with ${min.engine}, ${withCi(min)}` : '';
+    findings.push({ id: 'costliest', chart: 'render-cost', caveats: caveatsOf([max, min]), row: max, text: `At ${many} turns the costliest template to render is ${max.template} with ${max.engine}, ${withCi(max)}${cheapest}.` });
+  }
+  return findings;
+}
+
+/**
+ * The status of one engine on one template: `error` if it fails on any conversation, `differs` if any
+ * output differs from the reference's, else `ok`. `at` is the first conversation that decided it.
+ */
+export function judge(isReference: boolean, outputs: Rendered[], reference: Rendered[], names: string[]): { status: CompatStatus; detail: string; at?: number } {
+  for (const [i, out] of outputs.entries()) {
+    const ref = reference[i];
+    if ('error' in out) return { status: 'error', detail: `${names[i]}: ${out.error}`, at: i };
+    if (!isReference && 'ok' in ref && out.ok !== ref.ok) return { status: 'differs', detail: `${names[i]}: ${describeDifference(ref.ok, out.ok)}`, at: i };
+  }
+  if (!isReference && reference.every((o) => 'error' in o)) return { status: 'error', detail: 'no reference: @huggingface/jinja renders none of the conversations' };
+  return { status: 'ok', detail: '' };
+}
+
+export function compatStatusOf(row: RowInput): CompatStatus {
+  return row.status === 'ok' ? 'ok' : (row.error ?? '').startsWith('differs') ? 'differs' : 'error';
+}
+
+export async function measureTemplate(t: CorpusTemplate, options: RunOptions): Promise<RowInput[]> {
+  const coords = { model: t.family, template: t.id };
+  // Templates that refuse a system role (e.g. Gemma 2) are rendered without one; that is the template's
+  // rule, not an engine failure.
+  let convs = conversations(t, options.seed, true);
+  let reference = renderAll('jinja', t.source, convs);
+  let noSystem = false;
+  if ('error' in reference.outputs[0]) {
+    const retry = conversations(t, options.seed, false);
+    const again = renderAll('jinja', t.source, retry);
+    if ('ok' in again.outputs[0]) {
+      convs = retry;
+      reference = again;
+      noSystem = true;
+    }
+  }
+  const systemNote = noSystem ? 'rendered without a system message (the template rejects one)' : '';
+  const rows: RowInput[] = [];
+  const results: Record<EngineId, ReturnType<typeof renderAll>> = { jinja: reference, nunjucks: renderAll('nunjucks', t.source, convs) };
+
+  for (const engine of ENGINES) {
+    const verdict = judge(engine === 'jinja', results[engine].outputs, reference.outputs, convs.map((c) => c.name));
+    const { status, detail } = verdict;
+    let note = systemNote;
+    if (engine !== 'jinja' && verdict.at !== undefined) {
+      note = [systemNote, arbitrate(t, convs[verdict.at], reference.outputs[verdict.at], results[engine].outputs[verdict.at])].filter(Boolean).join('; ');
+    }
+    rows.push({
+      ...coords,
+      engine,
+      metric: 'compat',
+      unit: 'status',
+      status: status === 'ok' ? 'ok' : 'unsupported',
+      error: status === 'ok' ? '' : `${status}: ${detail}`,
+      note,
+    });
+    const compiled = results[engine].compiled;
+    if (status !== 'ok' || !compiled) continue;
+    for (const conv of convs.filter((c) => c.name.endsWith('turns'))) {
+      const { samples, warmup } = await sampleLatency(`${t.id} ${engine}`, () => compiled.render(conv.context), options.quick ? quickPlan : fullPlan);
+      rows.push({ ...coords, engine, turns: conv.turns, metric: 'render', unit: 'ms', summary: summarize(samples), samples, warmup, note: `parsed once; ${t.chars} chars, ${t.controlBlocks} control blocks` });
+    }
+  }
+  return rows;
+}
+
+function writeCorpusCsv(rows: RowInput[], options: RunOptions): void {
+  const header = ['template', 'family', 'chars', 'control_blocks', 'supports_tools'];
+  for (const e of ENGINES) header.push(`${e}_status`, `${e}_detail`, ...TURNS.flatMap((n) => [`${e}_median_ms_${n}`, `${e}_p99_ms_${n}`]));
+  header.push('note');
+  const ids = [...new Set(rows.filter((r) => r.metric === 'compat').map((r) => r.template!))];
+  const lines = ids.map((id) => {
+    const t = corpusById.get(id)!;
+    const line: (string | number)[] = [id, t.family, t.chars, t.controlBlocks, t.supportsTools ? 'yes' : 'no'];
+    const notes: string[] = [];
+    for (const e of ENGINES) {
+      const c = rows.find((r) => r.metric === 'compat' && r.template === id && r.engine === e)!;
+      line.push(compatStatusOf(c), (c.error ?? '').replace(/^(differs|error): /, ''));
+      if (c.note) notes.push(c.note);
+      for (const n of TURNS) {
+        const r = rows.find((x) => x.metric === 'render' && x.template === id && x.engine === e && x.turns === n);
+        line.push(r?.summary ? Number(r.summary.median.toPrecision(4)) : '', r?.summary ? Number(r.summary.p99.toPrecision(4)) : '');
+      }
+    }
+    line.push([...new Set(notes)].join('; '));
+    return line;
+  });
+  writeFileSync(join(options.runDir, 'corpus.csv'), stringify([header, ...lines]));
+}

@@ -1,0 +1,192 @@
+/**
+ * Pieces experiments 5–7 share: options with defaults, bounds of a run, output-token counting with the
+ * model's tokenizer (after the run, outside timing), and the tidy rows of a measured run.
+ */
+import { loadTokenizer } from '../../common/assets/tokenizers.ts';
+import { createRng, deriveSeed } from '../../common/rng.ts';
+import { textOfTokens } from '../../common/data.ts';
+import type { RowInput } from '../../common/results.ts';
+import { summarize } from '../../common/stats.ts';
+import type { RunOptions } from '../../common/run-options.ts';
+import { aggregate, clientDecodeRate, hasSlo, type Aggregate, type RequestRecord, type Slo } from './metrics.ts';
+import { EMBEDDED_TARGET, type InferenceOptions, type TargetSpec } from './options.ts';
+import type { RunResources } from './resource-monitor.ts';
+import { acquireTarget, type ResolvedTarget } from './targets.ts';
+
+/** The tokenizer outputs are counted with (the embedded backend serves the Llama 3.1 vocabulary). */
+export const COUNT_MODEL = 'llama3.1';
+
+export function inferenceOf(options: RunOptions): InferenceOptions {
+  return options.inference ?? { targets: [EMBEDDED_TARGET], slo: {} };
+}
+
+export interface Bounds {
+  requests: number;
+  durationMs: number;
+  warmup: number;
+  timeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+export function boundsOf(options: RunOptions, quick = { requests: 24, durationS: 8 }, full = { requests: 64, durationS: 40 }): Bounds {
+  const inf = inferenceOf(options);
+  const d = options.quick ? quick : full;
+  const timeoutMs = (inf.timeoutS ?? (options.quick ? 30 : 120)) * 1000;
+  return {
+    requests: inf.requests ?? d.requests,
+    durationMs: (inf.durationS ?? d.durationS) * 1000,
+    warmup: inf.warmup ?? 2,
+    timeoutMs,
+    idleTimeoutMs: Math.min(timeoutMs, 15_000),
+  };
+}
+
+/** Largest concurrency any experiment of the run uses: the embedded server gets that many slots. */
+export function maxConcurrency(options: RunOptions): number {
+  const inf = inferenceOf(options);
+  return Math.max(...(inf.concurrency ?? (options.quick ? [4] : [16])));
+}
+
+/** The embedded server's model: tiny in quick mode (seconds), small in full mode; a config may set it. */
+export function embeddedSize(options: RunOptions): 'tiny' | 'small' {
+  return options.quick ? 'tiny' : 'small';
+}
+
+/** Acquires a target with the run's embedded-server settings (slots = the run's largest concurrency). */
+export function acquireFor(spec: TargetSpec, options: RunOptions) {
+  return acquireTarget(spec, maxConcurrency(options), embeddedSize(options));
+}
+
+/**
+ * Acquires a point's target and opens its rows: an error row when the target cannot be reached (the
+ * caller returns it and the run goes on), else the start-up rows of a server started for this point.
+ */
+export async function openPoint(
+  spec: TargetSpec,
+  options: RunOptions,
+  base: Partial<RowInput>,
+): Promise<{ failed: RowInput[] } | { target: ResolvedTarget; coords: Partial<RowInput>; rows: RowInput[] }> {
+  let acquired;
+  try {
+    acquired = await acquireFor(spec, options);
+  } catch (err) {
+    return { failed: [errorRow(base, err)] };
+  }
+  const { target, startedNow } = acquired;
+  const coords = { ...base, model: target.model };
+  return { target, coords, rows: startedNow ? startupRows(target, coords) : [] };
+}
+
+/** Counts output tokens of every successful record with the Llama 3.1 tokenizer (not the chunk count). */
+export function countOutputTokens(records: RequestRecord[]): void {
+  const tok = loadTokenizer(COUNT_MODEL, 'js');
+  for (const r of records) if (!r.error) r.outputTokens = tok.encodeSync!(r.text).length;
+}
+
+/** Seeded prompt texts of exactly `tokens` Llama 3.1 tokens (distinct per index). */
+export function syntheticTexts(seed: number, count: number, tokens: number): string[] {
+  const tok = loadTokenizer(COUNT_MODEL, 'js');
+  const counter = { encode: tok.encodeSync!, decode: tok.decode };
+  return Array.from({ length: count }, (_, i) => textOfTokens(createRng(deriveSeed(seed, 7000 + i)), tokens, counter));
+}
+
+export function targetCoords(t: { name: string; model?: string }): Partial<RowInput> {
+  return { target: t.name, model: t.model ?? '' };
+}
+
+/** The coordinates of a row: everything but what was measured (for rows derived from it). */
+export function coordsOf(r: RowInput): Partial<RowInput> {
+  const { metric, unit, summary, samples, value, low, high, note, status, error, ...coords } = r;
+  return coords;
+}
+
+/** Error row of a point that could not run (unreachable target…), with its coordinates. */
+export function errorRow(coords: Partial<RowInput>, err: unknown): RowInput {
+  return { ...coords, metric: 'point', unit: '', status: 'error', error: err instanceof Error ? err.message : String(err), note: 'the point could not run (nothing measured); error names the target and the cause' };
+}
+
+/** Start-up row of an embedded backend, reported once, outside every timed region. */
+export function startupRows(target: ResolvedTarget, coords: Partial<RowInput>): RowInput[] {
+  if (!target.embedded || target.startupMs === undefined) return [];
+  const info = target.modelInfo ?? {};
+  const desc = ['params', 'vocab', 'layers', 'hidden', 'bytes'].filter((k) => info[k] !== undefined).map((k) => `${k} ${info[k]}`).join(', ');
+  const rows: RowInput[] = [{ ...coords, metric: 'backend_startup', unit: 'ms', value: target.startupMs, note: `embedded llama.cpp server, self-reported: GGUF generation (${info.generationMs ? `${Math.round(Number(info.generationMs))} ms this run` : '0: cached'}) + model load + listen; never inside a timed region. ${desc}`.trim() }];
+  if (target.spawnMs !== undefined) rows.push({ ...coords, metric: 'backend_spawn', unit: 'ms', value: target.spawnMs, note: 'spawn of the server process → its URL printed (node + tsx start-up included); never inside a timed region' });
+  return rows;
+}
+
+/**
+ * Rows of one measured run: latency summaries (samples kept), throughputs, goodput, errors. `what` says
+ * what the figures include; it goes into every note.
+ */
+export function runRows(records: RequestRecord[], coords: Partial<RowInput>, slo: Slo, what: string): { rows: RowInput[]; agg: Aggregate } {
+  const agg = aggregate(records, slo);
+  const rows: RowInput[] = [];
+  const n = `${agg.completed}/${agg.requests} requests`;
+  if (agg.completed > 0) {
+    rows.push(
+      { ...coords, metric: 'ttft', unit: 'ms', summary: agg.ttft, samples: agg.samples.ttft, note: `time to first token: ${what} → first content chunk; ${n}` },
+      { ...coords, metric: 'itl', unit: 'ms', summary: agg.itl, samples: agg.samples.itl, note: `every gap between consecutive content chunks; ${n}` },
+      { ...coords, metric: 'e2e', unit: 'ms', summary: agg.e2e, samples: agg.samples.e2e, note: `${what} → stream end; ${n}` },
+      { ...coords, metric: 'output_tokens', unit: 'tokens', summary: agg.outputTokens, samples: agg.samples.outputTokens, note: 'generated text re-tokenized with the Llama 3.1 tokenizer' },
+      { ...coords, metric: 'request_throughput', unit: 'req/s', value: agg.requestThroughput, note: `completed requests / measured window (${(agg.durationMs / 1000).toFixed(2)} s, warm-up excluded)` },
+      { ...coords, metric: 'output_throughput', unit: 'tok/s', value: agg.outputThroughput, note: `output tokens (tokenizer count) / measured window (${(agg.durationMs / 1000).toFixed(2)} s)` },
+    );
+    if (agg.tpot.n > 0) rows.push({ ...coords, metric: 'tpot', unit: 'ms', summary: agg.tpot, samples: agg.samples.tpot, note: `(E2E − TTFT) / (output tokens − 1) per request; ${n}` });
+    if (hasSlo(slo)) {
+      const s = Object.entries(slo).map(([k, v]) => `${k} ≤ ${v} ms`).join(', ');
+      rows.push(
+        { ...coords, metric: 'goodput', unit: 'req/s', value: agg.goodput, note: `requests meeting ${s} / measured window` },
+        { ...coords, metric: 'goodput_share', unit: '%', value: agg.goodputShare, note: `share of all requests meeting ${s}` },
+      );
+    }
+    // Backend's self-reported decode rate vs the client's, request by request (the client must not be what is measured).
+    const ratios: number[] = [];
+    const clientRates: number[] = [];
+    const backendRates: number[] = [];
+    for (const r of records) {
+      const c = clientDecodeRate(r);
+      if (c !== undefined) clientRates.push(c);
+      const b = r.timings?.predicted_per_second;
+      if (c !== undefined && typeof b === 'number' && b > 0) {
+        backendRates.push(b);
+        ratios.push(c / b);
+      }
+    }
+    if (clientRates.length > 0) rows.push({ ...coords, metric: 'client_decode_rate', unit: 'tok/s', summary: summarize(clientRates), samples: clientRates, note: 'per request: (content chunks − 1) / (last chunk − first chunk), as received' });
+    if (ratios.length > 0) {
+      rows.push({ ...coords, metric: 'backend_decode_rate', unit: 'tok/s', summary: summarize(backendRates), samples: backendRates, note: "per request: the server's own timings.predicted_per_second" });
+      const s = summarize(ratios);
+      rows.push({ ...coords, metric: 'decode_rate_ratio', unit: 'x', value: s.median, low: s.ciLow, high: s.ciHigh, note: `median over ${ratios.length} requests of client decode rate / backend self-reported rate (1 = the client adds nothing)` });
+    }
+    // The server's own split of TTFT, when it reports one (llama.cpp-style timings): queue wait and prefill.
+    const ok = records.filter((r) => !r.error && r.timings);
+    const serverSplit: [string, string, string][] = [
+      ['queue_ms', 'server_queue', "server-reported timings.queue_ms: waiting for a free slot before prefill"],
+      ['prompt_ms', 'server_prefill', "server-reported timings.prompt_ms: slot taken → first token sampled (prefix lookup, prompt evaluation)"],
+    ];
+    for (const [field, metric, note] of serverSplit) {
+      const xs = ok.flatMap((r) => (typeof r.timings![field] === 'number' ? [r.timings![field] as number] : []));
+      if (xs.length > 0) rows.push({ ...coords, metric, unit: 'ms', summary: summarize(xs), samples: xs, note });
+    }
+    const perRead = records.flatMap((r) => (r.error ? [] : (r.clientUs ?? [])));
+    if (perRead.length > 0) rows.push({ ...coords, metric: 'client_parse_per_chunk', unit: 'us', summary: summarize(perRead), samples: perRead, note: 'live, per network read (normally one chunk): client time from the read resolving to the chunk recorded (SSE + JSON parse, timeout bookkeeping); includes any preemption of this thread on a busy machine' });
+  }
+  if (agg.failed > 0) {
+    const top = agg.errors.sort((a, b) => b.count - a.count)[0];
+    rows.push({ ...coords, metric: 'request_errors', unit: 'count', value: agg.failed, status: 'error', error: `${coords.target ? `target ${coords.target}: ` : ''}${agg.failed} of ${agg.requests} requests failed; ${top.message}${agg.errors.length > 1 ? ` (+${agg.errors.length - 1} other causes)` : ''}`, note: agg.errors.map((e) => `${e.count}× ${e.message}`).join('; ').slice(0, 400) });
+  }
+  return { rows, agg };
+}
+
+export function resourceRows(res: RunResources, coords: Partial<RowInput>): RowInput[] {
+  const window = `over the ${(res.wallMs / 1000).toFixed(2)} s run (warm-up included)`;
+  const rows: RowInput[] = [
+    { ...coords, metric: 'client_cpu', unit: '%', value: res.cpuPercent, note: `benchmark (client/gateway) process user+system CPU / wall ${window}, its worker threads included, child processes not; 100 = one core` },
+    { ...coords, metric: 'client_peak_rss', unit: 'MB', value: res.peakRssMb, note: `benchmark process peak RSS sampled every 50 ms ${window}` },
+    { ...coords, metric: 'loop_delay_p99', unit: 'ms', value: res.loop.p99, note: `monitorEventLoopDelay of the client/gateway main thread ${window}` },
+    { ...coords, metric: 'loop_delay_max', unit: 'ms', value: res.loop.max, note: `monitorEventLoopDelay of the client/gateway main thread ${window}` },
+  ];
+  if (res.serverCpuPercent !== undefined) rows.push({ ...coords, metric: 'server_cpu', unit: '%', value: res.serverCpuPercent, note: `embedded server process CPU (/proc) ${window}; 100 = one core` });
+  return rows;
+}

@@ -1,0 +1,304 @@
+/**
+ * What the inference suite takes from the command line and from a YAML config: targets, prompts,
+ * concurrency / rates, bounds, SLOs. Everything is validated up front; a bad value raises an
+ * InferenceInputError naming the field and the reason (the CLI turns it into exit code 2).
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { fsReason } from '../../common/fs-reason.ts';
+import { CLIENTS, type ClientKind } from './client.ts';
+import type { Slo } from './metrics.ts';
+
+export class InferenceInputError extends Error {}
+
+export interface EmbeddedSpec {
+  size?: 'tiny' | 'small';
+  threads?: number;
+  parallel?: number;
+}
+
+export interface TargetSpec {
+  /** Name in rows and the summary (default: the URL, or 'embedded'). */
+  name: string;
+  /** OpenAI-compatible base URL (…/v1); absent = the embedded llama.cpp backend. */
+  url?: string;
+  /** Model name to request (default: the embedded backend's, or the first of GET /models). */
+  model?: string;
+  embedded?: EmbeddedSpec;
+  client: ClientKind;
+}
+
+export interface PromptMessage {
+  role: string;
+  content: string;
+}
+
+/** One prompt of a dataset: chat messages or a completion prompt, with an optional output length. */
+export interface DatasetPrompt {
+  messages?: PromptMessage[];
+  prompt?: string;
+  maxTokens?: number;
+}
+
+export interface PromptSet {
+  name: string;
+  /** Synthetic prompts of about `inputTokens` tokens (seeded). */
+  inputTokens?: number;
+  /** Output tokens per request (ignore_eos forces exactly this many where supported). */
+  outputTokens?: number;
+  /** JSONL dataset, loaded and validated up front. */
+  file?: string;
+  prompts?: DatasetPrompt[];
+}
+
+export interface InferenceOptions {
+  targets: TargetSpec[];
+  slo: Slo;
+  prompts?: PromptSet[];
+  concurrency?: number[];
+  rates?: number[];
+  requests?: number;
+  durationS?: number;
+  warmup?: number;
+  timeoutS?: number;
+}
+
+export const EMBEDDED_TARGET: TargetSpec = { name: 'embedded', client: 'fetch' };
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** `--slo ttft=500,tpot=50[,e2e=…]`, milliseconds. */
+export function parseSlo(text: string): Slo {
+  const slo: Slo = {};
+  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (parts.length === 0) throw new InferenceInputError(`--slo: empty; expected e.g. ttft=500,tpot=50 (milliseconds)`);
+  for (const part of parts) {
+    const m = /^([a-z0-9]+)\s*=\s*(.*)$/i.exec(part);
+    if (!m) throw new InferenceInputError(`--slo: '${part}' is not key=value; expected e.g. ttft=500,tpot=50 (milliseconds)`);
+    const key = m[1].toLowerCase();
+    if (key !== 'ttft' && key !== 'tpot' && key !== 'e2e') throw new InferenceInputError(`--slo: unknown key '${m[1]}'; valid: ttft, tpot, e2e (milliseconds)`);
+    const value = Number(m[2].replace(/ms$/, ''));
+    if (m[2].trim() === '' || !Number.isFinite(value) || value <= 0) throw new InferenceInputError(`--slo: ${key} must be a positive number of milliseconds, got '${m[2]}'`);
+    slo[key] = value;
+  }
+  return slo;
+}
+
+/** An OpenAI-compatible base URL (http or https). */
+export function parseTargetUrl(text: string, field = '--target'): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InferenceInputError(`${field}: '${text}' is not a URL; expected e.g. http://127.0.0.1:8000/v1`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InferenceInputError(`${field}: '${text}' must be http:// or https://`);
+  return text.replace(/\/+$/, '');
+}
+
+/** A JSONL prompts file: one object per line, {"messages": [...]} or {"prompt": "..."}, optional "max_tokens". */
+export function loadPromptsFile(path: string, field = '--prompts'): DatasetPrompt[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InferenceInputError(`${field}: cannot read ${path} ${fsReason(err)}`);
+  }
+  const prompts: DatasetPrompt[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    const where = `${path}:${i + 1}`;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      throw new InferenceInputError(`${field}: ${where}: not valid JSON`);
+    }
+    if (!isObject(json)) throw new InferenceInputError(`${field}: ${where}: expected an object with "messages" or "prompt"`);
+    const p: DatasetPrompt = {};
+    if (json.messages !== undefined) {
+      if (!Array.isArray(json.messages) || json.messages.length === 0) throw new InferenceInputError(`${field}: ${where}: "messages" must be a non-empty array`);
+      json.messages.forEach((m, j) => {
+        if (!isObject(m) || typeof m.role !== 'string' || typeof m.content !== 'string') throw new InferenceInputError(`${field}: ${where}: messages[${j}] needs string "role" and "content"`);
+      });
+      p.messages = json.messages as PromptMessage[];
+    } else if (typeof json.prompt === 'string') {
+      p.prompt = json.prompt;
+    } else {
+      throw new InferenceInputError(`${field}: ${where}: expected "messages" (array) or "prompt" (string)`);
+    }
+    const mt = json.max_tokens ?? json.output_tokens;
+    if (mt !== undefined) {
+      if (!Number.isInteger(mt) || (mt as number) < 1) throw new InferenceInputError(`${field}: ${where}: "max_tokens" must be a positive integer`);
+      p.maxTokens = mt as number;
+    }
+    prompts.push(p);
+  });
+  if (prompts.length === 0) throw new InferenceInputError(`${field}: ${path} has no prompts`);
+  return prompts;
+}
+
+// ---- YAML config ----
+
+function fail(file: string, field: string, reason: string): never {
+  throw new InferenceInputError(`${file}: ${field}: ${reason}`);
+}
+
+function posInt(file: string, field: string, x: unknown): number {
+  if (!Number.isInteger(x) || (x as number) < 1) fail(file, field, `must be a positive integer, got ${JSON.stringify(x)}`);
+  return x as number;
+}
+
+function posNumber(file: string, field: string, x: unknown): number {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) fail(file, field, `must be a positive number, got ${JSON.stringify(x)}`);
+  return x;
+}
+
+function checkKeys(file: string, field: string, obj: Record<string, unknown>, allowed: string[]): void {
+  for (const k of Object.keys(obj)) if (!allowed.includes(k)) fail(file, `${field}${field ? '.' : ''}${k}`, `unknown field; valid: ${allowed.join(', ')}`);
+}
+
+function list<T>(file: string, field: string, x: unknown, item: (f: string, v: unknown) => T): T[] {
+  const arr = Array.isArray(x) ? x : [x];
+  if (arr.length === 0) fail(file, field, 'must not be empty');
+  return arr.map((v, i) => item(Array.isArray(x) ? `${field}[${i}]` : field, v));
+}
+
+/** Reads and validates a config file; relative dataset paths are relative to the config file. */
+export function loadConfig(path: string): Partial<InferenceOptions> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InferenceInputError(`--config: cannot read ${path} ${fsReason(err)}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new InferenceInputError(`${path}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return validateConfig(doc, path);
+}
+
+export function validateConfig(doc: unknown, file = 'config'): Partial<InferenceOptions> {
+  if (!isObject(doc)) fail(file, '(top level)', 'expected a mapping with targets, prompts, concurrency, …');
+  checkKeys(file, '', doc, ['targets', 'prompts', 'concurrency', 'rate', 'requests', 'duration_s', 'warmup', 'timeout_s', 'slo']);
+  const out: Partial<InferenceOptions> = {};
+  if (doc.targets !== undefined) {
+    out.targets = list(file, 'targets', doc.targets, (f, t) => {
+      if (t === 'embedded') return { ...EMBEDDED_TARGET };
+      if (!isObject(t)) fail(file, f, "expected a mapping with 'url' (and 'model'), or 'embedded'");
+      checkKeys(file, f, t, ['name', 'url', 'model', 'client', 'embedded']);
+      if (t.url === undefined && t.embedded === undefined) fail(file, f, "needs 'url' (an OpenAI-compatible base URL) or 'embedded'");
+      if (t.url !== undefined && t.embedded !== undefined) fail(file, f, "has both 'url' and 'embedded'; give one");
+      const spec: TargetSpec = { name: '', client: 'fetch' };
+      if (t.url !== undefined) {
+        if (typeof t.url !== 'string') fail(file, `${f}.url`, 'must be a string');
+        try {
+          spec.url = parseTargetUrl(t.url, `${f}.url`);
+        } catch (err) {
+          fail(file, `${f}.url`, (err as Error).message.replace(`${f}.url: `, ''));
+        }
+      }
+      if (t.embedded !== undefined) {
+        const e = t.embedded === true ? {} : t.embedded;
+        if (!isObject(e)) fail(file, `${f}.embedded`, 'must be true or a mapping (size, threads, parallel)');
+        checkKeys(file, `${f}.embedded`, e, ['size', 'threads', 'parallel']);
+        if (e.size !== undefined && e.size !== 'tiny' && e.size !== 'small') fail(file, `${f}.embedded.size`, `must be tiny or small, got ${JSON.stringify(e.size)}`);
+        spec.embedded = {
+          size: e.size as EmbeddedSpec['size'],
+          threads: e.threads === undefined ? undefined : posInt(file, `${f}.embedded.threads`, e.threads),
+          parallel: e.parallel === undefined ? undefined : posInt(file, `${f}.embedded.parallel`, e.parallel),
+        };
+      }
+      if (t.model !== undefined) {
+        if (typeof t.model !== 'string' || t.model === '') fail(file, `${f}.model`, 'must be a non-empty string');
+        spec.model = t.model;
+      }
+      if (t.client !== undefined) {
+        if (!CLIENTS.includes(t.client as ClientKind)) fail(file, `${f}.client`, `must be one of ${CLIENTS.join(', ')}, got ${JSON.stringify(t.client)}`);
+        spec.client = t.client as ClientKind;
+      }
+      if (t.name !== undefined && (typeof t.name !== 'string' || t.name === '')) fail(file, `${f}.name`, 'must be a non-empty string');
+      spec.name = (t.name as string | undefined) ?? spec.url ?? 'embedded';
+      return spec;
+    });
+    const names = out.targets.map((t) => t.name);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) fail(file, 'targets', `two targets are named '${dup}'; give them distinct 'name's`);
+  }
+  if (doc.prompts !== undefined) {
+    out.prompts = list(file, 'prompts', doc.prompts, (f, p) => {
+      if (!isObject(p)) fail(file, f, "expected a mapping with 'input_tokens' or 'file'");
+      checkKeys(file, f, p, ['name', 'input_tokens', 'output_tokens', 'file']);
+      if (p.input_tokens === undefined && p.file === undefined) fail(file, f, "needs 'input_tokens' (synthetic prompts) or 'file' (JSONL dataset)");
+      const set: PromptSet = { name: '' };
+      if (p.input_tokens !== undefined) set.inputTokens = posInt(file, `${f}.input_tokens`, p.input_tokens);
+      if (p.output_tokens !== undefined) set.outputTokens = posInt(file, `${f}.output_tokens`, p.output_tokens);
+      if (p.file !== undefined) {
+        if (typeof p.file !== 'string') fail(file, `${f}.file`, 'must be a path string');
+        const base = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
+        const path = p.file.startsWith('/') ? p.file : `${base}${p.file}`;
+        set.file = path;
+        set.prompts = loadPromptsFile(path, `${file}: ${f}.file`);
+      }
+      set.name = typeof p.name === 'string' ? p.name : set.file ? set.file.split('/').pop()! : `${set.inputTokens}in-${set.outputTokens ?? 'default'}out`;
+      return set;
+    });
+  }
+  if (doc.concurrency !== undefined) out.concurrency = list(file, 'concurrency', doc.concurrency, (f, x) => posInt(file, f, x));
+  if (doc.rate !== undefined) out.rates = list(file, 'rate', doc.rate, (f, x) => posNumber(file, f, x));
+  if (doc.requests !== undefined) out.requests = posInt(file, 'requests', doc.requests);
+  if (doc.duration_s !== undefined) out.durationS = posNumber(file, 'duration_s', doc.duration_s);
+  if (doc.warmup !== undefined) {
+    if (!Number.isInteger(doc.warmup) || (doc.warmup as number) < 0) fail(file, 'warmup', `must be an integer ≥ 0, got ${JSON.stringify(doc.warmup)}`);
+    out.warmup = doc.warmup as number;
+  }
+  if (doc.timeout_s !== undefined) out.timeoutS = posNumber(file, 'timeout_s', doc.timeout_s);
+  if (doc.slo !== undefined) {
+    if (!isObject(doc.slo)) fail(file, 'slo', 'expected a mapping like {ttft: 500, tpot: 50} (milliseconds)');
+    checkKeys(file, 'slo', doc.slo, ['ttft', 'tpot', 'e2e']);
+    out.slo = {};
+    for (const k of ['ttft', 'tpot', 'e2e'] as const) if (doc.slo[k] !== undefined) out.slo[k] = posNumber(file, `slo.${k}`, doc.slo[k]);
+  }
+  return out;
+}
+
+export interface InferenceFlags {
+  target?: string;
+  model?: string;
+  slo?: string;
+  config?: string;
+  prompts?: string;
+  client?: string;
+}
+
+/** Merges flags over the config file (flags win); the embedded backend when no target is given. */
+export function resolveInferenceOptions(flags: InferenceFlags): InferenceOptions {
+  const config = flags.config ? loadConfig(flags.config) : {};
+  let client: ClientKind | undefined;
+  if (flags.client !== undefined) {
+    if (!CLIENTS.includes(flags.client as ClientKind)) throw new InferenceInputError(`--client: unknown client '${flags.client}'; valid: ${CLIENTS.join(', ')}`);
+    client = flags.client as ClientKind;
+  }
+  let targets: TargetSpec[];
+  if (flags.target !== undefined) {
+    const url = parseTargetUrl(flags.target);
+    targets = [{ name: url, url, model: flags.model, client: client ?? 'fetch' }];
+  } else {
+    if (flags.model !== undefined) throw new InferenceInputError('--model needs --target (the embedded backend serves its own model)');
+    targets = (config.targets ?? [EMBEDDED_TARGET]).map((t) => ({ ...t, client: client ?? t.client }));
+  }
+  let prompts = config.prompts;
+  if (flags.prompts !== undefined) {
+    const file = flags.prompts;
+    prompts = [{ name: file.split('/').pop()!, file, prompts: loadPromptsFile(file) }];
+  }
+  return {
+    ...config,
+    targets,
+    prompts,
+    slo: flags.slo !== undefined ? parseSlo(flags.slo) : (config.slo ?? {}),
+  };
+}
