@@ -1,35 +1,89 @@
-/** common/ holds suite-agnostic pieces: it must never import from the layers above it. */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+/**
+ * The layering rules (.dependency-cruiser.cjs, `npm run deps`): common/ never imports suites/, experiments/,
+ * visualization/ or scripts/; visualization/ never imports suites/, experiments/ or scripts/. These tests run
+ * the `deps` script's own command line, on this repository and on a throwaway tree with violating imports.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const ABOVE = ['suites', 'experiments', 'visualization', 'scripts'];
+const CONFIG = '.dependency-cruiser.cjs';
+const DEPCRUISE = join(ROOT, 'node_modules', '.bin', 'depcruise');
 
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) return sources(path);
-    return /\.(ts|mts|mjs|js)$/.test(e.name) ? [path] : [];
-  });
+/** The arguments of package.json's `deps` script, so the tests check what `npm test` runs. */
+function depsArgs(): string[] {
+  const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.deps;
+  const [bin, ...args] = script.split(/\s+/);
+  if (bin !== 'depcruise' || !args.includes(CONFIG)) throw new Error(`unexpected deps script: ${script}`);
+  return args;
 }
 
-/** The layers above common/ that a module at `file` (source `text`) imports from, as repo paths. */
-function upwardImports(file: string, text: string): string[] {
-  return [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](\.[^'"]+)['"]/g)]
-    .map((m) => relative(ROOT, resolve(file, '..', m[1])))
-    .filter((target) => ABOVE.includes(target.split('/')[0]));
+function depcruise(cwd: string): { status: number | null; output: string } {
+  const r = spawnSync(DEPCRUISE, depsArgs(), { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
+  return { status: r.status, output: r.stdout + r.stderr };
 }
 
-describe('layers', () => {
-  it('nothing in common/ imports suites/, experiments/, visualization/ or scripts/', () => {
-    const violations = sources(join(ROOT, 'common')).flatMap((file) => upwardImports(file, readFileSync(file, 'utf8')).map((target) => `${relative(ROOT, file)} → ${target}`));
-    expect(violations).toEqual([]);
+/** The `error <rule>: <from> → <to>` lines of depcruise's text output. */
+function violations(output: string): string[] {
+  return output
+    .split('\n')
+    .map((l) => /^\s*error (\S+): (\S+) → (\S+)/.exec(l))
+    .filter((m) => m !== null)
+    .map((m) => `${m[1]}: ${m[2]} → ${m[3]}`)
+    .sort();
+}
+
+const trees: string[] = [];
+afterAll(() => trees.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A throwaway repository layout holding `files` (path → source), with this repository's config and tsconfig. */
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'prepbench-layers-'));
+  trees.push(dir);
+  for (const name of [CONFIG, 'tsconfig.json']) copyFileSync(join(ROOT, name), join(dir, name));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+describe('layers (npm run deps)', () => {
+  it('this repository keeps the rules', () => {
+    const { status, output } = depcruise(ROOT);
+    expect(violations(output)).toEqual([]);
+    expect(status, output).toBe(0);
   });
 
-  it('the check sees upward imports of every form, and not imports within common/', () => {
-    const file = join(ROOT, 'common', 'inference', 'run.ts');
-    const text = "import type { RunOptions } from '../../suites/types.ts';\nexport { x } from '../../visualization/load-run.ts';\nawait import('../results.ts');\nimport('../../scripts/cli.ts');";
-    expect(upwardImports(file, text)).toEqual(['suites/types.ts', 'visualization/load-run.ts', 'scripts/cli.ts']);
+  it('fails on each kind of violating import, names the rule and the edge, and passes the allowed ones', () => {
+    const dir = tree({
+      'common/util.ts': 'export const one = 1;\n',
+      'common/typed.ts': "import type { Suite } from '../suites/types.ts';\nexport type S = Suite;\n",
+      'common/reexport.ts': "export { chart } from '../visualization/chart.ts';\n",
+      'common/lazy.ts': "export const load = () => import('../experiments/demo/01-x.ts');\n",
+      'common/side-effect.mjs': "import '../scripts/cli.ts';\n",
+      'common/missing.ts': "export { gone } from './no-such-file.ts';\n",
+      'visualization/chart.ts': "import { one } from '../common/util.ts';\nexport const chart = one;\n",
+      'visualization/report.ts': "import { suite } from '../suites/types.ts';\nimport { x } from '../experiments/demo/01-x.ts';\nexport const r = [suite, x];\n",
+      'suites/types.ts': "import { chart } from '../visualization/chart.ts';\nexport interface Suite { name: string }\nexport const suite = chart;\n",
+      'experiments/demo/01-x.ts': "import { suite } from '../../suites/types.ts';\nexport const x = suite;\n",
+      'scripts/cli.ts': "import { x } from '../experiments/demo/01-x.ts';\nexport const cli = x;\n",
+    });
+    const { status, output } = depcruise(dir);
+    expect(status, output).not.toBe(0);
+    expect(violations(output)).toEqual(
+      [
+        'common-imports-no-upper-layer: common/typed.ts → suites/types.ts',
+        'common-imports-no-upper-layer: common/reexport.ts → visualization/chart.ts',
+        'common-imports-no-upper-layer: common/lazy.ts → experiments/demo/01-x.ts',
+        'common-imports-no-upper-layer: common/side-effect.mjs → scripts/cli.ts',
+        'no-unresolvable-import: common/missing.ts → ./no-such-file.ts',
+        'visualization-imports-no-suite: visualization/report.ts → suites/types.ts',
+        'visualization-imports-no-suite: visualization/report.ts → experiments/demo/01-x.ts',
+      ].sort(),
+    );
   });
 });
