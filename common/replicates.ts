@@ -17,11 +17,10 @@ export interface ReplicateRow {
 /** Half-width of the 95% interval above which a row is flagged `unstable`, as a share of its figure. */
 export const UNSTABLE_HALF_WIDTH = 0.1;
 
-const COORDINATES = ['model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens', 'concurrency', 'rate', 'target', 'dataset'] as const;
-
-/** What identifies a measurement across processes: its coordinates, metric and unit. */
+/** What identifies a measurement across processes: its parameters, metric and unit. */
 export function measurementKey(row: RowInput): string {
-  return JSON.stringify([...COORDINATES.map((c) => row[c] ?? ''), row.metric, row.unit]);
+  const params = Object.entries(row.params ?? {}).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify([params, row.metric, row.unit]);
 }
 
 const perProcessFigure = (row: RowInput): number | undefined => (row.summary ? row.summary.median : row.value);

@@ -19,18 +19,17 @@ export function hasFigure(status: RowStatus | string): boolean {
   return status === 'ok' || status === 'unstable' || status === 'suspect';
 }
 
-export interface ResultRow {
+/** A point's parameter value: a name (template, target…) or a number (workers, concurrency…). */
+export type ParamValue = string | number;
+
+/** A point's parameters as an experiment declares them (undefined = not set for this row). */
+export type Params = Readonly<Record<string, ParamValue | undefined>>;
+
+/** The columns every row has, whatever its suite: identity, metric, statistics, status, replication. */
+export interface ResultFields {
   run_id: string;
   suite: string;
   experiment: number;
-  model: string;
-  template: string;
-  engine: string;
-  tokenizer: string;
-  strategy: string;
-  workers: number | '';
-  turns: number | '';
-  tokens: number | '';
   metric: string;
   unit: string;
   n: number | '';
@@ -45,14 +44,6 @@ export interface ResultRow {
   error: string;
   /** What the figure includes (e.g. "worker round trip included"). */
   note: string;
-  /** Inference suite: closed-loop concurrency (or the in-flight cap of a rate run). */
-  concurrency: number | '';
-  /** Inference suite: Poisson request rate, requests/s. */
-  rate: number | '';
-  /** Inference suite: the serving endpoint measured (name or base URL). */
-  target: string;
-  /** Inference suite: the prompt set (synthetic shape or JSONL dataset name). */
-  dataset: string;
   /** Fresh processes whose figures make up the row (its interval is over them when ≥ 2). */
   runs: number | '';
   /** Standard deviation of the per-process figures. */
@@ -64,41 +55,51 @@ export interface ResultRow {
   warmup_ms: number | '';
 }
 
-/** The inference suite's coordinates: appended at the end of the CSV (existing columns keep their positions). */
-export const INFERENCE_COLUMNS = ['concurrency', 'rate', 'target', 'dataset'] as const satisfies readonly (keyof ResultRow)[];
+/**
+ * A row of results.csv: the fixed fields plus one column per declared parameter of the run's
+ * experiments (template, workers, target…; '' where a row's experiment has no such parameter).
+ */
+export type ResultRow = ResultFields & { readonly [param: string]: ParamValue };
 
-/** What identifies a measurement (up to its unit): the key of its samples.jsonl line. */
-const SAMPLE_KEY_COLUMNS = [
-  'run_id', 'suite', 'experiment', 'model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens',
-  'metric', 'unit',
-] as const satisfies readonly (keyof ResultRow)[];
+const LEADING_COLUMNS = ['run_id', 'suite', 'experiment'] as const satisfies readonly (keyof ResultFields)[];
+const FIGURE_COLUMNS = ['metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'status', 'error', 'note'] as const satisfies readonly (keyof ResultFields)[];
+/** How a row was obtained across processes and warm-up. */
+const REPLICATION_COLUMNS = ['runs', 'between_sd', 'within_half_pct', 'warmup_n', 'warmup_ms'] as const satisfies readonly (keyof ResultFields)[];
 
-/** How a row was obtained across processes and warm-up: appended after the inference coordinates. */
-export const REPLICATION_COLUMNS = ['runs', 'between_sd', 'within_half_pct', 'warmup_n', 'warmup_ms'] as const satisfies readonly (keyof ResultRow)[];
+/** Every fixed column: a results.csv column that is not among these is a parameter. */
+export const FIXED_COLUMNS: readonly string[] = [...LEADING_COLUMNS, ...FIGURE_COLUMNS, ...REPLICATION_COLUMNS];
 
-export const CSV_COLUMNS: readonly (keyof ResultRow)[] = [
-  ...SAMPLE_KEY_COLUMNS,
-  'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'status', 'error', 'note',
-  ...INFERENCE_COLUMNS,
-  ...REPLICATION_COLUMNS,
-];
+/** Fixed columns holding numbers (or '' when empty). */
+export const NUMERIC_FIXED_COLUMNS: ReadonlySet<string> = new Set(['experiment', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'runs', 'between_sd', 'within_half_pct', 'warmup_n', 'warmup_ms']);
 
 /**
- * replicates.csv: one row per measurement per process, with the process's replicate index and the
- * point's index in its experiment's matrix (empty for rows derived per replicate).
+ * results.csv's header: run_id, suite, experiment, then the parameters the run's experiments declare
+ * (in order of first declaration), then metric, unit, the statistics, status, note and replication.
+ * Tools read it by header name: a parameter is any column that is not fixed.
  */
-export const REPLICATE_CSV_COLUMNS: readonly string[] = [...CSV_COLUMNS, 'replicate', 'point'];
+export function csvColumns(params: readonly string[]): string[] {
+  return [...LEADING_COLUMNS, ...params, ...FIGURE_COLUMNS, ...REPLICATION_COLUMNS];
+}
 
-/** What an experiment returns for one measurement: the point's coordinates, a metric and its data. */
+/** The parameter columns of a results.csv header (every column that is not fixed). */
+export function paramColumns(header: readonly string[]): string[] {
+  return header.filter((c) => !FIXED_COLUMNS.includes(c) && c !== 'replicate' && c !== 'point');
+}
+
+/** The parameters of a row, in column order, without the empty ones. */
+export function paramsOf(row: ResultRow, params: readonly string[]): [string, ParamValue][] {
+  return params.map((p) => [p, row[p]] as [string, ParamValue]).filter(([, v]) => v !== '' && v !== undefined);
+}
+
+/** replicates.csv adds the process's replicate index and the point's index in its experiment's matrix (empty for rows derived per replicate). */
+export function replicateCsvColumns(params: readonly string[]): string[] {
+  return [...csvColumns(params), 'replicate', 'point'];
+}
+
+/** What an experiment returns for one measurement: the point's parameters, a metric and its data. */
 export interface RowInput {
-  model?: string;
-  template?: string;
-  engine?: string;
-  tokenizer?: string;
-  strategy?: string;
-  workers?: number;
-  turns?: number;
-  tokens?: number;
+  /** Parameters beyond (or overriding) the point's coordinates, which the runner adds to every row of the point. */
+  params?: Params;
   metric: string;
   unit: string;
   /** A summary of samples, or a single derived value (ratio, count) with optional interval. */
@@ -111,10 +112,6 @@ export interface RowInput {
   status?: RowStatus;
   error?: string;
   note?: string;
-  concurrency?: number;
-  rate?: number;
-  target?: string;
-  dataset?: string;
   /** Warm-up before sampling (time-based, see common/timing.ts). */
   warmup?: Warmup;
   /** A difference that may be negative: its interval is not truncated at 0 nor judged relative to the figure. */
@@ -128,23 +125,28 @@ export interface Warmup {
   ms: number;
 }
 
-/** A numeric cell of a ResultRow as a number (NaN when empty). */
-export const cellNumber = (v: number | ''): number => (v === '' ? NaN : v);
+/** A numeric cell of a ResultRow as a number (NaN when empty or not a number). */
+export const cellNumber = (v: ParamValue): number => (v === '' ? NaN : Number(v));
 
 const round = (x: number | undefined): number | '' => (x === undefined || !Number.isFinite(x) ? '' : Number(x.toPrecision(6)));
 
-export function toRow(input: RowInput, base: { run_id: string; suite: string; experiment: number }): ResultRow {
+/** A row's parameters as declared: throws on a parameter its experiment does not declare (a bug in the experiment). */
+function checkedParams(input: RowInput, declared: readonly string[] | undefined): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const [k, v] of Object.entries(input.params ?? {})) {
+    if (v === undefined) continue;
+    if (declared && !declared.includes(k)) throw new Error(`row '${input.metric}' has parameter '${k}', which its experiment does not declare (declared: ${declared.join(', ') || 'none'})`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** The results.csv row of a measurement; `declared` lists the experiment's parameters (unknown ones throw). */
+export function toRow(input: RowInput, base: { run_id: string; suite: string; experiment: number }, declared?: readonly string[]): ResultRow {
   const s = input.summary;
   return {
+    ...checkedParams(input, declared),
     ...base,
-    model: input.model ?? '',
-    template: input.template ?? '',
-    engine: input.engine ?? '',
-    tokenizer: input.tokenizer ?? '',
-    strategy: input.strategy ?? '',
-    workers: input.workers ?? '',
-    turns: input.turns ?? '',
-    tokens: input.tokens ?? '',
     metric: input.metric,
     unit: input.unit,
     n: s ? s.n : input.value !== undefined ? 1 : '',
@@ -158,10 +160,6 @@ export function toRow(input: RowInput, base: { run_id: string; suite: string; ex
     status: input.status ?? 'ok',
     error: input.error ?? '',
     note: input.note ?? '',
-    concurrency: input.concurrency ?? '',
-    rate: input.rate ?? '',
-    target: input.target ?? '',
-    dataset: input.dataset ?? '',
     runs: input.replication?.runs ?? '',
     between_sd: round(input.replication?.betweenSd),
     within_half_pct: round(input.replication?.withinHalfPct),
@@ -172,31 +170,33 @@ export function toRow(input: RowInput, base: { run_id: string; suite: string; ex
 
 /**
  * Appends rows to a CSV (results.csv, or replicates.csv with a replicate column) and their samples to
- * samples.jsonl, synchronously: a row is on disk before the next measurement starts.
+ * samples.jsonl, synchronously: a row is on disk before the next measurement starts. `params` are the
+ * run's parameter columns; a row lacking one gets '' there.
  */
 export class ResultWriter {
   readonly csvPath: string;
   readonly samplesPath: string;
   readonly rows: ResultRow[] = [];
+  private readonly columns: string[];
 
-  constructor(readonly dir: string, readonly file = 'results.csv', private readonly withReplicate = false) {
+  constructor(readonly dir: string, readonly params: readonly string[], readonly file = 'results.csv', private readonly withReplicate = false) {
     mkdirSync(dir, { recursive: true });
     this.csvPath = join(dir, file);
     this.samplesPath = join(dir, 'samples.jsonl');
-    const columns = withReplicate ? REPLICATE_CSV_COLUMNS : CSV_COLUMNS;
-    if (!existsSync(this.csvPath)) writeFileSync(this.csvPath, stringify([columns as string[]]));
+    this.columns = csvColumns(params);
+    if (!existsSync(this.csvPath)) writeFileSync(this.csvPath, stringify([withReplicate ? replicateCsvColumns(params) : this.columns]));
     if (!existsSync(this.samplesPath)) writeFileSync(this.samplesPath, '');
   }
 
   write(row: ResultRow, samples?: number[], replicate?: number, point?: number): void {
-    this.rows.push(row);
-    const cells: unknown[] = CSV_COLUMNS.map((c) => row[c]);
+    const full: ResultRow = { ...Object.fromEntries(this.params.map((p) => [p, ''])), ...row };
+    this.rows.push(full);
+    const cells: unknown[] = this.columns.map((c) => full[c]);
     if (this.withReplicate) cells.push(replicate ?? '', point ?? '');
     appendFileSync(this.csvPath, stringify([cells]));
     if (samples && samples.length > 0) {
-      const key: Record<string, unknown> = Object.fromEntries(SAMPLE_KEY_COLUMNS.map((c) => [c, row[c]]));
-      // The appended coordinates identify inference rows; written only when set.
-      for (const c of INFERENCE_COLUMNS) if (row[c] !== '') key[c] = row[c];
+      // A samples line carries the row's identity: its set parameters, metric and unit.
+      const key: Record<string, unknown> = { run_id: full.run_id, suite: full.suite, experiment: full.experiment, ...Object.fromEntries(paramsOf(full, this.params)), metric: full.metric, unit: full.unit };
       if (replicate !== undefined) key.replicate = replicate;
       appendFileSync(this.samplesPath, JSON.stringify({ ...key, samples: samples.map((x) => Number(x.toPrecision(6))) }) + '\n');
     }

@@ -6,11 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { CSV_COLUMNS, type ResultRow } from './results.ts';
-
-/** Columns typed `number | ''` in ResultRow; every other column stays a string. Runs written before a
- * column was appended simply lack it: it reads as ''. */
-const NUMERIC = new Set<keyof ResultRow>(['experiment', 'workers', 'turns', 'tokens', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'concurrency', 'rate', 'runs', 'between_sd', 'within_half_pct', 'warmup_n', 'warmup_ms']);
+import { FIXED_COLUMNS, NUMERIC_FIXED_COLUMNS, type ResultRow } from './results.ts';
 
 /** A run folder that cannot be read (missing, not a folder, no results.csv): a usage error. */
 export class RunFolderError extends Error {}
@@ -23,15 +19,22 @@ export interface RunData {
   corpus?: Record<string, string>[];
 }
 
+/**
+ * results.csv as rows. Fixed numeric columns become numbers; a parameter cell (any other column) becomes
+ * a number when it reads as one — results.csv does not record parameter types, so a name made only of
+ * digits would read as a number too. Empty cells, and fixed columns an older run lacks, read as ''.
+ */
 export function parseResultsCsv(text: string): ResultRow[] {
   const records = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
   return records.map((rec) => {
-    const row: Record<string, unknown> = {};
-    for (const c of CSV_COLUMNS) {
-      const cell = rec[c] ?? '';
-      row[c] = NUMERIC.has(c) && cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell;
+    const row: Record<string, string | number> = {};
+    for (const c of FIXED_COLUMNS) row[c] = rec[c] ?? '';
+    for (const [c, cell] of Object.entries(rec)) {
+      if (c === 'replicate' || c === 'point') continue;
+      const numeric = NUMERIC_FIXED_COLUMNS.has(c) || !FIXED_COLUMNS.includes(c);
+      row[c] = numeric && cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell;
     }
-    return row as unknown as ResultRow;
+    return row as ResultRow;
   });
 }
 

@@ -3,6 +3,7 @@
  * only that suite's module, measures the points in order and sends each point's rows back as soon as
  * they exist. It exits when done; the parent turns a crash, a hang or a non-zero exit into error rows.
  */
+import type { RowInput } from '../common/results.ts';
 import type { Experiment, Suite } from './types.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
 
@@ -10,6 +11,17 @@ const controller = new AbortController();
 
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve, reject) => process.send!(message, (err: Error | null) => (err ? reject(err) : resolve())));
+}
+
+/** Every row of a point carries the point's parameters (its own win); an undeclared parameter fails the point. */
+function withPointParams(experiment: Experiment, point: unknown, rows: RowInput[]): RowInput[] {
+  const coordinates = experiment.coordinates(point);
+  return rows.map((row) => {
+    const params = { ...coordinates, ...row.params };
+    const undeclared = Object.keys(params).filter((k) => params[k] !== undefined && !experiment.params.includes(k));
+    if (undeclared.length > 0) throw new Error(`experiment ${experiment.id} returned parameter${undeclared.length > 1 ? 's' : ''} ${undeclared.map((k) => `'${k}'`).join(', ')} not declared in its params (declared: ${experiment.params.join(', ') || 'none'})`);
+    return { ...row, params };
+  });
 }
 
 const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -34,7 +46,7 @@ async function runJob(job: ChildJob): Promise<void> {
       const point = points[index];
       const actual = point === undefined ? undefined : experiment.label(point);
       if (actual !== label) throw new Error(`the child's matrix differs from the parent's at point ${index}: '${actual}' instead of '${label}'`);
-      await send({ type: 'rows', item, rows: await experiment.run(point, options) });
+      await send({ type: 'rows', item, rows: withPointParams(experiment, point, await experiment.run(point, options)) });
     } catch (err) {
       await send({ type: 'point-error', item, message: errorMessage(err) });
     }

@@ -53,6 +53,11 @@ export interface RunOutcome {
   report?: ReportOutcome;
 }
 
+/** The parameter columns of a run: every selected experiment's declared parameters, in order of first declaration. */
+export function declaredParams(experiments: readonly Experiment[]): string[] {
+  return [...new Set(experiments.flatMap((e) => e.params))];
+}
+
 /** A new folder under `base` named by the UTC start time; a suffix keeps two runs in one second apart. */
 export function createRunFolder(base: string, now = new Date()): { dir: string; runId: string } {
   const stamp = now.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
@@ -88,7 +93,8 @@ export interface Collected {
 export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const progress = request.progress ?? new Progress();
   const { dir, runId } = createRunFolder(request.outBase);
-  const replicateWriter = new ResultWriter(dir, 'replicates.csv', true);
+  const params = declaredParams(request.selection.map((s) => s.experiment));
+  const replicateWriter = new ResultWriter(dir, params, 'replicates.csv', true);
   const startNoise = noiseSnapshot();
   const env = collectEnvironment({ ...request.args, experiments: request.selection.map((s) => s.experiment.id) });
   const replication = { runs: request.runs, order: ORDER_DESCRIPTION, seed: request.options.seed, isolation: 'a fresh child process per point group and replicate', pointTimeoutSeconds: request.pointTimeout };
@@ -133,7 +139,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
 
   const endNoise = noiseSnapshot();
   const noise = noiseRecord(startNoise, endNoise);
-  const writer = new ResultWriter(dir);
+  const writer = new ResultWriter(dir, params);
   for (const entry of collected) writeCombined(entry, options, request.runs, writer, replicateWriter, runId);
   progress.finish();
 
@@ -171,7 +177,7 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
     },
     onPointError: (i, message) => {
       const { experiment } = entries[i].selected;
-      keep(i, { ...experiment.coordinates(entries[i].points[unit.items[i].point]), metric: 'point', unit: '', status: 'error', error: errorMessage(message) });
+      keep(i, { params: experiment.coordinates(entries[i].points[unit.items[i].point]), metric: 'point', unit: '', status: 'error', error: errorMessage(message) });
       progress.line(`  exp ${experiment.id} point ${labelOf(i)} FAILED: ${errorMessage(message)}`);
       progress.advance(experiment.id);
     },

@@ -5,7 +5,8 @@
  * Node core's benchmark/ runner does.
  */
 import type { Finding, FindingContext } from '../common/findings.ts';
-import type { ResultRow, RowInput } from '../common/results.ts';
+import type { Option } from 'commander';
+import type { Params, ResultRow, RowInput } from '../common/results.ts';
 import type { ChartDefinition } from '../visualization/chart.ts';
 
 // What a point's run sees: defined in common/ (which must not import suites/), re-exported for experiments.
@@ -20,10 +21,15 @@ export interface Experiment<P = any> {
   question: string;
   /** Points to measure; `quick` selects the reduced matrix. */
   matrix(options: RunOptions): P[] | Promise<P[]>;
+  /**
+   * The point parameters the experiment's rows carry (like Node core's `conf`): each becomes a column of
+   * results.csv. A row with a parameter not listed here is an error.
+   */
+  params: readonly string[];
   /** Short label of a point for progress and error rows. */
   label(point: P): string;
-  /** Coordinates of a point, copied into its error row if it fails. */
-  coordinates(point: P): Partial<RowInput>;
+  /** A point's parameters: the runner adds them to every row the point returns (a row's own `params` win) and to its error row. */
+  coordinates(point: P): Params;
   /**
    * Points with the same group key — across the experiments of a suite — share one child process (in
    * rotating order); by default every point gets its own. Group only points that cannot bias each
@@ -39,8 +45,16 @@ export interface Experiment<P = any> {
    * per-replicate values into an interval.
    */
   derive?(rows: RowInput[], options: RunOptions): RowInput[];
-  /** Files of the experiment's own (beside results.csv), from the combined rows; runs after Ctrl-C too. */
+  /**
+   * Files of the experiment's own (beside results.csv), from the combined rows, once they are on disk —
+   * after Ctrl-C too. `derive` only computes rows.
+   */
   writeFiles?(rows: RowInput[], options: RunOptions): void;
+  /**
+   * An HTML section of report.html from the run folder (e.g. a table of a file `writeFiles` wrote), or
+   * undefined; it is also called when `npm run report` rebuilds the report from disk.
+   */
+  reportSection?(runDir: string): string | undefined;
   /** A reason the combined row breaks a physical bound (status `suspect`), or undefined. */
   sanity?(row: RowInput): string | undefined;
   /** Metrics shown in the end-of-run summary table (all rows are in results.csv regardless). */
@@ -59,12 +73,26 @@ export interface Experiment<P = any> {
   charts?: ChartDefinition[];
 }
 
+/** A suite's own command-line options: the global CLI knows none of them. */
+export interface SuiteCli<O = unknown> {
+  /** The flags, shown under the suite's name in --help; names must not clash with another suite's. */
+  options(): Option[];
+  /**
+   * The suite's options (plain data: they travel to child processes) from the parsed flags, keyed by
+   * commander's camelCase names; throws common/input-error.ts' InputError on bad input (exit 2).
+   */
+  resolve(flags: Record<string, unknown>, mode: { quick: boolean }): O;
+  /** Lines for --list: the names its options accept (models, engines…). */
+  listing?(): string[];
+}
+
 export interface Suite {
   name: string;
   /** URL of the module whose default export is this suite: child processes load it from there. */
   entry: string;
   description: string;
   experiments: Experiment[];
+  cli?: SuiteCli;
   /** Releases what the suite's experiments shared (e.g. worker pools), after its last experiment ran. */
   teardown?(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InferenceInputError, loadConfig, loadPromptsFile, parseSlo, parseTargetUrl, resolveInferenceOptions, validateConfig } from '../suites/inference/options.ts';
+import { InputError } from '../common/input-error.ts';
+import { loadConfig, loadPromptsFile, parseSlo, parseTargetUrl, resolveInferenceOptions, validateConfig } from '../suites/inference/options.ts';
 import { tempDir } from './helpers.ts';
 
 const dir = tempDir();
@@ -21,7 +22,7 @@ describe('--slo', () => {
     expect(() => parseSlo('latency=5')).toThrow(/--slo: unknown key 'latency'; valid: ttft, tpot, e2e/);
     expect(() => parseSlo('ttft=-1')).toThrow(/--slo: ttft must be a positive number of milliseconds, got '-1'/);
     expect(() => parseSlo('tpot=abc')).toThrow(/got 'abc'/);
-    expect(() => parseSlo('')).toThrow(InferenceInputError);
+    expect(() => parseSlo('')).toThrow(InputError);
   });
 });
 

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { InputError } from '../input-error.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -27,7 +28,7 @@ export const MODELS: readonly ModelSpec[] = [
 
 export const DEFAULT_MODEL_IDS = MODELS.filter((m) => m.default).map((m) => m.id);
 
-export class UnknownNameError extends Error {
+export class UnknownNameError extends InputError {
   constructor(kind: string, name: string, valid: readonly string[]) {
     super(`unknown ${kind} '${name}'; valid: ${valid.join(', ')}`);
     this.name = 'UnknownNameError';

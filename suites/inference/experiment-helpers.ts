@@ -16,10 +16,6 @@ import { acquireTarget, type ResolvedTarget } from './targets.ts';
 /** The tokenizer outputs are counted with (the embedded backend serves the Llama 3.1 vocabulary). */
 export const COUNT_MODEL = 'llama3.1';
 
-export function inferenceOf(options: RunOptions): InferenceOptions {
-  return options.inference ?? { targets: [EMBEDDED_TARGET], slo: {} };
-}
-
 export interface Bounds {
   requests: number;
   durationMs: number;

@@ -18,6 +18,9 @@ import type { RequestRecord } from './metrics.ts';
 
 export const GATEWAY_MODES = ['baseline', 'main', 'pool', 'process'] as const;
 export type GatewayMode = (typeof GATEWAY_MODES)[number];
+/** The modes that preprocess in the gateway (the baseline sends pre-computed ids). */
+export const GATEWAY_STRATEGIES = ['main', 'pool', 'process'] as const satisfies readonly GatewayMode[];
+export type GatewayStrategy = (typeof GATEWAY_STRATEGIES)[number];
 
 export const GATEWAY_PIPELINE: PipelineConfig = { template: 'llama3.1', engine: 'jinja', tokenizer: 'js' };
 

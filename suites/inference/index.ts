@@ -9,12 +9,14 @@ import { gateway } from '../../experiments/inference/06-gateway.ts';
 import { prefix } from '../../experiments/inference/07-prefix.ts';
 import { closeTargets } from './targets.ts';
 import { closeAllStrategies } from '../../common/strategies/cache.ts';
+import { inferenceCli } from './cli.ts';
 
-export const inferenceSuite: Suite = {
+const inferenceSuite: Suite = {
   name: 'inference',
   entry: import.meta.url,
   description: 'Streaming latency and throughput of an OpenAI-compatible server (embedded llama.cpp by default), and what a Node gateway\'s preprocessing adds to it',
   experiments: [latency, gateway, prefix],
+  cli: inferenceCli,
   // The embedded server and the gateway's pools are shared by experiments 5–7; stop them when the suite is done.
   teardown: async () => {
     await Promise.allSettled([closeTargets(), closeAllStrategies()]);

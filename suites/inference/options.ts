@@ -1,15 +1,15 @@
 /**
  * What the inference suite takes from the command line and from a YAML config: targets, prompts,
  * concurrency / rates, bounds, SLOs. Everything is validated up front; a bad value raises an
- * InferenceInputError naming the field and the reason (the CLI turns it into exit code 2).
+ * InputError naming the field and the reason (the CLI turns it into exit code 2).
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { fsReason } from '../../common/fs-reason.ts';
 import { CLIENTS, type ClientKind } from './client.ts';
 import type { Slo } from './metrics.ts';
+import { InputError } from '../../common/input-error.ts';
 
-export class InferenceInputError extends Error {}
 
 export interface EmbeddedSpec {
   size?: 'tiny' | 'small';
@@ -71,14 +71,14 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 export function parseSlo(text: string): Slo {
   const slo: Slo = {};
   const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
-  if (parts.length === 0) throw new InferenceInputError(`--slo: empty; expected e.g. ttft=500,tpot=50 (milliseconds)`);
+  if (parts.length === 0) throw new InputError(`--slo: empty; expected e.g. ttft=500,tpot=50 (milliseconds)`);
   for (const part of parts) {
     const m = /^([a-z0-9]+)\s*=\s*(.*)$/i.exec(part);
-    if (!m) throw new InferenceInputError(`--slo: '${part}' is not key=value; expected e.g. ttft=500,tpot=50 (milliseconds)`);
+    if (!m) throw new InputError(`--slo: '${part}' is not key=value; expected e.g. ttft=500,tpot=50 (milliseconds)`);
     const key = m[1].toLowerCase();
-    if (key !== 'ttft' && key !== 'tpot' && key !== 'e2e') throw new InferenceInputError(`--slo: unknown key '${m[1]}'; valid: ttft, tpot, e2e (milliseconds)`);
+    if (key !== 'ttft' && key !== 'tpot' && key !== 'e2e') throw new InputError(`--slo: unknown key '${m[1]}'; valid: ttft, tpot, e2e (milliseconds)`);
     const value = Number(m[2].replace(/ms$/, ''));
-    if (m[2].trim() === '' || !Number.isFinite(value) || value <= 0) throw new InferenceInputError(`--slo: ${key} must be a positive number of milliseconds, got '${m[2]}'`);
+    if (m[2].trim() === '' || !Number.isFinite(value) || value <= 0) throw new InputError(`--slo: ${key} must be a positive number of milliseconds, got '${m[2]}'`);
     slo[key] = value;
   }
   return slo;
@@ -90,9 +90,9 @@ export function parseTargetUrl(text: string, field = '--target'): string {
   try {
     url = new URL(text);
   } catch {
-    throw new InferenceInputError(`${field}: '${text}' is not a URL; expected e.g. http://127.0.0.1:8000/v1`);
+    throw new InputError(`${field}: '${text}' is not a URL; expected e.g. http://127.0.0.1:8000/v1`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InferenceInputError(`${field}: '${text}' must be http:// or https://`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError(`${field}: '${text}' must be http:// or https://`);
   return text.replace(/\/+$/, '');
 }
 
@@ -102,7 +102,7 @@ export function loadPromptsFile(path: string, field = '--prompts'): DatasetPromp
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InferenceInputError(`${field}: cannot read ${path} ${fsReason(err)}`);
+    throw new InputError(`${field}: cannot read ${path} ${fsReason(err)}`);
   }
   const prompts: DatasetPrompt[] = [];
   text.split('\n').forEach((line, i) => {
@@ -112,36 +112,36 @@ export function loadPromptsFile(path: string, field = '--prompts'): DatasetPromp
     try {
       json = JSON.parse(line);
     } catch {
-      throw new InferenceInputError(`${field}: ${where}: not valid JSON`);
+      throw new InputError(`${field}: ${where}: not valid JSON`);
     }
-    if (!isObject(json)) throw new InferenceInputError(`${field}: ${where}: expected an object with "messages" or "prompt"`);
+    if (!isObject(json)) throw new InputError(`${field}: ${where}: expected an object with "messages" or "prompt"`);
     const p: DatasetPrompt = {};
     if (json.messages !== undefined) {
-      if (!Array.isArray(json.messages) || json.messages.length === 0) throw new InferenceInputError(`${field}: ${where}: "messages" must be a non-empty array`);
+      if (!Array.isArray(json.messages) || json.messages.length === 0) throw new InputError(`${field}: ${where}: "messages" must be a non-empty array`);
       json.messages.forEach((m, j) => {
-        if (!isObject(m) || typeof m.role !== 'string' || typeof m.content !== 'string') throw new InferenceInputError(`${field}: ${where}: messages[${j}] needs string "role" and "content"`);
+        if (!isObject(m) || typeof m.role !== 'string' || typeof m.content !== 'string') throw new InputError(`${field}: ${where}: messages[${j}] needs string "role" and "content"`);
       });
       p.messages = json.messages as PromptMessage[];
     } else if (typeof json.prompt === 'string') {
       p.prompt = json.prompt;
     } else {
-      throw new InferenceInputError(`${field}: ${where}: expected "messages" (array) or "prompt" (string)`);
+      throw new InputError(`${field}: ${where}: expected "messages" (array) or "prompt" (string)`);
     }
     const mt = json.max_tokens ?? json.output_tokens;
     if (mt !== undefined) {
-      if (!Number.isInteger(mt) || (mt as number) < 1) throw new InferenceInputError(`${field}: ${where}: "max_tokens" must be a positive integer`);
+      if (!Number.isInteger(mt) || (mt as number) < 1) throw new InputError(`${field}: ${where}: "max_tokens" must be a positive integer`);
       p.maxTokens = mt as number;
     }
     prompts.push(p);
   });
-  if (prompts.length === 0) throw new InferenceInputError(`${field}: ${path} has no prompts`);
+  if (prompts.length === 0) throw new InputError(`${field}: ${path} has no prompts`);
   return prompts;
 }
 
 // ---- YAML config ----
 
 function fail(file: string, field: string, reason: string): never {
-  throw new InferenceInputError(`${file}: ${field}: ${reason}`);
+  throw new InputError(`${file}: ${field}: ${reason}`);
 }
 
 function posInt(file: string, field: string, x: unknown): number {
@@ -170,13 +170,13 @@ export function loadConfig(path: string): Partial<InferenceOptions> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InferenceInputError(`--config: cannot read ${path} ${fsReason(err)}`);
+    throw new InputError(`--config: cannot read ${path} ${fsReason(err)}`);
   }
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new InferenceInputError(`${path}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+    throw new InputError(`${path}: not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   return validateConfig(doc, path);
 }
@@ -279,7 +279,7 @@ export function resolveInferenceOptions(flags: InferenceFlags): InferenceOptions
   const config = flags.config ? loadConfig(flags.config) : {};
   let client: ClientKind | undefined;
   if (flags.client !== undefined) {
-    if (!CLIENTS.includes(flags.client as ClientKind)) throw new InferenceInputError(`--client: unknown client '${flags.client}'; valid: ${CLIENTS.join(', ')}`);
+    if (!CLIENTS.includes(flags.client as ClientKind)) throw new InputError(`--client: unknown client '${flags.client}'; valid: ${CLIENTS.join(', ')}`);
     client = flags.client as ClientKind;
   }
   let targets: TargetSpec[];
@@ -287,7 +287,7 @@ export function resolveInferenceOptions(flags: InferenceFlags): InferenceOptions
     const url = parseTargetUrl(flags.target);
     targets = [{ name: url, url, model: flags.model, client: client ?? 'fetch' }];
   } else {
-    if (flags.model !== undefined) throw new InferenceInputError('--model needs --target (the embedded backend serves its own model)');
+    if (flags.model !== undefined) throw new InputError('--model needs --target (the embedded backend serves its own model)');
     targets = (config.targets ?? [EMBEDDED_TARGET]).map((t) => ({ ...t, client: client ?? t.client }));
   }
   let prompts = config.prompts;

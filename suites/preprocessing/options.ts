@@ -1,0 +1,75 @@
+/** The preprocessing suite's command-line options: models, template engines, execution strategies, worker counts. */
+import { InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_MODEL_IDS, MODELS, TEMPLATE_VARIANTS, getModelSpec } from '../../common/assets/models.ts';
+import { TOKENIZERS } from '../../common/assets/tokenizers.ts';
+import { InputError } from '../../common/input-error.ts';
+import { STRATEGIES, assertStrategy, type StrategyId } from '../../common/strategies/index.ts';
+import { ENGINES, assertEngine, type EngineId } from '../../common/templates/engines.ts';
+import type { RunOptions } from '../../common/run-options.ts';
+import type { SuiteCli } from '../types.ts';
+
+export interface PreprocessingOptions {
+  /** Model ids (--models); their template variants are the templates measured. */
+  models: string[];
+  /** Template engines (--engines). */
+  engines: EngineId[];
+  /** Execution strategies (--strategies). */
+  strategies: StrategyId[];
+  /** Worker counts of the pool and process points (--workers); default: the experiment's own. */
+  workers?: number[];
+}
+
+/**
+ * Quick mode leaves out the process strategy (every run so far put it within noise of pool at the same
+ * worker count): each strategy costs a process per replicate. `--strategies` brings it back.
+ */
+export const QUICK_STRATEGIES: readonly StrategyId[] = ['main', 'pool', 'native'];
+
+const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** `--workers 1,2,4`: distinct whole numbers ≥ 1, in ascending order. */
+function parseWorkerList(value: string): number[] {
+  const items = value.split(',').map((s) => s.trim());
+  const bad = items.find((s) => !/^\d+$/.test(s) || Number(s) < 1);
+  if (bad !== undefined) throw new InvalidArgumentError(`'${bad}' is not a worker count (whole numbers ≥ 1, comma-separated, e.g. 1,2,4,8).`);
+  return [...new Set(items.map(Number))].sort((a, b) => a - b);
+}
+
+interface Flags {
+  models?: string[];
+  engines?: string[];
+  strategies?: string[];
+  workers?: number[];
+}
+
+export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
+  options: () => [
+    new Option('-m, --models <list>', `comma-separated models (default ${DEFAULT_MODEL_IDS.join(',')})`).argParser(list),
+    new Option('--engines <list>', `comma-separated template engines (${ENGINES.join(',')})`).argParser(list),
+    new Option('--strategies <list>', `comma-separated strategies (${STRATEGIES.join(',')}; --quick: ${QUICK_STRATEGIES.join(',')})`).argParser(list),
+    new Option('--workers <list>', 'worker counts of the pool and process points of experiments 3 and 4, e.g. 1,2,4,8,16 (default: 1 and the core count with --quick; 1, 2, 4 … 2×cores otherwise)').argParser(parseWorkerList),
+  ],
+  resolve(raw, { quick }) {
+    const flags = raw as Flags;
+    const models = (flags.models ?? DEFAULT_MODEL_IDS).map((m) => getModelSpec(m).id);
+    if (models.length === 0) throw new InputError('--models needs at least one model');
+    return {
+      models,
+      engines: (flags.engines ?? [...ENGINES]).map(assertEngine),
+      strategies: (flags.strategies ?? [...(quick ? QUICK_STRATEGIES : STRATEGIES)]).map(assertStrategy),
+      workers: flags.workers,
+    };
+  },
+  listing: () => [
+    `models: ${MODELS.map((m) => `${m.id}${m.default ? ' (default)' : ''}`).join(', ')}`,
+    `templates: ${TEMPLATE_VARIANTS.map((t) => t.id).join(', ')}`,
+    `engines: ${ENGINES.join(', ')}`,
+    `tokenizers: ${TOKENIZERS.join(', ')}`,
+    `strategies: ${STRATEGIES.join(', ')}`,
+  ],
+};
+
+/** The preprocessing options of a run (the defaults of its mode when the run has none, e.g. in a test). */
+export function preprocessingOptions(options: Pick<RunOptions, 'quick' | 'suites'>): PreprocessingOptions {
+  return (options.suites.preprocessing as PreprocessingOptions | undefined) ?? preprocessingCli.resolve({}, { quick: options.quick });
+}
