@@ -3,10 +3,21 @@
  * finished) or open-loop Poisson arrivals at a request rate (seeded exponential gaps, optionally capped
  * at a maximum number in flight, like vLLM's --max-concurrency). Bounded by a request count and by time.
  * Warm-up requests run first, under the same load shape, and are not returned.
+ * The run also judges its own client: every request's send lag (saturation.ts) and the event-loop delay
+ * of the thread(s) issuing requests during the measured phase. With `loadWorkers` ≥ 2 the requests are
+ * issued and their streams parsed by that many worker threads (load-workers.ts), which needs the requests
+ * as a RequestPlan rather than a send function; a plan in-process runs the very sender every worker builds.
  */
 import { setMaxListeners } from 'node:events';
+import { startLoopDelayMonitor, type LoopDelay } from '../../common/monitor/event-loop.ts';
 import { createRng } from '../../common/rng.ts';
+import { phaseCounters, runPhase, type PhaseOutcome, type PhaseShape, type SendRequest, type SendTime } from './load-phase.ts';
+import { startLoadWorkers, type WorkerPhaseResult } from './load-workers.ts';
 import type { RequestRecord } from './metrics.ts';
+import { planSender, type RequestPlan } from './request-plan.ts';
+import { lagStats, sendLags, type LagStats } from './saturation.ts';
+
+export type { SendRequest } from './load-phase.ts';
 
 export interface LoadSpec {
   /** Closed loop: number of concurrent clients. With `rate`: the cap on requests in flight. */
@@ -21,37 +32,37 @@ export interface LoadSpec {
   durationMs: number;
   /** Warm-up requests, excluded from the result. */
   warmup: number;
+  /** Threads issuing requests and parsing streams (default 1: this thread, no worker). */
+  loadWorkers?: number;
 }
 
-/** Sends request number `index` (0-based, warm-ups are negative); must resolve (errors go in the record). */
-export type SendRequest = (index: number, signal: AbortSignal) => Promise<RequestRecord>;
-
 export interface LoadResult {
+  /** Measured requests by index, each with its `index`. */
   records: RequestRecord[];
-  /** First measured request issued → last finished, ms. */
+  /** First measured request due → last finished, ms. */
   wallMs: number;
   /** Requests not issued because the time bound or an abort ended the run. */
   skipped: number;
+  /** Due and actual send time of every measured request issued, by index. */
+  sends: SendTime[];
+  /** Send lag (actual − due) over `sends`. */
+  lag: LagStats;
+  /** Event-loop delay during the measured phase of the issuing thread whose p99 was highest. */
+  loopDelay: LoopDelay;
+  loadWorkers: number;
 }
+
+/**
+ * Resolution of the load threads' event-loop delay monitor, ms: its timer shares the loop it measures, so
+ * coarse enough to cost nothing beside the requests, fine enough to see a loop that falls behind.
+ */
+export const LOOP_DELAY_RESOLUTION_MS = 10;
 
 export function validateLoad(spec: LoadSpec): void {
   if (spec.rate === undefined && !(spec.concurrency && spec.concurrency >= 1)) throw new Error('load needs a concurrency ≥ 1 or a rate > 0');
   if (spec.rate !== undefined && !(spec.rate > 0)) throw new Error(`rate must be > 0, got ${spec.rate}`);
   if (!(spec.requests >= 1)) throw new Error(`requests must be ≥ 1, got ${spec.requests}`);
-}
-
-async function closedLoop(send: SendRequest, count: number, concurrency: number, deadline: number, signal: AbortSignal, offset: number): Promise<{ records: RequestRecord[]; skipped: number }> {
-  const records: RequestRecord[] = new Array(count);
-  let next = 0;
-  const clients = Array.from({ length: Math.min(concurrency, count) }, async () => {
-    while (next < count && performance.now() < deadline && !signal.aborted) {
-      const i = next++;
-      records[i] = await send(i + offset, signal);
-    }
-  });
-  await Promise.all(clients);
-  const done = records.filter(Boolean);
-  return { records: done, skipped: count - done.length };
+  if (spec.loadWorkers !== undefined && !(Number.isInteger(spec.loadWorkers) && spec.loadWorkers >= 1)) throw new Error(`load workers must be an integer ≥ 1, got ${spec.loadWorkers}`);
 }
 
 /**
@@ -70,37 +81,45 @@ export function arrivalSchedule(count: number, rate: number, seed: number): numb
   return times;
 }
 
-async function openLoop(send: SendRequest, count: number, rate: number, cap: number, seed: number, deadline: number, signal: AbortSignal, offset: number): Promise<{ records: RequestRecord[]; skipped: number }> {
-  const schedule = arrivalSchedule(count, rate, seed);
-  const records: RequestRecord[] = [];
-  const inflight = new Set<Promise<void>>();
-  const t0 = performance.now();
-  for (let i = 0; i < count; i++) {
-    const wait = t0 + schedule[i] - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    while (inflight.size >= cap) await Promise.race(inflight);
-    if (performance.now() >= deadline || signal.aborted) break;
-    const p: Promise<void> = send(i + offset, signal).then((r) => {
-      records.push(r);
-      inflight.delete(p);
-    });
-    inflight.add(p);
-  }
-  await Promise.all(inflight);
-  return { records, skipped: count - records.length };
+/** The load shape of a phase of `count` requests (one schedule, shared by every issuing thread). */
+export function phaseShape(spec: LoadSpec, count: number): PhaseShape {
+  return spec.rate !== undefined
+    ? { kind: 'open', schedule: arrivalSchedule(count, spec.rate, spec.seed), cap: spec.concurrency ?? Infinity }
+    : { kind: 'closed', concurrency: spec.concurrency! };
 }
 
-export async function runLoad(send: SendRequest, spec: LoadSpec, signal: AbortSignal = new AbortController().signal): Promise<LoadResult> {
+/** The result of a measured phase that started at `t0` (records and sends on this thread's clock). */
+export function loadResult(out: PhaseOutcome, t0: number, count: number, loopDelay: LoopDelay, loadWorkers: number): LoadResult {
+  const { records, sends } = out;
+  const end = records.length > 0 ? Math.max(...records.map((r) => r.end)) : performance.now();
+  const lags = sendLags(
+    sends.map((s) => s.due),
+    sends.map((s) => s.sent),
+  );
+  return { records, wallMs: end - t0, skipped: count - records.length, sends, lag: lagStats(lags), loopDelay, loadWorkers };
+}
+
+export async function runLoad(source: SendRequest | RequestPlan, spec: LoadSpec, signal: AbortSignal = new AbortController().signal): Promise<LoadResult> {
   validateLoad(spec);
   // Every request in flight listens for the run's abort: more than EventTarget's default of 10 is expected.
   setMaxListeners(0, signal);
-  const run = (count: number, deadline: number, offset: number) =>
-    spec.rate !== undefined
-      ? openLoop(send, count, spec.rate, spec.concurrency ?? Infinity, spec.seed, deadline, signal, offset)
-      : closedLoop(send, count, spec.concurrency!, deadline, signal, offset);
-  if (spec.warmup > 0) await run(spec.warmup, performance.now() + spec.durationMs, -spec.warmup);
-  const t0 = performance.now();
-  const { records, skipped } = await run(spec.requests, t0 + spec.durationMs, 0);
-  const end = records.length > 0 ? Math.max(...records.map((r) => r.end)) : performance.now();
-  return { records, wallMs: end - t0, skipped };
+  const of = spec.loadWorkers ?? 1;
+  if (of > 1 && typeof source === 'function') throw new Error('load workers need the requests as a RequestPlan (data), not a send function');
+  const workers = of > 1 ? await startLoadWorkers(source as RequestPlan, of) : undefined;
+  const send = typeof source === 'function' ? source : planSender(source);
+  const run = async (count: number, offset: number, monitorMs?: number): Promise<WorkerPhaseResult> => {
+    const shape = phaseShape(spec, count);
+    if (workers) return workers.run({ shape, count, offset, durationMs: spec.durationMs, monitorMs }, signal);
+    const monitor = monitorMs === undefined ? undefined : startLoopDelayMonitor(monitorMs);
+    const start = performance.now();
+    const out = await runPhase(send, { shape, count, offset, start, deadline: start + spec.durationMs, self: 0, of: 1 }, phaseCounters(), signal);
+    return { start, out, loopDelay: monitor?.stop() };
+  };
+  try {
+    if (spec.warmup > 0) await run(spec.warmup, -spec.warmup);
+    const { start, out, loopDelay } = await run(spec.requests, 0, LOOP_DELAY_RESOLUTION_MS);
+    return loadResult(out, start, spec.requests, loopDelay!, of);
+  } finally {
+    await workers?.close();
+  }
 }

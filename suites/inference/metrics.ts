@@ -22,6 +22,8 @@ export interface BackendTimings {
 
 /** One request as the client saw it. Times are ms on one monotonic clock (performance.now()). */
 export interface RequestRecord {
+  /** Request number in its load run (warm-ups negative), set by the load generator. */
+  index?: number;
   /** When the request was issued (for the gateway experiment: when it reached the gateway). */
   start: number;
   /** Arrival time of every chunk that carried generated content; [0] is the first token. */
