@@ -11,17 +11,13 @@ import { pathToFileURL } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { stringify } from 'csv-stringify/sync';
+import { type CliIO, processIO } from '../common/cli-io.ts';
 import { CompareInputError, MIN_SAMPLES, compareRuns, envDifferences, loadRunForCompare } from '../common/compare-runs.ts';
 import { csvRecords, formatTable, listRows } from '../common/compare-format.ts';
 import { EXACT_MAX_PRODUCT } from '../common/stats-compare.ts';
 import { compareFindings, formatFindingsComparison } from '../common/compare-findings.ts';
 import { collectFindings } from '../common/findings.ts';
 import { allExperiments } from '../suites/registry.ts';
-
-export interface CompareIO {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
 
 interface Flags {
   csv?: string;
@@ -42,7 +38,7 @@ function integer(value: string): number {
   return n;
 }
 
-export async function runCompareCli(argv: string[], io: CompareIO): Promise<number> {
+export async function runCompareCli(argv: string[], io: CliIO): Promise<number> {
   const program = new Command('compare')
     .description('compare two run folders: ratio B/A with a 95% CI and a test per row, over replicate processes (Welch) or, for single-process runs, samples (bootstrap + Mann-Whitney U)')
     .argument('<runA>', 'baseline run folder, e.g. results/2026-11-25T03-45-47Z')
@@ -113,8 +109,5 @@ export async function runCompareCli(argv: string[], io: CompareIO): Promise<numb
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await runCompareCli(process.argv.slice(2), {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-  });
+  process.exitCode = await runCompareCli(process.argv.slice(2), processIO);
 }

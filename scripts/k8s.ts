@@ -19,11 +19,7 @@ import { Document, isMap, isScalar } from 'yaml';
 // Types only (erased at run time): tsc checks every field name of the manifests against the Kubernetes API types.
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
-
-export interface K8sIO {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
+import { type CliIO, processIO } from '../common/cli-io.ts';
 
 /** Kubernetes' own limit on `completions` and `parallelism` of an Indexed Job. */
 export const MAX_SHARDS = 100_000;
@@ -229,7 +225,7 @@ class K8sUsageError extends Error {}
 /** What commander parses: the options without the bench args, parallelism not yet defaulted. */
 type Flags = Omit<K8sOptions, 'parallelism' | 'benchArgs'> & { parallelism?: number };
 
-export async function runK8sCli(argv: string[], io: K8sIO): Promise<number> {
+export async function runK8sCli(argv: string[], io: CliIO): Promise<number> {
   const program = new Command('k8s')
     .description('print Kubernetes manifests (YAML) that run the bench as N shards of an Indexed Job, plus a suspended merge Job; deterministic for the same arguments')
     .argument('[benchArgs...]', 'after --: arguments for every shard\'s `npm run bench --` (not --shard/--out, which are set per shard)')
@@ -264,8 +260,5 @@ export async function runK8sCli(argv: string[], io: K8sIO): Promise<number> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await runK8sCli(process.argv.slice(2), {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-  });
+  process.exitCode = await runK8sCli(process.argv.slice(2), processIO);
 }

@@ -5,7 +5,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import type { CliIO } from './cli.ts';
+import { type CliIO, processIO } from '../common/cli-io.ts';
 import { Progress } from '../common/progress.ts';
 import { MergeInputError, mergeShards } from '../suites/merge.ts';
 import { findExperiment } from '../suites/registry.ts';
@@ -39,5 +39,5 @@ export async function runMergeCli(argv: string[], io: CliIO): Promise<number> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = await runMergeCli(process.argv.slice(2), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) });
+  process.exitCode = await runMergeCli(process.argv.slice(2), processIO);
 }

@@ -4,7 +4,7 @@ import type { TokenizerId } from '../common/assets/tokenizers.ts';
 import { MessagesFileError, readMessagesFile } from '../common/messages-file.ts';
 import { createPreprocessor } from '../common/pipeline.ts';
 import type { EngineId } from '../common/templates/engines.ts';
-import type { CliIO } from './cli.ts';
+import type { CliIO } from '../common/cli-io.ts';
 
 export interface RenderFlags {
   model: string;

@@ -4,16 +4,12 @@
  * (the others and the report are still written), 2 bad input (no such run folder, no results.csv).
  */
 import { Command, CommanderError } from 'commander';
+import type { CliIO } from '../common/cli-io.ts';
 import { allExperiments } from '../suites/registry.ts';
 import { RunFolderError } from '../common/run-folder.ts';
 import { buildReport, chartProblems } from '../visualization/build-report.ts';
 
-export interface ReportIO {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
-
-export async function runReportCli(argv: string[], io: ReportIO): Promise<number> {
+export async function runReportCli(argv: string[], io: CliIO): Promise<number> {
   let code = 0;
   const program = new Command('report')
     .description('rebuild the charts (<exp>-<chart>.vl.json/.svg/.png) and report.html of a run folder, without re-measuring')
