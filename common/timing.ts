@@ -9,13 +9,16 @@ import { Bench } from 'tinybench';
 import type { Warmup } from './results.ts';
 
 export interface SamplingPlan {
-  /** Minimum warm-up calls before sampling (not recorded). */
+  /** Minimum warm-up calls before sampling: not samples, but their count and time are kept (warmup_n, warmup_ms). */
   warmupIterations: number;
-  /** Minimum warm-up time in ms. */
+  /** Minimum warm-up time in ms (wall clock, from the first warm-up call to the end of the last). */
   warmupTime: number;
   /** Minimum recorded samples. */
   iterations: number;
-  /** Minimum sampling time in ms (sampling continues until both minimums are met). */
+  /**
+   * Minimum sampling time in ms: the recorded calls' durations summed, as tinybench counts its `time`
+   * (sampling continues until both minimums are met).
+   */
   time: number;
 }
 
