@@ -1,11 +1,11 @@
 /**
  * Reading two run folders and matching their rows for `npm run compare`: results.csv (through
  * common/run-folder.ts), replicates.csv, samples.jsonl and env.json; rows are matched by their
- * coordinates — every column except run_id, the unit and the statistics. Runs measured in several
+ * suite, experiment, metric and parameters — every column except run_id, the unit and the statistics. Runs measured in several
  * processes are compared at the level of processes (Welch's t-test on the per-process figures), because
  * processes, not samples, are the independent units; older single-process runs fall back to the samples.
  */
-import { cellNumber as num, hasFigure } from './results.ts';
+import { FIXED_COLUMNS, cellNumber as num, hasFigure } from './results.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRun, parseReplicatesCsv, type ReplicateRecord } from './run-folder.ts';
@@ -16,11 +16,8 @@ import { welchLogRatio } from './replicate-stats.ts';
 /** Bad input (missing folder, no results.csv, unreadable file): exit code 2. */
 export class CompareInputError extends Error {}
 
-/** The coordinates that identify a row across runs. */
-export const KEY_COLUMNS = [
-  'suite', 'experiment', 'model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens', 'metric',
-  'concurrency', 'rate', 'target', 'dataset',
-] as const;
+/** Fields of a samples.jsonl line that are neither fixed columns nor parameters. */
+const SAMPLE_LINE_FIELDS = new Set(['samples', 'replicate', 'point']);
 
 /** Fewer samples than this in either run: medians are shown, but no test and no verdict. */
 export const MIN_SAMPLES = 5;
@@ -41,9 +38,18 @@ export interface RunForCompare {
 
 const cell = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
 
-/** The coordinate key of a results.csv row or a samples.jsonl line (absent columns read as empty). */
+/**
+ * The key of a results.csv row or a samples.jsonl line: suite, experiment, metric and its set parameters
+ * (every field that is not a fixed column), so runs whose experiments declare different parameters
+ * still match on the ones they share values for.
+ */
 export function rowKey(rec: object): string {
-  return JSON.stringify(KEY_COLUMNS.map((c) => cell((rec as Record<string, unknown>)[c])));
+  const r = rec as Record<string, unknown>;
+  const params = Object.keys(r)
+    .filter((k) => !FIXED_COLUMNS.includes(k) && !SAMPLE_LINE_FIELDS.has(k) && cell(r[k]) !== '')
+    .sort()
+    .map((k) => [k, cell(r[k])]);
+  return JSON.stringify([cell(r.suite), cell(r.experiment), cell(r.metric), params]);
 }
 
 /** Keys made unique within one run: a repeated coordinate set gets `#2`, `#3`… in order of appearance. */

@@ -91,6 +91,21 @@ export function paramsOf(row: ResultRow, params: readonly string[]): [string, Pa
   return params.map((p) => [p, row[p]] as [string, ParamValue]).filter(([, v]) => v !== '' && v !== undefined);
 }
 
+/**
+ * A row's point in words: its set parameters (or only `shown`) in column order — names as they are,
+ * numbers as name=value, e.g. "llama3.1-full jinja pool workers=2".
+ */
+export function pointText(row: ResultRow, shown?: readonly string[]): string {
+  const params = paramColumns(Object.keys(row)).filter((p) => !shown || shown.includes(p));
+  return paramsOf(row, params).map(([k, v]) => (typeof v === 'number' ? `${k}=${v}` : v)).join(' ');
+}
+
+/** The parameters whose value differs between rows: what tells their points apart. */
+export function varyingParams(rows: readonly ResultRow[]): string[] {
+  const params = [...new Set(rows.flatMap((r) => paramColumns(Object.keys(r))))];
+  return params.filter((p) => new Set(rows.map((r) => r[p] ?? '')).size > 1);
+}
+
 /** replicates.csv adds the process's replicate index and the point's index in its experiment's matrix (empty for rows derived per replicate). */
 export function replicateCsvColumns(params: readonly string[]): string[] {
   return [...csvColumns(params), 'replicate', 'point'];

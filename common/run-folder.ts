@@ -1,6 +1,6 @@
 /**
  * Reads a finished run folder back: results.csv into ResultRow records (numbers as numbers, empty cells
- * as ''), env.json, and corpus.csv when experiment 8 wrote one. Used by `npm run report` and by the
+ * as ''), and env.json. Used by `npm run report` and by the
  * end-of-run hook, so a rebuilt report is the same as the one written at the end of the run.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -15,8 +15,6 @@ export interface RunData {
   dir: string;
   rows: ResultRow[];
   env: Record<string, unknown>;
-  /** corpus.csv as records keyed by its header, or undefined when the run has none. */
-  corpus?: Record<string, string>[];
 }
 
 /**
@@ -70,7 +68,5 @@ export function loadRun(dir: string): RunData {
       env = { note: 'env.json is not valid JSON' };
     }
   }
-  const corpusPath = join(dir, 'corpus.csv');
-  const corpus = existsSync(corpusPath) ? (parse(readFileSync(corpusPath, 'utf8'), { columns: true, skip_empty_lines: true }) as Record<string, string>[]) : undefined;
-  return { dir, rows, env, corpus };
+  return { dir, rows, env };
 }

@@ -4,28 +4,27 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { join } from 'node:path';
-import { DEFAULT_MODEL_IDS, MODELS, TEMPLATE_VARIANTS, UnknownNameError, getModelSpec } from '../common/assets/models.ts';
+import { MODELS, TEMPLATE_VARIANTS } from '../common/assets/models.ts';
 import { TOKENIZERS, assertTokenizer } from '../common/assets/tokenizers.ts';
-import { Progress } from '../common/progress.ts';
-import { STRATEGIES, assertStrategy } from '../common/strategies/index.ts';
-import { formatText, summaryLines } from '../common/summary-table.ts';
+import type { CliIO } from '../common/cli-io.ts';
 import { formatFindings } from '../common/findings.ts';
+import { InputError } from '../common/input-error.ts';
+import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
+import { Progress } from '../common/progress.ts';
+import { pointText } from '../common/results.ts';
+import { formatText, summaryLines } from '../common/summary-table.ts';
 import { ENGINES, assertEngine } from '../common/templates/engines.ts';
 import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
-import { DEFAULT_SUITE, SUITES, allExperiments, findExperiment, getSuite } from '../suites/registry.ts';
 import { runExperiments, type Selected } from '../suites/orchestrator.ts';
+import { DEFAULT_SUITE, allExperiments, allSuites, findExperiment, getSuite, loadExternalSuites } from '../suites/registry.ts';
+import type { Suite } from '../suites/types.ts';
 import type { Shard } from '../suites/work-plan.ts';
 import { renderCommand } from './render-command.ts';
-import { InferenceInputError, resolveInferenceOptions, type InferenceFlags } from '../suites/inference/options.ts';
-import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
+
+export type { CliIO } from '../common/cli-io.ts';
 
 /** Bad input: reported with exit code 2. */
 export class UsageError extends Error {}
-
-export interface CliIO {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-}
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -37,20 +36,6 @@ function parseInteger(value: string): number {
 function parsePositiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`'${value}' is not a whole number ≥ 1.`);
   return Number(value);
-}
-
-/**
- * Quick mode leaves out the process strategy (every run so far put it within noise of pool at the same
- * worker count): each strategy costs a process per replicate. `--strategies` brings it back.
- */
-export const QUICK_STRATEGIES = ['main', 'pool', 'native'] as const;
-
-/** `--workers 1,2,4`: distinct whole numbers ≥ 1, in ascending order. */
-function parseWorkerList(value: string): number[] {
-  const items = value.split(',').map((s) => s.trim());
-  const bad = items.find((s) => !/^\d+$/.test(s) || Number(s) < 1);
-  if (bad !== undefined) throw new InvalidArgumentError(`'${bad}' is not a worker count (whole numbers ≥ 1, comma-separated, e.g. 1,2,4,8).`);
-  return [...new Set(items.map(Number))].sort((a, b) => a - b);
 }
 
 /** `--shard K/N`: the K-th of N parts of the work list, 1 ≤ K ≤ N. */
@@ -65,34 +50,23 @@ export const DEFAULT_RUNS = { quick: 3, full: 8 };
 /** Seconds a point may take before its child is killed (a full-matrix point takes up to about a minute). */
 export const DEFAULT_POINT_TIMEOUT = { quick: 120, full: 600 };
 
-function validated<T>(names: string[], check: (n: string) => T): T[] {
-  try {
-    return names.map(check);
-  } catch (err) {
-    if (err instanceof UnknownNameError) throw new UsageError(err.message);
-    throw err;
-  }
-}
-
-interface BenchFlags extends InferenceFlags {
+interface BenchFlags {
   quick?: boolean;
   exp?: string[];
   suite?: string;
   list?: boolean;
-  models?: string[];
-  engines?: string[];
-  strategies?: string[];
   out: string;
   seed: number;
   progress: boolean;
   runs?: number;
   pointTimeout?: number;
-  workers?: number[];
   table?: boolean;
   shard?: Shard;
+  /** Each suite's own flags, by commander's camelCase name. */
+  [suiteFlag: string]: unknown;
 }
 
-export function selectExperiments(flags: Pick<BenchFlags, 'exp' | 'suite'>): Selected[] {
+export function selectExperiments(flags: { exp?: string[]; suite?: string }): Selected[] {
   if (flags.exp && flags.exp.length > 0) {
     return flags.exp.map((raw) => {
       if (!/^\d+$/.test(raw)) throw new UsageError(`experiment must be a number, got '${raw}'; valid: ${allExperiments().map((e) => e.experiment.id).join(', ')}`);
@@ -101,7 +75,7 @@ export function selectExperiments(flags: Pick<BenchFlags, 'exp' | 'suite'>): Sel
         if (flags.suite && found.suite.name !== flags.suite) throw new UsageError(`experiment ${raw} belongs to suite '${found.suite.name}', not '${flags.suite}'`);
         return found;
       } catch (err) {
-        if (err instanceof UnknownNameError) throw new UsageError(err.message);
+        if (err instanceof InputError) throw new UsageError(err.message);
         throw err;
       }
     });
@@ -118,33 +92,50 @@ export function selectExperiments(flags: Pick<BenchFlags, 'exp' | 'suite'>): Sel
 
 function listing(): string {
   const lines: string[] = [];
-  for (const suite of SUITES) {
+  for (const suite of allSuites()) {
     lines.push(`suite ${suite.name}: ${suite.description}`);
     for (const e of suite.experiments) lines.push(`  ${String(e.id).padStart(2)}  ${e.slug.padEnd(12)} ${e.question}`);
+    for (const line of suite.cli?.listing?.() ?? []) lines.push(`  ${line}`);
   }
-  lines.push('', `models: ${MODELS.map((m) => `${m.id}${m.default ? ' (default)' : ''}`).join(', ')}`);
-  lines.push(`templates: ${TEMPLATE_VARIANTS.map((t) => t.id).join(', ')}`);
-  lines.push(`engines: ${ENGINES.join(', ')}`, `tokenizers: ${TOKENIZERS.join(', ')}`, `strategies: ${STRATEGIES.join(', ')}`);
   return lines.join('\n') + '\n';
 }
 
-async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
+/** The attribute name commander stores a flag under (`--point-timeout` → pointTimeout). */
+const attributeOf = (option: Option): string => option.attributeName();
+
+/**
+ * Each selected suite's options from its flags. A flag of a suite the run does not include is bad input:
+ * silently ignoring it would measure something other than what the user asked for.
+ */
+function resolveSuiteOptions(program: Command, flags: BenchFlags, selection: Selected[]): Record<string, unknown> {
+  const selected = new Set(selection.map((s) => s.suite.name));
+  const resolved: Record<string, unknown> = {};
+  for (const suite of allSuites()) {
+    const options = suite.cli?.options() ?? [];
+    if (!selected.has(suite.name)) {
+      const given = options.find((o) => program.getOptionValueSource(attributeOf(o)) === 'cli');
+      if (given) throw new UsageError(`${given.long} is an option of suite '${suite.name}', which this run does not include (it runs: ${[...selected].join(', ')})`);
+      continue;
+    }
+    if (!suite.cli) continue;
+    const own = Object.fromEntries(options.map((o) => [attributeOf(o), flags[attributeOf(o)]]).filter(([, v]) => v !== undefined));
+    try {
+      resolved[suite.name] = suite.cli.resolve(own, { quick: !!flags.quick });
+    } catch (err) {
+      if (err instanceof InputError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  return resolved;
+}
+
+async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<number> {
   if (flags.list) {
     io.stdout(listing());
     return 0;
   }
   const selection = selectExperiments(flags);
-  const models = validated(flags.models ?? DEFAULT_MODEL_IDS, (m) => getModelSpec(m).id);
-  const engines = validated(flags.engines ?? [...ENGINES], assertEngine);
-  const strategies = validated(flags.strategies ?? [...(flags.quick ? QUICK_STRATEGIES : STRATEGIES)], assertStrategy);
-  if (models.length === 0) throw new UsageError('--models needs at least one model');
-  let inference;
-  try {
-    inference = resolveInferenceOptions(flags);
-  } catch (err) {
-    if (err instanceof InferenceInputError) throw new UsageError(err.message);
-    throw err;
-  }
+  const suites = resolveSuiteOptions(program, flags, selection);
   try {
     ensureWritableDir(flags.out);
   } catch (err) {
@@ -162,12 +153,12 @@ async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
   };
   process.on('SIGINT', onSigint);
   const progress = new Progress(process.stderr, flags.progress);
-  const options = { quick: !!flags.quick, seed: flags.seed, models, engines, strategies, workers: flags.workers, plan: flags.quick ? QUICK_PLAN : FULL_PLAN, signal: controller.signal, inference };
+  const options = { quick: !!flags.quick, seed: flags.seed, plan: flags.quick ? QUICK_PLAN : FULL_PLAN, signal: controller.signal, suites };
   const mode = flags.quick ? 'quick' : 'full';
   const runs = flags.runs ?? DEFAULT_RUNS[mode];
   const pointTimeout = flags.pointTimeout ?? DEFAULT_POINT_TIMEOUT[mode];
   try {
-    const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, pointTimeout, shard: flags.shard, args: { ...flags, models, engines, strategies, runs, pointTimeout }, progress });
+    const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, pointTimeout, shard: flags.shard, args: { ...flags, suites, runs, pointTimeout }, progress });
     if (flags.table) {
       const selections = selection.map((s) => ({ experiment: s.experiment.id, title: s.experiment.title, metrics: s.experiment.headline }));
       io.stderr(`\n${formatText(summaryLines(outcome.rows, selections))}\n`);
@@ -176,11 +167,11 @@ async function bench(flags: BenchFlags, io: CliIO): Promise<number> {
     io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, ${outcome.unstable.length} unstable, ${outcome.suspect.length} suspect, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
     const over = runs === 1 ? 'within the one process' : `over ${runs} processes`;
     if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval ${over} is wider than ±10% of the figure; more --runs narrows it\n`);
-    for (const s of outcome.suspect) io.stderr(`  suspect: exp ${s.experiment} ${s.metric} ${s.strategy}×${s.workers}: ${s.error}\n`);
+    for (const s of outcome.suspect) io.stderr(`  suspect: exp ${s.experiment} ${pointText(s)} ${s.metric}: ${s.error}\n`);
     if (outcome.noiseWarning) io.stderr(`  warning: ${outcome.noiseWarning}\n`);
     if (outcome.report) io.stderr(`report: ${outcome.report.reportPath} (${outcome.report.charts.length} charts, rendered in ${(outcome.report.chartsMs / 1000).toFixed(2)} s)\n`);
     else io.stderr(`report: not written (see above); rebuild with npm run report -- ${outcome.dir}\n`);
-    for (const e of outcome.errors) io.stderr(`  error: exp ${e.experiment} ${[e.template, e.engine, e.strategy, e.workers, e.target, e.dataset, e.concurrency !== '' ? `c=${e.concurrency}` : ''].filter((x) => x !== '').join(' ')}: ${e.error}\n`);
+    for (const e of outcome.errors) io.stderr(`  error: exp ${e.experiment} ${pointText(e)} ${e.metric}: ${e.error}\n`);
     if (controller.signal.aborted) return 130;
     return outcome.errors.length > 0 ? 1 : 0;
   } finally {
@@ -199,26 +190,17 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .showHelpAfterError('(run with --help for usage)')
     .option('-q, --quick', 'reduced matrix and sample counts (about a minute on 2 cores)')
     .option('-e, --exp <ids...>', 'experiment numbers to run (default: every experiment of the suite); see --list')
-    .option('-s, --suite <name>', `suite to run (${SUITES.map((s) => s.name).join(', ')}; default ${DEFAULT_SUITE})`)
-    .option('-l, --list', 'list suites, experiments, models, engines and strategies, then exit')
-    .option('-m, --models <list>', `comma-separated models (default ${DEFAULT_MODEL_IDS.join(',')})`, list)
-    .option('--engines <list>', `comma-separated template engines (${ENGINES.join(',')})`, list)
-    .option('--strategies <list>', `comma-separated strategies (${STRATEGIES.join(',')}; --quick: ${QUICK_STRATEGIES.join(',')})`, list)
+    .option('-s, --suite <name>', `suite to run (${allSuites().map((s) => s.name).join(', ')}; default ${DEFAULT_SUITE})`)
+    .option('-l, --list', 'list suites, their experiments and the names their options accept, then exit')
     .option('-o, --out <dir>', 'parent folder of the run folder (each run writes a new <out>/<timestamp>/)', 'results')
     .addOption(new Option('--seed <n>', 'seed of the synthetic chats').default(42).argParser(parseInteger))
     .option('--no-progress', 'no progress lines on stderr')
     .addOption(new Option('--shard <K/N>', 'measure only part K of N of the work list (whole process groups with all their replicates); npm run merge joins the shards').argParser(parseShard))
     .option('--table', 'print the headline table of every experiment at the end (it is always in summary.md)')
-    .addOption(new Option('--workers <list>', 'worker counts of the pool and process points of experiments 3 and 4, e.g. 1,2,4,8,16 (default: 1 and the core count with --quick; 1, 2, 4 … 2×cores otherwise)').argParser(parseWorkerList))
     .addOption(new Option('--runs <n>', `fresh processes each point is measured in (default ${DEFAULT_RUNS.quick} with --quick, ${DEFAULT_RUNS.full} otherwise)`).argParser(parsePositiveInteger))
     .addOption(new Option('--point-timeout <seconds>', `kill a point's process after this long; the point becomes an error row (default ${DEFAULT_POINT_TIMEOUT.quick} with --quick, ${DEFAULT_POINT_TIMEOUT.full} otherwise)`).argParser(parsePositiveInteger))
-    .option('--target <url>', 'inference suite: OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (default: the embedded llama.cpp backend)')
-    .option('--model <name>', 'inference suite: model name served by --target (default: the first of GET /v1/models)')
-    .option('--slo <list>', 'inference suite: goodput SLOs in ms, e.g. ttft=500,tpot=50')
-    .option('--config <file.yaml>', 'inference suite: targets × prompts × concurrency (see docs/inference.md)')
-    .option('--prompts <file.jsonl>', 'inference suite: prompts dataset, one {"messages": [...]} or {"prompt": "..."} per line')
-    .option('--client <kind>', 'inference suite: streaming client, fetch (default) or openai')
-    .action(async (flags: BenchFlags) => setExit(await bench(flags, io)));
+    .action(async (flags: BenchFlags) => setExit(await bench(program, flags, io)));
+  addSuiteOptions(program, allSuites());
   program
     .command('render')
     .description('print the exact prompt a model template renders for a messages file (what the suite measures)')
@@ -229,16 +211,38 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--tokenizer <name>', `tokenizer (${TOKENIZERS.join(', ')})`, 'js')
     .option('--ids', 'print the token ids (JSON) on stdout instead of the prompt')
     .action(async (flags) => {
-      const engine = validated([flags.engine], assertEngine)[0];
-      const tokenizer = validated([flags.tokenizer], assertTokenizer)[0];
-      setExit(await renderCommand({ ...flags, engine, tokenizer }, io));
+      try {
+        setExit(await renderCommand({ ...flags, engine: assertEngine(flags.engine), tokenizer: assertTokenizer(flags.tokenizer) }, io));
+      } catch (err) {
+        if (err instanceof InputError) throw new UsageError(err.message);
+        throw err;
+      }
     });
   return program;
+}
+
+/** Each suite's flags, under a heading with the suite's name; two suites may not declare the same flag. */
+function addSuiteOptions(program: Command, suites: readonly Suite[]): void {
+  const owner = new Map<string, string>();
+  for (const suite of suites) {
+    for (const option of suite.cli?.options() ?? []) {
+      const taken = program.options.find((o) => o.long === option.long || (option.short && o.short === option.short));
+      if (taken) throw new Error(`suite '${suite.name}' declares ${option.flags}, which ${owner.get(taken.long ?? '') ? `suite '${owner.get(taken.long ?? '')}'` : 'the global command line'} already has`);
+      owner.set(option.long ?? option.flags, suite.name);
+      program.addOption(option.helpGroup(`Options of suite ${suite.name}:`));
+    }
+  }
 }
 
 /** Runs the CLI and returns the exit code (never calls process.exit, so tests can call it). */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let code = 0;
+  try {
+    await loadExternalSuites();
+  } catch (err) {
+    io.stderr(`error: ${(err as Error).message}\n`);
+    return 2;
+  }
   const program = buildProgram(io, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -9,10 +9,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rowKey } from '../common/compare-runs.ts';
 import { Progress } from '../common/progress.ts';
-import { ResultWriter, type ResultRow, type RowInput, type RowStatus } from '../common/results.ts';
+import { ResultWriter, paramColumns, paramsOf, type ResultRow, type RowInput, type RowStatus } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
 import { parseReplicatesCsv, parseResultsCsv } from '../common/run-folder.ts';
-import { createRunFolder, renderReport, writeCombined, type Collected, type Selected } from './orchestrator.ts';
+import { createRunFolder, declaredParams, renderReport, writeCombined, type Collected, type Selected } from './orchestrator.ts';
 import type { RunOptions } from './types.ts';
 
 /** Bad shards or folders: exit code 2. */
@@ -64,9 +64,7 @@ export function checkShards(shards: readonly ShardRun[], allowPartial: boolean):
 
 /** A per-process row of replicates.csv back as the RowInput the experiment produced (samples re-attached). */
 export function rowInputOf(r: ResultRow, samples?: number[]): RowInput {
-  const input: RowInput = { metric: r.metric, unit: r.unit };
-  for (const c of ['model', 'template', 'engine', 'tokenizer', 'strategy', 'target', 'dataset'] as const) if (r[c] !== '') input[c] = String(r[c]);
-  for (const c of ['workers', 'turns', 'tokens', 'concurrency', 'rate'] as const) if (typeof r[c] === 'number') input[c] = r[c] as number;
+  const input: RowInput = { params: Object.fromEntries(paramsOf(r, paramColumns(Object.keys(r)))), metric: r.metric, unit: r.unit };
   if (r.status !== 'ok') input.status = r.status as RowStatus;
   if (r.error) input.error = r.error;
   if (r.note) input.note = r.note;
@@ -106,7 +104,9 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
   const missing = checkShards(shards, request.allowPartial ?? false);
   const progress = request.progress ?? new Progress();
   const { dir, runId } = createRunFolder(request.outBase);
-  const replicateWriter = new ResultWriter(dir, 'replicates.csv', true);
+  const experiments = [...new Set(shards.flatMap((s) => ((s.env.options?.experiments ?? []) as number[])))].map((id) => request.resolve(id).experiment);
+  const params = declaredParams(experiments);
+  const replicateWriter = new ResultWriter(dir, params, 'replicates.csv', true);
   const collected = new Map<number, Collected>();
   const base = shards[0].env;
   const entryOf = (id: number) => {
@@ -128,7 +128,7 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
     }
   }
   const options = { ...(base.options ?? {}), runDir: dir, signal: new AbortController().signal, progress: () => {} } as unknown as RunOptions;
-  const writer = new ResultWriter(dir);
+  const writer = new ResultWriter(dir, params);
   const runs = Number(base.replication?.runs) || 1;
   const entries = [...collected.values()].sort((a, b) => a.selected.experiment.id - b.selected.experiment.id);
   for (const entry of entries) writeCombined(entry, options, runs, writer, replicateWriter, runId);

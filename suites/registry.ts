@@ -1,27 +1,60 @@
 /**
- * The suite registry. Adding a suite = a folder under suites/ exporting a Suite, plus one line here.
- * Experiment ids are unique across suites, so `--exp 5` needs no suite name.
+ * The suite registry. Adding a suite = a folder under suites/ whose index default-exports a Suite, plus
+ * one line here. A suite kept elsewhere (a contributor's own, a test fixture) is loaded from the module
+ * paths in PREPBENCH_SUITES (comma-separated), without editing this file. Experiment ids are unique
+ * across suites, so `--exp 5` needs no suite name.
  */
-import type { Experiment, Suite } from './types.ts';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { UnknownNameError } from '../common/assets/models.ts';
-import { preprocessingSuite } from './preprocessing/index.ts';
-import { inferenceSuite } from './inference/index.ts';
+import { InputError } from '../common/input-error.ts';
+import type { Experiment, Suite } from './types.ts';
+import preprocessing from './preprocessing/index.ts';
+import inference from './inference/index.ts';
 
-export const SUITES: readonly Suite[] = [
-  preprocessingSuite,
-  inferenceSuite,
-];
+const BUILT_IN: readonly Suite[] = [preprocessing, inference];
 
 export const DEFAULT_SUITE = 'preprocessing';
 
+const external: Suite[] = [];
+
+export function allSuites(): readonly Suite[] {
+  return [...BUILT_IN, ...external];
+}
+
+/** Adds a suite; its name and experiment ids must be new. */
+export function registerSuite(suite: Suite): void {
+  if (allSuites().some((s) => s.name === suite.name)) throw new InputError(`a suite named '${suite.name}' is already registered`);
+  const ids = new Set(allSuites().flatMap((s) => s.experiments.map((e) => e.id)));
+  const clash = suite.experiments.find((e) => ids.has(e.id));
+  if (clash) throw new InputError(`suite '${suite.name}': experiment id ${clash.id} is already taken (taken: ${[...ids].sort((a, b) => a - b).join(', ')})`);
+  external.push(suite);
+}
+
+/** Loads the suites named in PREPBENCH_SUITES (module paths, relative to the working folder). */
+export async function loadExternalSuites(list = process.env.PREPBENCH_SUITES ?? ''): Promise<void> {
+  for (const path of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const url = pathToFileURL(resolve(path)).href;
+    if (external.some((s) => s.entry === url)) continue;
+    let suite: Suite | undefined;
+    try {
+      suite = (await import(url)).default;
+    } catch (err) {
+      throw new InputError(`PREPBENCH_SUITES: cannot load '${path}': ${(err as Error).message}`);
+    }
+    if (!suite || typeof suite.name !== 'string' || !Array.isArray(suite.experiments)) throw new InputError(`PREPBENCH_SUITES: '${path}' has no default export that is a Suite (name, entry, experiments)`);
+    registerSuite(suite);
+  }
+}
+
 export function getSuite(name: string): Suite {
-  const suite = SUITES.find((s) => s.name === name);
-  if (!suite) throw new UnknownNameError('suite', name, SUITES.map((s) => s.name));
+  const suite = allSuites().find((s) => s.name === name);
+  if (!suite) throw new UnknownNameError('suite', name, allSuites().map((s) => s.name));
   return suite;
 }
 
 export function allExperiments(): { suite: Suite; experiment: Experiment }[] {
-  return SUITES.flatMap((suite) => suite.experiments.map((experiment) => ({ suite, experiment })));
+  return allSuites().flatMap((suite) => suite.experiments.map((experiment) => ({ suite, experiment })));
 }
 
 export function findExperiment(id: number): { suite: Suite; experiment: Experiment } {

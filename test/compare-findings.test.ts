@@ -6,7 +6,7 @@ import type { ExperimentFindings, Finding } from '../common/findings.ts';
 import { toRow, type ResultRow } from '../common/results.ts';
 
 const row = (run: string, metric: string, median: number, workers?: number): ResultRow =>
-  toRow({ metric, unit: 'x', value: median, workers }, { run_id: run, suite: 'preprocessing', experiment: 3 });
+  toRow({ params: { workers }, metric, unit: 'x', value: median }, { run_id: run, suite: 'preprocessing', experiment: 3 });
 
 /** A compared row as compareRuns would give it (tested, with the given p). */
 function compared(a: ResultRow, b: ResultRow, p: number, stars: string): ComparedRow {

@@ -17,6 +17,9 @@ function latencies(seed: number, n: number, scale: number): number[] {
   return Array.from({ length: n }, () => scale * (1 + 0.2 * -Math.log(1 - rng())));
 }
 
+/** The parameter columns of the hand-made runs (experiment 1's). */
+const PARAMS = ['model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens'];
+
 describe('Mann-Whitney U', () => {
   // Expected p-values from scipy 1.17.1: scipy.stats.mannwhitneyu(a, b, alternative='two-sided',
   // method='exact' | 'asymptotic'), computed on this machine and hard-coded here.
@@ -112,7 +115,7 @@ describe('matching two run folders', () => {
   const point = { model: 'llama3.1', template: 'llama3.1', engine: 'jinja', tokenizer: 'js', strategy: 'main', turns: 9, tokens: 1055 };
 
   function writeRun(dir: string, runId: string, rows: { input: RowInput; samples?: number[] }[], env: Record<string, unknown>): void {
-    const w = new ResultWriter(dir);
+    const w = new ResultWriter(dir, PARAMS);
     for (const { input, samples } of rows) w.write(toRow(input, { run_id: runId, suite: 'preprocessing', experiment: 1 }), samples);
     writeFileSync(join(dir, 'env.json'), JSON.stringify(env));
   }
@@ -125,20 +128,20 @@ describe('matching two run folders', () => {
     const slow = latencies(11, 20, 1);
     const env = { cpu: 'Test CPU', cores: 2, node: 'v20.20.2', packages: { tokenizers: '0.23.2', nunjucks: '3.2.4' } };
     writeRun(dirA, 'A', [
-      { input: { ...point, metric: 'template', unit: 'ms', summary: summarize(same) }, samples: same },
-      { input: { ...point, metric: 'tokenize', unit: 'ms', summary: summarize(slow) }, samples: slow },
-      { input: { ...point, metric: 'collate', unit: 'ms', summary: summarize([1, 2, 3]) }, samples: [1, 2, 3] },
-      { input: { ...point, metric: 'template_share', unit: '%', value: 10 } },
-      { input: { ...point, workers: 2, metric: 'only_in_a', unit: 'ms', value: 1 } },
+      { input: { params: point, metric: 'template', unit: 'ms', summary: summarize(same) }, samples: same },
+      { input: { params: point, metric: 'tokenize', unit: 'ms', summary: summarize(slow) }, samples: slow },
+      { input: { params: point, metric: 'collate', unit: 'ms', summary: summarize([1, 2, 3]) }, samples: [1, 2, 3] },
+      { input: { params: point, metric: 'template_share', unit: '%', value: 10 } },
+      { input: { params: { ...point, workers: 2 }, metric: 'only_in_a', unit: 'ms', value: 1 } },
     ], env);
     const slower = slow.map((x) => x * 2);
     writeRun(dirB, 'B', [
       // Rows in another order than A's: matching is by coordinates, not position.
-      { input: { ...point, metric: 'tokenize', unit: 'ms', summary: summarize(slower) }, samples: slower },
-      { input: { ...point, metric: 'template', unit: 'ms', summary: summarize(same) }, samples: [...same] },
-      { input: { ...point, metric: 'collate', unit: 'ms', summary: summarize([1, 2, 3]) }, samples: [1, 2, 3] },
-      { input: { ...point, metric: 'template_share', unit: '%', value: 12 } },
-      { input: { ...point, tokens: 2000, metric: 'template', unit: 'ms', value: 1 } },
+      { input: { params: point, metric: 'tokenize', unit: 'ms', summary: summarize(slower) }, samples: slower },
+      { input: { params: point, metric: 'template', unit: 'ms', summary: summarize(same) }, samples: [...same] },
+      { input: { params: point, metric: 'collate', unit: 'ms', summary: summarize([1, 2, 3]) }, samples: [1, 2, 3] },
+      { input: { params: point, metric: 'template_share', unit: '%', value: 12 } },
+      { input: { params: { ...point, tokens: 2000 }, metric: 'template', unit: 'ms', value: 1 } },
     ], { ...env, node: 'v22.1.0', packages: { tokenizers: '0.24.0', nunjucks: '3.2.4' } });
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -198,7 +201,7 @@ describe('matching two run folders', () => {
     expect(await runCompareCli([root, dirB], io)).toBe(2);
     expect(err).toMatch(/no results\.csv/);
     const bad = join(root, 'bad');
-    new ResultWriter(bad);
+    new ResultWriter(bad, PARAMS);
     writeFileSync(join(bad, 'samples.jsonl'), '{"metric": "x", "samples": [1, 2\n');
     expect(await runCompareCli([bad, dirB], io)).toBe(2);
     expect(err).toMatch(/samples\.jsonl:1: not valid JSON/);
@@ -226,9 +229,9 @@ describe('comparing runs measured in several processes', () => {
   function replicatedRun(medians: number[]): string {
     const dir = mkdtempSync(join(tmpdir(), 'prepbench-compare-rep-'));
     const base = { run_id: 'r', suite: 'preprocessing', experiment: 1 };
-    const perProcess = new ResultWriter(dir, 'replicates.csv', true);
-    medians.forEach((m, replicate) => perProcess.write(toRow({ ...point, metric: 'template', unit: 'ms', summary: summarize([m - 0.1, m, m + 0.1]) }, base), [m - 0.1, m, m + 0.1], replicate));
-    new ResultWriter(dir).write(toRow({ ...point, metric: 'template', unit: 'ms', summary: summarize(medians) }, base));
+    const perProcess = new ResultWriter(dir, PARAMS, 'replicates.csv', true);
+    medians.forEach((m, replicate) => perProcess.write(toRow({ params: point, metric: 'template', unit: 'ms', summary: summarize([m - 0.1, m, m + 0.1]) }, base), [m - 0.1, m, m + 0.1], replicate));
+    new ResultWriter(dir, PARAMS).write(toRow({ params: point, metric: 'template', unit: 'ms', summary: summarize(medians) }, base));
     writeFileSync(join(dir, 'env.json'), '{}');
     return dir;
   }

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { rowKey } from '../common/compare-runs.ts';
 import { Progress } from '../common/progress.ts';
 import { combineReplicates, flagUnstable } from '../common/replicates.ts';
-import { toRow } from '../common/results.ts';
+import { toRow, type ResultRow } from '../common/results.ts';
 import { QUICK_PLAN } from '../common/timing.ts';
 import { MergeInputError, mergeShards, rowInputOf } from '../suites/merge.ts';
 import { runExperiments, type RunOutcome, type RunRequest } from '../suites/orchestrator.ts';
@@ -20,7 +20,7 @@ const selected = { suite, experiment: sharded };
 const request = (outBase: string, shard?: { index: number; count: number }, runs = 2): RunRequest => ({
   selection: [selected],
   outBase,
-  options: { quick: true, seed: 3, models: ['llama3.1'], engines: ['jinja'], strategies: ['main'], plan: QUICK_PLAN, signal: new AbortController().signal },
+  options: { quick: true, seed: 3, suites: {}, plan: QUICK_PLAN, signal: new AbortController().signal },
   runs,
   pointTimeout: 60,
   shard,
@@ -60,7 +60,7 @@ describe('shards and merge', () => {
       .map((r) => ({ replicate: r.replicate, row: rowInputOf(r.row, samples.get(`${rowKey(r.row)}|${r.replicate}`)) }));
     const expected = combineReplicates(perProcess).map(flagUnstable).map((r) => toRow(r, { run_id: merged.runId, suite: 'sharded', experiment: 96 }));
     const actual = parseResultsCsv(readFileSync(join(merged.dir, 'results.csv'), 'utf8')).filter((r) => r.metric !== 'p5_vs_p1');
-    const pick = (r: { template: unknown; metric: string; median: unknown; ci_low: unknown; ci_high: unknown; n: unknown; runs: unknown }) => [r.template, r.metric, r.median, r.ci_low, r.ci_high, r.n, r.runs];
+    const pick = (r: ResultRow) => [r.template, r.metric, r.median, r.ci_low, r.ci_high, r.n, r.runs];
     expect(actual.map(pick).sort()).toEqual(expected.map(pick).sort());
     // The ratio is derived across shards (p1 and p5 were measured on different shards), per replicate.
     const ratio = readCsv(join(merged.dir, 'results.csv')).find((r) => r.metric === 'p5_vs_p1')!;

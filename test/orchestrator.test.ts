@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Progress } from '../common/progress.ts';
-import { CSV_COLUMNS } from '../common/results.ts';
+
 import { QUICK_PLAN } from '../common/timing.ts';
 import { liveChildren } from '../suites/child-runner.ts';
 import { createRunFolder, runExperiments, type RunRequest } from '../suites/orchestrator.ts';
@@ -13,7 +13,7 @@ function request(outBase: string, runs: number, signal = new AbortController().s
   return {
     selection: [{ suite, experiment: counting }],
     outBase,
-    options: { quick: true, seed: 1, models: ['llama3.1'], engines: ['jinja'], strategies: ['main'], plan: QUICK_PLAN, signal },
+    options: { quick: true, seed: 1, suites: {}, plan: QUICK_PLAN, signal },
     runs,
     pointTimeout: 60,
     args: {},
@@ -49,10 +49,11 @@ describe('orchestrator', () => {
     // Both processes measured [1, 2, 3]: the figure is the mean of the per-process medians, the interval is degenerate.
     expect(rows[0]).toMatchObject({ median: '2', ci_low: '2', ci_high: '2', n: '6', between_sd: '0' });
     expect(outcome.errors).toHaveLength(1);
-    expect(readCsvHeader(join(outcome.dir, 'results.csv'))).toEqual(CSV_COLUMNS);
-    // Existing columns keep their positions; the inference suite's coordinates, then replication columns, are appended.
-    expect(CSV_COLUMNS.slice(0, 24)).toEqual(['run_id', 'suite', 'experiment', 'model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens', 'metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'status', 'error', 'note']);
-    expect(CSV_COLUMNS.slice(24)).toEqual(['concurrency', 'rate', 'target', 'dataset', 'runs', 'between_sd', 'within_half_pct', 'warmup_n', 'warmup_ms']);
+    // Fixed leading columns, the experiment's declared parameters, then metric, statistics and replication.
+    expect(readCsvHeader(join(outcome.dir, 'results.csv'))).toEqual([
+      'run_id', 'suite', 'experiment', 'strategy', 'turns', 'metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'status', 'error', 'note',
+      'runs', 'between_sd', 'within_half_pct', 'warmup_n', 'warmup_ms',
+    ]);
     // Every process's rows, with its replicate index.
     const replicates = readCsv(join(outcome.dir, 'replicates.csv'));
     expect(replicates.map((r) => [r.turns, r.metric, r.replicate]).sort()).toEqual([

@@ -18,7 +18,7 @@ describe('end-of-run charts and report', () => {
     const outcome = await runExperiments({
       selection: [{ suite, experiment }],
       outBase: tempDir(),
-      options: { quick: true, seed: 1, models: ['llama3.1'], engines: ['jinja'], strategies: ['main'], plan: QUICK_PLAN, signal: new AbortController().signal },
+      options: { quick: true, seed: 1, suites: {}, plan: QUICK_PLAN, signal: new AbortController().signal },
       runs: 1,
       pointTimeout: 60,
       args: {},

@@ -10,12 +10,15 @@ import { liveChildren, runJobInChild } from '../suites/child-runner.ts';
 import { runExperiments } from '../suites/orchestrator.ts';
 import { Progress } from '../common/progress.ts';
 import suite, { fixture, rowsOf } from './fixtures/runner-suite.ts';
+
+/** What the parent receives: the point's rows, each carrying the point's parameters (added by the child). */
+const received = (point: string, seed: number) => rowsOf(point, seed).map((row) => ({ ...row, params: { strategy: 'main', template: point } }));
 import { readCsv, tempDir } from './helpers.ts';
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 
 const POINTS = fixture.matrix({} as never) as string[];
-const options = { quick: true, seed: 5, models: ['llama3.1'], engines: ['jinja'], strategies: ['main'], plan: QUICK_PLAN, runDir: tempDir() };
+const options = { quick: true, seed: 5, suites: {}, plan: QUICK_PLAN, runDir: tempDir() };
 
 /** Whether a process still runs: gone, or killed and waiting to be reaped (a zombie), is not running. */
 function running(pid: number): boolean {
@@ -41,19 +44,19 @@ describe('child processes', () => {
   it('round-trips rows and samples from child to parent unchanged', async () => {
     const { rows, errors } = await runJob(['a:ok', 'f:ok']);
     expect(errors.size).toBe(0);
-    expect(rows.get('a:ok')).toEqual(rowsOf('a:ok', 5));
-    expect(rows.get('f:ok')).toEqual(rowsOf('f:ok', 5));
+    expect(rows.get('a:ok')).toEqual(received('a:ok', 5));
+    expect(rows.get('f:ok')).toEqual(received('f:ok', 5));
   });
 
   it('a point that throws is an error row and the next point is measured', async () => {
     const { rows, errors } = await runJob(['b:throw', 'f:ok']);
     expect(errors.get('b:throw')).toBe('point threw on purpose');
-    expect(rows.get('f:ok')).toEqual(rowsOf('f:ok', 5));
+    expect(rows.get('f:ok')).toEqual(received('f:ok', 5));
   });
 
   it('a crashing child turns its unmeasured points into error rows', async () => {
     const { rows, errors, outcome } = await runJob(['a:ok', 'c:crash', 'f:ok']);
-    expect(rows.get('a:ok')).toEqual(rowsOf('a:ok', 5));
+    expect(rows.get('a:ok')).toEqual(received('a:ok', 5));
     expect(errors.get('c:crash')).toMatch(/^the child process exited with signal SIGABRT while measuring this point/);
     expect(errors.get('f:ok')).toMatch(/^the child process exited with signal SIGABRT before this point started/);
     expect(outcome.unfinished.sort()).toEqual([1, 2]);

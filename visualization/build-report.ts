@@ -1,5 +1,5 @@
 /**
- * Charts + report.html for a run folder, from what is on disk (results.csv, env.json, corpus.csv): the
+ * Charts + report.html for a run folder, from what is on disk (results.csv, env.json, the files experiments wrote): the
  * same code path at the end of a run and in `npm run report`, so a rebuilt report equals the original.
  */
 import { writeFileSync } from 'node:fs';

@@ -1,10 +1,10 @@
 /**
  * report.html: one self-contained page per run — environment, and per experiment its question, charts
- * (vega-embed, interactive tooltips), summary table, failed/unsupported rows, and for experiment 8 the
- * corpus compatibility table. Every script and spec is inlined and a Content-Security-Policy forbids
+ * (vega-embed, interactive tooltips), summary table, failed/unsupported rows, and the experiment's own
+ * section if it declares one. Every script and spec is inlined and a Content-Security-Policy forbids
  * any request, so the page works offline and cannot leak one.
  */
-import type { ResultRow } from '../common/results.ts';
+import { pointText, type ResultRow } from '../common/results.ts';
 import type { Answering, ExperimentFindings } from '../common/findings.ts';
 import { summaryLines } from '../common/summary-table.ts';
 import { browserBundles } from './bundles.ts';
@@ -17,6 +17,8 @@ export interface ReportExperiment extends Answering {
   title: string;
   question: string;
   headline?: string[];
+  /** An HTML section of the experiment's own (e.g. a table of a file it wrote), from the run folder. */
+  reportSection?(runDir: string): string | undefined;
 }
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -61,7 +63,7 @@ function environment(env: Record<string, unknown>): string {
     ['libuv threadpool', env.uvThreadpoolSize],
     ['git commit', env.gitCommit],
     ['arguments', Array.isArray(env.argv) ? (env.argv as string[]).join(' ') || '(none)' : undefined],
-    ['options', Object.keys(options).length ? Object.entries(options).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : v}`).join('  ') : undefined],
+    ['options', Object.keys(options).length ? Object.entries(options).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(',') : typeof v === 'object' && v !== null ? JSON.stringify(v) : v}`).join('  ') : undefined],
     ['wall time', env.wallSeconds !== undefined ? `${env.wallSeconds} s` : undefined],
     ['interrupted', env.interrupted],
     ['rows / error rows', env.rows !== undefined ? `${env.rows} / ${env.errorRows}` : undefined],
@@ -75,17 +77,12 @@ function environment(env: Record<string, unknown>): string {
   return rows.length ? table(undefined, rows, 'env') : '<p class="warn">env.json is missing: environment unknown.</p>';
 }
 
-function pointOf(r: ResultRow): string {
-  const parts = [r.model && r.model !== r.template ? r.model : '', r.template, r.engine, r.tokenizer, r.strategy, r.workers !== '' ? `×${r.workers}` : '', r.turns !== '' ? `${r.turns} turns` : ''];
-  return parts.filter(Boolean).join(' ');
-}
-
 function failures(rows: ResultRow[]): string {
   const bad = rows.filter((r) => r.status !== 'ok');
   if (bad.length === 0) return '<p class="ok">No error or unsupported rows.</p>';
   return `<h3>Error and unsupported rows (${bad.length})</h3>${table(
     ['point', 'metric', 'status', 'reason'],
-    bad.map((r) => [esc(pointOf(r)), esc(r.metric), `<span class="status-${esc(r.status)}">${esc(r.status)}</span>`, esc(r.error)]),
+    bad.map((r) => [esc(pointText(r)), esc(r.metric), `<span class="status-${esc(r.status)}">${esc(r.status)}</span>`, esc(r.error)]),
     'failures',
   )}`;
 }
@@ -95,27 +92,6 @@ function summary(rows: ResultRow[], e: ReportExperiment): string {
   const ok = body.filter((l) => l[7] === 'ok');
   if (ok.length === 0) return '';
   return `<h3>Summary (headline metrics)</h3>${table(head.slice(1), ok.map((l) => l.slice(1).map(esc)), 'summary')}`;
-}
-
-/** Experiment 8's corpus.csv: per template its family and, per engine, status and render cost. */
-function corpusTable(corpus: Record<string, string>[]): string {
-  if (corpus.length === 0) return '';
-  const engines = Object.keys(corpus[0]).filter((k) => k.endsWith('_status')).map((k) => k.replace(/_status$/, ''));
-  const head = ['template', 'family', 'chars', 'tools', ...engines.flatMap((e) => [`${e} status`, `${e} render ms (1 / 10 / 100 turns)`]), 'note'];
-  const body = corpus.map((c) => [
-    `<code>${esc(c.template)}</code>`,
-    esc(c.family),
-    esc(c.chars),
-    esc(c.supports_tools),
-    ...engines.flatMap((e) => {
-      const status = c[`${e}_status`] ?? '';
-      const detail = c[`${e}_detail`] ?? '';
-      const cost = [1, 10, 100].map((n) => (c[`${e}_median_ms_${n}`] ? Number(c[`${e}_median_ms_${n}`]).toPrecision(3) : '–')).join(' / ');
-      return [`<span class="status-${esc(status)}" title="${esc(detail)}">${esc(status)}</span>${detail ? `<div class="detail">${esc(detail.slice(0, 160))}</div>` : ''}`, `<span class="cost">${esc(cost)}</span>`];
-    }),
-    esc(c.note),
-  ]);
-  return `<h3>Template compatibility (corpus.csv)</h3><p>ok = output identical to @huggingface/jinja on every conversation; differs = renders something else; error = throws. Render cost = median ms of a parsed template.</p>${table(head, body, 'corpus')}`;
 }
 
 export interface ReportInput {
@@ -140,6 +116,15 @@ function answers(findings: ExperimentFindings[], charts: ChartOutcome[]): string
   return `<section id="answers"><h2>Answers</h2>${items.join('\n') || '<p>No experiment of this run declares findings.</p>'}</section>`;
 }
 
+/** The experiment's own section; a failure shows in its place and leaves the rest of the report intact. */
+function ownSection(e: ReportExperiment, runDir: string): string {
+  try {
+    return e.reportSection?.(runDir) ?? '';
+  } catch (err) {
+    return `<p class="warn">section failed: ${esc((err as Error).message)}</p>`;
+  }
+}
+
 export function reportHtml({ run, experiments, charts, findings = [] }: ReportInput): string {
   const runId = String(run.env.runId ?? run.rows[0]?.run_id ?? 'unknown run');
   const ids = [...new Set(run.rows.map((r) => r.experiment))].filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
@@ -157,7 +142,7 @@ export function reportHtml({ run, experiments, charts, findings = [] }: ReportIn
         return `<figure><div class="chart" id="chart-${esc(c.name)}" data-chart="${esc(c.name)}"></div><figcaption>${esc(c.name)} — ${files}</figcaption>${problem}</figure>`;
       })
       .join('\n');
-    return `<section id="exp-${id}"><h2>Experiment ${id} — ${esc(e.title)}</h2><p class="question">${esc(e.question)}</p>${figures || '<p>No charts declared for this experiment.</p>'}${summary(rows, e)}${failures(rows)}${id === 8 && run.corpus ? corpusTable(run.corpus) : ''}</section>`;
+    return `<section id="exp-${id}"><h2>Experiment ${id} — ${esc(e.title)}</h2><p class="question">${esc(e.question)}</p>${figures || '<p>No charts declared for this experiment.</p>'}${summary(rows, e)}${failures(rows)}${ownSection(e, run.dir)}</section>`;
   });
   const toc = ids.map((id) => `<a href="#exp-${id}">${id} ${esc(known.get(id)?.title ?? '')}</a>`).join(' · ');
   const scripts = browserBundles()

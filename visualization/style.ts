@@ -60,7 +60,7 @@ export function missingReason(rows: ResultRow[], metrics: string[]): string {
 
 /** `pool×2` as the CLI prints a point; main/native/idle need no worker count. */
 export function strategyLabel(r: Pick<ResultRow, 'strategy' | 'workers'>): string {
-  return r.strategy === 'pool' || r.strategy === 'process' ? `${r.strategy}×${r.workers}` : r.strategy;
+  return r.strategy === 'pool' || r.strategy === 'process' ? `${r.strategy}×${r.workers}` : String(r.strategy);
 }
 
 /** Tooltip fields shared by charts that plot a median with its interval. */
