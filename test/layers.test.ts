@@ -67,7 +67,7 @@ describe('layers (npm run deps)', () => {
       'common/side-effect.mjs': "import '../scripts/cli.ts';\n",
       'common/missing.ts': "export { gone } from './no-such-file.ts';\n",
       'visualization/chart.ts': "import { one } from '../common/util.ts';\nexport const chart = one;\n",
-      'visualization/report.ts': "import { suite } from '../suites/types.ts';\nimport { x } from '../experiments/demo/01-x.ts';\nexport const r = [suite, x];\n",
+      'visualization/page.ts': "import { suite } from '../suites/types.ts';\nimport { x } from '../experiments/demo/01-x.ts';\nexport const r = [suite, x];\n",
       'suites/types.ts': "import { chart } from '../visualization/chart.ts';\nexport interface Suite { name: string }\nexport const suite = chart;\n",
       'experiments/demo/01-x.ts': "import { suite } from '../../suites/types.ts';\nexport const x = suite;\n",
       'scripts/cli.ts': "import { x } from '../experiments/demo/01-x.ts';\nexport const cli = x;\n",
@@ -81,8 +81,8 @@ describe('layers (npm run deps)', () => {
         'common-imports-no-upper-layer: common/lazy.ts → experiments/demo/01-x.ts',
         'common-imports-no-upper-layer: common/side-effect.mjs → scripts/cli.ts',
         'no-unresolvable-import: common/missing.ts → ./no-such-file.ts',
-        'visualization-imports-no-suite: visualization/report.ts → suites/types.ts',
-        'visualization-imports-no-suite: visualization/report.ts → experiments/demo/01-x.ts',
+        'visualization-imports-no-suite: visualization/page.ts → suites/types.ts',
+        'visualization-imports-no-suite: visualization/page.ts → experiments/demo/01-x.ts',
       ].sort(),
     );
   });
