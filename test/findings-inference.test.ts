@@ -13,12 +13,17 @@ import { toRow, type ResultRow, type RowInput } from '../common/results.ts';
 import { parseResultsCsv } from '../common/run-folder.ts';
 
 const ctx = { cores: 2 };
-const row = (experiment: number, input: RowInput): ResultRow => toRow(input, { run_id: 'r', suite: experiment === 8 ? 'preprocessing' : 'inference', experiment });
+const EXPERIMENTS = { 5: latency, 6: gateway, 7: prefix, 8: corpus };
+/** A row as results.csv holds it: the experiment's declared parameters ('' where unset), then the row's. */
+const row = (experiment: keyof typeof EXPERIMENTS, input: RowInput): ResultRow => {
+  const declared = EXPERIMENTS[experiment].params;
+  return { ...Object.fromEntries(declared.map((p) => [p, ''])), ...toRow(input, { run_id: 'r', suite: experiment === 8 ? 'preprocessing' : 'inference', experiment }, declared) };
+};
 const texts = (fs: Finding[]) => fs.map((f) => [f.id, f.text]);
 
 describe('experiment 5 (latency wall)', () => {
   const at = (concurrency: number, metric: string, unit: string, value: number, low?: number, high?: number, extra: Partial<RowInput> = {}) =>
-    row(5, { target: 'embedded', dataset: 'synth', concurrency, metric, unit, value, low, high, ...extra });
+    row(5, { params: { target: 'embedded', dataset: 'synth', concurrency }, metric, unit, value, low, high, ...extra });
   const rows = [
     at(1, 'ttft', 'ms', 10, 9, 11),
     at(2, 'ttft', 'ms', 15, 14, 16),
@@ -56,7 +61,7 @@ describe('experiment 5 (latency wall)', () => {
   });
 
   it('missing or failed rows give fewer findings, never a throw', () => {
-    const failed = row(5, { target: 'embedded', concurrency: 1, metric: 'point', unit: '', status: 'error', error: 'unreachable' });
+    const failed = row(5, { params: { target: 'embedded', concurrency: 1 }, metric: 'point', unit: '', status: 'error', error: 'unreachable' });
     expect(latency.answers!([failed], ctx)).toEqual([]);
     expect(latency.answers!([], ctx)).toEqual([]);
     const one = latency.answers!([at(1, 'ttft', 'ms', 10, 9, 11), at(1, 'output_throughput', 'tok/s', 100), failed], ctx);
@@ -66,7 +71,7 @@ describe('experiment 5 (latency wall)', () => {
 
 describe('experiment 6 (gateway contention)', () => {
   const at = (concurrency: number, strategy: string, metric: string, unit: string, value: number, low?: number, high?: number, workers?: number) =>
-    row(6, { target: 'embedded', strategy, workers, concurrency, metric, unit, value, low, high });
+    row(6, { params: { target: 'embedded', strategy, workers, concurrency }, metric, unit, value, low, high });
   const rows = [
     at(1, 'main', 'ttft_inflation', 'x', 1.5, 1.2, 1.8, 1),
     at(4, 'main', 'ttft_inflation', 'x', 3, 2, 4, 1),
@@ -108,7 +113,7 @@ describe('experiment 6 (gateway contention)', () => {
 
 describe('experiment 7 (prefix sharing)', () => {
   const at = (dataset: string, metric: string, unit: string, value: number, low?: number, high?: number) =>
-    row(7, { target: 'embedded', dataset, tokens: 481, concurrency: 1, metric, unit, value, low, high });
+    row(7, { params: { target: 'embedded', dataset, tokens: 481, concurrency: 1 }, metric, unit, value, low, high });
   const rows = [
     at('shared-prefix', 'ttft', 'ms', 13, 11, 15),
     at('unique', 'ttft', 'ms', 29, 25, 33),
@@ -144,8 +149,8 @@ describe('experiment 7 (prefix sharing)', () => {
 });
 
 describe('experiment 8 (template corpus)', () => {
-  const compat = (template: string, engine: string, status: 'ok' | 'unsupported' | 'error', error = '') => row(8, { template, engine, metric: 'compat', unit: 'status', status, error });
-  const render = (template: string, engine: string, turns: number, value: number, low: number, high: number) => row(8, { template, engine, turns, metric: 'render', unit: 'ms', value, low, high });
+  const compat = (template: string, engine: string, status: 'ok' | 'unsupported' | 'error', error = '') => row(8, { params: { template, engine }, metric: 'compat', unit: 'status', status, error });
+  const render = (template: string, engine: string, turns: number, value: number, low: number, high: number) => row(8, { params: { template, engine, turns }, metric: 'render', unit: 'ms', value, low, high });
   const rows = [
     compat('t1', 'jinja', 'ok'),
     compat('t1', 'nunjucks', 'ok'),

@@ -9,11 +9,12 @@ import { GATEWAY_MODES, GATEWAY_PIPELINE, gatewayStrategy, handleChat, modeWorke
 import { runLoad, type SendRequest } from '../../suites/inference/load.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
 import type { TargetSpec } from '../../suites/inference/options.ts';
-import { boundsOf, coordsOf, countOutputTokens, inferenceOf, openPoint, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
+import { boundsOf, countOutputTokens, openPoint, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
+import { inferenceOf } from '../../suites/inference/cli.ts';
 import { writeInferenceSummary } from '../../suites/inference/summary-file.ts';
 import { createRng, deriveSeed } from '../../common/rng.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding, type FindingContext } from '../../common/findings.ts';
-import type { ResultRow, RowInput } from '../../common/results.ts';
+import type { ParamValue, Params, ResultRow, RowInput } from '../../common/results.ts';
 import { ratioOfMedians, summarize } from '../../common/stats.ts';
 import type { ChatMessage } from '../../common/templates/engines.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
@@ -42,6 +43,15 @@ interface Point {
   target: TargetSpec;
   mode: GatewayMode;
   concurrency: number;
+  /**
+   * Marks the chats of this point's requests (with the request number): unique within the process, and
+   * random per process, so no request finds its prompt in a server cache that outlives the run.
+   */
+  marker: string;
+  /** The target's first point reports the embedded server's start-up (any point of the process may have started it). */
+  reportBackendStartup: boolean;
+  /** A mode's first point reports its preprocessing strategy's start-up (the strategy is shared by the mode's points). */
+  reportGatewayStartup: boolean;
 }
 
 /** Distinct seeded chats; each request gets one with a unique marker in its last message (no cache hits). */
@@ -56,25 +66,23 @@ function requestChat(chats: ChatMessage[][], i: number, marker: string): ChatMes
   return [...chat.slice(0, -1), { ...last, content: `[${marker} #${i}] ${last.content}` }];
 }
 
-/** Strategies whose start-up was reported (a pool restarted after a teardown is reported again). */
-const reportedStartup = new WeakSet<object>();
-const runMarker = randomUUID().slice(0, 8);
-
-export const gateway: Experiment<Point> = {
+const META = {
   id: 6,
   slug: 'gateway',
   title: 'Gateway contention',
   question: 'When a Node gateway renders and tokenizes 100-turn chats before forwarding token ids, how much does TTFT inflate and how late does its event loop run — preprocessing on the loop, in a worker pool, or in a sidecar process?',
-  matrix(options) {
-    const inf = inferenceOf(options);
-    const modes = GATEWAY_MODES.filter((m) => m === 'baseline' || options.strategies.includes(m));
-    const levels = inf.concurrency ?? (options.quick ? [1, 4] : [1, 2, 4, 8]);
-    return inf.targets.flatMap((target) => levels.flatMap((concurrency) => modes.map((mode) => ({ target, mode, concurrency }))));
-  },
-  // All load points of the experiment share one process: they measure one started target, not the client's own code.
-  group: () => `inference ${6}`,
-  label: (p) => `${p.target.name} ${p.mode}${p.mode === 'pool' || p.mode === 'process' ? `×${WORKERS}` : ''} c=${p.concurrency}`,
-  coordinates: (p) => ({
+};
+
+const HEADLINE = ['ttft', 'ttft_inflation', 'ttft_added', 'prep', 'server_prefill', 'loop_delay_p99', 'gateway_startup', 'request_errors'];
+
+/** Short label of a point, for progress and error rows. */
+function label(p: Point): string {
+  return `${p.target.name} ${p.mode}${p.mode === 'pool' || p.mode === 'process' ? `×${WORKERS}` : ''} c=${p.concurrency}`;
+}
+
+/** A point's parameters, which every row of the point carries (the baseline has no engine, tokenizer or workers). */
+function coordinates(p: Point): Params {
+  return {
     target: p.target.name,
     model: p.target.model,
     template: GATEWAY_PIPELINE.template,
@@ -85,82 +93,120 @@ export const gateway: Experiment<Point> = {
     turns: GATEWAY_TURNS,
     tokens: GATEWAY_TOKENS,
     concurrency: p.concurrency,
-  }),
-  headline: ['ttft', 'ttft_inflation', 'ttft_added', 'prep', 'server_prefill', 'loop_delay_p99', 'gateway_startup', 'request_errors'],
-  async run(point, options) {
-    const inf = inferenceOf(options);
-    const base = gateway.coordinates(point);
-    const opened = await openPoint(point.target, options, base);
-    if ('failed' in opened) return opened.failed;
-    const { target, coords, rows } = opened;
-    const bounds = boundsOf(options, { requests: Math.max(32, 12 * point.concurrency), durationS: 10 }, { requests: Math.max(64, 16 * point.concurrency), durationS: 30 });
+  };
+}
 
-    const strategy = await gatewayStrategy(point.mode, WORKERS);
-    if (strategy) {
-      if (!reportedStartup.has(strategy)) {
-        reportedStartup.add(strategy);
-        rows.push({ ...coords, metric: 'gateway_startup', unit: 'ms', value: strategy.startupMs, note: 'preprocessing strategy start until every worker loaded template + tokenizer (once per run; not in any timed region)' });
-      }
-    }
-    // Requests of this point: distinct chats, each with a unique marker; baseline ids computed up front.
-    const chats = chatsFor(options);
-    const marker = `${runMarker}-${point.mode}-${point.concurrency}`;
-    const requests = new Map<number, { chat: ChatMessage[]; ids?: number[] }>();
-    const ref = await preprocessor(GATEWAY_PIPELINE);
-    for (let i = -bounds.warmup; i < bounds.requests; i++) {
-      const chat = requestChat(chats, i, marker);
-      requests.set(i, { chat, ids: point.mode === 'baseline' ? await ref.prepare(chat) : undefined });
-    }
-    const client = { baseURL: target.baseURL, model: target.model, client: point.target.client };
-    const send: SendRequest = (i, signal) =>
-      handleChat(requests.get(i)!, point.mode, strategy, client, { maxPromptIds: MAX_PROMPT_IDS, maxTokens: outputTokens(options.seed, i), timeoutMs: bounds.timeoutMs, idleTimeoutMs: bounds.idleTimeoutMs, signal });
+/** Targets × concurrency levels × modes (the baseline and the --gateway strategies). */
+function matrix(options: RunOptions): Point[] {
+  const inf = inferenceOf(options);
+  const modes = GATEWAY_MODES.filter((m) => m === 'baseline' || (inf.gateway as readonly string[]).includes(m));
+  const levels = inf.concurrency ?? (options.quick ? [1, 4] : [1, 2, 4, 8]);
+  // One random id per process (the child builds its own matrix), told apart per point by mode and level.
+  const processId = randomUUID().slice(0, 8);
+  // Start-up is reported by the first point of each target (server) and of each mode (strategy).
+  const seen = new Set<string>();
+  const firstOf = (key: string): boolean => {
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
+  return inf.targets.flatMap((target) =>
+    levels.flatMap((concurrency) =>
+      modes.map((mode) => ({
+        target,
+        mode,
+        concurrency,
+        marker: `${processId}-${mode}-${concurrency}`,
+        reportBackendStartup: firstOf(`target ${target.name}`),
+        reportGatewayStartup: mode !== 'baseline' && firstOf(`mode ${mode}`),
+      })),
+    ),
+  );
+}
 
-    options.progress(`${gateway.label(point)}: ${bounds.requests} requests`);
-    const monitor = startResourceMonitor(target.pid);
-    const load = await runLoad(send, { concurrency: point.concurrency, seed: options.seed, requests: bounds.requests, durationMs: bounds.durationMs, warmup: bounds.warmup }, options.signal);
-    const resources = monitor.stop();
-    countOutputTokens(load.records);
+async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
+  const inf = inferenceOf(options);
+  const opened = await openPoint(point.target, options, point.reportBackendStartup);
+  if ('failed' in opened) return opened.failed;
+  const { target, params, rows } = opened;
+  const bounds = boundsOf(options, { requests: Math.max(32, 12 * point.concurrency), durationS: 10 }, { requests: Math.max(64, 16 * point.concurrency), durationS: 30 });
 
-    const ok = load.records.filter((r) => !r.error && r.extra);
-    const full = ok.length > 0 ? Math.round(summarize(ok.map((r) => r.extra!.full_ids)).median) : undefined;
-    const sent = ok.length > 0 ? Math.round(summarize(ok.map((r) => r.extra!.prompt_ids)).median) : undefined;
-    const trunc = full !== undefined && sent !== undefined && full > sent ? `; prompt truncated to BOS + last ${sent - 1} of ${full} ids, to keep the CPU server's prefill from dwarfing the gateway's cost` : '';
-    const what = point.mode === 'baseline' ? 'chat arrives at the gateway (ids pre-computed, no preprocessing)' : `chat arrives at the gateway (render + tokenize ${point.mode === 'main' ? 'on its event loop' : point.mode === 'pool' ? `in a ${WORKERS}-thread pool` : 'in a sidecar process'}, then forward)`;
-    const measured = runRows(load.records, coords, inf.slo, what + trunc);
-    rows.push(...measured.rows);
-    if (point.mode !== 'baseline' && ok.length > 0) {
-      const prep = ok.map((r) => r.extra!.prep_ms);
-      rows.push({ ...coords, metric: 'prep', unit: 'ms', summary: summarize(prep), samples: prep, note: `gateway: arrival → token ids ready (render + tokenize of a ${GATEWAY_TURNS}-turn chat, queueing and round trip included)${trunc}` });
-    }
-    rows.push(...resourceRows(resources, coords));
-    return rows;
-  },
-  derive(rows) {
-    const derived: RowInput[] = [];
-    const ttfts = rows.filter((r) => r.metric === 'ttft' && r.summary);
-    for (const r of ttfts) {
-      if (r.strategy === 'baseline') continue;
-      const b = ttfts.find((x) => x.strategy === 'baseline' && x.target === r.target && x.concurrency === r.concurrency);
-      if (!b) continue;
-      const coords = coordsOf(r);
-      const { ratio, low: lo, high: hi } = ratioOfMedians(r.summary!, b.summary!);
-      derived.push({ ...coords, metric: 'ttft_inflation', unit: 'x', value: ratio, low: lo, high: hi, note: `median TTFT with ${r.strategy} preprocessing / median TTFT of the baseline (pre-computed ids) at concurrency ${r.concurrency}` });
-      derived.push({ ...coords, metric: 'ttft_added', unit: 'ms', signed: true, value: r.summary!.median - b.summary!.median, low: r.summary!.ciLow - b.summary!.ciHigh, high: r.summary!.ciHigh - b.summary!.ciLow, note: `median TTFT minus baseline median TTFT at concurrency ${r.concurrency}` });
-    }
-    return derived;
-  },
+  const strategy = await gatewayStrategy(point.mode, WORKERS);
+  if (strategy && point.reportGatewayStartup) {
+    rows.push({ params, metric: 'gateway_startup', unit: 'ms', value: strategy.startupMs, note: 'preprocessing strategy start until every worker loaded template + tokenizer (once per run; not in any timed region)' });
+  }
+  // Requests of this point: distinct chats, each with the point's marker and its number; baseline ids computed up front.
+  const chats = chatsFor(options);
+  const requests = new Map<number, { chat: ChatMessage[]; ids?: number[] }>();
+  const ref = await preprocessor(GATEWAY_PIPELINE);
+  for (let i = -bounds.warmup; i < bounds.requests; i++) {
+    const chat = requestChat(chats, i, point.marker);
+    requests.set(i, { chat, ids: point.mode === 'baseline' ? await ref.prepare(chat) : undefined });
+  }
+  const client = { baseURL: target.baseURL, model: target.model, client: point.target.client };
+  const send: SendRequest = (i, signal) =>
+    handleChat(requests.get(i)!, point.mode, strategy, client, { maxPromptIds: MAX_PROMPT_IDS, maxTokens: outputTokens(options.seed, i), timeoutMs: bounds.timeoutMs, idleTimeoutMs: bounds.idleTimeoutMs, signal });
+
+  options.progress(`${label(point)}: ${bounds.requests} requests`);
+  const monitor = startResourceMonitor(target.pid);
+  const load = await runLoad(send, { concurrency: point.concurrency, seed: options.seed, requests: bounds.requests, durationMs: bounds.durationMs, warmup: bounds.warmup }, options.signal);
+  const resources = monitor.stop();
+  countOutputTokens(load.records);
+
+  const ok = load.records.filter((r) => !r.error && r.extra);
+  const full = ok.length > 0 ? Math.round(summarize(ok.map((r) => r.extra!.full_ids)).median) : undefined;
+  const sent = ok.length > 0 ? Math.round(summarize(ok.map((r) => r.extra!.prompt_ids)).median) : undefined;
+  const trunc = full !== undefined && sent !== undefined && full > sent ? `; prompt truncated to BOS + last ${sent - 1} of ${full} ids, to keep the CPU server's prefill from dwarfing the gateway's cost` : '';
+  const what = point.mode === 'baseline' ? 'chat arrives at the gateway (ids pre-computed, no preprocessing)' : `chat arrives at the gateway (render + tokenize ${point.mode === 'main' ? 'on its event loop' : point.mode === 'pool' ? `in a ${WORKERS}-thread pool` : 'in a sidecar process'}, then forward)`;
+  const measured = runRows(load.records, target.name, params, inf.slo, what + trunc);
+  rows.push(...measured.rows);
+  if (point.mode !== 'baseline' && ok.length > 0) {
+    const prep = ok.map((r) => r.extra!.prep_ms);
+    rows.push({ params, metric: 'prep', unit: 'ms', summary: summarize(prep), samples: prep, note: `gateway: arrival → token ids ready (render + tokenize of a ${GATEWAY_TURNS}-turn chat, queueing and round trip included)${trunc}` });
+  }
+  rows.push(...resourceRows(resources, params));
+  return rows;
+}
+
+/** TTFT inflation and added TTFT of each preprocessing mode against the baseline at the same target and concurrency. */
+function derive(rows: RowInput[]): RowInput[] {
+  const derived: RowInput[] = [];
+  const ttfts = rows.filter((r) => r.metric === 'ttft' && r.summary);
+  for (const r of ttfts) {
+    const p = r.params ?? {};
+    if (p.strategy === 'baseline') continue;
+    const b = ttfts.find((x) => x.params?.strategy === 'baseline' && x.params.target === p.target && x.params.concurrency === p.concurrency);
+    if (!b) continue;
+    const { ratio, low: lo, high: hi } = ratioOfMedians(r.summary!, b.summary!);
+    derived.push({ params: r.params, metric: 'ttft_inflation', unit: 'x', value: ratio, low: lo, high: hi, note: `median TTFT with ${p.strategy} preprocessing / median TTFT of the baseline (pre-computed ids) at concurrency ${p.concurrency}` });
+    derived.push({ params: r.params, metric: 'ttft_added', unit: 'ms', signed: true, value: r.summary!.median - b.summary!.median, low: r.summary!.ciLow - b.summary!.ciHigh, high: r.summary!.ciHigh - b.summary!.ciLow, note: `median TTFT minus baseline median TTFT at concurrency ${p.concurrency}` });
+  }
+  return derived;
+}
+
+export const gateway: Experiment<Point> = {
+  ...META,
+  params: ['target', 'model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens', 'concurrency'],
+  matrix,
+  // All load points of the experiment share one process: they measure one started target, not the client's own code.
+  group: () => `inference ${META.id}`,
+  label,
+  coordinates,
+  headline: HEADLINE,
+  run,
+  derive,
   writeFiles(rows, options) {
-    writeInferenceSummary(options.runDir, { id: gateway.id, title: gateway.title, question: gateway.question, headline: gateway.headline!, rows });
+    writeInferenceSummary(options.runDir, { ...META, headline: HEADLINE, rows });
   },
   charts: gatewayCharts,
   answers: gatewayAnswers,
 };
 
-function modeText(mode: string, workers: number | ''): string {
+function modeText(mode: ParamValue, workers: ParamValue): string {
   if (mode === 'main') return "on the gateway's event loop";
   if (mode === 'pool') return `in a ${workers}-thread worker pool`;
   if (mode === 'process') return 'in a sidecar process';
-  return mode;
+  return String(mode);
 }
 
 const withMode = (r: ResultRow): string => (r.strategy === 'baseline' ? 'without preprocessing (baseline)' : `with preprocessing ${modeText(r.strategy, r.workers)}`);
@@ -200,3 +246,5 @@ export function gatewayAnswers(rows: ResultRow[], context: FindingContext): Find
   }
   return findings;
 }
+
+export default gateway;

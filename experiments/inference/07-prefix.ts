@@ -10,13 +10,14 @@ import { streamRequest } from '../../suites/inference/client.ts';
 import { runLoad, type SendRequest } from '../../suites/inference/load.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
 import type { TargetSpec } from '../../suites/inference/options.ts';
-import { COUNT_MODEL, boundsOf, countOutputTokens, inferenceOf, openPoint, resourceRows, runRows, syntheticTexts } from '../../suites/inference/experiment-helpers.ts';
+import { COUNT_MODEL, boundsOf, countOutputTokens, openPoint, resourceRows, runRows, syntheticTexts } from '../../suites/inference/experiment-helpers.ts';
+import { inferenceOf } from '../../suites/inference/cli.ts';
 import { writeInferenceSummary } from '../../suites/inference/summary-file.ts';
 import { deriveSeed } from '../../common/rng.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
-import type { ResultRow, RowInput } from '../../common/results.ts';
+import type { Params, ResultRow, RowInput } from '../../common/results.ts';
 import { ratioOfMedians, summarize } from '../../common/stats.ts';
-import type { Experiment } from '../../suites/types.ts';
+import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { prefixCharts } from '../../suites/inference/charts.ts';
 
 type Variant = 'shared-prefix' | 'unique';
@@ -24,6 +25,12 @@ type Variant = 'shared-prefix' | 'unique';
 interface Point {
   target: TargetSpec;
   variant: Variant;
+  /** Prompt length in tokens (BOS + prefix + suffix), the same for both variants. */
+  tokens: number;
+  /** A random id per process (the child builds its own matrix): unique prompts start with it, so none is a cache hit. */
+  runId: string;
+  /** The target's first point reports the embedded server's start-up (any point of the process may have started it). */
+  reportStartup: boolean;
 }
 
 const BOS = 128000; // <|begin_of_text|> of Llama 3.1
@@ -33,17 +40,11 @@ function lengths(quick: boolean): { prefix: number; suffix: number } {
   return quick ? { prefix: 448, suffix: 32 } : { prefix: 960, suffix: 48 };
 }
 
-const runId = randomUUID();
-const promptCache = new Map<string, number[][]>();
-
 /**
  * Token-id prompts of equal length: shared = BOS + one prefix + a distinct suffix; unique = BOS +
  * "<random uuid> run <run id> request <i>:" + a distinct body of the prefix's length + a distinct suffix.
  */
-export function prefixPrompts(variant: Variant, count: number, seed: number, quick: boolean, id = runId): number[][] {
-  const key = `${variant}/${count}/${seed}/${quick}/${id}`;
-  const hit = promptCache.get(key);
-  if (hit) return hit;
+export function prefixPrompts(variant: Variant, count: number, seed: number, quick: boolean, id: string): number[][] {
   const tok = loadTokenizer(COUNT_MODEL, 'js');
   const { prefix, suffix } = lengths(quick);
   const suffixes = syntheticTexts(deriveSeed(seed, 71), count, suffix).map((t) => tok.encodeSync!(t));
@@ -59,60 +60,88 @@ export function prefixPrompts(variant: Variant, count: number, seed: number, qui
       return [BOS, ...head, ...b.slice(0, Math.max(0, b.length - head.length)), ...suffixes[i]];
     });
   }
-  promptCache.set(key, prompts);
   return prompts;
 }
 
-export const prefix: Experiment<Point> = {
+const META = {
   id: 7,
   slug: 'prefix',
   title: 'Prefix sharing',
   question: 'Do prompts sharing a long prefix get their first token sooner than prompts of the same length that share nothing?',
-  matrix(options) {
-    return inferenceOf(options).targets.flatMap((target) => (['shared-prefix', 'unique'] as const).map((variant) => ({ target, variant })));
-  },
+};
+
+const HEADLINE = ['ttft', 'prompt_tokens_evaluated', 'ttft_unique_vs_shared', 'request_errors'];
+
+/** Short label of a point, for progress and error rows. */
+function label(p: Point): string {
+  return `${p.target.name} ${p.variant}`;
+}
+
+/** A point's parameters, which every row of the point carries: the variant is the prompt set. */
+function coordinates(p: Point): Params {
+  return { target: p.target.name, model: p.target.model, dataset: p.variant, tokens: p.tokens, concurrency: 1 };
+}
+
+function matrix(options: RunOptions): Point[] {
+  const { prefix: p, suffix: s } = lengths(options.quick);
+  const runId = randomUUID();
+  return inferenceOf(options).targets.flatMap((target) =>
+    (['shared-prefix', 'unique'] as const).map((variant, i) => ({ target, variant, tokens: 1 + p + s, runId, reportStartup: i === 0 })),
+  );
+}
+
+async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
+  const inf = inferenceOf(options);
+  const { prefix: p, suffix: s } = lengths(options.quick);
+  const opened = await openPoint(point.target, options, point.reportStartup);
+  if ('failed' in opened) return opened.failed;
+  const { target, params, rows } = opened;
+  const bounds = boundsOf(options, { requests: 16, durationS: 8 }, { requests: 48, durationS: 30 });
+  const warmup = Math.max(1, bounds.warmup);
+  const prompts = prefixPrompts(point.variant, bounds.requests + warmup, options.seed, options.quick, point.runId);
+  const send: SendRequest = (i, signal) =>
+    streamRequest(point.target.client, { baseURL: target.baseURL, model: target.model, prompt: prompts[i + warmup], maxTokens: OUTPUT_TOKENS, ignoreEos: true, timeoutMs: bounds.timeoutMs, idleTimeoutMs: bounds.idleTimeoutMs, signal });
+  options.progress(`${label(point)}: ${bounds.requests} requests, one at a time`);
+  const monitor = startResourceMonitor(target.pid);
+  const load = await runLoad(send, { concurrency: 1, seed: options.seed, requests: bounds.requests, durationMs: bounds.durationMs, warmup }, options.signal);
+  const resources = monitor.stop();
+  countOutputTokens(load.records);
+  const what = point.variant === 'shared-prefix' ? `request sent (${p}-token shared prefix + ${s}-token distinct suffix; warm-up primes the prefix)` : `request sent (${p + s} tokens, starting with this run's id: no shared prefix)`;
+  rows.push(...runRows(load.records, target.name, params, inf.slo, what).rows.filter((r) => ['ttft', 'e2e', 'request_errors'].includes(r.metric)));
+  const evaluated = load.records.flatMap((r) => (!r.error && typeof r.timings?.prompt_n === 'number' ? [r.timings.prompt_n] : []));
+  if (evaluated.length > 0) rows.push({ params, metric: 'prompt_tokens_evaluated', unit: 'tokens', summary: summarize(evaluated), samples: evaluated, note: `server-reported timings.prompt_n: prompt tokens actually evaluated (fewer than ${point.tokens} = a cache hit)` });
+  rows.push(...resourceRows(resources, params).filter((r) => r.metric === 'server_cpu' || r.metric === 'client_cpu'));
+  return rows;
+}
+
+/** Unique over shared-prefix median TTFT per target (one ratio per replicate). */
+function derive(rows: RowInput[]): RowInput[] {
+  const derived: RowInput[] = [];
+  const ttfts = rows.filter((r) => r.metric === 'ttft' && r.summary);
+  for (const u of ttfts.filter((r) => r.params?.dataset === 'unique')) {
+    const sh = ttfts.find((r) => r.params?.dataset === 'shared-prefix' && r.params.target === u.params?.target);
+    if (!sh) continue;
+    const { ratio, low, high } = ratioOfMedians(u.summary!, sh.summary!);
+    // The ratio belongs to the target, not to a prompt set.
+    const params = { target: u.params?.target, model: u.params?.model, concurrency: 1, tokens: u.params?.tokens };
+    derived.push({ params, metric: 'ttft_unique_vs_shared', unit: 'x', value: ratio, low, high, note: 'median TTFT of unique prompts / median TTFT of shared-prefix prompts (same length); > 1 = the shared prefix is reused' });
+  }
+  return derived;
+}
+
+export const prefix: Experiment<Point> = {
+  ...META,
+  params: ['target', 'model', 'dataset', 'tokens', 'concurrency'],
+  matrix,
   // All load points of the experiment share one process: they measure one started target, not the client's own code.
-  group: () => `inference ${7}`,
-  label: (p) => `${p.target.name} ${p.variant}`,
-  coordinates: (p) => ({ target: p.target.name, model: p.target.model, dataset: p.variant, tokens: 1 + lengths(true).prefix + lengths(true).suffix, concurrency: 1 }),
-  headline: ['ttft', 'prompt_tokens_evaluated', 'ttft_unique_vs_shared', 'request_errors'],
-  async run(point, options) {
-    const inf = inferenceOf(options);
-    const { prefix: p, suffix: s } = lengths(options.quick);
-    const base = { ...prefix.coordinates(point), tokens: 1 + p + s };
-    const opened = await openPoint(point.target, options, base);
-    if ('failed' in opened) return opened.failed;
-    const { target, coords, rows } = opened;
-    const bounds = boundsOf(options, { requests: 16, durationS: 8 }, { requests: 48, durationS: 30 });
-    const warmup = Math.max(1, bounds.warmup);
-    const prompts = prefixPrompts(point.variant, bounds.requests + warmup, options.seed, options.quick);
-    const send: SendRequest = (i, signal) =>
-      streamRequest(point.target.client, { baseURL: target.baseURL, model: target.model, prompt: prompts[i + warmup], maxTokens: OUTPUT_TOKENS, ignoreEos: true, timeoutMs: bounds.timeoutMs, idleTimeoutMs: bounds.idleTimeoutMs, signal });
-    options.progress(`${prefix.label(point)}: ${bounds.requests} requests, one at a time`);
-    const monitor = startResourceMonitor(target.pid);
-    const load = await runLoad(send, { concurrency: 1, seed: options.seed, requests: bounds.requests, durationMs: bounds.durationMs, warmup }, options.signal);
-    const resources = monitor.stop();
-    countOutputTokens(load.records);
-    const what = point.variant === 'shared-prefix' ? `request sent (${p}-token shared prefix + ${s}-token distinct suffix; warm-up primes the prefix)` : `request sent (${p + s} tokens, starting with this run's id: no shared prefix)`;
-    rows.push(...runRows(load.records, coords, inf.slo, what).rows.filter((r) => ['ttft', 'e2e', 'request_errors'].includes(r.metric)));
-    const evaluated = load.records.flatMap((r) => (!r.error && typeof r.timings?.prompt_n === 'number' ? [r.timings.prompt_n] : []));
-    if (evaluated.length > 0) rows.push({ ...coords, metric: 'prompt_tokens_evaluated', unit: 'tokens', summary: summarize(evaluated), samples: evaluated, note: `server-reported timings.prompt_n: prompt tokens actually evaluated (fewer than ${1 + p + s} = a cache hit)` });
-    rows.push(...resourceRows(resources, coords).filter((r) => r.metric === 'server_cpu' || r.metric === 'client_cpu'));
-    return rows;
-  },
-  derive(rows) {
-    const derived: RowInput[] = [];
-    const ttfts = rows.filter((r) => r.metric === 'ttft' && r.summary);
-    for (const u of ttfts.filter((r) => r.dataset === 'unique')) {
-      const sh = ttfts.find((r) => r.dataset === 'shared-prefix' && r.target === u.target);
-      if (!sh) continue;
-      const { ratio, low, high } = ratioOfMedians(u.summary!, sh.summary!);
-      derived.push({ target: u.target, model: u.model, concurrency: 1, tokens: u.tokens, metric: 'ttft_unique_vs_shared', unit: 'x', value: ratio, low, high, note: 'median TTFT of unique prompts / median TTFT of shared-prefix prompts (same length); > 1 = the shared prefix is reused' });
-    }
-    return derived;
-  },
+  group: () => `inference ${META.id}`,
+  label,
+  coordinates,
+  headline: HEADLINE,
+  run,
+  derive,
   writeFiles(rows, options) {
-    writeInferenceSummary(options.runDir, { id: prefix.id, title: prefix.title, question: prefix.question, headline: prefix.headline!, rows });
+    writeInferenceSummary(options.runDir, { ...META, headline: HEADLINE, rows });
   },
   charts: prefixCharts,
   answers: prefixAnswers,
@@ -150,3 +179,5 @@ export function prefixAnswers(rows: ResultRow[]): Finding[] {
   }
   return findings;
 }
+
+export default prefix;

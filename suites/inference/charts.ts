@@ -66,7 +66,7 @@ const GATEWAY_TITLE = 'When a Node gateway renders and tokenizes 100-turn chats,
 const LOOP_TITLE = "While the gateway serves, how late do timers fire on its event loop, per preprocessing mode?";
 
 function modeScale(rows: ResultRow[]) {
-  const present = [...new Set(rows.map((r) => r.strategy))];
+  const present = [...new Set(rows.map((r) => String(r.strategy)))];
   const order = ['baseline', ...STRATEGY_ORDER];
   return fixedScale(order, ['#7f7f7f', ...STRATEGY_COLORS], present);
 }

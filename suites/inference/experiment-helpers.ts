@@ -5,11 +5,12 @@
 import { loadTokenizer } from '../../common/assets/tokenizers.ts';
 import { createRng, deriveSeed } from '../../common/rng.ts';
 import { textOfTokens } from '../../common/data.ts';
-import type { RowInput } from '../../common/results.ts';
+import type { Params, RowInput } from '../../common/results.ts';
 import { summarize } from '../../common/stats.ts';
 import type { RunOptions } from '../../common/run-options.ts';
 import { aggregate, clientDecodeRate, hasSlo, type Aggregate, type RequestRecord, type Slo } from './metrics.ts';
-import { EMBEDDED_TARGET, type InferenceOptions, type TargetSpec } from './options.ts';
+import { inferenceOf } from './cli.ts';
+import type { TargetSpec } from './options.ts';
 import type { RunResources } from './resource-monitor.ts';
 import { acquireTarget, type ResolvedTarget } from './targets.ts';
 
@@ -43,7 +44,10 @@ export function maxConcurrency(options: RunOptions): number {
   return Math.max(...(inf.concurrency ?? (options.quick ? [4] : [16])));
 }
 
-/** The embedded server's model: tiny in quick mode (seconds), small in full mode; a config may set it. */
+/**
+ * The embedded server's model size when its target does not set one: tiny in quick mode (seconds), small
+ * in full mode. A --config target's `embedded.size` wins (targets.ts embeddedArgs).
+ */
 export function embeddedSize(options: RunOptions): 'tiny' | 'small' {
   return options.quick ? 'tiny' : 'small';
 }
@@ -55,22 +59,24 @@ export function acquireFor(spec: TargetSpec, options: RunOptions) {
 
 /**
  * Acquires a point's target and opens its rows: an error row when the target cannot be reached (the
- * caller returns it and the run goes on), else the start-up rows of a server started for this point.
+ * caller returns it and the run goes on), else the rows' own parameters (the model the target serves,
+ * which the point may not know) and, for the point chosen to report it, the start-up rows of an
+ * embedded server (whichever point started it: start-up is the same figure).
  */
 export async function openPoint(
   spec: TargetSpec,
   options: RunOptions,
-  base: Partial<RowInput>,
-): Promise<{ failed: RowInput[] } | { target: ResolvedTarget; coords: Partial<RowInput>; rows: RowInput[] }> {
+  reportStartup: boolean,
+): Promise<{ failed: RowInput[] } | { target: ResolvedTarget; params: Params; rows: RowInput[] }> {
   let acquired;
   try {
     acquired = await acquireFor(spec, options);
   } catch (err) {
-    return { failed: [errorRow(base, err)] };
+    return { failed: [errorRow(err)] };
   }
-  const { target, startedNow } = acquired;
-  const coords = { ...base, model: target.model };
-  return { target, coords, rows: startedNow ? startupRows(target, coords) : [] };
+  const { target } = acquired;
+  const params = { model: target.model };
+  return { target, params, rows: reportStartup ? startupRows(target, params) : [] };
 }
 
 /** Counts output tokens of every successful record with the Llama 3.1 tokenizer (not the chunk count). */
@@ -86,54 +92,45 @@ export function syntheticTexts(seed: number, count: number, tokens: number): str
   return Array.from({ length: count }, (_, i) => textOfTokens(createRng(deriveSeed(seed, 7000 + i)), tokens, counter));
 }
 
-export function targetCoords(t: { name: string; model?: string }): Partial<RowInput> {
-  return { target: t.name, model: t.model ?? '' };
+/** Error row of a point that could not run (unreachable target…); the runner adds the point's parameters. */
+export function errorRow(err: unknown): RowInput {
+  return { metric: 'point', unit: '', status: 'error', error: err instanceof Error ? err.message : String(err), note: 'the point could not run (nothing measured); error names the target and the cause' };
 }
 
-/** The coordinates of a row: everything but what was measured (for rows derived from it). */
-export function coordsOf(r: RowInput): Partial<RowInput> {
-  const { metric, unit, summary, samples, value, low, high, note, status, error, ...coords } = r;
-  return coords;
-}
-
-/** Error row of a point that could not run (unreachable target…), with its coordinates. */
-export function errorRow(coords: Partial<RowInput>, err: unknown): RowInput {
-  return { ...coords, metric: 'point', unit: '', status: 'error', error: err instanceof Error ? err.message : String(err), note: 'the point could not run (nothing measured); error names the target and the cause' };
-}
-
-/** Start-up row of an embedded backend, reported once, outside every timed region. */
-export function startupRows(target: ResolvedTarget, coords: Partial<RowInput>): RowInput[] {
+/** Start-up rows of an embedded backend (none for an external target), measured outside every timed region. */
+export function startupRows(target: ResolvedTarget, params: Params): RowInput[] {
   if (!target.embedded || target.startupMs === undefined) return [];
   const info = target.modelInfo ?? {};
   const desc = ['params', 'vocab', 'layers', 'hidden', 'bytes'].filter((k) => info[k] !== undefined).map((k) => `${k} ${info[k]}`).join(', ');
-  const rows: RowInput[] = [{ ...coords, metric: 'backend_startup', unit: 'ms', value: target.startupMs, note: `embedded llama.cpp server, self-reported: GGUF generation (${info.generationMs ? `${Math.round(Number(info.generationMs))} ms this run` : '0: cached'}) + model load + listen; never inside a timed region. ${desc}`.trim() }];
-  if (target.spawnMs !== undefined) rows.push({ ...coords, metric: 'backend_spawn', unit: 'ms', value: target.spawnMs, note: 'spawn of the server process → its URL printed (node + tsx start-up included); never inside a timed region' });
+  const rows: RowInput[] = [{ params, metric: 'backend_startup', unit: 'ms', value: target.startupMs, note: `embedded llama.cpp server, self-reported: GGUF generation (${info.generationMs ? `${Math.round(Number(info.generationMs))} ms this run` : '0: cached'}) + model load + listen; never inside a timed region. ${desc}`.trim() }];
+  if (target.spawnMs !== undefined) rows.push({ params, metric: 'backend_spawn', unit: 'ms', value: target.spawnMs, note: 'spawn of the server process → its URL printed (node + tsx start-up included); never inside a timed region' });
   return rows;
 }
 
 /**
- * Rows of one measured run: latency summaries (samples kept), throughputs, goodput, errors. `what` says
- * what the figures include; it goes into every note.
+ * Rows of one measured run against `target` (its name goes into error text): latency summaries (samples
+ * kept), throughputs, goodput, errors. `params` are the rows' own parameters beyond the point's
+ * coordinates; `what` says what the figures include and goes into every note.
  */
-export function runRows(records: RequestRecord[], coords: Partial<RowInput>, slo: Slo, what: string): { rows: RowInput[]; agg: Aggregate } {
+export function runRows(records: RequestRecord[], target: string, params: Params, slo: Slo, what: string): { rows: RowInput[]; agg: Aggregate } {
   const agg = aggregate(records, slo);
   const rows: RowInput[] = [];
   const n = `${agg.completed}/${agg.requests} requests`;
   if (agg.completed > 0) {
     rows.push(
-      { ...coords, metric: 'ttft', unit: 'ms', summary: agg.ttft, samples: agg.samples.ttft, note: `time to first token: ${what} → first content chunk; ${n}` },
-      { ...coords, metric: 'itl', unit: 'ms', summary: agg.itl, samples: agg.samples.itl, note: `every gap between consecutive content chunks; ${n}` },
-      { ...coords, metric: 'e2e', unit: 'ms', summary: agg.e2e, samples: agg.samples.e2e, note: `${what} → stream end; ${n}` },
-      { ...coords, metric: 'output_tokens', unit: 'tokens', summary: agg.outputTokens, samples: agg.samples.outputTokens, note: 'generated text re-tokenized with the Llama 3.1 tokenizer' },
-      { ...coords, metric: 'request_throughput', unit: 'req/s', value: agg.requestThroughput, note: `completed requests / measured window (${(agg.durationMs / 1000).toFixed(2)} s, warm-up excluded)` },
-      { ...coords, metric: 'output_throughput', unit: 'tok/s', value: agg.outputThroughput, note: `output tokens (tokenizer count) / measured window (${(agg.durationMs / 1000).toFixed(2)} s)` },
+      { params, metric: 'ttft', unit: 'ms', summary: agg.ttft, samples: agg.samples.ttft, note: `time to first token: ${what} → first content chunk; ${n}` },
+      { params, metric: 'itl', unit: 'ms', summary: agg.itl, samples: agg.samples.itl, note: `every gap between consecutive content chunks; ${n}` },
+      { params, metric: 'e2e', unit: 'ms', summary: agg.e2e, samples: agg.samples.e2e, note: `${what} → stream end; ${n}` },
+      { params, metric: 'output_tokens', unit: 'tokens', summary: agg.outputTokens, samples: agg.samples.outputTokens, note: 'generated text re-tokenized with the Llama 3.1 tokenizer' },
+      { params, metric: 'request_throughput', unit: 'req/s', value: agg.requestThroughput, note: `completed requests / measured window (${(agg.durationMs / 1000).toFixed(2)} s, warm-up excluded)` },
+      { params, metric: 'output_throughput', unit: 'tok/s', value: agg.outputThroughput, note: `output tokens (tokenizer count) / measured window (${(agg.durationMs / 1000).toFixed(2)} s)` },
     );
-    if (agg.tpot.n > 0) rows.push({ ...coords, metric: 'tpot', unit: 'ms', summary: agg.tpot, samples: agg.samples.tpot, note: `(E2E − TTFT) / (output tokens − 1) per request; ${n}` });
+    if (agg.tpot.n > 0) rows.push({ params, metric: 'tpot', unit: 'ms', summary: agg.tpot, samples: agg.samples.tpot, note: `(E2E − TTFT) / (output tokens − 1) per request; ${n}` });
     if (hasSlo(slo)) {
       const s = Object.entries(slo).map(([k, v]) => `${k} ≤ ${v} ms`).join(', ');
       rows.push(
-        { ...coords, metric: 'goodput', unit: 'req/s', value: agg.goodput, note: `requests meeting ${s} / measured window` },
-        { ...coords, metric: 'goodput_share', unit: '%', value: agg.goodputShare, note: `share of all requests meeting ${s}` },
+        { params, metric: 'goodput', unit: 'req/s', value: agg.goodput, note: `requests meeting ${s} / measured window` },
+        { params, metric: 'goodput_share', unit: '%', value: agg.goodputShare, note: `share of all requests meeting ${s}` },
       );
     }
     // Backend's self-reported decode rate vs the client's, request by request (the client must not be what is measured).
@@ -149,11 +146,11 @@ export function runRows(records: RequestRecord[], coords: Partial<RowInput>, slo
         ratios.push(c / b);
       }
     }
-    if (clientRates.length > 0) rows.push({ ...coords, metric: 'client_decode_rate', unit: 'tok/s', summary: summarize(clientRates), samples: clientRates, note: 'per request: (content chunks − 1) / (last chunk − first chunk), as received' });
+    if (clientRates.length > 0) rows.push({ params, metric: 'client_decode_rate', unit: 'tok/s', summary: summarize(clientRates), samples: clientRates, note: 'per request: (content chunks − 1) / (last chunk − first chunk), as received' });
     if (ratios.length > 0) {
-      rows.push({ ...coords, metric: 'backend_decode_rate', unit: 'tok/s', summary: summarize(backendRates), samples: backendRates, note: "per request: the server's own timings.predicted_per_second" });
+      rows.push({ params, metric: 'backend_decode_rate', unit: 'tok/s', summary: summarize(backendRates), samples: backendRates, note: "per request: the server's own timings.predicted_per_second" });
       const s = summarize(ratios);
-      rows.push({ ...coords, metric: 'decode_rate_ratio', unit: 'x', value: s.median, low: s.ciLow, high: s.ciHigh, note: `median over ${ratios.length} requests of client decode rate / backend self-reported rate (1 = the client adds nothing)` });
+      rows.push({ params, metric: 'decode_rate_ratio', unit: 'x', value: s.median, low: s.ciLow, high: s.ciHigh, note: `median over ${ratios.length} requests of client decode rate / backend self-reported rate (1 = the client adds nothing)` });
     }
     // The server's own split of TTFT, when it reports one (llama.cpp-style timings): queue wait and prefill.
     const ok = records.filter((r) => !r.error && r.timings);
@@ -163,26 +160,26 @@ export function runRows(records: RequestRecord[], coords: Partial<RowInput>, slo
     ];
     for (const [field, metric, note] of serverSplit) {
       const xs = ok.flatMap((r) => (typeof r.timings![field] === 'number' ? [r.timings![field] as number] : []));
-      if (xs.length > 0) rows.push({ ...coords, metric, unit: 'ms', summary: summarize(xs), samples: xs, note });
+      if (xs.length > 0) rows.push({ params, metric, unit: 'ms', summary: summarize(xs), samples: xs, note });
     }
     const perRead = records.flatMap((r) => (r.error ? [] : (r.clientUs ?? [])));
-    if (perRead.length > 0) rows.push({ ...coords, metric: 'client_parse_per_chunk', unit: 'us', summary: summarize(perRead), samples: perRead, note: 'live, per network read (normally one chunk): client time from the read resolving to the chunk recorded (SSE + JSON parse, timeout bookkeeping); includes any preemption of this thread on a busy machine' });
+    if (perRead.length > 0) rows.push({ params, metric: 'client_parse_per_chunk', unit: 'us', summary: summarize(perRead), samples: perRead, note: 'live, per network read (normally one chunk): client time from the read resolving to the chunk recorded (SSE + JSON parse, timeout bookkeeping); includes any preemption of this thread on a busy machine' });
   }
   if (agg.failed > 0) {
     const top = agg.errors.sort((a, b) => b.count - a.count)[0];
-    rows.push({ ...coords, metric: 'request_errors', unit: 'count', value: agg.failed, status: 'error', error: `${coords.target ? `target ${coords.target}: ` : ''}${agg.failed} of ${agg.requests} requests failed; ${top.message}${agg.errors.length > 1 ? ` (+${agg.errors.length - 1} other causes)` : ''}`, note: agg.errors.map((e) => `${e.count}× ${e.message}`).join('; ').slice(0, 400) });
+    rows.push({ params, metric: 'request_errors', unit: 'count', value: agg.failed, status: 'error', error: `target ${target}: ${agg.failed} of ${agg.requests} requests failed; ${top.message}${agg.errors.length > 1 ? ` (+${agg.errors.length - 1} other causes)` : ''}`, note: agg.errors.map((e) => `${e.count}× ${e.message}`).join('; ').slice(0, 400) });
   }
   return { rows, agg };
 }
 
-export function resourceRows(res: RunResources, coords: Partial<RowInput>): RowInput[] {
+export function resourceRows(res: RunResources, params: Params): RowInput[] {
   const window = `over the ${(res.wallMs / 1000).toFixed(2)} s run (warm-up included)`;
   const rows: RowInput[] = [
-    { ...coords, metric: 'client_cpu', unit: '%', value: res.cpuPercent, note: `benchmark (client/gateway) process user+system CPU / wall ${window}, its worker threads included, child processes not; 100 = one core` },
-    { ...coords, metric: 'client_peak_rss', unit: 'MB', value: res.peakRssMb, note: `benchmark process peak RSS sampled every 50 ms ${window}` },
-    { ...coords, metric: 'loop_delay_p99', unit: 'ms', value: res.loop.p99, note: `monitorEventLoopDelay of the client/gateway main thread ${window}` },
-    { ...coords, metric: 'loop_delay_max', unit: 'ms', value: res.loop.max, note: `monitorEventLoopDelay of the client/gateway main thread ${window}` },
+    { params, metric: 'client_cpu', unit: '%', value: res.cpuPercent, note: `benchmark (client/gateway) process user+system CPU / wall ${window}, its worker threads included, child processes not; 100 = one core` },
+    { params, metric: 'client_peak_rss', unit: 'MB', value: res.peakRssMb, note: `benchmark process peak RSS sampled every 50 ms ${window}` },
+    { params, metric: 'loop_delay_p99', unit: 'ms', value: res.loop.p99, note: `monitorEventLoopDelay of the client/gateway main thread ${window}` },
+    { params, metric: 'loop_delay_max', unit: 'ms', value: res.loop.max, note: `monitorEventLoopDelay of the client/gateway main thread ${window}` },
   ];
-  if (res.serverCpuPercent !== undefined) rows.push({ ...coords, metric: 'server_cpu', unit: '%', value: res.serverCpuPercent, note: `embedded server process CPU (/proc) ${window}; 100 = one core` });
+  if (res.serverCpuPercent !== undefined) rows.push({ params, metric: 'server_cpu', unit: '%', value: res.serverCpuPercent, note: `embedded server process CPU (/proc) ${window}; 100 = one core` });
   return rows;
 }

@@ -1,48 +1,92 @@
 /**
  * inference-summary.md / inference-summary.json beside results.csv: the inference experiments' rows of
- * this run (samples left out), rewritten after each inference experiment so a partial run has one too.
+ * this run (samples left out). Each inference experiment's writeFiles replaces its own section of the
+ * JSON file in the run folder and renders the Markdown from that file, so a partial run has both too and
+ * nothing is remembered between calls.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RowInput } from '../../common/results.ts';
+import type { Params, RowInput } from '../../common/results.ts';
 
-interface Section {
+/** An experiment's part of the summary, as its writeFiles hands it over. */
+export interface SummarySection {
   id: number;
   title: string;
   question: string;
-  headline: string[];
-  rows: RowInput[];
+  /** Metrics shown in the Markdown table (rows that are not ok are shown too). */
+  headline: readonly string[];
+  rows: readonly RowInput[];
 }
 
-const runs = new Map<string, Map<number, Section>>();
+/** A row of inference-summary.json: the row's parameters beside its figures, and a short point label. */
+interface SummaryRow {
+  [field: string]: unknown;
+  metric: string;
+  unit: string;
+  point: string;
+  status?: string;
+  error?: string;
+  value?: number | null;
+  low?: number | null;
+  high?: number | null;
+  median?: number | null;
+  p90?: number | null;
+  p99?: number | null;
+  ci_low?: number | null;
+  ci_high?: number | null;
+}
 
-function fmt(x: number | undefined): string {
-  if (x === undefined || !Number.isFinite(x)) return '';
+interface SummaryDoc {
+  runDir: string;
+  experiments: { id: number; title: string; question: string; headline: string[]; rows: SummaryRow[] }[];
+}
+
+const JSON_FILE = 'inference-summary.json';
+const MD_FILE = 'inference-summary.md';
+
+function fmt(x: number | null | undefined): string {
+  if (x === undefined || x === null || !Number.isFinite(x)) return '';
   const a = Math.abs(x);
   return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toFixed(3);
 }
 
-export function pointLabel(r: RowInput): string {
+/** What tells a row's point apart within its target and prompt set: mode, template, engine, load. */
+function pointLabel(p: Params): string {
   const parts: string[] = [];
-  if (r.strategy) parts.push(r.strategy + (r.workers !== undefined && (r.strategy === 'pool' || r.strategy === 'process') ? `×${r.workers}` : ''));
-  if (r.template && r.template !== 'llama3.1') parts.push(r.template);
-  if (r.engine) parts.push(r.engine);
-  if (r.concurrency !== undefined) parts.push(`${r.rate !== undefined ? 'max ' : ''}c=${r.concurrency}`);
-  if (r.rate !== undefined) parts.push(`rate=${r.rate}/s`);
+  if (p.strategy) parts.push(p.strategy + (p.workers !== undefined && (p.strategy === 'pool' || p.strategy === 'process') ? `×${p.workers}` : ''));
+  if (p.template && p.template !== 'llama3.1') parts.push(String(p.template));
+  if (p.engine) parts.push(String(p.engine));
+  if (p.concurrency !== undefined) parts.push(`${p.rate !== undefined ? 'max ' : ''}c=${p.concurrency}`);
+  if (p.rate !== undefined) parts.push(`rate=${p.rate}/s`);
   return parts.join(' ');
 }
 
-function table(rows: RowInput[]): string {
+/** A RowInput as a summary row: its parameters flattened beside its fields, summary statistics spelled out. */
+function summaryRow(row: RowInput): SummaryRow {
+  const { samples, summary, params, ...r } = row;
+  const own = Object.fromEntries(Object.entries(params ?? {}).filter(([, v]) => v !== undefined));
+  return {
+    ...own,
+    ...r,
+    point: pointLabel(params ?? {}),
+    ...(summary ? { n: summary.n, median: summary.median, p90: summary.p90, p99: summary.p99, mean: summary.mean, sd: summary.sd, ci_low: summary.ciLow, ci_high: summary.ciHigh } : {}),
+  };
+}
+
+const text = (x: unknown): string => (x === undefined || x === null ? '' : String(x));
+const isOk = (r: SummaryRow): boolean => (r.status ?? 'ok') === 'ok';
+
+function table(rows: SummaryRow[]): string {
   const head = ['target', 'prompts', 'point', 'metric', 'median', 'p90', 'p99', '95% CI', 'unit', 'status'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
-    const s = r.summary;
-    const median = s ? s.median : r.value;
-    const lo = s ? s.ciLow : r.low;
-    const hi = s ? s.ciHigh : r.high;
-    const ci = lo !== undefined && hi !== undefined && Number.isFinite(lo) && Number.isFinite(hi) ? `${fmt(lo)}–${fmt(hi)}` : '';
-    const status = (r.status ?? 'ok') === 'ok' ? 'ok' : `${r.status}: ${(r.error ?? '').slice(0, 120)}`;
-    const cells = [r.target ?? '', r.dataset ?? '', pointLabel(r), r.metric, fmt(median), fmt(s?.p90), fmt(s?.p99), ci, r.unit, status];
+    // A row with samples has a median and an interval of it; a single value may have an interval of its own.
+    const median = r.median !== undefined ? r.median : r.value;
+    const lo = r.ci_low !== undefined ? r.ci_low : r.low;
+    const hi = r.ci_high !== undefined ? r.ci_high : r.high;
+    const ci = typeof lo === 'number' && typeof hi === 'number' && Number.isFinite(lo) && Number.isFinite(hi) ? `${fmt(lo)}–${fmt(hi)}` : '';
+    const status = isOk(r) ? 'ok' : `${r.status}: ${(r.error ?? '').slice(0, 120)}`;
+    const cells = [text(r.target), text(r.dataset), r.point, r.metric, fmt(median), fmt(r.p90), fmt(r.p99), ci, r.unit, status];
     lines.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
   return lines.join('\n');
@@ -51,44 +95,46 @@ function table(rows: RowInput[]): string {
 const RESOURCE_METRICS = ['client_cpu', 'client_peak_rss', 'loop_delay_p99', 'loop_delay_max', 'server_cpu'];
 
 /** One line per point: CPU %, peak RSS, event-loop delay. */
-function resourceTable(rows: RowInput[]): string {
-  const key = (r: RowInput) => `${r.target ?? ''}\u0000${r.dataset ?? ''}\u0000${pointLabel(r)}`;
+function resourceTable(rows: SummaryRow[]): string {
+  const key = (r: SummaryRow) => `${text(r.target)}\u0000${text(r.dataset)}\u0000${r.point}`;
   const points = [...new Map(rows.map((r) => [key(r), r])).values()];
   const head = ['target', 'prompts', 'point', 'client CPU %', 'client peak RSS MB', 'loop delay p99 ms', 'loop delay max ms', 'server CPU %'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const p of points) {
     const v = (m: string) => fmt(rows.find((r) => key(r) === key(p) && r.metric === m)?.value);
-    lines.push(`| ${[p.target ?? '', p.dataset ?? '', pointLabel(p), v('client_cpu'), v('client_peak_rss'), v('loop_delay_p99'), v('loop_delay_max'), v('server_cpu')].join(' | ')} |`);
+    lines.push(`| ${[text(p.target), text(p.dataset), p.point, v('client_cpu'), v('client_peak_rss'), v('loop_delay_p99'), v('loop_delay_max'), v('server_cpu')].join(' | ')} |`);
   }
   return lines.join('\n');
 }
 
-/** Records an experiment's rows for this run folder and rewrites both summary files. */
-export function writeInferenceSummary(runDir: string, section: Section): void {
-  let sections = runs.get(runDir);
-  if (!sections) runs.set(runDir, (sections = new Map()));
-  sections.set(section.id, section);
-  const ordered = [...sections.values()].sort((a, b) => a.id - b.id);
-  const md: string[] = ['# Inference suite summary', '', `Run folder: \`${runDir}\`. Every row is also in results.csv (raw samples in samples.jsonl); notes say what each figure includes.`, ''];
-  for (const s of ordered) {
-    const shown = s.rows.filter((r) => (r.status ?? 'ok') !== 'ok' || s.headline.includes(r.metric));
+function markdown(doc: SummaryDoc): string {
+  const md: string[] = ['# Inference suite summary', '', `Run folder: \`${doc.runDir}\`. Every row is also in results.csv (raw samples in samples.jsonl); notes say what each figure includes.`, ''];
+  for (const s of doc.experiments) {
+    const shown = s.rows.filter((r) => !isOk(r) || s.headline.includes(r.metric));
     md.push(`## ${s.id}. ${s.title}`, '', s.question, '', table(shown), '');
-    const resources = s.rows.filter((r) => RESOURCE_METRICS.includes(r.metric) && (r.status ?? 'ok') === 'ok');
+    const resources = s.rows.filter((r) => RESOURCE_METRICS.includes(r.metric) && isOk(r));
     if (resources.length > 0) md.push('Resources during each run (client/gateway process, embedded server process):', '', resourceTable(resources), '');
   }
-  writeFileSync(join(runDir, 'inference-summary.md'), md.join('\n'));
-  const json = {
-    runDir,
-    experiments: ordered.map((s) => ({
-      id: s.id,
-      title: s.title,
-      question: s.question,
-      rows: s.rows.map(({ samples, summary, ...r }) => ({
-        ...r,
-        point: pointLabel(r),
-        ...(summary ? { n: summary.n, median: summary.median, p90: summary.p90, p99: summary.p99, mean: summary.mean, sd: summary.sd, ci_low: summary.ciLow, ci_high: summary.ciHigh } : {}),
-      })),
-    })),
-  };
-  writeFileSync(join(runDir, 'inference-summary.json'), JSON.stringify(json, null, 2));
+  return md.join('\n');
+}
+
+/** The summary already in the run folder (the sections of the experiments written before), if readable. */
+function readSummary(runDir: string): SummaryDoc | undefined {
+  const path = join(runDir, JSON_FILE);
+  if (!existsSync(path)) return undefined;
+  try {
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as SummaryDoc;
+    return Array.isArray(doc.experiments) ? doc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Puts an experiment's section into the run folder's summary (replacing an earlier one) and rewrites both files. */
+export function writeInferenceSummary(runDir: string, section: SummarySection): void {
+  const others = (readSummary(runDir)?.experiments ?? []).filter((s) => s.id !== section.id);
+  const own = { id: section.id, title: section.title, question: section.question, headline: [...section.headline], rows: section.rows.map(summaryRow) };
+  const doc: SummaryDoc = { runDir, experiments: [...others, own].sort((a, b) => a.id - b.id) };
+  writeFileSync(join(runDir, JSON_FILE), JSON.stringify(doc, null, 2));
+  writeFileSync(join(runDir, MD_FILE), markdown(doc));
 }

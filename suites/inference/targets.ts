@@ -2,9 +2,9 @@
  * Serving endpoints the suite measures. An external target is just a base URL (+ model name). The
  * embedded target is the project's llama.cpp backend (suites/inference/backend/), run as a SEPARATE
  * process (`serve.ts --port 0`): a real deployment's engine never shares the gateway's event loop, so the
- * gateway experiment's blocking must not stall the server it measures. It is started once per run, on
- * first use (start-up is reported as its own row, never inside a timed region), and stopped by the
- * suite's teardown or when this process exits.
+ * gateway experiment's blocking must not stall the server it measures. It is started once per process,
+ * on first use (one point per target reports its start-up as rows of their own, never inside a timed
+ * region), and stopped by the suite's teardown or when this process exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -166,21 +166,20 @@ function startEmbedded(spec: TargetSpec, parallel: number, size: 'tiny' | 'small
 }
 
 /**
- * The target of `spec`, ready to serve; `startedNow` is true for the call that started an embedded
- * backend (so exactly one row reports its start-up). An unreachable external target throws an error
- * naming it and the cause.
+ * The target of `spec`, ready to serve. An embedded backend is started by the first call for its
+ * settings and shared by the later ones (its start-up figures stay on the target). An unreachable
+ * external target throws an error naming it and the cause.
  */
-export async function acquireTarget(spec: TargetSpec, parallel = 4, size: 'tiny' | 'small' = 'tiny'): Promise<{ target: ResolvedTarget; startedNow: boolean }> {
+export async function acquireTarget(spec: TargetSpec, parallel = 4, size: 'tiny' | 'small' = 'tiny'): Promise<{ target: ResolvedTarget }> {
   if (!spec.url) {
     const key = JSON.stringify([spec.embedded ?? {}, size]);
     let running = embedded.get(key);
-    let startedNow = false;
     if (!running) {
-      startedNow = true;
       running = startEmbedded(spec, parallel, size);
       embedded.set(key, running);
       // A failed start stays cached: every later point fails at once with the same cause instead of
-      // paying another start-up attempt. (A server that died after starting is restarted, below.)
+      // paying another start-up attempt. A server that died after starting is dropped from the cache
+      // (the call that finds it dead throws), so the next call starts a new one.
       running.catch(() => {});
     }
     const r = await running;
@@ -188,7 +187,7 @@ export async function acquireTarget(spec: TargetSpec, parallel = 4, size: 'tiny'
       embedded.delete(key);
       throw new Error(`embedded backend (pid ${r.child.pid}) is no longer running`);
     }
-    return { target: { ...r.target, spec }, startedNow };
+    return { target: { ...r.target, spec } };
   }
   await checkReachable(spec.url);
   let model = spec.model;
@@ -199,7 +198,7 @@ export async function acquireTarget(spec: TargetSpec, parallel = 4, size: 'tiny'
     if (models.length === 0) throw new Error(`target ${spec.url}: no --model given and GET /models lists none`);
     model = models[0];
   }
-  return { target: { spec, name: spec.name, baseURL: spec.url, model, embedded: false }, startedNow: false };
+  return { target: { spec, name: spec.name, baseURL: spec.url, model, embedded: false } };
 }
 
 /** Stops every embedded backend this process started. */
