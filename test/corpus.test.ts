@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 
 const options = {
-  quick: true, seed: 3, models: ['llama3.1'], engines: ['jinja', 'nunjucks'], strategies: ['main'], plan: QUICK_PLAN,
+  quick: true, seed: 3, suites: { preprocessing: { models: ['llama3.1'], engines: ['jinja', 'nunjucks'], strategies: ['main'] } }, plan: QUICK_PLAN,
   runDir: '', signal: new AbortController().signal, progress: () => {},
 };
 
@@ -46,7 +46,7 @@ describe('corpus statuses are computed by rendering', () => {
     const rows = await measureTemplate(synthetic('{% for m in messages %}[{{ m.role }}] {{ m.content }}\n{% endfor %}'), options);
     const compat = rows.filter((r) => r.metric === 'compat');
     expect(compat.map(compatStatusOf)).toEqual(['ok', 'ok']);
-    expect(rows.filter((r) => r.metric === 'render' && r.engine === 'nunjucks').map((r) => r.turns)).toEqual([1, 10, 100]);
+    expect(rows.filter((r) => r.metric === 'render' && r.params?.engine === 'nunjucks').map((r) => r.params?.turns)).toEqual([1, 10, 100]);
   });
 
   it('judges differs with the first difference, error with the message, ok only when identical', () => {

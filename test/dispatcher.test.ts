@@ -3,13 +3,12 @@ import { summarize } from '../common/stats.ts';
 import { cpuMsFromStat, mainThreadCpuMs } from '../common/monitor/thread-cpu.ts';
 import { dispatchCeilings, dispatcherRows } from '../suites/preprocessing/dispatcher.ts';
 import { strategyPoints } from '../suites/preprocessing/queue-points.ts';
-import { QUICK_PLAN } from '../common/timing.ts';
 
-const coords = { template: 't', engine: 'jinja', strategy: 'pool', workers: 2 };
+const params = { template: 't', engine: 'jinja', strategy: 'pool', workers: 2 };
 
 describe("the dispatcher's share", () => {
   it('turns the main thread’s load during the timed batches into rows', () => {
-    const rows = dispatcherRows(coords, { loopUtilization: 0.25, activeMs: 320, cpuMs: 200, requests: 6400, workerUtilization: [0.9, 0.6] });
+    const rows = dispatcherRows({ loopUtilization: 0.25, activeMs: 320, cpuMs: 200, requests: 6400, workerUtilization: [0.9, 0.6] });
     expect(rows.map((r) => [r.metric, r.unit, r.value])).toEqual([
       ['dispatcher_elu', '%', 25],
       ['dispatch_per_request', 'us', 50],
@@ -21,20 +20,20 @@ describe("the dispatcher's share", () => {
 
   it('the ceiling is the main thread’s work per request over the dispatch cost per request', () => {
     // main: 64 requests in 320 ms → 5,000 µs each; dispatching costs 50 µs each → at most 100× whatever the workers.
-    const main = { template: 't', engine: 'jinja', strategy: 'main', workers: 1, metric: 'batch_prepare', unit: 'ms', summary: summarize([310, 320, 330]) };
-    const dispatch = { ...coords, metric: 'dispatch_per_request', unit: 'us', value: 50 };
+    const main = { params: { template: 't', engine: 'jinja', strategy: 'main', workers: 1 }, metric: 'batch_prepare', unit: 'ms', summary: summarize([310, 320, 330]) };
+    const dispatch = { params, metric: 'dispatch_per_request', unit: 'us', value: 50 };
     const [ceiling] = dispatchCeilings([main, dispatch]);
-    expect(ceiling).toMatchObject({ ...coords, metric: 'dispatch_ceiling', unit: 'x', value: 100 });
+    expect(ceiling).toMatchObject({ params, metric: 'dispatch_ceiling', unit: 'x', value: 100 });
     expect(dispatchCeilings([dispatch])).toEqual([]);
     // Each task encoding gets its own ceiling.
-    const json = { ...coords, metric: 'dispatch_per_request_json', unit: 'us', value: 25 };
+    const json = { params, metric: 'dispatch_per_request_json', unit: 'us', value: 25 };
     expect(dispatchCeilings([main, dispatch, json]).map((r) => [r.metric, r.value])).toEqual([['dispatch_ceiling', 100], ['dispatch_ceiling_json', 200]]);
-    expect(dispatcherRows(coords, { loopUtilization: 0.1, activeMs: 16, requests: 640, workerUtilization: [] }, 'json').map((r) => [r.metric, r.value])).toEqual([['dispatcher_elu_json', 10], ['dispatch_per_request_json', 25]]);
+    expect(dispatcherRows({ loopUtilization: 0.1, activeMs: 16, requests: 640, workerUtilization: [] }, 'json').map((r) => [r.metric, r.value])).toEqual([['dispatcher_elu_json', 10], ['dispatch_per_request_json', 25]]);
     // The ceiling always uses the busy time (every replicate has it), not the coarser CPU time.
-    const cpu = { ...coords, metric: 'dispatch_cpu_per_request', unit: 'us', value: 40 };
+    const cpu = { params, metric: 'dispatch_cpu_per_request', unit: 'us', value: 40 };
     expect(dispatchCeilings([main, dispatch, cpu])[0]).toMatchObject({ metric: 'dispatch_ceiling', value: 100 });
     // Under ten /proc ticks of CPU the per-request CPU figure is left out.
-    expect(dispatcherRows(coords, { loopUtilization: 0.1, activeMs: 16, cpuMs: 90, requests: 640, workerUtilization: [] }).map((r) => r.metric)).toEqual(['dispatcher_elu', 'dispatch_per_request']);
+    expect(dispatcherRows({ loopUtilization: 0.1, activeMs: 16, cpuMs: 90, requests: 640, workerUtilization: [] }).map((r) => r.metric)).toEqual(['dispatcher_elu', 'dispatch_per_request']);
   });
 
   it("reads the main thread's CPU time from a /proc stat line, whatever its command name holds", () => {
@@ -44,7 +43,7 @@ describe("the dispatcher's share", () => {
   });
 
   it('--workers replaces the default worker counts of pool and process points', () => {
-    const options = { quick: true, seed: 1, models: [], engines: [], strategies: ['main', 'pool'], workers: [1, 4, 16], plan: QUICK_PLAN, runDir: '', signal: new AbortController().signal, progress: () => {} };
+    const options = { quick: true, suites: { preprocessing: { models: [], engines: [], strategies: ['main', 'pool'], workers: [1, 4, 16] } } };
     expect(strategyPoints(options)).toEqual([{ strategy: 'main', workers: 1 }, { strategy: 'pool', workers: 1 }, { strategy: 'pool', workers: 4 }, { strategy: 'pool', workers: 16 }]);
   });
 });

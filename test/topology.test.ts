@@ -155,11 +155,11 @@ describe('experiment 4 derive', () => {
     vi.doMock('../common/topology.ts', async (importOriginal) => ({ ...(await importOriginal<typeof import('../common/topology.ts')>()), readTopology: () => topology }));
     const { contention } = await import('../experiments/preprocessing/04-contention.ts');
     vi.doUnmock('../common/topology.ts');
-    const batch = (strategy: string, workers: number, median: number) => ({ template: 't', engine: 'jinja', strategy, workers, metric: 'batch_render', unit: 'ms', summary: summarize([median * 0.99, median, median * 1.01]) });
+    const batch = (strategy: string, workers: number, median: number) => ({ params: { template: 't', engine: 'jinja', strategy, workers }, metric: 'batch_render', unit: 'ms', summary: summarize([median * 0.99, median, median * 1.01]) });
     const derived = contention.derive!([batch('main', 1, 100), ...[1, 2, 4, 8].map((w) => batch('pool', w, 100 / Math.min(w, 2)))], {} as never);
     return { ideal: derived.filter((r) => r.metric === 'speedup_render_ideal'), counts: derived.filter((r) => r.unit === 'count') };
   }
-  const ideal = (values: number[], note: string) => [1, 2, 4, 8].map((workers, i) => ({ template: 't', engine: 'jinja', workers, metric: 'speedup_render_ideal', unit: 'x', value: values[i], note }));
+  const ideal = (values: number[], note: string) => [1, 2, 4, 8].map((workers, i) => ({ params: { template: 't', engine: 'jinja', workers }, metric: 'speedup_render_ideal', unit: 'x', value: values[i], note }));
   const smt = { logicalCpus: 4, physicalCores: 2, smtSiblingsPerCore: 2, sockets: 1, cpuModel: 'X', source: SYS } as const;
 
   it('SMT machine (4 logical CPUs, 2 cores): the ideal is capped at the 2 physical cores; both counts are rows', async () => {

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../common/results.ts';
-import { preprocessingSuite } from '../suites/preprocessing/index.ts';
+import preprocessingSuite from '../suites/preprocessing/index.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../visualization/chart.ts';
 import { RunFolderError, loadRun, parseResultsCsv } from '../common/run-folder.ts';
 import { contentionCharts } from '../suites/preprocessing/charts/contention.ts';
@@ -197,8 +197,9 @@ describe('run folder', () => {
   it('reads results.csv back with numbers as numbers and empty cells as empty', () => {
     const parsed = parseResultsCsv('run_id,suite,experiment,model,template,engine,tokenizer,strategy,workers,turns,tokens,metric,unit,n,median,p90,p99,mean,sd,ci_low,ci_high,status,error,note\nr,s,3,m,t,jinja,js,pool,2,100,1000,batch_prepare,ms,10,171,250,,,,162,185,ok,,"a, quoted\nnote"\n');
     expect(parsed[0]).toMatchObject({ experiment: 3, workers: 2, median: 171, p99: '', strategy: 'pool', note: 'a, quoted\nnote' });
-    // A run written before the inference columns were appended reads them as empty.
-    expect(parsed[0]).toMatchObject({ concurrency: '', rate: '', target: '', dataset: '' });
+    // A run written before the replication columns were appended reads them as empty; the parameters are the header's only.
+    expect(parsed[0]).toMatchObject({ runs: '', between_sd: '', within_half_pct: '', warmup_n: '', warmup_ms: '' });
+    expect(parsed[0].concurrency).toBeUndefined();
   });
 
   it('a bad path is a clear error with exit code 2', async () => {

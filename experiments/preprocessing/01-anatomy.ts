@@ -5,7 +5,7 @@
 import { collate } from '../../common/collate.ts';
 import { TOKENIZERS, type TokenizerId } from '../../common/assets/tokenizers.ts';
 import { caveatsOf, pick, ratioOf, ratioText, withCi, type Finding } from '../../common/findings.ts';
-import type { ResultRow, RowInput } from '../../common/results.ts';
+import type { Params, ResultRow, RowInput } from '../../common/results.ts';
 import { summarize } from '../../common/stats.ts';
 import { checkSupport } from '../../common/templates/support.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
@@ -25,11 +25,22 @@ const TURNS = 9;
 const TOKENS = 1000;
 const STAGES = ['template', 'tokenize', 'collate'] as const;
 
+/** Short label of a point, for progress and error rows. */
+function label(p: Point): string {
+  return `${p.template} ${p.engine} ${p.tokenizer}`;
+}
+
+/** A point's parameters, which every row of the point carries. */
+function coordinates(p: Point): Params {
+  return { ...p, model: getTemplateVariant(p.template).model, strategy: 'main', turns: TURNS, tokens: TOKENS };
+}
+
 export const anatomy: Experiment<Point> = {
   id: 1,
   slug: 'anatomy',
   title: 'Anatomy of a request',
   question: 'For one ~1k-token request, how is the CPU time split between chat template, tokenization and collation?',
+  params: ['model', 'template', 'engine', 'tokenizer', 'strategy', 'turns', 'tokens'],
   // Quick: the first model's fullest template only (every extra template costs a process per replicate).
   matrix: (options) =>
     (options.quick ? [quickTemplate(options)] : selectedTemplates(options)).flatMap((template) =>
@@ -37,11 +48,11 @@ export const anatomy: Experiment<Point> = {
     ),
   headline: ['template', 'tokenize', 'collate', 'total'],
   charts: anatomyCharts,
-  label: (p) => `${p.template} ${p.engine} ${p.tokenizer}`,
+  label,
   // The engines of one template share a process: they load the same tokenizer, and the template stage
   // of each engine is separate code.
   group: (p) => `anatomy ${p.template} ${p.tokenizer}`,
-  coordinates: (p) => ({ ...p, model: getTemplateVariant(p.template).model, strategy: 'main', turns: TURNS, tokens: TOKENS }),
+  coordinates,
   async run(point, options) {
     const config = { template: point.template, engine: point.engine, tokenizer: point.tokenizer };
     const pre = await preprocessor(config);
@@ -50,18 +61,19 @@ export const anatomy: Experiment<Point> = {
     const support = checkSupport(pre, ref, messages);
     const prompt = support.ok ? support.prompt : ref.render(messages);
     const ids = await pre.tokenize(prompt);
-    const coords = { ...anatomy.coordinates(point), tokens: ids.length };
+    // The prompt's actual token count replaces the point's nominal one.
+    const params = { tokens: ids.length };
     const rows: RowInput[] = [];
     const measure = async (metric: string, fn: () => unknown, note: string) => {
-      options.progress(`${anatomy.label(point)}: ${metric}`);
+      options.progress(`${label(point)}: ${metric}`);
       const { samples, warmup } = await sampleLatency(metric, fn, options.plan);
-      rows.push({ ...coords, metric, unit: 'ms', summary: summarize(samples), samples, warmup, note });
+      rows.push({ params, metric, unit: 'ms', summary: summarize(samples), samples, warmup, note });
     };
 
     if (support.ok) {
       await measure('template', () => pre.render(messages), `${point.engine} render of a parsed template; prompt tokens in 'tokens'`);
     } else {
-      rows.push({ ...coords, metric: 'template', unit: 'ms', status: 'unsupported', error: support.reason });
+      rows.push({ params, metric: 'template', unit: 'ms', status: 'unsupported', error: support.reason });
     }
     const tok = pre.tokenizer;
     const encode = tok.encodeSync ? () => tok.encodeSync!(prompt) : () => tok.encode(prompt);
@@ -104,7 +116,7 @@ export const anatomy: Experiment<Point> = {
     const byPoint = new Map<string, RowInput[]>();
     for (const r of rows) {
       if (r.status && r.status !== 'ok') continue;
-      const key = `${r.template}|${r.engine}|${r.tokenizer}`;
+      const key = `${r.params?.template}|${r.params?.engine}|${r.params?.tokenizer}`;
       byPoint.set(key, [...(byPoint.get(key) ?? []), r]);
     }
     const derived: RowInput[] = [];
@@ -113,10 +125,13 @@ export const anatomy: Experiment<Point> = {
       if (stages.some((s) => !s?.summary)) continue;
       const sum = stages.reduce((acc, s) => acc + s!.summary!.median, 0);
       for (const s of stages) {
-        const { summary, samples, metric, note, ...coords } = s!;
-        derived.push({ ...coords, metric: `${metric}_share`, unit: '%', value: (100 * summary!.median) / sum, note: 'share of the sum of stage medians' });
+        // The stage row's parameters (its point's) carry over to its share.
+        const { summary, samples, metric, note, ...same } = s!;
+        derived.push({ ...same, metric: `${metric}_share`, unit: '%', value: (100 * summary!.median) / sum, note: 'share of the sum of stage medians' });
       }
     }
     return derived;
   },
 };
+
+export default anatomy;

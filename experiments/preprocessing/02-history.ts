@@ -5,7 +5,7 @@
 import { getTemplateVariant } from '../../common/assets/models.ts';
 import { TOKENIZERS } from '../../common/assets/tokenizers.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
-import { hasFigure, type ResultRow, type RowInput } from '../../common/results.ts';
+import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
 import { ratioOfMedians, summarize } from '../../common/stats.ts';
 import { checkSupport } from '../../common/templates/support.ts';
 import { sampleLatency } from '../../common/timing.ts';
@@ -22,11 +22,22 @@ interface Point {
 const TURNS_FULL = [1, 2, 5, 10, 20, 50, 100];
 const TURNS_QUICK = [1, 10, 100];
 
+/** Short label of a point, for progress and error rows. */
+function label(p: Point): string {
+  return `${p.template} turns=${p.turns} tokens=${p.tokens}`;
+}
+
+/** A point's parameters, which every row of the point carries; template rows add the engine, tokenize rows the tokenizer. */
+function coordinates(p: Point): Params {
+  return { model: getTemplateVariant(p.template).model, template: p.template, turns: p.turns, tokens: p.tokens, strategy: 'main' };
+}
+
 export const history: Experiment<Point> = {
   id: 2,
   slug: 'history',
   title: 'Chat-history tax',
   question: 'With total tokens fixed, how much more do templating and tokenizing cost as the chat has more turns?',
+  params: ['model', 'template', 'engine', 'tokenizer', 'strategy', 'turns', 'tokens'],
   matrix: (options) => {
     const tokens = options.quick ? 5_000 : 100_000;
     // Quick: the first model's fullest template only (every extra template costs a process per replicate).
@@ -36,16 +47,15 @@ export const history: Experiment<Point> = {
   },
   headline: ['template_growth', 'tokenize_growth'],
   charts: historyCharts,
-  label: (p) => `${p.template} turns=${p.turns} tokens=${p.tokens}`,
+  label,
   // The chat lengths of one template share a process (same template and tokenizers).
   group: (p) => `history ${p.template}`,
-  coordinates: (p) => ({ model: getTemplateVariant(p.template).model, template: p.template, turns: p.turns, tokens: p.tokens, strategy: 'main' }),
+  coordinates,
   async run(point, options) {
     // Large prompts (a 100k-token encode takes ~0.25 s): cap warm-up and sample counts so a point stays
     // within seconds; a few warm-up calls are enough for calls this long.
     const plan = { ...options.plan, warmupIterations: Math.min(options.plan.warmupIterations, 3), iterations: Math.min(options.plan.iterations, options.quick ? 10 : 12), time: Math.min(options.plan.time, 500) };
     const messages = chatFor(point.template, { seed: options.seed, turns: point.turns, totalTokens: point.tokens });
-    const coords = history.coordinates(point);
     const rows: RowInput[] = [];
     const ref = await referenceOf({ template: point.template, engine: 'jinja', tokenizer: 'js' });
     const prompt = ref.render(messages);
@@ -53,19 +63,19 @@ export const history: Experiment<Point> = {
       const pre = await preprocessor({ template: point.template, engine, tokenizer: 'js' });
       const support = checkSupport(pre, ref, messages);
       if (!support.ok) {
-        rows.push({ ...coords, engine, metric: 'template', unit: 'ms', status: 'unsupported', error: support.reason });
+        rows.push({ params: { engine }, metric: 'template', unit: 'ms', status: 'unsupported', error: support.reason });
         continue;
       }
-      options.progress(`${history.label(point)}: template ${engine}`);
+      options.progress(`${label(point)}: template ${engine}`);
       const { samples, warmup } = await sampleLatency('template', () => pre.render(messages), plan);
-      rows.push({ ...coords, engine, metric: 'template', unit: 'ms', summary: summarize(samples), samples, warmup, note: 'render of a parsed template' });
+      rows.push({ params: { engine }, metric: 'template', unit: 'ms', summary: summarize(samples), samples, warmup, note: 'render of a parsed template' });
     }
     for (const tokenizer of TOKENIZERS) {
       const tok = (await preprocessor({ template: point.template, engine: 'jinja', tokenizer })).tokenizer;
-      options.progress(`${history.label(point)}: tokenize ${tokenizer}`);
+      options.progress(`${label(point)}: tokenize ${tokenizer}`);
       const fn = tok.encodeSync ? () => tok.encodeSync!(prompt) : () => tok.encode(prompt);
       const { samples, warmup } = await sampleLatency('tokenize', fn, plan);
-      rows.push({ ...coords, tokenizer, metric: 'tokenize', unit: 'ms', summary: summarize(samples), samples, warmup, note: TOKENIZER_NOTES[tokenizer] });
+      rows.push({ params: { tokenizer }, metric: 'tokenize', unit: 'ms', summary: summarize(samples), samples, warmup, note: TOKENIZER_NOTES[tokenizer] });
     }
     return rows;
   },
@@ -87,14 +97,17 @@ export const history: Experiment<Point> = {
   derive(rows) {
     // Growth relative to the one-turn chat of the same template, engine/tokenizer and metric.
     const ok = rows.filter((r) => r.summary);
-    const key = (r: RowInput) => `${r.template}|${r.engine ?? ''}|${r.tokenizer ?? ''}|${r.metric}`;
-    const baseline = new Map(ok.filter((r) => r.turns === 1).map((r) => [key(r), r]));
+    const key = (r: RowInput) => `${r.params?.template}|${r.params?.engine ?? ''}|${r.params?.tokenizer ?? ''}|${r.metric}`;
+    const baseline = new Map(ok.filter((r) => r.params?.turns === 1).map((r) => [key(r), r]));
     return ok.flatMap((r) => {
       const base = baseline.get(key(r));
       if (!base) return [];
       const { ratio, low, high } = ratioOfMedians(r.summary!, base.summary!);
-      const { summary, samples, note, ...coords } = r;
-      return [{ ...coords, metric: `${r.metric}_growth`, unit: 'x', value: ratio, low, high, note: 'median / median at 1 turn; interval from the two medians\' CIs' }];
+      // The row's parameters (its point's, with its engine or tokenizer) carry over to its growth.
+      const { summary, samples, note, ...same } = r;
+      return [{ ...same, metric: `${r.metric}_growth`, unit: 'x', value: ratio, low, high, note: 'median / median at 1 turn; interval from the two medians\' CIs' }];
     });
   },
 };
+
+export default history;

@@ -16,7 +16,7 @@ import type { Experiment } from '../../suites/types.ts';
 import { queueCharts } from '../../suites/preprocessing/charts/queue.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 import { dispatchCeilings, dispatcherRows } from '../../suites/preprocessing/dispatcher.ts';
-import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, queueCoordinates, speedupBound, strategyPoints, tokenizerGroup } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, queueCoordinates, speedupBound, strategyPoints, tokenizerGroup } from '../../suites/preprocessing/queue-points.ts';
 
 interface Point {
   template: string;
@@ -31,11 +31,17 @@ const FULL_BATCHES = { warmup: 3, warmupTime: 1000, batches: 20, time: 3000 };
 
 export const ROUNDTRIP_NOTE = 'empty task round trip through the strategy (dispatch + reply), no work';
 
+/** Short label of a point, for progress and error rows. */
+function label(p: Point): string {
+  return `${p.template} ${p.engine} ${p.strategy}×${p.workers}`;
+}
+
 export const queue: Experiment<Point> = {
   id: 3,
   slug: 'queue',
   title: 'Serving queue',
   question: 'How long does a GPU wait for a batch of 64 chat requests to be templated, tokenized and collated, per execution strategy?',
+  params: QUEUE_PARAMS,
   matrix(options) {
     const templates = options.quick ? [quickTemplate(options)] : selectedTemplates(options);
     // One engine (the first selected; jinja by default): engines are compared in experiments 1 and 2,
@@ -45,41 +51,40 @@ export const queue: Experiment<Point> = {
   },
   headline: ['batch_prepare', 'requests_per_s', 'speedup_vs_main', 'template_share', 'roundtrip', 'startup', 'dispatch_per_request', 'dispatch_per_request_json', 'dispatch_ceiling', 'dispatch_ceiling_json'],
   charts: queueCharts,
-  label: (p) => `${p.template} ${p.engine} ${p.strategy}×${p.workers}`,
+  label,
   group: tokenizerGroup,
   sanity: speedupBound,
   coordinates: queueCoordinates,
   async run(point, options) {
-    const coords = queue.coordinates(point);
     const batches = buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 1 });
-    options.progress(`${queue.label(point)}: starting`);
+    options.progress(`${label(point)}: starting`);
     const strategy = await getStrategy(point.strategy, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
     const rows: RowInput[] = [
-      { ...coords, metric: 'startup', unit: 'ms', value: strategy.startupMs, note: 'start until every worker loaded template + tokenizer (once per run; pools are shared with exp 4)' },
+      { metric: 'startup', unit: 'ms', value: strategy.startupMs, note: 'start until every worker loaded template + tokenizer (once per run; pools are shared with exp 4)' },
     ];
     const roundtrip = await sampleLatency('roundtrip', () => strategy.run({ op: 'noop' }), { warmupIterations: 20, warmupTime: 50, iterations: 100, time: 50 });
-    rows.push({ ...coords, metric: 'roundtrip', unit: 'ms', summary: summarize(roundtrip.samples), ...roundtrip, note: ROUNDTRIP_NOTE });
+    rows.push({ metric: 'roundtrip', unit: 'ms', summary: summarize(roundtrip.samples), ...roundtrip, note: ROUNDTRIP_NOTE });
 
     const sampling = options.quick ? QUICK_BATCHES : FULL_BATCHES;
     const measure = async (metric: string, op: 'prepare' | 'render', note: string, encoding: TaskEncoding = 'clone') => {
       const tasks = batches.map((b) => batchTasks(op, b, undefined, encoding));
-      const { samples, warmup, dispatch } = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`${queue.label(point)}: ${metric} batch ${d}/${t}`), options.signal);
+      const { samples, warmup, dispatch } = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`${label(point)}: ${metric} batch ${d}/${t}`), options.signal);
       const summary = summarize(samples);
-      rows.push({ ...coords, metric, unit: 'ms', summary, samples, warmup, note });
+      rows.push({ metric, unit: 'ms', summary, samples, warmup, note });
       return { summary, dispatch };
     };
     const { summary: prepare, dispatch } = await measure('batch_prepare', 'prepare', `64 requests: dispatch, render + tokenize, round trip, collate on main; ${point.strategy === 'main' ? 'no round trip' : 'round trip included'}`);
     if (isParallel(point.strategy)) {
-      rows.push(...dispatcherRows(coords, dispatch));
+      rows.push(...dispatcherRows(dispatch));
       // The same batches with the request body as JSON text in and ids transferred back: the dispatcher's cost per encoding.
       const json = await measure('batch_prepare_json', 'prepare', '64 requests as batch_prepare, task encoding json: JSON text in, packed (transferred for pool) ids out', 'json');
-      rows.push(...dispatcherRows(coords, json.dispatch, 'json'));
+      rows.push(...dispatcherRows(json.dispatch, 'json'));
     }
     const { summary: render } = await measure('batch_render', 'render', '64 requests: template rendering only, round trip included for pools');
     const perSecond = (ms: number) => (BATCH_SIZE * 1000) / ms;
-    rows.push({ ...coords, metric: 'requests_per_s', unit: 'req/s', value: perSecond(prepare.median), low: perSecond(prepare.ciHigh), high: perSecond(prepare.ciLow), note: '64 / median batch_prepare' });
+    rows.push({ metric: 'requests_per_s', unit: 'req/s', value: perSecond(prepare.median), low: perSecond(prepare.ciHigh), high: perSecond(prepare.ciLow), note: '64 / median batch_prepare' });
     const share = ratioOfMedians(render, prepare);
-    rows.push({ ...coords, metric: 'template_share', unit: '%', value: 100 * share.ratio, low: 100 * share.low, high: 100 * share.high, note: 'median batch_render / median batch_prepare' });
+    rows.push({ metric: 'template_share', unit: '%', value: 100 * share.ratio, low: 100 * share.low, high: 100 * share.high, note: 'median batch_render / median batch_prepare' });
     return rows;
   },
   answers(rows, context) {
@@ -113,12 +118,15 @@ export const queue: Experiment<Point> = {
     // Speedup of each strategy over the main thread, on the same template and engine.
     const prepares = rows.filter((r) => r.metric === 'batch_prepare' && r.summary);
     const speedups = prepares.flatMap((r) => {
-      const main = prepares.find((m) => m.strategy === 'main' && m.template === r.template && m.engine === r.engine);
+      const main = prepares.find((m) => m.params?.strategy === 'main' && m.params?.template === r.params?.template && m.params?.engine === r.params?.engine);
       if (!main) return [];
       const { ratio, low, high } = ratioOfMedians(main.summary!, r.summary!);
-      const { summary, samples, note, metric, ...coords } = r;
-      return [{ ...coords, metric: 'speedup_vs_main', unit: 'x', value: ratio, low, high, note: 'main batch_prepare median / this median' }];
+      // The row's parameters (its point's) carry over to its speedup.
+      const { summary, samples, note, metric, ...same } = r;
+      return [{ ...same, metric: 'speedup_vs_main', unit: 'x', value: ratio, low, high, note: 'main batch_prepare median / this median' }];
     });
     return [...speedups, ...dispatchCeilings(rows), ...cpuCountRows(readTopology())];
   },
 };
+
+export default queue;

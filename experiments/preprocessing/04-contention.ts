@@ -16,7 +16,7 @@ import { batchTasks, buildBatches, sampleBatches } from '../../common/workload.t
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { contentionCharts } from '../../suites/preprocessing/charts/contention.ts';
 import { engineList, preprocessor, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
-import { BATCH_SIZE, TOKENS_PER_REQUEST, TURNS, cores, queueCoordinates, speedupBound, strategyPoints, tokenizerGroup } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, cores, queueCoordinates, speedupBound, strategyPoints, tokenizerGroup } from '../../suites/preprocessing/queue-points.ts';
 
 type Kind = 'contention' | 'scaling';
 type ScalingOp = 'render' | 'tokenize';
@@ -37,7 +37,7 @@ function batchesFor(point: Point, options: RunOptions) {
   return buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 1 });
 }
 
-async function runContention(point: Point, options: RunOptions, coords: Partial<RowInput>): Promise<RowInput[]> {
+async function runContention(point: Point, options: RunOptions): Promise<RowInput[]> {
   const strategy = point.strategy === 'idle' ? undefined : await getStrategy(point.strategy, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
   const tasks = batchesFor(point, options).map((b) => batchTasks('prepare', b));
   const sampling = { warmup: 1, warmupTime: options.quick ? 200 : 1000, batches: options.quick ? 3 : 20 };
@@ -63,21 +63,21 @@ async function runContention(point: Point, options: RunOptions, coords: Partial<
   }
   const windowMs = performance.now() - t0;
   const rows: RowInput[] = [
-    { ...coords, metric: 'loop_delay_p50', unit: 'ms', value: delay.p50, note: `monitorEventLoopDelay over ${windowMs.toFixed(0)} ms of load` },
-    { ...coords, metric: 'loop_delay_p99', unit: 'ms', value: delay.p99, note: `monitorEventLoopDelay over ${windowMs.toFixed(0)} ms of load` },
-    { ...coords, metric: 'loop_delay_max', unit: 'ms', value: delay.max, note: `monitorEventLoopDelay over ${windowMs.toFixed(0)} ms of load` },
-    { ...coords, metric: 'health_failures', unit: 'count', value: health.failures, note: 'failed /health probes' },
+    { metric: 'loop_delay_p50', unit: 'ms', value: delay.p50, note: `monitorEventLoopDelay over ${windowMs.toFixed(0)} ms of load` },
+    { metric: 'loop_delay_p99', unit: 'ms', value: delay.p99, note: `monitorEventLoopDelay over ${windowMs.toFixed(0)} ms of load` },
+    { metric: 'loop_delay_max', unit: 'ms', value: delay.max, note: `monitorEventLoopDelay over ${windowMs.toFixed(0)} ms of load` },
+    { metric: 'health_failures', unit: 'count', value: health.failures, note: 'failed /health probes' },
   ];
   if (health.samples.length > 0) {
-    rows.push({ ...coords, metric: 'health_latency', unit: 'ms', summary: summarize(health.samples), samples: health.samples, note: `GET /health served by the loaded main thread, probed every ${HEALTH_INTERVAL_MS} ms from a worker thread` });
+    rows.push({ metric: 'health_latency', unit: 'ms', summary: summarize(health.samples), samples: health.samples, note: `GET /health served by the loaded main thread, probed every ${HEALTH_INTERVAL_MS} ms from a worker thread` });
   }
   if (batchSamples.length > 0) {
-    rows.push({ ...coords, metric: 'batch_prepare', unit: 'ms', summary: summarize(batchSamples), samples: batchSamples, warmup, note: 'batch preparation while /health is probed' });
+    rows.push({ metric: 'batch_prepare', unit: 'ms', summary: summarize(batchSamples), samples: batchSamples, warmup, note: 'batch preparation while /health is probed' });
   }
   return rows;
 }
 
-async function runScaling(point: Point, options: RunOptions, coords: Partial<RowInput>): Promise<RowInput[]> {
+async function runScaling(point: Point, options: RunOptions): Promise<RowInput[]> {
   const op = point.op!;
   const batches = batchesFor(point, options);
   let tasks;
@@ -90,7 +90,12 @@ async function runScaling(point: Point, options: RunOptions, coords: Partial<Row
   const strategy = await getStrategy(point.strategy as StrategyId, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
   const sampling = options.quick ? { warmup: 1, warmupTime: 200, batches: 3, time: 300 } : { warmup: 2, warmupTime: 1000, batches: 20, time: 2000 };
   const { samples, warmup } = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`scaling ${op} ${point.strategy}×${point.workers}: batch ${d}/${t}`), options.signal);
-  return [{ ...coords, metric: `batch_${op}`, unit: 'ms', summary: summarize(samples), samples, warmup, note: `64 requests, ${op} only, round trip included for pools` }];
+  return [{ metric: `batch_${op}`, unit: 'ms', summary: summarize(samples), samples, warmup, note: `64 requests, ${op} only, round trip included for pools` }];
+}
+
+/** Short label of a point, for progress and error rows. */
+function label(p: Point): string {
+  return `${p.kind}${p.op ? ` ${p.op}` : ''} ${p.strategy}×${p.workers} ${p.template} ${p.engine}`;
 }
 
 export const contention: Experiment<Point> = {
@@ -98,6 +103,7 @@ export const contention: Experiment<Point> = {
   slug: 'contention',
   title: 'Event-loop contention',
   question: 'While the serving load runs, does the event loop stay free for other requests — and how does each stage scale with workers?',
+  params: QUEUE_PARAMS,
   matrix(options) {
     const template = options.quick ? quickTemplate(options) : selectedTemplates(options)[0];
     const engine = engineList(options)[0];
@@ -116,14 +122,11 @@ export const contention: Experiment<Point> = {
   },
   headline: ['loop_delay_p99', 'health_latency', 'speedup_render', 'speedup_tokenize'],
   charts: contentionCharts,
-  label: (p) => `${p.kind}${p.op ? ` ${p.op}` : ''} ${p.strategy}×${p.workers} ${p.template} ${p.engine}`,
+  label,
   coordinates: queueCoordinates,
   group: tokenizerGroup,
   sanity: speedupBound,
-  async run(point, options) {
-    const coords = contention.coordinates(point);
-    return point.kind === 'contention' ? runContention(point, options, coords) : runScaling(point, options, coords);
-  },
+  run: (point, options) => (point.kind === 'contention' ? runContention(point, options) : runScaling(point, options)),
   answers(rows, context) {
     const findings: Finding[] = [];
     const delay = (strategy: string, workers?: number) => pick(rows, { metric: 'loop_delay_p99', strategy, ...(workers === undefined ? {} : { workers }) });
@@ -166,18 +169,21 @@ export const contention: Experiment<Point> = {
     const derived: RowInput[] = [];
     for (const op of ['render', 'tokenize'] as const) {
       const measured = rows.filter((r) => r.metric === `batch_${op}` && r.summary);
-      const main = measured.find((r) => r.strategy === 'main');
+      const main = measured.find((r) => r.params?.strategy === 'main');
       if (!main) continue;
       for (const r of measured) {
         const { ratio, low, high } = ratioOfMedians(main.summary!, r.summary!);
-        const { summary, samples, note, metric, ...coords } = r;
-        derived.push({ ...coords, metric: `speedup_${op}`, unit: 'x', value: ratio, low, high, note: `main batch_${op} median / this median` });
+        // The row's parameters (its point's) carry over to its speedup.
+        const { summary, samples, note, metric, ...same } = r;
+        derived.push({ ...same, metric: `speedup_${op}`, unit: 'x', value: ratio, low, high, note: `main batch_${op} median / this median` });
       }
-      for (const w of new Set(measured.filter((r) => isParallel(r.strategy as StrategyId)).map((r) => r.workers!))) {
-        derived.push({ template: main.template, engine: main.engine, workers: w, metric: `speedup_${op}_ideal`, unit: 'x', value: Math.min(w, cap), note: `linear scaling capped at ${capNote}` });
+      for (const w of new Set(measured.filter((r) => isParallel(r.params?.strategy as StrategyId)).map((r) => Number(r.params?.workers)))) {
+        derived.push({ params: { template: main.params?.template, engine: main.params?.engine, workers: w }, metric: `speedup_${op}_ideal`, unit: 'x', value: Math.min(w, cap), note: `linear scaling capped at ${capNote}` });
       }
     }
     // Machine topology for the charts, which see only results.csv (constant over replicates).
     return [...derived, ...cpuCountRows({ ...topology, logicalCpus: logical })];
   },
 };
+
+export default contention;

@@ -18,6 +18,7 @@ import { sampleLatency, type SamplingPlan } from '../../common/timing.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { corpusCharts } from '../../suites/preprocessing/charts/corpus-survey.ts';
 import { FIXED_DATE_STRING } from '../../common/pipeline.ts';
+import { corpusReportSection } from '../../suites/preprocessing/corpus-report.ts';
 
 export type CompatStatus = 'ok' | 'differs' | 'error';
 
@@ -51,7 +52,12 @@ function toolConversation(): ChatMessage[] {
   ];
 }
 
-const corpusById = new Map<string, CorpusTemplate>();
+/** A corpus template to survey: its id and the template itself (undefined when the installed corpus lacks a quick-mode id). */
+interface Point {
+  id: string;
+  template?: CorpusTemplate;
+}
+
 const quickPlan: SamplingPlan = { warmupIterations: 3, warmupTime: 20, iterations: 10, time: 20 };
 const fullPlan: SamplingPlan = { warmupIterations: 10, warmupTime: 100, iterations: 30, time: 200 };
 
@@ -105,40 +111,43 @@ function arbitrate(t: CorpusTemplate, conv: Conversation, jinja: Rendered, nunju
   return `Jinja2 ${pyDesc}, matching neither engine`;
 }
 
-export const corpus: Experiment<string> = {
+export const corpus: Experiment<Point> = {
   id: 8,
   slug: 'corpus',
   title: 'Template corpus',
   question: 'Which real chat templates does each engine render identically to the reference, and what does rendering cost as history grows?',
+  // The family of a corpus template is in `model`, its corpus id in `template`.
+  params: ['model', 'template', 'engine', 'turns'],
   headline: ['templates_ok', 'templates_differs', 'templates_error'],
   charts: corpusCharts,
   async matrix(options) {
     const all = await loadCorpus();
-    for (const t of all) corpusById.set(t.id, t);
-    return options.quick ? [...QUICK_CORPUS] : all.map((t) => t.id);
+    const ids = options.quick ? [...QUICK_CORPUS] : all.map((t) => t.id);
+    // The template travels in the point: run() gets the point this matrix built in its own process.
+    return ids.map((id) => ({ id, template: all.find((t) => t.id === id) }));
   },
-  label: (id) => id,
+  label: (p) => p.id,
   // One process for the survey (a process per template would be ~20 × runs processes in quick mode):
   // its render costs rank templates; they are measured after other templates, in rotating order.
   group: () => 'corpus survey',
-  coordinates: (id) => ({ template: id }),
-  async run(id, options) {
-    const t = corpusById.get(id);
-    if (!t) throw new Error(`template '${id}' is not in the corpus`);
-    return measureTemplate(t, options);
+  coordinates: (p) => ({ template: p.id }),
+  async run(point, options) {
+    if (!point.template) throw new Error(`template '${point.id}' is not in the corpus`);
+    return measureTemplate(point.template, options);
   },
   derive(rows) {
     const compat = rows.filter((r) => r.metric === 'compat');
     const derived: RowInput[] = [];
     for (const engine of ENGINES) {
-      const mine = compat.filter((r) => r.engine === engine);
+      const mine = compat.filter((r) => r.params?.engine === engine);
       for (const status of ['ok', 'differs', 'error'] as const) {
-        derived.push({ engine, metric: `templates_${status}`, unit: 'count', value: mine.filter((r) => compatStatusOf(r) === status).length, note: `of ${mine.length} templates` });
+        derived.push({ params: { engine }, metric: `templates_${status}`, unit: 'count', value: mine.filter((r) => compatStatusOf(r) === status).length, note: `of ${mine.length} templates` });
       }
     }
     return derived;
   },
   writeFiles: writeCorpusCsv,
+  reportSection: corpusReportSection,
   answers: corpusAnswers,
 };
 
@@ -216,7 +225,8 @@ export function compatStatusOf(row: RowInput): CompatStatus {
 }
 
 export async function measureTemplate(t: CorpusTemplate, options: RunOptions): Promise<RowInput[]> {
-  const coords = { model: t.family, template: t.id };
+  // Rows carry the template's family in `model`.
+  const params = { model: t.family, template: t.id };
   // Templates that refuse a system role (e.g. Gemma 2) are rendered without one; that is the template's
   // rule, not an engine failure.
   let convs = conversations(t, options.seed, true);
@@ -243,8 +253,7 @@ export async function measureTemplate(t: CorpusTemplate, options: RunOptions): P
       note = [systemNote, arbitrate(t, convs[verdict.at], reference.outputs[verdict.at], results[engine].outputs[verdict.at])].filter(Boolean).join('; ');
     }
     rows.push({
-      ...coords,
-      engine,
+      params: { ...params, engine },
       metric: 'compat',
       unit: 'status',
       status: status === 'ok' ? 'ok' : 'unsupported',
@@ -255,27 +264,34 @@ export async function measureTemplate(t: CorpusTemplate, options: RunOptions): P
     if (status !== 'ok' || !compiled) continue;
     for (const conv of convs.filter((c) => c.name.endsWith('turns'))) {
       const { samples, warmup } = await sampleLatency(`${t.id} ${engine}`, () => compiled.render(conv.context), options.quick ? quickPlan : fullPlan);
-      rows.push({ ...coords, engine, turns: conv.turns, metric: 'render', unit: 'ms', summary: summarize(samples), samples, warmup, note: `parsed once; ${t.chars} chars, ${t.controlBlocks} control blocks` });
+      rows.push({ params: { ...params, engine, turns: conv.turns }, metric: 'render', unit: 'ms', summary: summarize(samples), samples, warmup, note: `parsed once; ${t.chars} chars, ${t.controlBlocks} control blocks` });
     }
   }
   return rows;
 }
 
-function writeCorpusCsv(rows: RowInput[], options: RunOptions): void {
+/**
+ * corpus.csv: per template its family, size and tool support (from the corpus, loaded again here: the
+ * rows do not carry them) and, per engine, its status and render cost at each history length.
+ */
+async function writeCorpusCsv(rows: RowInput[], options: RunOptions): Promise<void> {
+  const byId = new Map((await loadCorpus()).map((t) => [t.id, t]));
   const header = ['template', 'family', 'chars', 'control_blocks', 'supports_tools'];
   for (const e of ENGINES) header.push(`${e}_status`, `${e}_detail`, ...TURNS.flatMap((n) => [`${e}_median_ms_${n}`, `${e}_p99_ms_${n}`]));
   header.push('note');
-  const ids = [...new Set(rows.filter((r) => r.metric === 'compat').map((r) => r.template!))];
+  const param = (r: RowInput, name: string) => r.params?.[name];
+  const ids = [...new Set(rows.filter((r) => r.metric === 'compat').map((r) => String(param(r, 'template'))))];
   const lines = ids.map((id) => {
-    const t = corpusById.get(id)!;
+    const t = byId.get(id);
+    if (!t) throw new Error(`template '${id}' is not in the corpus`);
     const line: (string | number)[] = [id, t.family, t.chars, t.controlBlocks, t.supportsTools ? 'yes' : 'no'];
     const notes: string[] = [];
     for (const e of ENGINES) {
-      const c = rows.find((r) => r.metric === 'compat' && r.template === id && r.engine === e)!;
+      const c = rows.find((r) => r.metric === 'compat' && param(r, 'template') === id && param(r, 'engine') === e)!;
       line.push(compatStatusOf(c), (c.error ?? '').replace(/^(differs|error): /, ''));
       if (c.note) notes.push(c.note);
       for (const n of TURNS) {
-        const r = rows.find((x) => x.metric === 'render' && x.template === id && x.engine === e && x.turns === n);
+        const r = rows.find((x) => x.metric === 'render' && param(x, 'template') === id && param(x, 'engine') === e && param(x, 'turns') === n);
         line.push(r?.summary ? Number(r.summary.median.toPrecision(4)) : '', r?.summary ? Number(r.summary.p99.toPrecision(4)) : '');
       }
     }
@@ -284,3 +300,5 @@ function writeCorpusCsv(rows: RowInput[], options: RunOptions): void {
   });
   writeFileSync(join(options.runDir, 'corpus.csv'), stringify([header, ...lines]));
 }
+
+export default corpus;

@@ -5,6 +5,7 @@ import { generateChat, type ChatSpec } from '../../common/data.ts';
 import { createPreprocessor, type PipelineConfig, type Preprocessor } from '../../common/pipeline.ts';
 import type { ChatMessage, EngineId } from '../../common/templates/engines.ts';
 import type { RunOptions } from '../types.ts';
+import { preprocessingOptions } from './options.ts';
 
 const preprocessors = new Map<string, Promise<Preprocessor>>();
 
@@ -21,12 +22,12 @@ export function referenceOf(config: PipelineConfig): Promise<Preprocessor> {
 
 /** Template variants of the selected models. */
 export function selectedTemplates(options: RunOptions): string[] {
-  return templateVariantsFor(options.models).map((v) => v.id);
+  return templateVariantsFor(preprocessingOptions(options).models).map((v) => v.id);
 }
 
 /** The single template the heavy experiments use in quick mode: the first selected model's fullest. */
 export function quickTemplate(options: RunOptions): string {
-  const first = options.models[0];
+  const first = preprocessingOptions(options).models[0];
   const variants = templateVariantsFor([first]);
   return variants[variants.length - 1].id;
 }
@@ -43,8 +44,9 @@ export function chatFor(template: string, spec: ChatSpec): ChatMessage[] {
   return chats.get(key)!;
 }
 
+/** The template engines selected with --engines. */
 export function engineList(options: RunOptions): EngineId[] {
-  return options.engines as EngineId[];
+  return preprocessingOptions(options).engines;
 }
 
 export const TOKENIZER_NOTES: Record<TokenizerId, string> = {

@@ -2,8 +2,9 @@
 import os from 'node:os';
 import { isParallel, type StrategyId } from '../../common/strategies/index.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
-import type { RowInput } from '../../common/results.ts';
+import type { Params, RowInput } from '../../common/results.ts';
 import type { RunOptions } from '../types.ts';
+import { preprocessingOptions } from './options.ts';
 
 export const BATCH_SIZE = 64;
 export const TURNS = 100;
@@ -25,9 +26,11 @@ export function workerCounts(quick = false): number[] {
   return counts;
 }
 
-export function strategyPoints(options: RunOptions, counts = options.workers ?? workerCounts(options.quick)): { strategy: StrategyId; workers: number }[] {
-  const selected = options.strategies as StrategyId[];
-  return selected.flatMap((strategy) => (isParallel(strategy) ? counts.map((workers) => ({ strategy, workers })) : [{ strategy, workers: 1 }]));
+/** The selected strategies (--strategies), each parallel one at every worker count (--workers, or the defaults of the mode). */
+export function strategyPoints(options: Pick<RunOptions, 'quick' | 'suites'>, counts?: number[]): { strategy: StrategyId; workers: number }[] {
+  const { strategies, workers } = preprocessingOptions(options);
+  const parallelCounts = counts ?? workers ?? workerCounts(options.quick);
+  return strategies.flatMap((strategy) => (isParallel(strategy) ? parallelCounts.map((workers) => ({ strategy, workers })) : [{ strategy, workers: 1 }]));
 }
 
 /**
@@ -45,14 +48,17 @@ export function tokenizerGroup(p: { template: string; engine: string; strategy: 
  * lower bound above the core count: no history-free measurement can do that.
  */
 export function speedupBound(row: RowInput): string | undefined {
-  if (!row.metric.startsWith('speedup') || row.metric.endsWith('_ideal') || !isParallel(row.strategy as StrategyId)) return undefined;
+  if (!row.metric.startsWith('speedup') || row.metric.endsWith('_ideal') || !isParallel(row.params?.strategy as StrategyId)) return undefined;
   const low = row.low;
   if (low === undefined || !(low > cores())) return undefined;
   return `speedup CI lower bound ${low.toFixed(2)}× exceeds the ${cores()} cores doing the same work: one of the two figures is biased`;
 }
 
+/** The parameters of a batch-workload point's rows (experiments 3 and 4), in results.csv column order. */
+export const QUEUE_PARAMS = ['model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens'] as const;
+
 /** Row coordinates of a batch-workload point (tokenizer follows the strategy: native tokenizes natively). */
-export function queueCoordinates(p: { template: string; engine: string; strategy: string; workers: number }): Partial<RowInput> {
+export function queueCoordinates(p: { template: string; engine: string; strategy: string; workers: number }): Params {
   return {
     model: getTemplateVariant(p.template).model,
     template: p.template,

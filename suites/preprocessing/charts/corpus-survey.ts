@@ -23,7 +23,7 @@ function buildCost(rows: ResultRow[]): VegaLiteSpec {
   if (render.length === 0) return noDataSpec(COST_TITLE, missingReason(rows, ['render']));
   const values = render.map((r) => {
     const w = withInterval(r);
-    return { family: r.model || 'other', template: r.template, engine: r.engine, turns: r.turns, median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, p99: r.p99, n: r.n };
+    return { family: r.model || 'other', template: r.template, engine: String(r.engine), turns: r.turns, median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, p99: r.p99, n: r.n };
   });
   const families = new Set(values.map((v) => v.family)).size;
   const x = { field: 'turns', type: 'quantitative' as const, title: 'turns (log)', scale: { type: 'log' as const }, axis: { values: [1, 10, 100], format: 'd' } };

@@ -26,13 +26,13 @@ export interface WorkerPoint {
 }
 
 export function workerPoints(rows: ResultRow[], extra: (r: ResultRow) => Record<string, unknown> = () => ({})): WorkerPoint[] {
-  const strategies = [...new Set(rows.map((r) => r.strategy))];
+  const strategies = [...new Set(rows.map((r) => String(r.strategy)))];
   const order = fixedScale(STRATEGY_ORDER, STRATEGY_COLORS, strategies).domain;
   return rows.map((r) => {
     const w = withInterval(r);
     const workers = typeof r.workers === 'number' ? r.workers : 1;
-    const offset = (order.indexOf(r.strategy) - (order.length - 1) / 2) * NUDGE;
-    return { template: r.template, engine: r.engine, strategy: r.strategy, point: strategyLabel(r), workers, x_pos: workers * 2 ** offset, median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, n: r.n, ...extra(r) };
+    const offset = (order.indexOf(String(r.strategy)) - (order.length - 1) / 2) * NUDGE;
+    return { template: String(r.template), engine: String(r.engine), strategy: String(r.strategy), point: strategyLabel({ strategy: r.strategy, workers: r.workers }), workers, x_pos: workers * 2 ** offset, median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, n: r.n, ...extra(r) };
   });
 }
 
