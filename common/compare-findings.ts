@@ -27,7 +27,7 @@ export interface FindingsComparison {
   unchanged: number;
   onlyA: LoneFinding[];
   onlyB: LoneFinding[];
-  /** "exp 3: findings could not be computed in B: …" */
+  /** "exp <id>: findings could not be computed in B: …" */
   notes: string[];
 }
 

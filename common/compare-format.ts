@@ -63,7 +63,7 @@ export function csvRecords(rows: readonly ComparedRow[]): (string | number)[][] 
   ];
 }
 
-/** "exp 1 llama3.1 … metric" lines, at most `max`, then "… and N more". */
+/** "exp <id>  <point>  <metric>" lines, at most `max`, then "… and N more". */
 export function listRows(rows: readonly ResultRow[], max = 10): string[] {
   const out = rows.slice(0, max).map((r) => `  exp ${r.experiment}  ${pointLabel(r)}  ${r.metric}`);
   if (rows.length > max) out.push(`  … and ${rows.length - max} more`);

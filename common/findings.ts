@@ -4,7 +4,7 @@
  * them honest: an interval that crosses the line a sentence talks about says "no measurable
  * difference", and a finding built on unstable or suspect rows carries the reason.
  */
-import { cellNumber as num, hasFigure, type ResultRow } from './results.ts';
+import { cellNumber as num, hasFigure, pointText, type ResultRow } from './results.ts';
 
 export interface Finding {
   /** Stable within an experiment (e.g. 'pool-speedup'), so two runs' findings can be matched. */
@@ -51,15 +51,9 @@ export function crosses(row: ResultRow, line: number): boolean {
 export function caveatsOf(rows: readonly (ResultRow | undefined)[]): string[] {
   return rows.flatMap((r) => {
     if (!r || (r.status !== 'unstable' && r.status !== 'suspect')) return [];
-    const point = pointOf(r);
+    const point = pointText(r);
     return [`${r.metric}${point ? ` (${point})` : ''} is ${r.status}: ${r.error}`];
   });
-}
-
-function pointOf(r: ResultRow): string {
-  const strategy = r.strategy && r.workers !== '' && r.strategy !== 'main' ? `${r.strategy}×${r.workers}` : r.strategy;
-  const load = typeof r.rate === 'number' ? `${r.rate}/s` : typeof r.concurrency === 'number' ? `c=${r.concurrency}` : '';
-  return [r.template, r.engine, r.tokenizer, strategy, r.turns !== '' ? `${r.turns} turns` : '', r.dataset, load].filter(Boolean).join(' ');
 }
 
 /** Whether two rows' 95% intervals overlap (then a difference between them is not established). */

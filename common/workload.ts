@@ -1,5 +1,5 @@
 /**
- * Batch workloads shared by the queue and contention experiments: seeded batches of chats, and the
+ * Batch workloads: seeded batches of chats, and the
  * measurement of one batch's preparation through a strategy.
  */
 import { collate } from './collate.ts';

@@ -1,5 +1,5 @@
 /**
- * Started strategies are kept for the whole run: experiments 3 and 4 use the same pools, and starting a
+ * Started strategies are kept for the whole process: several points may use the same pools, and starting a
  * pool (every worker loading a tokenizer) costs about a second per worker. Start-up is reported once.
  */
 import type { PipelineConfig } from '../pipeline.ts';
