@@ -54,7 +54,7 @@ describe('experiment 5 (latency wall)', () => {
     const unstable = rows.map((r) => (r.metric === 'ttft' && r.concurrency === 4 ? { ...r, status: 'unstable' as const, error: 'wide' } : r));
     const noMid = unstable.filter((r) => !(r.metric === 'output_throughput' && r.concurrency === 2));
     const found = latency.answers!(noMid, ctx);
-    expect(found.find((f) => f.id === 'ttft-growth')!.caveats).toEqual(['ttft (synth c=4) is unstable: wide']);
+    expect(found.find((f) => f.id === 'ttft-growth')!.caveats).toEqual(['ttft (embedded synth concurrency=4) is unstable: wide']);
     expect(found.find((f) => f.id === 'throughput-peak')!.text).toBe(
       'Output throughput rises from 100 tok/s at concurrency 1 to a peak of 150 tok/s at concurrency 4, the heaviest load measured (it may rise further); Pareto-optimal (throughput vs median TTFT): concurrency 1, concurrency 2.',
     );
@@ -98,7 +98,7 @@ describe('experiment 6 (gateway contention)', () => {
 
   it('an unstable inflation row becomes a caveat', () => {
     const unstable = rows.map((r) => (r.metric === 'ttft_inflation' && r.strategy === 'main' && r.concurrency === 4 ? { ...r, status: 'unstable' as const, error: 'wide' } : r));
-    expect(gateway.answers!(unstable, ctx)[0].caveats).toEqual(['ttft_inflation (main c=4) is unstable: wide']);
+    expect(gateway.answers!(unstable, ctx)[0].caveats).toEqual(['ttft_inflation (embedded main workers=1 concurrency=4) is unstable: wide']);
   });
 
   it('missing or failed rows give fewer findings, never a throw', () => {
@@ -138,7 +138,7 @@ describe('experiment 7 (prefix sharing)', () => {
     expect(benefit.text).toBe(
       'No measurable benefit from the shared prefix: median TTFT 13 ms (95% CI 11–15) with the shared prefix vs 29 ms (95% CI 25–33) for unique prompts of the same length (481 tokens); unique/shared 1.1× (95% CI 0.8–1.5).',
     );
-    expect(benefit.caveats).toEqual(['ttft_unique_vs_shared (c=1) is unstable: wide']);
+    expect(benefit.caveats).toEqual(['ttft_unique_vs_shared (embedded tokens=481 concurrency=1) is unstable: wide']);
   });
 
   it('missing or failed rows give fewer findings, never a throw', () => {
@@ -173,8 +173,8 @@ describe('experiment 8 (template corpus)', () => {
       ['costliest', 'At 100 turns the costliest template to render is t2 with jinja, 2 ms (95% CI 1.5–2.5); the cheapest is t1 with nunjucks, 0.5 ms (95% CI 0.45–0.55).'],
     ]);
     expect(found.map((f) => f.chart)).toEqual(['compat', 'render-cost', 'render-cost']);
-    expect(found[1].caveats).toEqual(['render (t2 jinja 100 turns) is unstable: wide']);
-    expect(found[2].caveats).toEqual(['render (t2 jinja 100 turns) is unstable: wide']);
+    expect(found[1].caveats).toEqual(['render (t2 jinja turns=100) is unstable: wide']);
+    expect(found[2].caveats).toEqual(['render (t2 jinja turns=100) is unstable: wide']);
   });
 
   it('missing rows give fewer findings, never a throw', () => {
