@@ -26,7 +26,6 @@ export type { CliIO } from '../common/cli-io.ts';
 /** Bad input: reported with exit code 2. */
 export class UsageError extends Error {}
 
-const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
 
 function parseInteger(value: string): number {
   if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`'${value}' is not an integer.`);

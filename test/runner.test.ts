@@ -12,7 +12,7 @@ import { Progress } from '../common/progress.ts';
 import suite, { fixture, rowsOf } from './fixtures/runner-suite.ts';
 
 /** What the parent receives: the point's rows, each carrying the point's parameters (added by the child). */
-const received = (point: string, seed: number) => rowsOf(point, seed).map((row) => ({ ...row, params: { strategy: 'main', template: point } }));
+const received = (point: string, seed: number) => rowsOf(seed).map((row) => ({ ...row, params: { strategy: 'main', template: point } }));
 import { readCsv, tempDir } from './helpers.ts';
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
