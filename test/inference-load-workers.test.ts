@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoad, type LoadResult } from '../suites/inference/load.ts';
+import { startLoadWorkers } from '../suites/inference/load-workers.ts';
 import { requestMetrics } from '../suites/inference/metrics.ts';
 import { startMockServer, type MockServer } from '../suites/inference/mock-server.ts';
 import type { RequestPlan } from '../suites/inference/request-plan.ts';
@@ -106,6 +107,19 @@ describe('load workers', () => {
     expect(out.records.length).toBeGreaterThanOrEqual(3);
     expect(out.records.length).toBeLessThan(200);
     expect(out.skipped).toBe(200 - out.records.length);
+  });
+
+  it('a pool serves several runs and stays open; its size must match the run\'s', async () => {
+    const pool = await startLoadWorkers(2);
+    try {
+      for (const seed of [1, 2]) {
+        const out = await runLoad(plan, { rate: 50, seed, requests: 6, durationMs: 600_000, warmup: 1, loadWorkers: 2 }, undefined, pool);
+        expect(out.records.map((r) => [r.index, r.error])).toEqual([...Array(6).keys()].map((i) => [i, undefined]));
+      }
+      await expect(runLoad(plan, { rate: 50, seed: 1, requests: 6, durationMs: 600_000, warmup: 0, loadWorkers: 3 }, undefined, pool)).rejects.toThrow('the load worker pool has 2 workers, the run asks for 3');
+    } finally {
+      await pool.close();
+    }
   });
 
   it('workers need the requests as data', async () => {

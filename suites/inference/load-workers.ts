@@ -1,8 +1,9 @@
 /**
- * The parent side of a load run spread over worker threads: starts N load workers (each builds its sender
- * from the same RequestPlan), then runs each phase on all of them at once — one shared schedule, one start
- * time on the parent's clock a little in the future so every worker has the message before the first
- * request is due — and merges their records and send times by request index.
+ * The parent side of a load run spread over worker threads: a pool of N load workers that runs each phase
+ * on all of them at once — one RequestPlan, one shared schedule, one start time on the parent's clock a
+ * little in the future so every worker has the message before the first request is due — and merges
+ * their records and send times by request index. A pool can serve many runs (runLoad's `pool`), which
+ * spares the workers' start-up (loading TypeScript) and keeps their JIT warm between load points.
  */
 import { Worker } from 'node:worker_threads';
 import type { LoopDelay } from '../../common/monitor/event-loop.ts';
@@ -31,15 +32,17 @@ export interface WorkerPhaseResult {
 }
 
 export interface LoadWorkers {
-  run(phase: WorkerPhase, signal: AbortSignal): Promise<WorkerPhaseResult>;
+  /** Number of worker threads. */
+  size: number;
+  run(plan: RequestPlan, phase: WorkerPhase, signal: AbortSignal): Promise<WorkerPhaseResult>;
   close(): Promise<void>;
 }
 
 const nextReply = (w: Worker) => new Promise<WorkerReply>((resolve) => w.once('message', resolve));
 
-export async function startLoadWorkers(plan: RequestPlan, of: number): Promise<LoadWorkers> {
+export async function startLoadWorkers(of: number): Promise<LoadWorkers> {
   const workers = Array.from({ length: of }, (_, self) => {
-    const workerData: LoadWorkerInit = { plan, self, of, parentOrigin: performance.timeOrigin };
+    const workerData: LoadWorkerInit = { self, of, parentOrigin: performance.timeOrigin };
     return new Worker(new URL('./load-worker.mjs', import.meta.url), { workerData });
   });
   let closing = false;
@@ -62,13 +65,14 @@ export async function startLoadWorkers(plan: RequestPlan, of: number): Promise<L
     throw err;
   }
   return {
-    async run(phase, signal) {
+    size: of,
+    async run(plan, phase, signal) {
       const abort = () => workers.forEach((w) => w.postMessage({ type: 'abort' }));
       signal.addEventListener('abort', abort, { once: true });
       try {
         const counters = phaseCounters();
         const start = performance.now() + START_MARGIN_MS;
-        const message: PhaseMessage = { type: 'phase', phase: { shape: phase.shape, count: phase.count, offset: phase.offset, start, deadline: start + phase.durationMs }, counters, monitorMs: phase.monitorMs };
+        const message: PhaseMessage = { type: 'phase', plan, phase: { shape: phase.shape, count: phase.count, offset: phase.offset, start, deadline: start + phase.durationMs }, counters, monitorMs: phase.monitorMs };
         const replies = workers.map(nextReply);
         workers.forEach((w) => w.postMessage(message));
         if (signal.aborted) abort();

@@ -12,7 +12,7 @@ import { setMaxListeners } from 'node:events';
 import { startLoopDelayMonitor, type LoopDelay } from '../../common/monitor/event-loop.ts';
 import { createRng } from '../../common/rng.ts';
 import { phaseCounters, runPhase, type PhaseOutcome, type PhaseShape, type SendRequest, type SendTime } from './load-phase.ts';
-import { startLoadWorkers, type WorkerPhaseResult } from './load-workers.ts';
+import { startLoadWorkers, type LoadWorkers, type WorkerPhaseResult } from './load-workers.ts';
 import type { RequestRecord } from './metrics.ts';
 import { planSender, type RequestPlan } from './request-plan.ts';
 import { lagStats, sendLags, type LagStats } from './saturation.ts';
@@ -99,17 +99,22 @@ export function loadResult(out: PhaseOutcome, t0: number, count: number, loopDel
   return { records, wallMs: end - t0, skipped: count - records.length, sends, lag: lagStats(lags), loopDelay, loadWorkers };
 }
 
-export async function runLoad(source: SendRequest | RequestPlan, spec: LoadSpec, signal: AbortSignal = new AbortController().signal): Promise<LoadResult> {
+/**
+ * Runs the warm-up, then the measured requests. With `loadWorkers` ≥ 2 the run uses `pool` when given (its
+ * size must match; the caller closes it), else a pool started for this run and closed after it.
+ */
+export async function runLoad(source: SendRequest | RequestPlan, spec: LoadSpec, signal: AbortSignal = new AbortController().signal, pool?: LoadWorkers): Promise<LoadResult> {
   validateLoad(spec);
   // Every request in flight listens for the run's abort: more than EventTarget's default of 10 is expected.
   setMaxListeners(0, signal);
   const of = spec.loadWorkers ?? 1;
   if (of > 1 && typeof source === 'function') throw new Error('load workers need the requests as a RequestPlan (data), not a send function');
-  const workers = of > 1 ? await startLoadWorkers(source as RequestPlan, of) : undefined;
+  if (pool && pool.size !== of) throw new Error(`the load worker pool has ${pool.size} workers, the run asks for ${of}`);
+  const workers = of > 1 ? (pool ?? (await startLoadWorkers(of))) : undefined;
   const send = typeof source === 'function' ? source : planSender(source);
   const run = async (count: number, offset: number, monitorMs?: number): Promise<WorkerPhaseResult> => {
     const shape = phaseShape(spec, count);
-    if (workers) return workers.run({ shape, count, offset, durationMs: spec.durationMs, monitorMs }, signal);
+    if (workers) return workers.run(source as RequestPlan, { shape, count, offset, durationMs: spec.durationMs, monitorMs }, signal);
     const monitor = monitorMs === undefined ? undefined : startLoopDelayMonitor(monitorMs);
     const start = performance.now();
     const out = await runPhase(send, { shape, count, offset, start, deadline: start + spec.durationMs, self: 0, of: 1 }, phaseCounters(), signal);
@@ -120,6 +125,6 @@ export async function runLoad(source: SendRequest | RequestPlan, spec: LoadSpec,
     const { start, out, loopDelay } = await run(spec.requests, 0, LOOP_DELAY_RESOLUTION_MS);
     return loadResult(out, start, spec.requests, loopDelay!, of);
   } finally {
-    await workers?.close();
+    if (workers !== pool) await workers?.close();
   }
 }

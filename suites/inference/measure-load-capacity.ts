@@ -1,0 +1,131 @@
+/**
+ * The highest Poisson request rate a load generator sustains before it saturates (saturationVerdict),
+ * with 1 and with 2 load workers, against the mock server in its own process (so the server's CPU is not
+ * on the generator's event loop). The mock streams many tokens with no think time beyond its timer, so
+ * the client's per-chunk work (read, SSE parse, JSON parse) is the cost that grows with the rate.
+ * The search is searchMaxGoodput with "the client kept up" as the attainment: it doubles the rate until
+ * the client saturates, then bisects to the precision.
+ *
+ *   node --import tsx suites/inference/measure-load-capacity.ts [--workers 1,2] [--start 25] [--seconds 4]
+ *        [--tokens 64] [--ttft 5] [--itl 1] [--client fetch] [--precision 0.1]
+ */
+import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CLIENTS, type ClientKind } from './client.ts';
+import { searchMaxGoodput } from './goodput-search.ts';
+import { runLoad } from './load.ts';
+import { startLoadWorkers, type LoadWorkers } from './load-workers.ts';
+import { requestMetrics } from './metrics.ts';
+import type { RequestPlan } from './request-plan.ts';
+import { saturationVerdict } from './saturation.ts';
+import { summarize } from '../../common/stats.ts';
+import { tsxImport } from './targets.ts';
+
+export interface CapacityOptions {
+  /** First rate tried, requests/s. */
+  start: number;
+  /** Measured seconds per step (requests = rate × seconds). */
+  seconds: number;
+  precision: number;
+  maxSteps: number;
+  seed: number;
+}
+
+export interface CapacityStep {
+  rate: number;
+  saturated: boolean;
+  reason: string;
+  lagP99: number;
+  loopDelayP99: number;
+  ttftMedian: number;
+  errors: number;
+}
+
+/** Highest rate at which `loadWorkers` threads keep up; every step measured is passed to `onStep`. */
+export async function maxSustainableRate(plan: RequestPlan, loadWorkers: number, o: CapacityOptions, onStep: (s: CapacityStep) => void) {
+  // One pool for every step: workers started once, their JIT as warm at the last step as the main thread's.
+  const pool = loadWorkers > 1 ? await startLoadWorkers(loadWorkers) : undefined;
+  try {
+    return await search(plan, loadWorkers, o, onStep, pool);
+  } finally {
+    await pool?.close();
+  }
+}
+
+function search(plan: RequestPlan, loadWorkers: number, o: CapacityOptions, onStep: (s: CapacityStep) => void, pool: LoadWorkers | undefined) {
+  return searchMaxGoodput({
+    start: o.start,
+    precision: o.precision,
+    maxSteps: o.maxSteps,
+    // Kept up = full attainment; the client is what is measured here, so saturation is the miss, not a stop.
+    async measure(rate) {
+      // At least 200 requests: the p99 of fewer is one or two of the largest lags, a single hiccup.
+      const requests = Math.max(200, Math.round(rate * o.seconds));
+      const out = await runLoad(plan, { rate, seed: o.seed, requests, durationMs: (2000 * requests) / rate + 10_000, warmup: Math.min(50, Math.ceil(rate / 4)), loadWorkers }, undefined, pool);
+      const verdict = saturationVerdict(out.lag, { meanInterArrivalMs: 1000 / rate });
+      const ok = out.records.flatMap((r) => requestMetrics(r) ?? []);
+      onStep({ rate, saturated: verdict.saturated, reason: verdict.reason, lagP99: out.lag.p99, loopDelayP99: out.loopDelay.p99, ttftMedian: summarize(ok.map((m) => m.ttft)).median, errors: out.records.length - ok.length });
+      return { attainment: verdict.saturated ? 0 : 1, saturated: false };
+    },
+  });
+}
+
+/** Starts the mock server as a child process; resolves with its URL and a stop function. */
+export async function spawnMockServer(ttftMs: number, itlMs: number): Promise<{ baseURL: string; model: string; stop(): void }> {
+  const script = fileURLToPath(new URL('./mock-server.ts', import.meta.url));
+  const child = spawn(process.execPath, [...tsxImport(), script, '--port', '0', '--ttft', String(ttftMs), '--itl', String(itlMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const info = await new Promise<{ baseURL: string; model: string }>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]));
+    });
+    child.once('exit', (code) => reject(new Error(`mock server exited (code ${code}) before printing its URL`)));
+  });
+  return { ...info, stop: () => child.kill('SIGKILL') };
+}
+
+const f = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(3)).toString() : '–');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      workers: { type: 'string', default: '1,2' },
+      start: { type: 'string', default: '25' },
+      seconds: { type: 'string', default: '4' },
+      tokens: { type: 'string', default: '64' },
+      ttft: { type: 'string', default: '5' },
+      itl: { type: 'string', default: '1' },
+      client: { type: 'string', default: 'fetch' },
+      precision: { type: 'string', default: '0.1' },
+      'max-steps': { type: 'string', default: '10' },
+    },
+  });
+  const client = values.client as ClientKind;
+  if (!CLIENTS.includes(client)) throw new Error(`--client must be one of ${CLIENTS.join(', ')}, got ${client}`);
+  const o: CapacityOptions = { start: Number(values.start), seconds: Number(values.seconds), precision: Number(values.precision), maxSteps: Number(values['max-steps']), seed: 1 };
+  const tokens = Number(values.tokens);
+  const mock = await spawnMockServer(Number(values.ttft), Number(values.itl));
+  try {
+    const plan: RequestPlan = { client, baseURL: mock.baseURL, model: mock.model, prompts: [{ messages: [{ role: 'user', content: 'count' }] }], maxTokens: tokens, ignoreEos: true, timeoutMs: 60_000 };
+    console.log(`mock server (own process): ttft ${values.ttft} ms, itl ${values.itl} ms, ${tokens} tokens per request; ${client} client; ${o.seconds} s per step`);
+    const summary: string[] = [];
+    for (const n of values.workers.split(',').map(Number)) {
+      console.log(`\n${n} load worker${n > 1 ? 's' : ''} (load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}):`);
+      const result = await maxSustainableRate(plan, n, o, (s) =>
+        console.log(`  ${f(s.rate).padStart(6)}/s  ${s.saturated ? 'SATURATED' : 'kept up  '}  send lag p99 ${f(s.lagP99)} ms  loop delay p99 ${f(s.loopDelayP99)} ms  TTFT p50 ${f(s.ttftMedian)} ms${s.errors ? `  ${s.errors} errors` : ''}`),
+      );
+      const bound = result.value === undefined ? `saturated already at the start rate ${o.start}/s` : result.high === undefined ? `${f(result.value)}/s or more (never saturated within ${o.maxSteps} steps)` : `${f(result.value)}/s (saturated at ${f(result.high)}/s)`;
+      const line = `${n} load worker${n > 1 ? 's' : ''}: max sustainable rate ${bound}`;
+      summary.push(line);
+      console.log(`  → ${line}`);
+    }
+    console.log(`\n${summary.join('\n')}\n(load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}; ${cpus().length} cores)`);
+  } finally {
+    mock.stop();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
