@@ -1,7 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CorpusError, QUICK_CORPUS, buildCorpus, loadCorpus, type CorpusTemplate } from '../common/assets/corpus.ts';
 import { QUICK_PLAN } from '../common/timing.ts';
-import { compatStatusOf, conversations, judge, measureTemplate, renderAll, type Conversation, type Rendered } from '../experiments/preprocessing/08-corpus.ts';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import corpusExperiment, { compatStatusOf, conversations, judge, measureTemplate, renderAll, type Conversation, type Rendered } from '../experiments/preprocessing/08-corpus.ts';
+import { corpusReportSection } from '../suites/preprocessing/corpus-report.ts';
+import { tempDir } from './helpers.ts';
 import { compileTemplate, describeDifference } from '../common/templates/engines.ts';
 import { failureReason, outcome } from './template-errors.ts';
 
@@ -69,6 +74,42 @@ describe('corpus statuses are computed by rendering', () => {
     const broken = await measureTemplate(synthetic('{{ messages[0].content }}{% if %}'), options);
     expect(broken.filter((r) => r.metric === 'compat').map(compatStatusOf)).toEqual(['error', 'error']);
     expect(broken.some((r) => r.metric === 'render')).toBe(false);
+  });
+});
+
+describe("experiment 8's corpus.csv and report section", () => {
+  it('writes corpus.csv from the rows (no state kept from matrix: a merge has none) and shows it in report.html', async () => {
+    // A small real template, measured by run() on the point matrix() builds (the template travels in the point).
+    const points = await corpusExperiment.matrix(options);
+    const point = points.find((p) => p.id === 'phi3:3.8b')!;
+    expect(point.template?.source).toBeTruthy();
+    const coordinates = corpusExperiment.coordinates(point);
+    const rows = (await corpusExperiment.run(point, options)).map((r) => ({ ...r, params: { ...coordinates, ...r.params } }));
+    expect(rows.every((r) => Object.keys(r.params).every((k) => corpusExperiment.params.includes(k)))).toBe(true);
+    const runDir = tempDir();
+    await corpusExperiment.writeFiles!(rows, { ...options, runDir });
+    const [line] = parse(readFileSync(join(runDir, 'corpus.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(line).toMatchObject({ template: 'phi3:3.8b', family: 'phi', chars: String(point.template!.chars), jinja_status: 'ok', nunjucks_status: 'ok' });
+    expect(Number(line.nunjucks_median_ms_100)).toBeGreaterThan(0);
+    const section = corpusReportSection(runDir)!;
+    expect(section).toContain('<h3>Template compatibility (corpus.csv)</h3>');
+    expect(section).toContain('<code>phi3:3.8b</code>');
+    expect(corpusExperiment.reportSection).toBe(corpusReportSection);
+  });
+
+  it('no section when the run has no corpus.csv', () => {
+    const runDir = tempDir();
+    expect(existsSync(join(runDir, 'corpus.csv'))).toBe(false);
+    expect(corpusReportSection(runDir)).toBeUndefined();
+  });
+
+  it('the section escapes what corpus.csv holds', () => {
+    const runDir = tempDir();
+    writeFileSync(join(runDir, 'corpus.csv'), 'template,family,chars,control_blocks,supports_tools,jinja_status,jinja_detail,jinja_median_ms_1,note\n"<b>x</b>",f,1,0,no,error,"a ""quote"" & <tag>",,\n');
+    const section = corpusReportSection(runDir)!;
+    expect(section).toContain('<code>&lt;b&gt;x&lt;/b&gt;</code>');
+    expect(section).toContain('title="a &quot;quote&quot; &amp; &lt;tag&gt;"');
+    expect(section).not.toContain('<tag>');
   });
 });
 
