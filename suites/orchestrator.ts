@@ -201,9 +201,11 @@ export function writeCombined(entry: Collected, options: RunOptions, runs: numbe
       if (own.length === 0) continue;
       try {
         for (const row of experiment.derive(own, options)) {
+          // Checked like the rows of a point: an undeclared parameter would silently miss its column.
+          const perProcess = toRow(row, base, experiment.params);
           derivedRows.push({ replicate, row });
           // Per-process ratios beside the measured rows, for compare at the level of processes.
-          replicateWriter.write(toRow(row, base), undefined, replicate);
+          replicateWriter.write(perProcess, undefined, replicate);
         }
       } catch (err) {
         failures.push({ metric: 'derive', unit: '', status: 'error', error: errorMessage(err) });

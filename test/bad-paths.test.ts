@@ -81,18 +81,18 @@ describe('input files: a folder, a missing or an unreadable file exits 2 naming 
 
   it('--config: a folder', async () => {
     const dir = tempDir();
-    await expectUsageError(['--quick', '--config', dir], dir, /--config: cannot read .*\(EISDIR\): it is a directory, not a file/);
+    await expectUsageError(['--quick', '--suite', 'inference', '--config', dir], dir, /--config: cannot read .*\(EISDIR\): it is a directory, not a file/);
   });
 
   it('--prompts: a missing file', async () => {
     const missing = join(tempDir(), 'missing.jsonl');
-    await expectUsageError(['--quick', '--prompts', missing], missing, /--prompts: cannot read .*\(ENOENT\): no such file or directory/);
+    await expectUsageError(['--quick', '--suite', 'inference', '--prompts', missing], missing, /--prompts: cannot read .*\(ENOENT\): no such file or directory/);
   });
 
   it.skipIf(isRoot)('--config: an unreadable file (skipped as root: permission bits do not apply to root)', async () => {
     const file = join(tempDir(), 'secret.yaml');
     writeFileSync(file, 'concurrency: [1]\n');
     chmodSync(file, 0o000);
-    await expectUsageError(['--quick', '--config', file], file, /\(EACCES\): permission denied/);
+    await expectUsageError(['--quick', '--suite', 'inference', '--config', file], file, /\(EACCES\): permission denied/);
   });
 });
