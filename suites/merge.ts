@@ -131,7 +131,7 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
   const writer = new ResultWriter(dir, params);
   const runs = Number(base.replication?.runs) || 1;
   const entries = [...collected.values()].sort((a, b) => a.selected.experiment.id - b.selected.experiment.id);
-  for (const entry of entries) writeCombined(entry, options, runs, writer, replicateWriter, runId);
+  for (const entry of entries) await writeCombined(entry, options, runs, writer, replicateWriter, runId);
   const env = {
     ...base,
     runId,

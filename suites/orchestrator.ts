@@ -140,7 +140,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const endNoise = noiseSnapshot();
   const noise = noiseRecord(startNoise, endNoise);
   const writer = new ResultWriter(dir, params);
-  for (const entry of collected) writeCombined(entry, options, request.runs, writer, replicateWriter, runId);
+  for (const entry of collected) await writeCombined(entry, options, request.runs, writer, replicateWriter, runId);
   progress.finish();
 
   const wallSeconds = progress.elapsedSeconds();
@@ -187,7 +187,7 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
 }
 
 /** Combines an experiment's replicate rows, derives ratios per replicate, flags and writes results.csv. */
-export function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): void {
+export async function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): Promise<void> {
   const { suite, experiment } = entry.selected;
   const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
   // Matrix order, then arrival order within a point (the sort is stable).
@@ -218,7 +218,7 @@ export function writeCombined(entry: Collected, options: RunOptions, runs: numbe
   });
   for (const row of [...combined, ...dedupe(failures)]) writer.write(toRow(row, base));
   try {
-    experiment.writeFiles?.(combined, options);
+    await experiment.writeFiles?.(combined, options);
   } catch (err) {
     writer.write(toRow({ metric: 'write_files', unit: '', status: 'error', error: errorMessage(err) }, base));
   }

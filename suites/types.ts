@@ -49,7 +49,7 @@ export interface Experiment<P = any> {
    * Files of the experiment's own (beside results.csv), from the combined rows, once they are on disk —
    * after Ctrl-C too. `derive` only computes rows.
    */
-  writeFiles?(rows: RowInput[], options: RunOptions): void;
+  writeFiles?(rows: RowInput[], options: RunOptions): void | Promise<void>;
   /**
    * An HTML section of report.html from the run folder (e.g. a table of a file `writeFiles` wrote), or
    * undefined; it is also called when `npm run report` rebuilds the report from disk.

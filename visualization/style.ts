@@ -4,7 +4,7 @@
  * row helpers every spec builder needs.
  */
 import type { Config } from 'vega-lite';
-import { hasFigure, type ResultRow } from '../common/results.ts';
+import { hasFigure, type ParamValue, type ResultRow } from '../common/results.ts';
 
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -59,7 +59,7 @@ export function missingReason(rows: ResultRow[], metrics: string[]): string {
 }
 
 /** `pool×2` as the CLI prints a point; main/native/idle need no worker count. */
-export function strategyLabel(r: Pick<ResultRow, 'strategy' | 'workers'>): string {
+export function strategyLabel(r: { readonly [param: string]: ParamValue }): string {
   return r.strategy === 'pool' || r.strategy === 'process' ? `${r.strategy}×${r.workers}` : String(r.strategy);
 }
 

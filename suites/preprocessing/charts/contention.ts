@@ -17,7 +17,7 @@ const OPS: Record<string, string> = { render: 'templating', tokenize: 'tokenizin
 
 /** `idle (no load)`, `main`, `pool×2`… in strategy order, then by worker count. */
 function pointLabel(r: ResultRow): string {
-  return r.strategy === 'idle' ? 'idle (no load)' : strategyLabel({ strategy: r.strategy, workers: r.workers });
+  return r.strategy === 'idle' ? 'idle (no load)' : strategyLabel(r);
 }
 function pointOrder(rows: ResultRow[]): string[] {
   const sorted = [...rows].sort((a, b) => rank(String(a.strategy)) - rank(String(b.strategy)) || Number(a.workers || 0) - Number(b.workers || 0));

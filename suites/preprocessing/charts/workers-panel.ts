@@ -32,7 +32,7 @@ export function workerPoints(rows: ResultRow[], extra: (r: ResultRow) => Record<
     const w = withInterval(r);
     const workers = typeof r.workers === 'number' ? r.workers : 1;
     const offset = (order.indexOf(String(r.strategy)) - (order.length - 1) / 2) * NUDGE;
-    return { template: String(r.template), engine: String(r.engine), strategy: String(r.strategy), point: strategyLabel({ strategy: r.strategy, workers: r.workers }), workers, x_pos: workers * 2 ** offset, median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, n: r.n, ...extra(r) };
+    return { template: String(r.template), engine: String(r.engine), strategy: String(r.strategy), point: strategyLabel(r), workers, x_pos: workers * 2 ** offset, median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, n: r.n, ...extra(r) };
   });
 }
 
