@@ -7,7 +7,7 @@
  *   // POST `${backend.baseURL}/chat/completions` with { model: backend.model, ... }
  *   await backend.close();
  */
-import { Engine } from './llama-engine.ts';
+import { LlamaEngine } from './llama-engine.ts';
 import { ensureDummyModel, type ModelSize } from './dummy-model.ts';
 import { startServer } from './server.ts';
 
@@ -53,7 +53,7 @@ export async function startEmbeddedBackend(opts: EmbeddedBackendOptions = {}): P
   const contextSize = opts.contextSize ?? 4096;
   const dummy = ensureDummyModel({ size, seed, cacheDir: opts.cacheDir });
   const tLoad = performance.now();
-  const engine = await Engine.load({ file: dummy.file, vocabulary: dummy.vocabulary, threads, parallel, contextSize });
+  const engine = await LlamaEngine.load({ file: dummy.file, vocabulary: dummy.vocabulary, threads, parallel, contextSize });
   const loadMs = performance.now() - tLoad;
   const model = `prepbench-dummy-llama-${size}`;
   let server;

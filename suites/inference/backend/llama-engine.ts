@@ -13,7 +13,7 @@ import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaConte
 import { TOKEN_CONTROL, type Vocab } from './dummy-model.ts';
 import { TokenBytes } from './token-text.ts';
 
-export interface EngineOptions {
+export interface LlamaEngineOptions {
   file: string;
   vocabulary: Vocab;
   threads: number;
@@ -87,7 +87,7 @@ async function releaseLlama(): Promise<void> {
   await (await llama).dispose();
 }
 
-export class Engine {
+export class LlamaEngine {
   readonly text: TokenBytes;
   private readonly slots: Slot[];
   private readonly waiters: { promptLength: number; resolve(slot: Slot): void; reject(err: Error): void }[] = [];
@@ -100,14 +100,14 @@ export class Engine {
   private constructor(
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    readonly options: EngineOptions,
+    readonly options: LlamaEngineOptions,
   ) {
     this.slots = Array.from({ length: options.parallel }, () => ({ seq: context.getSequence(), busy: false, lastUsed: 0, promptLength: 0 }));
     const { tokens, types } = options.vocabulary;
     this.text = new TokenBytes(tokens, (id) => types[id] === TOKEN_CONTROL);
   }
 
-  static async load(options: EngineOptions): Promise<Engine> {
+  static async load(options: LlamaEngineOptions): Promise<LlamaEngine> {
     const llama = await acquireLlama();
     try {
       const model = await llama.loadModel({ modelPath: options.file });
@@ -119,7 +119,7 @@ export class Engine {
         // (small model, 1k-token prompt: ~210 vs ~350 tok/s here); decode rate matters more to serving.
         flashAttention: false,
       });
-      return new Engine(model, context, options);
+      return new LlamaEngine(model, context, options);
     } catch (err) {
       await releaseLlama();
       throw err;

@@ -11,13 +11,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { compileTemplate, type CompiledTemplate } from '../../../common/templates/engines.ts';
-import { RequestError, type Engine, type GenerationResult, type Timings } from './llama-engine.ts';
+import { RequestError, type LlamaEngine, type GenerationResult, type Timings } from './llama-engine.ts';
 import { parseChatRequest, parseCompletionRequest, parseJsonBody, type SamplingRequest } from './requests.ts';
 
 const MAX_BODY_BYTES = 64 << 20;
 
 export interface ServerOptions {
-  engine: Engine;
+  engine: LlamaEngine;
   modelName: string;
   chatTemplate: string;
   bosToken: string;
