@@ -82,6 +82,8 @@ describe('orchestrator', () => {
     // The combined table holds that row (and the derived row computed from it).
     expect(readCsv(join(dir, 'results.csv')).map((r) => [r.turns, r.metric])).toEqual([[measured[0].turns, measured[0].metric], ['', 'count']]);
     expect(JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8')).interrupted).toBe(true);
+    // The experiment's own file is written from the rows on disk, as after a complete run.
+    expect(readFileSync(join(dir, 'fake-metrics.txt'), 'utf8')).toBe(`${measured[0].metric},count`);
     expect(liveChildren()).toBe(0);
   });
 
