@@ -17,7 +17,7 @@ import { csvRecords, formatTable, listRows } from '../common/compare-format.ts';
 import { EXACT_MAX_PRODUCT } from '../common/stats-compare.ts';
 import { compareFindings, formatFindingsComparison } from '../common/compare-findings.ts';
 import { collectFindings } from '../common/findings.ts';
-import { allExperiments } from '../suites/registry.ts';
+import { allExperiments, loadExternalSuites } from '../suites/registry.ts';
 
 interface Flags {
   csv?: string;
@@ -39,6 +39,8 @@ function integer(value: string): number {
 }
 
 export async function runCompareCli(argv: string[], io: CliIO): Promise<number> {
+  // Suites kept outside the repository (PREPBENCH_SUITES) answer their own findings.
+  await loadExternalSuites();
   const program = new Command('compare')
     .description('compare two run folders: ratio B/A with a 95% CI and a test per row, over replicate processes (Welch) or, for single-process runs, samples (bootstrap + Mann-Whitney U)')
     .argument('<runA>', 'baseline run folder, e.g. results/2026-11-25T03-45-47Z')

@@ -8,7 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { type CliIO, processIO } from '../common/cli-io.ts';
 import { Progress } from '../common/progress.ts';
 import { MergeInputError, mergeShards } from '../suites/merge.ts';
-import { findExperiment } from '../suites/registry.ts';
+import { findExperiment, loadExternalSuites } from '../suites/registry.ts';
 
 export async function runMergeCli(argv: string[], io: CliIO): Promise<number> {
   let code = 0;
@@ -20,6 +20,8 @@ export async function runMergeCli(argv: string[], io: CliIO): Promise<number> {
     .option('-o, --out <dir>', 'parent folder of the merged run folder', 'results')
     .option('--allow-partial', 'merge even if shards are missing (the gap is recorded in env.json)')
     .action(async (dirs: string[], flags: { out: string; allowPartial?: boolean }) => {
+      // Suites kept outside the repository (PREPBENCH_SUITES) know their own charts and sections.
+      await loadExternalSuites();
       const outcome = await mergeShards({ dirs, outBase: flags.out, allowPartial: flags.allowPartial, resolve: findExperiment, progress: new Progress(process.stderr, false) });
       const gap = outcome.missing.length > 0 ? ` (partial: shard${outcome.missing.length > 1 ? 's' : ''} ${outcome.missing.join(', ')} missing)` : '';
       io.stdout(`merged ${dirs.length} shard${dirs.length === 1 ? '' : 's'}${gap}: ${outcome.rows} rows → ${outcome.dir}\n`);

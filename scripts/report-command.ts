@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import type { CliIO } from '../common/cli-io.ts';
-import { allExperiments } from '../suites/registry.ts';
+import { allExperiments, loadExternalSuites } from '../suites/registry.ts';
 import { RunFolderError } from '../common/run-folder.ts';
 import { buildReport, chartProblems } from '../visualization/build-report.ts';
 
@@ -18,6 +18,8 @@ export async function runReportCli(argv: string[], io: CliIO): Promise<number> {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)')
     .action(async (dir: string) => {
+      // Suites kept outside the repository (PREPBENCH_SUITES) know their own charts and sections.
+      await loadExternalSuites();
       const outcome = await buildReport(dir, allExperiments().map((e) => e.experiment));
       for (const c of outcome.charts) io.stdout(`${c.error ? 'FAILED' : 'ok    '} ${c.files.join(' ') || c.name}\n`);
       io.stdout(`${outcome.charts.length} charts rendered in ${(outcome.chartsMs / 1000).toFixed(2)} s → ${outcome.reportPath}\n`);
