@@ -36,17 +36,28 @@ export function combineReplicates(rows: readonly ReplicateRow[]): RowInput[] {
 }
 
 function combineGroup(group: ReplicateRow[]): RowInput {
-  const measured = group.filter((g) => (g.row.status ?? 'ok') === 'ok' && perProcessFigure(g.row) !== undefined && Number.isFinite(perProcessFigure(g.row)!));
+  const measured = group.filter((g) => MEASURED.has(g.row.status ?? 'ok') && perProcessFigure(g.row) !== undefined && Number.isFinite(perProcessFigure(g.row)!));
   const failed = group.filter((g) => !measured.includes(g));
   if (measured.length === 0) {
     const first = failed[0].row;
     const note = group.length > 1 ? `${first.note ? `${first.note}; ` : ''}in ${group.length} processes` : first.note;
     return { ...first, note };
   }
-  const combined = measured.length === 1 ? single(measured[0].row) : fromProcesses(measured.map((m) => m.row));
+  const combined = withSaturation(measured.length === 1 ? single(measured[0].row) : fromProcesses(measured.map((m) => m.row)), measured);
   if (failed.length === 0) return combined;
   const failures = `failed in ${failed.length} of ${group.length} processes (${failed[0].row.status}: ${failed[0].row.error ?? ''})`;
   return { ...combined, note: combined.note ? `${combined.note}; ${failures}` : failures };
+}
+
+/** Per-process statuses whose figure is combined: a saturated client still measured something. */
+const MEASURED = new Set(['ok', 'client_saturated']);
+
+/** The combined row is client_saturated when any of its processes was, saying in how many. */
+function withSaturation(combined: RowInput, measured: ReplicateRow[]): RowInput {
+  const saturated = measured.filter((m) => m.row.status === 'client_saturated');
+  if (saturated.length === 0) return { ...combined, status: 'ok', error: undefined };
+  const where = measured.length > 1 ? `in ${saturated.length} of ${measured.length} processes: ` : '';
+  return { ...combined, status: 'client_saturated', error: `${where}${saturated[0].row.error ?? ''}` };
 }
 
 function single(row: RowInput): RowInput {

@@ -10,13 +10,15 @@ import type { Summary } from './stats.ts';
 /**
  * ok; error (the point failed); unsupported (the engine cannot render the template); unstable (the 95%
  * interval's half-width exceeds 10% of the figure); suspect (the figure breaks a physical bound, e.g. a
- * same-work speedup above the core count). Unstable and suspect rows keep their figures.
+ * same-work speedup above the core count); client_saturated (the load generator fell behind its own
+ * schedule, so the figure describes the measuring client as much as the system measured). Unstable,
+ * suspect and client_saturated rows keep their figures; `error` says why they are flagged.
  */
-export type RowStatus = 'ok' | 'error' | 'unsupported' | 'unstable' | 'suspect';
+export type RowStatus = 'ok' | 'error' | 'unsupported' | 'unstable' | 'suspect' | 'client_saturated';
 
 /** Statuses whose row carries a measured figure. */
 export function hasFigure(status: RowStatus | string): boolean {
-  return status === 'ok' || status === 'unstable' || status === 'suspect';
+  return status === 'ok' || status === 'unstable' || status === 'suspect' || status === 'client_saturated';
 }
 
 /** A point's parameter value: a name (template, target…) or a number (workers, concurrency…). */

@@ -167,6 +167,8 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
     const over = runs === 1 ? 'within the one process' : `over ${runs} processes`;
     if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval ${over} is wider than ±10% of the figure; more --runs narrows it\n`);
     for (const s of outcome.suspect) io.stderr(`  suspect: exp ${s.experiment} ${pointText(s)} ${s.metric}: ${s.error}\n`);
+    const saturated = outcome.rows.filter((r) => r.status === 'client_saturated');
+    if (saturated.length > 0) io.stderr(`  client_saturated: ${saturated.length} rows, the measuring client fell behind its schedule; first: exp ${saturated[0].experiment} ${pointText(saturated[0])}: ${saturated[0].error}\n`);
     if (outcome.noiseWarning) io.stderr(`  warning: ${outcome.noiseWarning}\n`);
     if (outcome.report) io.stderr(`report: ${outcome.report.reportPath} (${outcome.report.charts.length} charts, rendered in ${(outcome.report.chartsMs / 1000).toFixed(2)} s)\n`);
     else io.stderr(`report: not written (see above); rebuild with npm run report -- ${outcome.dir}\n`);

@@ -8,6 +8,7 @@ import type { ChartDefinition } from './chart.ts';
 import { collectFindings, formatFindings, type ExperimentFindings } from '../common/findings.ts';
 import { formatMarkdown, summaryLines } from '../common/summary-table.ts';
 import { loadRun, type RunData } from '../common/run-folder.ts';
+import { hasFigure, pointText, type ResultRow } from '../common/results.ts';
 import { reportHtml, type ReportExperiment } from './report-html.ts';
 import { writeCharts, type ChartOutcome } from './write-charts.ts';
 
@@ -42,7 +43,18 @@ export async function buildReport(dir: string, experiments: ReportSource[]): Pro
 function summaryMarkdown(run: RunData, experiments: ReportSource[], findings: ExperimentFindings[]): string {
   const selections = experiments.filter((e) => run.rows.some((r) => r.experiment === e.id)).map((e) => ({ experiment: e.id, title: e.title, metrics: e.headline }));
   const wall = typeof run.env.wallSeconds === 'number' ? `wall time ${run.env.wallSeconds} s\n\n` : '';
-  return `# prepbench run ${String(run.env.runId ?? '')}\n\n${wall}## Answers\n\n${formatFindings(findings, true)}\n## Table\n\n${formatMarkdown(summaryLines(run.rows, selections))}\n`;
+  return `# prepbench run ${String(run.env.runId ?? '')}\n\n${wall}## Answers\n\n${formatFindings(findings, true)}\n${flagsMarkdown(run.rows)}## Table\n\n${formatMarkdown(summaryLines(run.rows, selections))}\n`;
+}
+
+/** Rows that keep a figure but are flagged (unstable, suspect, client_saturated): how many, and the first one's reason. */
+function flagsMarkdown(rows: ResultRow[]): string {
+  const flagged = rows.filter((r) => r.status !== 'ok' && hasFigure(r.status));
+  if (flagged.length === 0) return '';
+  const lines = [...new Set(flagged.map((r) => r.status))].map((status) => {
+    const mine = flagged.filter((r) => r.status === status);
+    return `- **${status}**: ${mine.length} row${mine.length > 1 ? 's' : ''}; first: exp ${mine[0].experiment} ${pointText(mine[0])} ${mine[0].metric}: ${mine[0].error}`;
+  });
+  return `## Flagged rows\n\n${lines.join('\n')}\n\n`;
 }
 
 /** One line per problem chart, for stderr. */

@@ -3,12 +3,14 @@
  * requests run at once, and which concurrency levels are Pareto-optimal (no other level gives more
  * throughput at lower TTFT)? Also: what does the client itself cost per streamed chunk?
  */
-import { streamRequest, replayOverhead, type ClientKind } from '../../suites/inference/client.ts';
+import { replayOverhead, type ClientKind } from '../../suites/inference/client.ts';
+import { judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
+import type { RequestPlan } from '../../suites/inference/request-plan.ts';
 import { paretoFront } from '../../suites/inference/metrics.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
-import { runLoad, type SendRequest } from '../../suites/inference/load.ts';
-import type { DatasetPrompt, PromptSet, TargetSpec } from '../../suites/inference/options.ts';
-import { boundsOf, countOutputTokens, openPoint, resourceRows, runRows, syntheticTexts } from '../../suites/inference/experiment-helpers.ts';
+import { runLoad } from '../../suites/inference/load.ts';
+import type { PromptSet, TargetSpec } from '../../suites/inference/options.ts';
+import { boundsOf, countOutputTokens, defaultPromptSet, openPoint, plannedPrompts, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
 import { writeInferenceSummary } from '../../suites/inference/summary-file.ts';
 import { caveatsOf, fmt, overlap, pick, ratioOf, ratioText, withCi, type Finding } from '../../common/findings.ts';
@@ -27,35 +29,13 @@ type Point =
       rate?: number;
       /** The target's first point reports the embedded server's start-up (any point of the process may have started it). */
       reportStartup: boolean;
+      /** Threads issuing the requests (--load-workers). */
+      loadWorkers: number;
     };
 
 type LoadPoint = Extract<Point, { kind: 'load' }>;
 
 const OVERHEAD_CHUNKS = 256;
-
-export function defaultPromptSet(quick: boolean): PromptSet {
-  return quick ? { name: 'synthetic-128in-32out', inputTokens: 128, outputTokens: 32 } : { name: 'synthetic-512in-128out', inputTokens: 512, outputTokens: 128 };
-}
-
-/** Seeded synthetic texts by seed, length and count: a pure memo (the same texts for every point of a shape). */
-const syntheticMemo = new Map<string, string[]>();
-
-/** Synthetic prompt texts of a point (a dataset's prompts are used as they are). */
-function promptTexts(set: PromptSet, seed: number, pool: number): string[] | undefined {
-  if (set.prompts) return undefined;
-  const tokens = set.inputTokens ?? 128;
-  const key = `${seed}/${tokens}/${pool}`;
-  let texts = syntheticMemo.get(key);
-  if (!texts) syntheticMemo.set(key, (texts = syntheticTexts(seed, pool, tokens)));
-  return texts;
-}
-
-/** The prompt of request `i` of a set: a dataset's prompts cycled, or one of the point's synthetic texts. */
-function promptFor(set: PromptSet, texts: string[] | undefined, i: number): DatasetPrompt {
-  if (set.prompts) return set.prompts[((i % set.prompts.length) + set.prompts.length) % set.prompts.length];
-  const list = texts!;
-  return { messages: [{ role: 'user', content: list[((i % list.length) + list.length) % list.length] }] };
-}
 
 const META = {
   id: 5,
@@ -73,7 +53,7 @@ function label(p: Point): string {
 
 /** A point's parameters, which every row of the point carries (the client-overhead point has none). */
 function coordinates(p: Point): Params {
-  return p.kind === 'overhead' ? {} : { target: p.target.name, model: p.target.model, dataset: p.prompts.name, tokens: p.prompts.inputTokens, concurrency: p.concurrency, rate: p.rate };
+  return p.kind === 'overhead' ? {} : { target: p.target.name, model: p.target.model, dataset: p.prompts.name, tokens: p.prompts.inputTokens, concurrency: p.concurrency, rate: p.rate, load_workers: p.loadWorkers };
 }
 
 function matrix(options: RunOptions): Point[] {
@@ -87,7 +67,7 @@ function matrix(options: RunOptions): Point[] {
     let first = true;
     for (const prompts of sets) {
       for (const l of loads) {
-        points.push({ kind: 'load', target, prompts, ...l, reportStartup: first });
+        points.push({ kind: 'load', target, prompts, ...l, reportStartup: first, loadWorkers: inf.loadWorkers });
         first = false;
       }
     }
@@ -130,7 +110,7 @@ function derive(rows: RowInput[]): RowInput[] {
 
 export const latency: Experiment<Point> = {
   ...META,
-  params: ['target', 'model', 'dataset', 'tokens', 'concurrency', 'rate'],
+  params: ['target', 'model', 'dataset', 'tokens', 'concurrency', 'rate', 'load_workers'],
   matrix,
   // All load points of the experiment share one process: they measure one started target, not the client's own code.
   group: () => `inference ${META.id}`,
@@ -227,33 +207,30 @@ async function runPoint(point: LoadPoint, options: RunOptions): Promise<RowInput
   const outputTokens = point.prompts.outputTokens ?? (options.quick ? 32 : 128);
   const pool = Math.min(64, bounds.requests + bounds.warmup);
   const client: ClientKind = point.target.client;
-  // The synthetic prompts are generated before anything is timed.
-  const texts = promptTexts(point.prompts, options.seed, pool);
-  const send: SendRequest = (i, signal) => {
-    const p = promptFor(point.prompts, texts, i);
-    return streamRequest(client, {
-      baseURL: target.baseURL,
-      model: target.model,
-      ...(p.messages ? { messages: p.messages } : { prompt: p.prompt }),
-      maxTokens: p.maxTokens ?? outputTokens,
-      ignoreEos: true,
-      timeoutMs: bounds.timeoutMs,
-      idleTimeoutMs: bounds.idleTimeoutMs,
-      signal,
-    });
+  // The prompts are generated before anything is timed, as data, so load worker threads can send them too.
+  const plan: RequestPlan = {
+    client,
+    baseURL: target.baseURL,
+    model: target.model,
+    prompts: plannedPrompts(point.prompts, options.seed, pool),
+    maxTokens: outputTokens,
+    ignoreEos: true,
+    timeoutMs: bounds.timeoutMs,
+    idleTimeoutMs: bounds.idleTimeoutMs,
   };
   options.progress(`${label(point)}: ${bounds.requests} requests`);
   const monitor = startResourceMonitor(target.pid);
-  const load = await runLoad(send, { concurrency: point.concurrency, rate: point.rate, seed: options.seed, requests: bounds.requests, durationMs: bounds.durationMs, warmup: bounds.warmup }, options.signal);
+  const load = await runLoad(plan, { concurrency: point.concurrency, rate: point.rate, seed: options.seed, requests: bounds.requests, durationMs: bounds.durationMs, warmup: bounds.warmup, loadWorkers: point.loadWorkers }, options.signal);
   const resources = monitor.stop();
   countOutputTokens(load.records);
   const prompts = point.prompts.prompts
     ? `prompts from ${point.prompts.name} (${point.prompts.prompts.length}, cycled), max_tokens ${point.prompts.outputTokens ?? outputTokens} unless a line sets it`
     : `${point.prompts.inputTokens}-token seeded user messages (chat template applied by the server), ${outputTokens} output tokens`;
   const what = `request sent by the ${client} client (${point.rate !== undefined ? `Poisson ${point.rate}/s, seed ${options.seed}` : `closed loop, ${point.concurrency} concurrent`}; ${prompts}; ignore_eos)`;
-  rows.push(...runRows(load.records, target.name, params, inf.slo, what).rows, ...resourceRows(resources, params));
+  const judgement = judgeClient(load, point, inf.saturation, params);
+  rows.push(...runRows(load.records, target.name, params, inf.slo, what).rows, ...resourceRows(resources, params), ...judgement.rows);
   if (load.skipped > 0) rows.push({ params, metric: 'requests_skipped', unit: 'count', value: load.skipped, note: `not issued: the ${bounds.durationMs / 1000} s time bound was reached first` });
-  return rows;
+  return withClientVerdict(rows, judgement);
 }
 
 export default latency;

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { GATEWAY_MODES, GATEWAY_PIPELINE, gatewayStrategy, handleChat, modeWorkers, type GatewayMode } from '../../suites/inference/gateway.ts';
 import { runLoad, type SendRequest } from '../../suites/inference/load.ts';
+import { judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
 import type { TargetSpec } from '../../suites/inference/options.ts';
 import { boundsOf, countOutputTokens, openPoint, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
@@ -164,8 +165,10 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
     const prep = ok.map((r) => r.extra!.prep_ms);
     rows.push({ params, metric: 'prep', unit: 'ms', summary: summarize(prep), samples: prep, note: `gateway: arrival → token ids ready (render + tokenize of a ${GATEWAY_TURNS}-turn chat, queueing and round trip included)${trunc}` });
   }
-  rows.push(...resourceRows(resources, params));
-  return rows;
+  // A closed loop: the send lag is ≈0 by construction; the gateway's own loop delay is the figure this experiment measures.
+  const judgement = judgeClient(load, {}, inf.saturation, params);
+  rows.push(...resourceRows(resources, params), ...judgement.rows);
+  return withClientVerdict(rows, judgement);
 }
 
 /** TTFT inflation and added TTFT of each preprocessing mode against the baseline at the same target and concurrency. */

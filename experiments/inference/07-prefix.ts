@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { loadTokenizer } from '../../common/assets/tokenizers.ts';
 import { streamRequest } from '../../suites/inference/client.ts';
 import { runLoad, type SendRequest } from '../../suites/inference/load.ts';
+import { judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
 import type { TargetSpec } from '../../suites/inference/options.ts';
 import { COUNT_MODEL, boundsOf, countOutputTokens, openPoint, resourceRows, runRows, syntheticTexts } from '../../suites/inference/experiment-helpers.ts';
@@ -110,8 +111,9 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
   rows.push(...runRows(load.records, target.name, params, inf.slo, what).rows.filter((r) => ['ttft', 'e2e', 'request_errors'].includes(r.metric)));
   const evaluated = load.records.flatMap((r) => (!r.error && typeof r.timings?.prompt_n === 'number' ? [r.timings.prompt_n] : []));
   if (evaluated.length > 0) rows.push({ params, metric: 'prompt_tokens_evaluated', unit: 'tokens', summary: summarize(evaluated), samples: evaluated, note: `server-reported timings.prompt_n: prompt tokens actually evaluated (fewer than ${point.tokens} = a cache hit)` });
-  rows.push(...resourceRows(resources, params).filter((r) => r.metric === 'server_cpu' || r.metric === 'client_cpu'));
-  return rows;
+  const judgement = judgeClient(load, {}, inf.saturation, params);
+  rows.push(...resourceRows(resources, params).filter((r) => r.metric === 'server_cpu' || r.metric === 'client_cpu'), ...judgement.rows);
+  return withClientVerdict(rows, judgement);
 }
 
 /** Unique over shared-prefix median TTFT per target (one ratio per replicate). */

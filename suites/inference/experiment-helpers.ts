@@ -10,7 +10,8 @@ import { summarize } from '../../common/stats.ts';
 import type { RunOptions } from '../../common/run-options.ts';
 import { aggregate, clientDecodeRate, hasSlo, type Aggregate, type RequestRecord, type Slo } from './metrics.ts';
 import { inferenceOf } from './cli.ts';
-import type { TargetSpec } from './options.ts';
+import type { PromptSet, TargetSpec } from './options.ts';
+import type { PlannedPrompt } from './request-plan.ts';
 import type { RunResources } from './resource-monitor.ts';
 import { acquireTarget, type ResolvedTarget } from './targets.ts';
 
@@ -90,6 +91,24 @@ export function syntheticTexts(seed: number, count: number, tokens: number): str
   const tok = loadTokenizer(COUNT_MODEL, 'js');
   const counter = { encode: tok.encodeSync!, decode: tok.decode };
   return Array.from({ length: count }, (_, i) => textOfTokens(createRng(deriveSeed(seed, 7000 + i)), tokens, counter));
+}
+
+/** The prompt set of a run without --prompts or a config's prompts. */
+export function defaultPromptSet(quick: boolean): PromptSet {
+  return quick ? { name: 'synthetic-128in-32out', inputTokens: 128, outputTokens: 32 } : { name: 'synthetic-512in-128out', inputTokens: 512, outputTokens: 128 };
+}
+
+/** Seeded synthetic texts by seed, length and count: a pure memo (the same texts for every point of a shape). */
+const syntheticMemo = new Map<string, string[]>();
+
+/** A set's prompts as a request plan sends them: a dataset's as they are, else `pool` seeded synthetic user messages. */
+export function plannedPrompts(set: PromptSet, seed: number, pool: number): PlannedPrompt[] {
+  if (set.prompts) return set.prompts;
+  const tokens = set.inputTokens ?? 128;
+  const key = `${seed}/${tokens}/${pool}`;
+  let texts = syntheticMemo.get(key);
+  if (!texts) syntheticMemo.set(key, (texts = syntheticTexts(seed, pool, tokens)));
+  return texts.map((content) => ({ messages: [{ role: 'user', content }] }));
 }
 
 /** Error row of a point that could not run (unreachable target…); the runner adds the point's parameters. */

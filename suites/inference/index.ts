@@ -7,6 +7,7 @@ import type { Suite } from '../types.ts';
 import { latency } from '../../experiments/inference/05-latency.ts';
 import { gateway } from '../../experiments/inference/06-gateway.ts';
 import { prefix } from '../../experiments/inference/07-prefix.ts';
+import { goodput } from '../../experiments/inference/09-goodput.ts';
 import { closeTargets } from './targets.ts';
 import { closeAllStrategies } from '../../common/strategies/cache.ts';
 import { inferenceCli } from './cli.ts';
@@ -15,7 +16,7 @@ const inferenceSuite: Suite = {
   name: 'inference',
   entry: import.meta.url,
   description: 'Streaming latency and throughput of an OpenAI-compatible server (embedded llama.cpp by default), and what a Node gateway\'s preprocessing adds to it',
-  experiments: [latency, gateway, prefix],
+  experiments: [latency, gateway, prefix, goodput],
   cli: inferenceCli,
   // The embedded server and the gateway's pools are shared by experiments 5–7; stop them when the suite is done.
   teardown: async () => {

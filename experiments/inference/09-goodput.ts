@@ -1,0 +1,157 @@
+/**
+ * Experiment 9 — the highest load that meets the SLO (--search goodput): the request rate (or
+ * concurrency) at which at least the target share of requests meets every SLO, found by doubling then
+ * bisecting (suites/inference/goodput-search.ts). Every step is a measured load written as rows; a step
+ * where the load generator fell behind its schedule is client_saturated and never counts as a server result.
+ */
+import { boundsOf, countOutputTokens, defaultPromptSet, openPoint, plannedPrompts } from '../../suites/inference/experiment-helpers.ts';
+import { inferenceOf, type SearchOptions } from '../../suites/inference/cli.ts';
+import { judgeClient } from '../../suites/inference/client-rows.ts';
+import { goodputCharts } from '../../suites/inference/charts/goodput.ts';
+import { searchMaxGoodput } from '../../suites/inference/goodput-search.ts';
+import { runLoad } from '../../suites/inference/load.ts';
+import { startLoadWorkers } from '../../suites/inference/load-workers.ts';
+import { aggregate } from '../../suites/inference/metrics.ts';
+import type { PromptSet, TargetSpec } from '../../suites/inference/options.ts';
+import type { RequestPlan } from '../../suites/inference/request-plan.ts';
+import { writeInferenceSummary } from '../../suites/inference/summary-file.ts';
+import { caveatsOf, fmt, type Finding } from '../../common/findings.ts';
+import type { Params, ResultRow, RowInput } from '../../common/results.ts';
+import type { Experiment, RunOptions } from '../../suites/types.ts';
+
+interface Point {
+  target: TargetSpec;
+  prompts: PromptSet;
+  search: SearchOptions;
+  loadWorkers: number;
+  reportStartup: boolean;
+}
+
+const META = {
+  id: 9,
+  slug: 'goodput',
+  title: 'Highest load meeting the SLO',
+  question: 'What is the highest request rate (or concurrency) at which the target share of requests still meets every SLO? (runs with --search goodput)',
+};
+
+/** Where the search starts, per axis and mode: low enough that a small server meets the SLO there. */
+const START = { rate: { quick: 8, full: 2 }, concurrency: { quick: 1, full: 1 } };
+/** Requests and seconds per search step: a step is one load level's measurement. */
+const STEP_BOUNDS = { quick: { requests: 16, durationS: 4 }, full: { requests: 64, durationS: 30 } };
+
+function label(p: Point): string {
+  return `${p.target.name} ${p.prompts.name} search ${p.search.axis}`;
+}
+
+function coordinates(p: Point): Params {
+  return { target: p.target.name, model: p.target.model, dataset: p.prompts.name, tokens: p.prompts.inputTokens, load_workers: p.loadWorkers };
+}
+
+/** One point per target · prompt set, only when the run asked for the search. */
+function matrix(options: RunOptions): Point[] {
+  const inf = inferenceOf(options);
+  const search = inf.search;
+  if (!search) return [];
+  return inf.targets.flatMap((target) => (inf.prompts ?? [defaultPromptSet(options.quick)]).map((prompts, i) => ({ target, prompts, search, loadWorkers: inf.loadWorkers, reportStartup: i === 0 })));
+}
+
+async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
+  const inf = inferenceOf(options);
+  const opened = await openPoint(point.target, options, point.reportStartup);
+  if ('failed' in opened) return opened.failed;
+  const { target, params, rows } = opened;
+  const bounds = boundsOf(options, STEP_BOUNDS.quick, STEP_BOUNDS.full);
+  const { axis, attainment, precision } = point.search;
+  const outputTokens = point.prompts.outputTokens ?? (options.quick ? 32 : 128);
+  const plan: RequestPlan = {
+    client: point.target.client,
+    baseURL: target.baseURL,
+    model: target.model,
+    prompts: plannedPrompts(point.prompts, options.seed, Math.min(64, bounds.requests + bounds.warmup)),
+    maxTokens: outputTokens,
+    ignoreEos: true,
+    timeoutMs: bounds.timeoutMs,
+    idleTimeoutMs: bounds.idleTimeoutMs,
+  };
+  const slo = Object.entries(inf.slo).map(([k, v]) => `${k} ≤ ${v} ms`).join(', ');
+  // One pool for every step: starting worker threads takes seconds, and a reused pool stays warm.
+  const pool = point.loadWorkers > 1 ? await startLoadWorkers(point.loadWorkers) : undefined;
+  try {
+    const result = await searchMaxGoodput({
+      start: point.search.start ?? START[axis][options.quick ? 'quick' : 'full'],
+      precision,
+      attainment,
+      integer: axis === 'concurrency',
+      measure: async (load) => {
+        if (options.signal.aborted) throw new Error('interrupted');
+        options.progress(`${label(point)}: ${axis} ${fmt(load)}`);
+        const shape = axis === 'rate' ? { rate: load } : { concurrency: load };
+        const measured = await runLoad(plan, { ...shape, seed: options.seed, requests: bounds.requests, durationMs: bounds.durationMs, warmup: bounds.warmup, loadWorkers: point.loadWorkers }, options.signal, pool);
+        countOutputTokens(measured.records);
+        const share = aggregate(measured.records, inf.slo).goodputShare ?? 0;
+        const stepParams = { ...params, [axis]: load, attainment: 100 * attainment };
+        const judgement = judgeClient(measured, shape, inf.saturation, stepParams);
+        rows.push({
+          params: stepParams,
+          metric: 'slo_attainment',
+          unit: '%',
+          value: share,
+          note: `requests meeting ${slo} at ${axis} ${fmt(load)} (${measured.records.length} requests, failures count as misses); ${judgement.reason}`,
+          ...(judgement.saturated ? { status: 'client_saturated' as const, error: `${judgement.reason} (--load-workers)` } : {}),
+        });
+        return { attainment: share / 100, saturated: judgement.saturated };
+      },
+    });
+    const unit = axis === 'rate' ? 'req/s' : 'requests';
+    const steps = result.steps.map((s) => `${fmt(s.load)}${s.saturated ? ' (client saturated)' : s.meets ? ' ✓' : ' ✗'}`).join(', ');
+    const note = `highest ${axis} with ≥ ${fmt(100 * attainment)}% of requests meeting ${slo}; interval = the bracket [last load that met it, first that missed it]; steps: ${steps}`;
+    if (result.value === undefined) {
+      rows.push({ params, metric: `max_goodput_${axis}`, unit, status: 'error', error: result.reason ?? 'no load met the SLO', note });
+    } else {
+      rows.push({
+        params,
+        metric: `max_goodput_${axis}`,
+        unit,
+        value: result.value,
+        low: result.low,
+        high: result.high ?? result.value,
+        note: result.reason ? `${note}; ${result.reason}` : note,
+        ...(result.clientBound ? { status: 'client_saturated' as const, error: `${result.reason} (--load-workers)` } : {}),
+      });
+    }
+    return rows;
+  } finally {
+    await pool?.close();
+  }
+}
+
+/** The found load with its bracket, per target · prompt set. */
+function answers(rows: ResultRow[]): Finding[] {
+  return rows
+    .filter((r) => r.metric.startsWith('max_goodput_') && r.median !== '')
+    .map((r) => {
+      const axis = r.metric.replace('max_goodput_', '');
+      const where = [r.target, r.dataset].filter((v) => v !== '').join(' · ');
+      const bracket = r.ci_low !== '' && r.ci_high !== '' ? ` (interval ${fmt(Number(r.ci_low))}–${fmt(Number(r.ci_high))} ${r.unit})` : '';
+      return { id: `max-goodput-${where}`, chart: 'goodput-search', row: r, caveats: caveatsOf([r]), text: `${where}: the highest ${axis} meeting the SLO for the target share of requests is ${fmt(Number(r.median))} ${r.unit}${bracket}.` };
+    });
+}
+
+export const goodput: Experiment<Point> = {
+  ...META,
+  params: ['target', 'model', 'dataset', 'tokens', 'rate', 'concurrency', 'attainment', 'load_workers'],
+  matrix,
+  // The search's steps share one started target: one process per replicate.
+  group: () => `inference ${META.id}`,
+  label,
+  coordinates,
+  run,
+  headline: ['max_goodput_rate', 'max_goodput_concurrency', 'slo_attainment'],
+  writeFiles(rows, options) {
+    writeInferenceSummary(options.runDir, { ...META, headline: ['max_goodput_rate', 'max_goodput_concurrency', 'slo_attainment'], rows });
+  },
+  charts: goodputCharts,
+  answers,
+};
+
+export default goodput;
