@@ -55,7 +55,7 @@ const MEASURED = new Set(['ok', 'client_saturated']);
 /** The combined row is client_saturated when any of its processes was, saying in how many. */
 function withSaturation(combined: RowInput, measured: ReplicateRow[]): RowInput {
   const saturated = measured.filter((m) => m.row.status === 'client_saturated');
-  if (saturated.length === 0) return { ...combined, status: 'ok', error: undefined };
+  if (saturated.length === 0) return combined;
   const where = measured.length > 1 ? `in ${saturated.length} of ${measured.length} processes: ` : '';
   return { ...combined, status: 'client_saturated', error: `${where}${saturated[0].row.error ?? ''}` };
 }

@@ -8,9 +8,9 @@ import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';
 import { closedPort } from './inference-helpers.ts';
 
 describe('bench CLI: the inference suite', () => {
-  it('--exp 5 is known; --suite inference selects 5, 6, 7; the default suite stays preprocessing', () => {
+  it('--exp 5 is known; --suite inference selects 5, 6, 7, 9; the default suite stays preprocessing', () => {
     expect(selectExperiments({ exp: ['5'] }).map((s) => [s.suite.name, s.experiment.slug])).toEqual([['inference', 'latency']]);
-    expect(selectExperiments({ suite: 'inference' }).map((s) => s.experiment.id)).toEqual([5, 6, 7]);
+    expect(selectExperiments({ suite: 'inference' }).map((s) => s.experiment.id)).toEqual([5, 6, 7, 9]);
     expect(selectExperiments({}).every((s) => s.suite.name === 'preprocessing')).toBe(true);
   });
 

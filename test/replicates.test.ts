@@ -81,6 +81,16 @@ describe('statistics over replicate processes', () => {
     expect(partial.note).toBe('failed in 1 of 3 processes (error: boom)');
   });
 
+  it('a figure measured by a saturated client keeps its value and the flag, saying in how many processes', () => {
+    const row = (replicate: number, v: number, saturated: boolean) => ({ replicate, row: { metric: 'ttft', unit: 'ms', value: v, ...(saturated ? { status: 'client_saturated' as const, error: 'client saturated: lag' } : {}) } });
+    const [mixed] = combineReplicates([row(0, 10, false), row(1, 14, true)]);
+    expect(mixed).toMatchObject({ value: 12, status: 'client_saturated', error: 'in 1 of 2 processes: client saturated: lag', replication: { runs: 2 } });
+    const [clean] = combineReplicates([row(0, 10, false), row(1, 14, false)]);
+    expect(clean.status).toBeUndefined();
+    // Saturated rows are not "unstable" candidates: their flag says more.
+    expect(flagUnstable({ metric: 'x', unit: 'n', value: 10, low: 1, high: 19, status: 'client_saturated' }).status).toBe('client_saturated');
+  });
+
   it('flags a row unstable when its half-width exceeds 10% of the figure', () => {
     expect(flagUnstable({ metric: 'x', unit: 'n', value: 10, low: 9.1, high: 10.9 }).status).toBeUndefined();
     expect(flagUnstable({ metric: 'x', unit: 'n', value: 10, low: 8.9, high: 11.1 })).toMatchObject({ status: 'unstable', error: '95% CI half-width 11.0% of the figure (limit 10%)' });
