@@ -116,7 +116,7 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
         low: result.low,
         high: result.high ?? result.value,
         note: result.reason ? `${note}; ${result.reason}` : note,
-        ...(result.clientBound ? { status: 'client_saturated' as const, error: `${result.reason} (--load-workers)` } : {}),
+        ...(result.clientBound ? { status: 'client_saturated' as const, error: result.reason } : {}),
       });
     }
     return rows;

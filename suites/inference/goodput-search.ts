@@ -72,7 +72,7 @@ export async function searchMaxGoodput(options: GoodputSearchOptions): Promise<G
   };
   const result = (low: number | undefined, high: number | undefined, clientBound: boolean, reason?: string): GoodputResult => ({ value: low, low, high, steps, clientBound, reason });
   const saturatedAt = (low: number | undefined, s: GoodputStep) =>
-    result(low, s.load, true, `the client saturated at ${s.load} before the SLO broke: the server's limit is above ${low ?? 'nothing measured'}, beyond what this load generator drives (use more load workers)`);
+    result(low, s.load, true, `the client saturated at ${s.load}, so that step says nothing about the server: ${low === undefined ? 'no load was measured cleanly' : `the SLO held up to ${low}; whether the server meets it at ${s.load} is unknown`}; spread the load generator over more threads (--load-workers)`);
 
   const first = await step(start);
   if (first.saturated) return saturatedAt(undefined, first);
