@@ -40,8 +40,8 @@ const cell = (v: unknown): string => (v === undefined || v === null ? '' : Strin
 
 /**
  * The key of a results.csv row or a samples.jsonl line: suite, experiment, metric and its set parameters
- * (every field that is not a fixed column), so runs whose experiments declare different parameters
- * still match on the ones they share values for.
+ * (every field that is not a fixed column; an empty one is left out, so a parameter column a run lacks
+ * matches an empty one).
  */
 export function rowKey(rec: object): string {
   const r = rec as Record<string, unknown>;

@@ -18,7 +18,7 @@ export interface ReplicateRow {
 export const UNSTABLE_HALF_WIDTH = 0.1;
 
 /** What identifies a measurement across processes: its parameters, metric and unit. */
-export function measurementKey(row: RowInput): string {
+function measurementKey(row: RowInput): string {
   const params = Object.entries(row.params ?? {}).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
   return JSON.stringify([params, row.metric, row.unit]);
 }

@@ -79,7 +79,7 @@ export const NUMERIC_FIXED_COLUMNS: ReadonlySet<string> = new Set(['experiment',
  * (in order of first declaration), then metric, unit, the statistics, status, note and replication.
  * Tools read it by header name: a parameter is any column that is not fixed.
  */
-export function csvColumns(params: readonly string[]): string[] {
+function csvColumns(params: readonly string[]): string[] {
   return [...LEADING_COLUMNS, ...params, ...FIGURE_COLUMNS, ...REPLICATION_COLUMNS];
 }
 
@@ -109,7 +109,7 @@ export function varyingParams(rows: readonly ResultRow[]): string[] {
 }
 
 /** replicates.csv adds the process's replicate index and the point's index in its experiment's matrix (empty for rows derived per replicate). */
-export function replicateCsvColumns(params: readonly string[]): string[] {
+function replicateCsvColumns(params: readonly string[]): string[] {
   return [...csvColumns(params), 'replicate', 'point'];
 }
 

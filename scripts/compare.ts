@@ -18,6 +18,7 @@ import { EXACT_MAX_PRODUCT } from '../common/stats-compare.ts';
 import { compareFindings, formatFindingsComparison } from '../common/compare-findings.ts';
 import { collectFindings } from '../common/findings.ts';
 import { allExperiments, loadExternalSuites } from '../suites/registry.ts';
+import { InputError } from '../common/input-error.ts';
 
 interface Flags {
   csv?: string;
@@ -39,8 +40,6 @@ function integer(value: string): number {
 }
 
 export async function runCompareCli(argv: string[], io: CliIO): Promise<number> {
-  // Suites kept outside the repository (PREPBENCH_SUITES) answer their own findings.
-  await loadExternalSuites();
   const program = new Command('compare')
     .description('compare two run folders: ratio B/A with a 95% CI and a test per row, over replicate processes (Welch) or, for single-process runs, samples (bootstrap + Mann-Whitney U)')
     .argument('<runA>', 'baseline run folder, e.g. results/2026-11-25T03-45-47Z')
@@ -101,12 +100,14 @@ export async function runCompareCli(argv: string[], io: CliIO): Promise<number> 
       io.stdout(out.join(''));
     });
   try {
+    // Suites kept outside the repository (PREPBENCH_SUITES) answer their own findings.
+    await loadExternalSuites();
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version' ? 0 : 2;
-    io.stderr(`error: ${err instanceof CompareInputError ? err.message : err instanceof Error ? err.message : String(err)}\n`);
-    return err instanceof CompareInputError ? 2 : 1;
+    io.stderr(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return err instanceof CompareInputError || err instanceof InputError ? 2 : 1;
   }
 }
 

@@ -9,6 +9,7 @@ import { type CliIO, processIO } from '../common/cli-io.ts';
 import { Progress } from '../common/progress.ts';
 import { MergeInputError, mergeShards } from '../suites/merge.ts';
 import { findExperiment, loadExternalSuites } from '../suites/registry.ts';
+import { InputError } from '../common/input-error.ts';
 
 export async function runMergeCli(argv: string[], io: CliIO): Promise<number> {
   let code = 0;
@@ -30,7 +31,7 @@ export async function runMergeCli(argv: string[], io: CliIO): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' ? 0 : 2;
-    if (err instanceof MergeInputError) {
+    if (err instanceof MergeInputError || err instanceof InputError) {
       io.stderr(`error: ${err.message}\n`);
       return 2;
     }

@@ -146,6 +146,7 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
     errorRows: writer.rows.filter((r) => r.status === 'error').length,
     unstableRows: writer.rows.filter((r) => r.status === 'unstable').length,
     suspectRows: writer.rows.filter((r) => r.status === 'suspect').length,
+    clientSaturatedRows: writer.rows.filter((r) => r.status === 'client_saturated').length,
   };
   writeFileSync(join(dir, 'env.json'), JSON.stringify(env, null, 2));
   await renderReport(dir, entries.map((e) => e.selected.experiment), progress);

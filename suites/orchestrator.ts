@@ -12,7 +12,7 @@ import { collectEnvironment } from '../common/environment.ts';
 import { noiseRecord, noiseSnapshot } from '../common/machine-noise.ts';
 import { Progress } from '../common/progress.ts';
 import { combineReplicates, flagUnstable, type ReplicateRow } from '../common/replicates.ts';
-import { ResultWriter, toRow, type ResultRow, type RowInput } from '../common/results.ts';
+import { FIXED_COLUMNS, ResultWriter, toRow, type ResultRow, type RowInput } from '../common/results.ts';
 import type { ReportOutcome } from '../visualization/build-report.ts';
 import { runJobInChild } from './child-runner.ts';
 import type { Experiment, RunOptions, Suite } from './types.ts';
@@ -55,7 +55,11 @@ export interface RunOutcome {
 
 /** The parameter columns of a run: every selected experiment's declared parameters, in order of first declaration. */
 export function declaredParams(experiments: readonly Experiment[]): string[] {
-  return [...new Set(experiments.flatMap((e) => e.params))];
+  const params = [...new Set(experiments.flatMap((e) => e.params))];
+  // A parameter named like a fixed column would be overwritten by it, or written twice in the header.
+  const reserved = params.filter((p) => FIXED_COLUMNS.includes(p) || p === 'replicate' || p === 'point');
+  if (reserved.length > 0) throw new Error(`parameter name${reserved.length > 1 ? 's' : ''} ${reserved.map((p) => `'${p}'`).join(', ')} reserved for results.csv's own columns (${FIXED_COLUMNS.join(', ')}, replicate, point)`);
+  return params;
 }
 
 /** A new folder under `base` named by the UTC start time; a suffix keeps two runs in one second apart. */
@@ -108,6 +112,8 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
     const entry: Collected = { selected, points: [], rows: [], failures: [] };
     try {
       entry.points = await selected.experiment.matrix(options);
+      // Said, not silent: an experiment whose options select nothing (e.g. one that needs a flag).
+      if (entry.points.length === 0) progress.line(`exp ${selected.experiment.id} ${selected.experiment.slug}: nothing to measure with these options (${selected.experiment.question})`);
     } catch (err) {
       entry.failures.push({ metric: 'matrix', unit: '', status: 'error', error: errorMessage(err) });
     }
@@ -150,7 +156,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   writeFileSync(
     join(dir, 'env.json'),
     JSON.stringify(
-      { runId, ...env, replication: { ...replication, units: plan.length, processes: unitSeconds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, rows: writer.rows.length, errorRows: errors.length, unstableRows: unstable.length, suspectRows: suspect.length },
+      { runId, ...env, replication: { ...replication, units: plan.length, processes: unitSeconds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, rows: writer.rows.length, errorRows: errors.length, unstableRows: unstable.length, suspectRows: suspect.length, clientSaturatedRows: writer.rows.filter((r) => r.status === 'client_saturated').length },
       null,
       2,
     ),

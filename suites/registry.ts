@@ -23,7 +23,7 @@ export function allSuites(): readonly Suite[] {
 }
 
 /** Adds a suite; its name and experiment ids must be new. */
-export function registerSuite(suite: Suite): void {
+function registerSuite(suite: Suite): void {
   if (allSuites().some((s) => s.name === suite.name)) throw new InputError(`a suite named '${suite.name}' is already registered`);
   const ids = new Set(allSuites().flatMap((s) => s.experiments.map((e) => e.id)));
   const clash = suite.experiments.find((e) => ids.has(e.id));

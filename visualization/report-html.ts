@@ -79,8 +79,8 @@ function environment(env: Record<string, unknown>): string {
 
 function failures(rows: ResultRow[]): string {
   const bad = rows.filter((r) => r.status !== 'ok');
-  if (bad.length === 0) return '<p class="ok">No error or unsupported rows.</p>';
-  return `<h3>Error and unsupported rows (${bad.length})</h3>${table(
+  if (bad.length === 0) return '<p class="ok">No error, unsupported or flagged rows.</p>';
+  return `<h3>Error, unsupported and flagged rows (${bad.length})</h3>${table(
     ['point', 'metric', 'status', 'reason'],
     bad.map((r) => [esc(pointText(r)), esc(r.metric), `<span class="status-${esc(r.status)}">${esc(r.status)}</span>`, esc(r.error)]),
     'failures',

@@ -53,7 +53,7 @@ function label(p: Point): string {
 
 /** A point's parameters, which every row of the point carries (the client-overhead point has none). */
 function coordinates(p: Point): Params {
-  return p.kind === 'overhead' ? {} : { target: p.target.name, model: p.target.model, dataset: p.prompts.name, tokens: p.prompts.inputTokens, concurrency: p.concurrency, rate: p.rate, load_workers: p.loadWorkers };
+  return p.kind === 'overhead' ? {} : { target: p.target.name, model: p.target.model, dataset: p.prompts.name, tokens: p.prompts.inputTokens, concurrency: p.concurrency, rate: p.rate, load_workers: p.loadWorkers > 1 ? p.loadWorkers : undefined };
 }
 
 function matrix(options: RunOptions): Point[] {
@@ -202,7 +202,8 @@ async function runPoint(point: LoadPoint, options: RunOptions): Promise<RowInput
   const inf = inferenceOf(options);
   const opened = await openPoint(point.target, options, point.reportStartup);
   if ('failed' in opened) return opened.failed;
-  const { target, params, rows } = opened;
+  const { target, params, rows: startup } = opened;
+  const rows: RowInput[] = [];
   const bounds = boundsOf(options);
   const outputTokens = point.prompts.outputTokens ?? (options.quick ? 32 : 128);
   const pool = Math.min(64, bounds.requests + bounds.warmup);
@@ -230,7 +231,8 @@ async function runPoint(point: LoadPoint, options: RunOptions): Promise<RowInput
   const judgement = judgeClient(load, point, inf.saturation, params);
   rows.push(...runRows(load.records, target.name, params, inf.slo, what).rows, ...resourceRows(resources, params), ...judgement.rows);
   if (load.skipped > 0) rows.push({ params, metric: 'requests_skipped', unit: 'count', value: load.skipped, note: `not issued: the ${bounds.durationMs / 1000} s time bound was reached first` });
-  return withClientVerdict(rows, judgement);
+  // Start-up rows do not depend on the client: only the measured rows take its verdict.
+  return [...startup, ...withClientVerdict(rows, judgement)];
 }
 
 export default latency;

@@ -129,7 +129,8 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
   const inf = inferenceOf(options);
   const opened = await openPoint(point.target, options, point.reportBackendStartup);
   if ('failed' in opened) return opened.failed;
-  const { target, params, rows } = opened;
+  const { target, params, rows: startup } = opened;
+  const rows: RowInput[] = [];
   const bounds = boundsOf(options, { requests: Math.max(32, 12 * point.concurrency), durationS: 10 }, { requests: Math.max(64, 16 * point.concurrency), durationS: 30 });
 
   const strategy = await gatewayStrategy(point.mode, WORKERS);
@@ -168,7 +169,8 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
   // A closed loop: the send lag is ≈0 by construction; the gateway's own loop delay is the figure this experiment measures.
   const judgement = judgeClient(load, {}, inf.saturation, params);
   rows.push(...resourceRows(resources, params), ...judgement.rows);
-  return withClientVerdict(rows, judgement);
+  // Start-up rows do not depend on the client: only the measured rows take its verdict.
+  return [...startup, ...withClientVerdict(rows, judgement)];
 }
 
 /** TTFT inflation and added TTFT of each preprocessing mode against the baseline at the same target and concurrency. */

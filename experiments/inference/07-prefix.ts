@@ -96,7 +96,8 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
   const { prefix: p, suffix: s } = lengths(options.quick);
   const opened = await openPoint(point.target, options, point.reportStartup);
   if ('failed' in opened) return opened.failed;
-  const { target, params, rows } = opened;
+  const { target, params, rows: startup } = opened;
+  const rows: RowInput[] = [];
   const bounds = boundsOf(options, { requests: 16, durationS: 8 }, { requests: 48, durationS: 30 });
   const warmup = Math.max(1, bounds.warmup);
   const prompts = prefixPrompts(point.variant, bounds.requests + warmup, options.seed, options.quick, point.runId);
@@ -113,7 +114,8 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
   if (evaluated.length > 0) rows.push({ params, metric: 'prompt_tokens_evaluated', unit: 'tokens', summary: summarize(evaluated), samples: evaluated, note: `server-reported timings.prompt_n: prompt tokens actually evaluated (fewer than ${point.tokens} = a cache hit)` });
   const judgement = judgeClient(load, {}, inf.saturation, params);
   rows.push(...resourceRows(resources, params).filter((r) => r.metric === 'server_cpu' || r.metric === 'client_cpu'), ...judgement.rows);
-  return withClientVerdict(rows, judgement);
+  // Start-up rows do not depend on the client: only the measured rows take its verdict.
+  return [...startup, ...withClientVerdict(rows, judgement)];
 }
 
 /** Unique over shared-prefix median TTFT per target (one ratio per replicate). */

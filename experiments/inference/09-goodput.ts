@@ -6,7 +6,7 @@
  */
 import { boundsOf, countOutputTokens, defaultPromptSet, openPoint, plannedPrompts } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf, type SearchOptions } from '../../suites/inference/cli.ts';
-import { judgeClient } from '../../suites/inference/client-rows.ts';
+import { judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
 import { goodputCharts } from '../../suites/inference/charts/goodput.ts';
 import { searchMaxGoodput } from '../../suites/inference/goodput-search.ts';
 import { runLoad } from '../../suites/inference/load.ts';
@@ -44,7 +44,7 @@ function label(p: Point): string {
 }
 
 function coordinates(p: Point): Params {
-  return { target: p.target.name, model: p.target.model, dataset: p.prompts.name, tokens: p.prompts.inputTokens, load_workers: p.loadWorkers };
+  return { target: p.target.name, model: p.target.model, dataset: p.prompts.name, tokens: p.prompts.inputTokens, load_workers: p.loadWorkers > 1 ? p.loadWorkers : undefined };
 }
 
 /** One point per target · prompt set, only when the run asked for the search. */
@@ -59,7 +59,8 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
   const inf = inferenceOf(options);
   const opened = await openPoint(point.target, options, point.reportStartup);
   if ('failed' in opened) return opened.failed;
-  const { target, params, rows } = opened;
+  const { target, params, rows: startup } = opened;
+  const rows: RowInput[] = [];
   const bounds = boundsOf(options, STEP_BOUNDS.quick, STEP_BOUNDS.full);
   const { axis, attainment, precision } = point.search;
   const outputTokens = point.prompts.outputTokens ?? (options.quick ? 32 : 128);
@@ -91,7 +92,7 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
         const share = aggregate(measured.records, inf.slo).goodputShare ?? 0;
         const stepParams = { ...params, [axis]: load, attainment: 100 * attainment };
         const judgement = judgeClient(measured, shape, inf.saturation, stepParams);
-        rows.push({
+        rows.push(...withClientVerdict(judgement.rows, judgement), {
           params: stepParams,
           metric: 'slo_attainment',
           unit: '%',
@@ -104,7 +105,7 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
     });
     const unit = axis === 'rate' ? 'req/s' : 'requests';
     const steps = result.steps.map((s) => `${fmt(s.load)}${s.saturated ? ' (client saturated)' : s.meets ? ' ✓' : ' ✗'}`).join(', ');
-    const note = `highest ${axis} with ≥ ${fmt(100 * attainment)}% of requests meeting ${slo}; interval = the bracket [last load that met it, first that missed it]; steps: ${steps}`;
+    const note = `highest ${axis} with ≥ ${fmt(100 * attainment)}% of requests meeting ${slo}; interval = the bracket [last load that met it, first that missed it] (combined over ≥ 2 processes: a 95% t-interval over their found loads; each bracket stays in replicates.csv); steps: ${steps}`;
     if (result.value === undefined) {
       rows.push({ params, metric: `max_goodput_${axis}`, unit, status: 'error', error: result.reason ?? 'no load met the SLO', note });
     } else {
@@ -119,7 +120,11 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
         ...(result.clientBound ? { status: 'client_saturated' as const, error: result.reason } : {}),
       });
     }
-    return rows;
+    return [...startup, ...rows];
+  } catch (err) {
+    // An interrupted or failing step ends the search: the steps measured so far stay, beside the reason.
+    const reason = options.signal.aborted ? 'interrupted' : err instanceof Error ? err.message : String(err);
+    return [...startup, ...rows, { params, metric: `max_goodput_${axis}`, unit: axis === 'rate' ? 'req/s' : 'requests', status: 'error', error: `search ended after ${rows.filter((r) => r.metric === 'slo_attainment').length} steps: ${reason}` }];
   } finally {
     await pool?.close();
   }

@@ -1,5 +1,5 @@
 /**
- * Pieces experiments 5–7 share: options with defaults, bounds of a run, output-token counting with the
+ * Pieces the inference experiments share: options with defaults, bounds of a run, output-token counting with the
  * model's tokenizer (after the run, outside timing), and the tidy rows of a measured run.
  */
 import { loadTokenizer } from '../../common/assets/tokenizers.ts';

@@ -31,7 +31,7 @@ export interface PhaseMessage {
 export type WorkerReply = { type: 'ready' } | ({ type: 'done'; loopDelay?: LoopDelay } & PhaseOutcome) | { type: 'failed'; message: string };
 
 /** A record with every time moved by `shift` ms (worker clock + shift = parent clock). */
-export function shiftRecord(r: RequestRecord, shift: number): RequestRecord {
+function shiftRecord(r: RequestRecord, shift: number): RequestRecord {
   return { ...r, start: r.start + shift, end: r.end + shift, chunkTimes: r.chunkTimes.map((t) => t + shift) };
 }
 

@@ -58,7 +58,7 @@ export interface LoadResult {
  */
 export const LOOP_DELAY_RESOLUTION_MS = 10;
 
-export function validateLoad(spec: LoadSpec): void {
+function validateLoad(spec: LoadSpec): void {
   if (spec.rate === undefined && !(spec.concurrency && spec.concurrency >= 1)) throw new Error('load needs a concurrency ≥ 1 or a rate > 0');
   if (spec.rate !== undefined && !(spec.rate > 0)) throw new Error(`rate must be > 0, got ${spec.rate}`);
   if (!(spec.requests >= 1)) throw new Error(`requests must be ≥ 1, got ${spec.requests}`);
@@ -82,14 +82,14 @@ export function arrivalSchedule(count: number, rate: number, seed: number): numb
 }
 
 /** The load shape of a phase of `count` requests (one schedule, shared by every issuing thread). */
-export function phaseShape(spec: LoadSpec, count: number): PhaseShape {
+function phaseShape(spec: LoadSpec, count: number): PhaseShape {
   return spec.rate !== undefined
     ? { kind: 'open', schedule: arrivalSchedule(count, spec.rate, spec.seed), cap: spec.concurrency ?? Infinity }
     : { kind: 'closed', concurrency: spec.concurrency! };
 }
 
 /** The result of a measured phase that started at `t0` (records and sends on this thread's clock). */
-export function loadResult(out: PhaseOutcome, t0: number, count: number, loopDelay: LoopDelay, loadWorkers: number): LoadResult {
+function loadResult(out: PhaseOutcome, t0: number, count: number, loopDelay: LoopDelay, loadWorkers: number): LoadResult {
   const { records, sends } = out;
   const end = records.length > 0 ? Math.max(...records.map((r) => r.end)) : performance.now();
   const lags = sendLags(

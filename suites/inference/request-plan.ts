@@ -27,7 +27,7 @@ export interface RequestPlan {
 }
 
 /** The prompt of request `index`. */
-export function plannedPrompt(plan: RequestPlan, index: number): PlannedPrompt {
+function plannedPrompt(plan: RequestPlan, index: number): PlannedPrompt {
   const n = plan.prompts.length;
   return plan.prompts[((index % n) + n) % n];
 }

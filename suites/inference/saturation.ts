@@ -38,7 +38,7 @@ export function lagStats(lags: readonly number[]): LagStats {
 export interface SaturationThreshold {
   /** Absolute floor, ms: below it lag is timer jitter, whatever the rate. */
   absMs: number;
-  /** Share of the mean inter-arrival time, % (open loop only): at high rates even a few ms late matters. */
+  /** Share of the mean inter-arrival time, % (open loop only): at low rates, lateness small against the gap between requests is no saturation. */
   pct: number;
 }
 

@@ -8,7 +8,7 @@
  *   max_goodput_rate /    median = the load found; ci_low/ci_high = the bracket (last load that met the
  *   max_goodput_concurrency  target, first that missed it or saturated the client)
  */
-import type { ResultRow } from '../../../common/results.ts';
+import { hasFigure, type ResultRow } from '../../../common/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, SCHEMA, fixedScale, missingReason, titleBlock } from '../../../visualization/style.ts';
@@ -30,7 +30,7 @@ function outcome(r: ResultRow, target: number | undefined): string {
 }
 
 function buildGoodput(rows: ResultRow[]): VegaLiteSpec {
-  const attained = rows.filter((r) => r.metric === 'slo_attainment' && num(r.median) !== undefined && (r.status === 'ok' || String(r.status) === CLIENT_SATURATED));
+  const attained = rows.filter((r) => r.metric === 'slo_attainment' && num(r.median) !== undefined && hasFigure(r.status));
   // The search runs along one axis: rate when its steps have one, else concurrency.
   const axis = attained.some((r) => num(r.rate) !== undefined) ? 'rate' : 'concurrency';
   const steps = attained.flatMap((r) => {
@@ -41,7 +41,7 @@ function buildGoodput(rows: ResultRow[]): VegaLiteSpec {
   });
   if (steps.length === 0) return noDataSpec(TITLE, missingReason(rows, ['slo_attainment']));
   const found = rows
-    .filter((r) => FOUND.includes(r.metric) && r.status === 'ok' && num(r.median) !== undefined)
+    .filter((r) => FOUND.includes(r.metric) && hasFigure(r.status) && num(r.median) !== undefined)
     .map((r) => {
       const value = r.median as number;
       const [low, high] = [num(r.ci_low) ?? value, num(r.ci_high) ?? value];
