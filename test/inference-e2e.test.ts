@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { streamRequest } from '../suites/inference/client.ts';
 import { hasFigure } from '../common/results.ts';
 import { runLoad } from '../suites/inference/load.ts';
-import { EMBEDDED_TARGET } from '../suites/inference/options.ts';
+import { EMBEDDED_TARGET } from '../suites/inference/config.ts';
 import { acquireTarget, closeTargets, embeddedAvailable } from '../suites/inference/targets.ts';
 import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';
 import { fetchNotifyingFirstContent, untilGone } from './inference-helpers.ts';

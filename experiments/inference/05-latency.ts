@@ -9,7 +9,7 @@ import type { RequestPlan } from '../../suites/inference/request-plan.ts';
 import { paretoFront } from '../../suites/inference/metrics.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
 import { runLoad } from '../../suites/inference/load.ts';
-import type { PromptSet, TargetSpec } from '../../suites/inference/options.ts';
+import type { PromptSet, TargetSpec } from '../../suites/inference/config.ts';
 import { boundsOf, countOutputTokens, defaultPromptSet, openPoint, plannedPrompts, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
 import { writeInferenceSummary } from '../../suites/inference/summary-file.ts';

@@ -9,7 +9,7 @@ import { GATEWAY_MODES, GATEWAY_PIPELINE, gatewayStrategy, handleChat, modeWorke
 import { runLoad, type SendRequest } from '../../suites/inference/load.ts';
 import { judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
-import type { TargetSpec } from '../../suites/inference/options.ts';
+import type { TargetSpec } from '../../suites/inference/config.ts';
 import { boundsOf, countOutputTokens, openPoint, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
 import { writeInferenceSummary } from '../../suites/inference/summary-file.ts';

@@ -10,7 +10,7 @@ import { streamRequest } from '../../suites/inference/client.ts';
 import { runLoad, type SendRequest } from '../../suites/inference/load.ts';
 import { judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
-import type { TargetSpec } from '../../suites/inference/options.ts';
+import type { TargetSpec } from '../../suites/inference/config.ts';
 import { COUNT_MODEL, boundsOf, countOutputTokens, openPoint, resourceRows, runRows, syntheticTexts } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
 import { writeInferenceSummary } from '../../suites/inference/summary-file.ts';

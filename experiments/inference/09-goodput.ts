@@ -12,7 +12,7 @@ import { searchMaxGoodput } from '../../suites/inference/goodput-search.ts';
 import { runLoad } from '../../suites/inference/load.ts';
 import { startLoadWorkers } from '../../suites/inference/load-workers.ts';
 import { aggregate } from '../../suites/inference/metrics.ts';
-import type { PromptSet, TargetSpec } from '../../suites/inference/options.ts';
+import type { PromptSet, TargetSpec } from '../../suites/inference/config.ts';
 import type { RequestPlan } from '../../suites/inference/request-plan.ts';
 import { writeInferenceSummary } from '../../suites/inference/summary-file.ts';
 import { caveatsOf, fmt, type Finding } from '../../common/findings.ts';

@@ -7,7 +7,7 @@ import { CLIENTS } from './client.ts';
 import { GATEWAY_STRATEGIES, type GatewayStrategy } from './gateway.ts';
 import { GOODPUT_DEFAULTS } from './goodput-search.ts';
 import { hasSlo } from './metrics.ts';
-import { resolveInferenceOptions, type InferenceFlags, type InferenceOptions } from './options.ts';
+import { resolveInferenceOptions, type InferenceFlags, type InferenceOptions } from './config.ts';
 import { DEFAULT_SATURATION_THRESHOLD, type SaturationThreshold } from './saturation.ts';
 
 /** The goodput search of experiment 9 (--search goodput). */

@@ -10,7 +10,7 @@ import { summarize } from '../../common/stats.ts';
 import type { RunOptions } from '../../common/run-options.ts';
 import { aggregate, clientDecodeRate, hasSlo, type Aggregate, type RequestRecord, type Slo } from './metrics.ts';
 import { inferenceOf } from './cli.ts';
-import type { PromptSet, TargetSpec } from './options.ts';
+import type { PromptSet, TargetSpec } from './config.ts';
 import type { PlannedPrompt } from './request-plan.ts';
 import type { RunResources } from './resource-monitor.ts';
 import { acquireTarget, type ResolvedTarget } from './targets.ts';

@@ -12,7 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkReachable, listModels } from './client.ts';
-import type { EmbeddedSpec, TargetSpec } from './options.ts';
+import type { EmbeddedSpec, TargetSpec } from './config.ts';
 
 export interface ResolvedTarget {
   spec: TargetSpec;

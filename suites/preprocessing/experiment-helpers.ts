@@ -5,7 +5,7 @@ import { generateChat, type ChatSpec } from '../../common/data.ts';
 import { createPreprocessor, type PipelineConfig, type Preprocessor } from '../../common/pipeline.ts';
 import type { ChatMessage, EngineId } from '../../common/templates/engines.ts';
 import type { RunOptions } from '../types.ts';
-import { preprocessingOptions } from './options.ts';
+import { preprocessingOptions } from './cli.ts';
 
 const preprocessors = new Map<string, Promise<Preprocessor>>();
 

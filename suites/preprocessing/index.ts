@@ -6,7 +6,7 @@ import { queue } from '../../experiments/preprocessing/03-queue.ts';
 import { contention } from '../../experiments/preprocessing/04-contention.ts';
 import { corpus } from '../../experiments/preprocessing/08-corpus.ts';
 import { closeAllStrategies } from '../../common/strategies/cache.ts';
-import { preprocessingCli } from './options.ts';
+import { preprocessingCli } from './cli.ts';
 
 const preprocessingSuite: Suite = {
   name: 'preprocessing',

@@ -4,7 +4,7 @@ import { isParallel, type StrategyId } from '../../common/strategies/index.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
 import type { Params, RowInput } from '../../common/results.ts';
 import type { RunOptions } from '../types.ts';
-import { preprocessingOptions } from './options.ts';
+import { preprocessingOptions } from './cli.ts';
 
 export const BATCH_SIZE = 64;
 export const TURNS = 100;
