@@ -119,7 +119,8 @@ function resolveSuiteOptions(program: Command, flags: BenchFlags, selection: Sel
     if (!suite.cli) continue;
     const own = Object.fromEntries(options.map((o) => [attributeOf(o), flags[attributeOf(o)]]).filter(([, v]) => v !== undefined));
     try {
-      resolved[suite.name] = suite.cli.resolve(own, { quick: !!flags.quick });
+      const experiments = selection.filter((s) => s.suite === suite).map((s) => s.experiment.id);
+      resolved[suite.name] = suite.cli.resolve(own, { quick: !!flags.quick, experiments });
     } catch (err) {
       if (err instanceof InputError) throw new UsageError(err.message);
       throw err;

@@ -79,9 +79,10 @@ export interface SuiteCli<O = unknown> {
   options(): Option[];
   /**
    * The suite's options (plain data: they travel to child processes) from the parsed flags, keyed by
-   * commander's camelCase names; throws common/input-error.ts' InputError on bad input (exit 2).
+   * commander's camelCase names; throws common/input-error.ts' InputError on bad input (exit 2) — also
+   * for a flag none of the run's `experiments` (ids of this suite; absent = all) would use.
    */
-  resolve(flags: Record<string, unknown>, mode: { quick: boolean }): O;
+  resolve(flags: Record<string, unknown>, mode: { quick: boolean; experiments?: readonly number[] }): O;
   /** Lines for --list: the names its options accept (models, engines…). */
   listing?(): string[];
 }

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MODEL_IDS, MODELS, TEMPLATE_VARIANTS, getModelSpec } from '../../common/assets/models.ts';
 import { TOKENIZERS } from '../../common/assets/tokenizers.ts';
-import { InputError } from '../../common/input-error.ts';
+import { InputError, refuseUnusedFlags } from '../../common/input-error.ts';
 import { STRATEGIES, assertStrategy, type StrategyId } from '../../common/strategies/index.ts';
 import { ENGINES, assertEngine, type EngineId } from '../../common/templates/engines.ts';
 import type { RunOptions } from '../../common/run-options.ts';
@@ -42,6 +42,12 @@ interface Flags {
   workers?: number[];
 }
 
+/** The experiments that read a flag: given without any of them, the flag would be silently ignored. */
+const USED_BY = [
+  ['strategies', '--strategies', [3, 4]],
+  ['workers', '--workers', [3, 4]],
+] as const;
+
 export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
   options: () => [
     new Option('-m, --models <list>', `comma-separated models (default ${DEFAULT_MODEL_IDS.join(',')})`).argParser(list),
@@ -49,8 +55,9 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
     new Option('--strategies <list>', `comma-separated strategies (${STRATEGIES.join(',')}; --quick: ${QUICK_STRATEGIES.join(',')})`).argParser(list),
     new Option('--workers <list>', 'worker counts of the pool and process points of experiments 3 and 4, e.g. 1,2,4,8,16 (default: 1 and the core count with --quick; 1, 2, 4 … 2×cores otherwise)').argParser(parseWorkerList),
   ],
-  resolve(raw, { quick }) {
+  resolve(raw, { quick, experiments }) {
     const flags = raw as Flags;
+    if (experiments) refuseUnusedFlags(raw, USED_BY, experiments);
     const models = (flags.models ?? DEFAULT_MODEL_IDS).map((m) => getModelSpec(m).id);
     if (models.length === 0) throw new InputError('--models needs at least one model');
     return {
