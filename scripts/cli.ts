@@ -4,8 +4,6 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { join } from 'node:path';
-import { MODELS, TEMPLATE_VARIANTS } from '../common/assets/models.ts';
-import { TOKENIZERS, assertTokenizer } from '../common/assets/tokenizers.ts';
 import type { CliIO } from '../common/cli-io.ts';
 import { formatFindings } from '../common/findings.ts';
 import { InputError } from '../common/input-error.ts';
@@ -13,13 +11,11 @@ import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
 import { Progress } from '../common/progress.ts';
 import { pointText } from '../common/results.ts';
 import { formatText, summaryLines } from '../common/summary-table.ts';
-import { ENGINES, assertEngine } from '../common/templates/engines.ts';
 import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
 import { runExperiments, type Selected } from '../suites/orchestrator.ts';
 import { DEFAULT_SUITE, allExperiments, allSuites, findExperiment, getSuite, loadExternalSuites } from '../suites/registry.ts';
 import type { Suite } from '../suites/types.ts';
 import type { Shard } from '../suites/work-plan.ts';
-import { renderCommand } from './render-command.ts';
 
 export type { CliIO } from '../common/cli-io.ts';
 
@@ -186,7 +182,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   program
     .description('prepbench: what LLM request preprocessing (chat template + tokenization) costs in Node.js, per execution strategy')
     .exitOverride()
-    // `--model` (inference target) also exists on `render`: program options go before a subcommand.
+    // A suite's option may share its name with an option of a suite's subcommand: program options go before a subcommand.
     .enablePositionalOptions()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)')
@@ -203,23 +199,10 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .addOption(new Option('--point-timeout <seconds>', `kill a point's process after this long; the point becomes an error row (default ${DEFAULT_POINT_TIMEOUT.quick} with --quick, ${DEFAULT_POINT_TIMEOUT.full} otherwise)`).argParser(parsePositiveInteger))
     .action(async (flags: BenchFlags) => setExit(await bench(program, flags, io)));
   addSuiteOptions(program, allSuites());
-  program
-    .command('render')
-    .description('print the exact prompt a model template renders for a messages file (what the suite measures)')
-    .requiredOption('--model <id>', `model (${MODELS.map((m) => m.id).join(', ')})`)
-    .requiredOption('--messages <file>', 'JSON file: an array of {role, content}, or {messages, tools}')
-    .option('--template <id>', `template variant (${TEMPLATE_VARIANTS.map((t) => t.id).join(', ')}; default the model's own)`)
-    .option('--engine <name>', `template engine (${ENGINES.join(', ')})`, 'jinja')
-    .option('--tokenizer <name>', `tokenizer (${TOKENIZERS.join(', ')})`, 'js')
-    .option('--ids', 'print the token ids (JSON) on stdout instead of the prompt')
-    .action(async (flags) => {
-      try {
-        setExit(await renderCommand({ ...flags, engine: assertEngine(flags.engine), tokenizer: assertTokenizer(flags.tokenizer) }, io));
-      } catch (err) {
-        if (err instanceof InputError) throw new UsageError(err.message);
-        throw err;
-      }
-    });
+  for (const suite of allSuites()) {
+    // Inherited settings (exit override, output to `io`) are copied only by .command(), not by addCommand.
+    for (const command of suite.cli?.commands?.(io, setExit) ?? []) program.addCommand(command.copyInheritedSettings(program).helpGroup(`Commands of suite ${suite.name}:`));
+  }
   return program;
 }
 
@@ -254,7 +237,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return 2;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof InputError) {
       io.stderr(`error: ${err.message}\n`);
       return 2;
     }

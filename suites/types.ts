@@ -5,7 +5,8 @@
  * Node core's benchmark/ runner does.
  */
 import type { Finding, FindingContext } from '../common/findings.ts';
-import type { Option } from 'commander';
+import type { Command, Option } from 'commander';
+import type { CliIO } from '../common/cli-io.ts';
 import type { Params, ResultRow, RowInput } from '../common/results.ts';
 import type { ChartDefinition } from '../visualization/chart.ts';
 
@@ -85,6 +86,11 @@ export interface SuiteCli<O = unknown> {
   resolve(flags: Record<string, unknown>, mode: { quick: boolean; experiments?: readonly number[] }): O;
   /** Lines for --list: the names its options accept (models, engines…). */
   listing?(): string[];
+  /**
+   * Subcommands of the suite's own (e.g. `render`), shown under its name in --help. Their actions write
+   * through `io`, report their exit code with `setExit`, and throw InputError on bad input (exit 2).
+   */
+  commands?(io: CliIO, setExit: (code: number) => void): Command[];
 }
 
 export interface Suite {

@@ -1,12 +1,13 @@
 /** The preprocessing suite's command-line options: models, template engines, execution strategies, worker counts. */
-import { InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MODEL_IDS, MODELS, TEMPLATE_VARIANTS, getModelSpec } from '../../common/assets/models.ts';
-import { TOKENIZERS } from '../../common/assets/tokenizers.ts';
+import { TOKENIZERS, assertTokenizer } from '../../common/assets/tokenizers.ts';
 import { InputError, refuseUnusedFlags } from '../../common/input-error.ts';
 import { STRATEGIES, assertStrategy, type StrategyId } from '../../common/strategies/index.ts';
 import { ENGINES, assertEngine, type EngineId } from '../../common/templates/engines.ts';
 import type { RunOptions } from '../../common/run-options.ts';
 import type { SuiteCli } from '../types.ts';
+import { renderCommand } from './render-command.ts';
 
 export interface PreprocessingOptions {
   /** Model ids (--models); their template variants are the templates measured. */
@@ -67,6 +68,17 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
       workers: flags.workers,
     };
   },
+  commands: (io, setExit) => [
+    new Command('render')
+      .description('print the exact prompt a model template renders for a messages file (what the suite measures)')
+      .requiredOption('--model <id>', `model (${MODELS.map((m) => m.id).join(', ')})`)
+      .requiredOption('--messages <file>', 'JSON file: an array of {role, content}, or {messages, tools}')
+      .option('--template <id>', `template variant (${TEMPLATE_VARIANTS.map((t) => t.id).join(', ')}; default the model's own)`)
+      .option('--engine <name>', `template engine (${ENGINES.join(', ')})`, 'jinja')
+      .option('--tokenizer <name>', `tokenizer (${TOKENIZERS.join(', ')})`, 'js')
+      .option('--ids', 'print the token ids (JSON) on stdout instead of the prompt')
+      .action(async (flags) => setExit(await renderCommand({ ...flags, engine: assertEngine(flags.engine), tokenizer: assertTokenizer(flags.tokenizer) }, io))),
+  ],
   listing: () => [
     `models: ${MODELS.map((m) => `${m.id}${m.default ? ' (default)' : ''}`).join(', ')}`,
     `templates: ${TEMPLATE_VARIANTS.map((t) => t.id).join(', ')}`,

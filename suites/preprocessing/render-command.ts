@@ -1,10 +1,10 @@
 /** `bench render`: the exact prompt (or token ids) the suite would measure for a messages file. */
-import { getModelSpec, getTemplateVariant, templateVariantsFor, UnknownNameError } from '../common/assets/models.ts';
-import type { TokenizerId } from '../common/assets/tokenizers.ts';
-import { MessagesFileError, readMessagesFile } from '../common/messages-file.ts';
-import { createPreprocessor } from '../common/pipeline.ts';
-import type { EngineId } from '../common/templates/engines.ts';
-import type { CliIO } from '../common/cli-io.ts';
+import { getModelSpec, getTemplateVariant, templateVariantsFor, UnknownNameError } from '../../common/assets/models.ts';
+import type { TokenizerId } from '../../common/assets/tokenizers.ts';
+import { MessagesFileError, readMessagesFile } from '../../common/messages-file.ts';
+import { createPreprocessor } from '../../common/pipeline.ts';
+import type { EngineId } from '../../common/templates/engines.ts';
+import type { CliIO } from '../../common/cli-io.ts';
 
 export interface RenderFlags {
   model: string;
