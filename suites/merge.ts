@@ -12,7 +12,7 @@ import { Progress } from '../common/progress.ts';
 import { ResultWriter, paramColumns, paramsOf, type ResultRow, type RowInput, type RowStatus } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
 import { parseReplicatesCsv, parseResultsCsv } from '../common/run-folder.ts';
-import { createRunFolder, declaredParams, renderReport, writeCombined, type Collected, type Selected } from './orchestrator.ts';
+import { createRunFolder, declaredParams, renderReport, writeResults, type Collected, type Selected } from './orchestrator.ts';
 import type { RunOptions } from './types.ts';
 
 /** Bad shards or folders: exit code 2. */
@@ -131,7 +131,7 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
   const writer = new ResultWriter(dir, params);
   const runs = Number(base.replication?.runs) || 1;
   const entries = [...collected.values()].sort((a, b) => a.selected.experiment.id - b.selected.experiment.id);
-  for (const entry of entries) await writeCombined(entry, options, runs, writer, replicateWriter, runId);
+  await writeResults(entries, options, runs, writer, replicateWriter, runId);
   const env = {
     ...base,
     runId,

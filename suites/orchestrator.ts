@@ -146,7 +146,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const endNoise = noiseSnapshot();
   const noise = noiseRecord(startNoise, endNoise);
   const writer = new ResultWriter(dir, params);
-  for (const entry of collected) await writeCombined(entry, options, request.runs, writer, replicateWriter, runId);
+  await writeResults(collected, options, request.runs, writer, replicateWriter, runId);
   progress.finish();
 
   const wallSeconds = progress.elapsedSeconds();
@@ -192,8 +192,25 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
   if (outcome.teardownError) entries[0].failures.push({ metric: 'teardown', unit: '', status: 'error', error: errorMessage(outcome.teardownError) });
 }
 
-/** Combines an experiment's replicate rows, derives ratios per replicate, flags and writes results.csv. */
-export async function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): Promise<void> {
+/**
+ * results.csv from every experiment's replicate rows, then the files of each experiment and of each suite
+ * (`writeFiles` hooks, from the combined rows); after Ctrl-C and in `npm run merge` too.
+ */
+export async function writeResults(entries: readonly Collected[], options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): Promise<void> {
+  const results = [];
+  for (const entry of entries) results.push({ selected: entry.selected, rows: await writeCombined(entry, options, runs, writer, replicateWriter, runId) });
+  for (const suite of new Set(entries.map((e) => e.selected.suite))) {
+    const own = results.filter((r) => r.selected.suite === suite);
+    try {
+      await suite.writeFiles?.(own.map((r) => ({ experiment: r.selected.experiment, rows: r.rows })), options);
+    } catch (err) {
+      writer.write(toRow({ metric: 'write_files', unit: '', status: 'error', error: `suite ${suite.name}: ${errorMessage(err)}` }, { run_id: runId, suite: suite.name, experiment: own[0].selected.experiment.id }));
+    }
+  }
+}
+
+/** Combines an experiment's replicate rows, derives ratios per replicate, flags and writes results.csv; returns the combined rows. */
+async function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): Promise<RowInput[]> {
   const { suite, experiment } = entry.selected;
   const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
   // Matrix order, then arrival order within a point (the sort is stable).
@@ -228,6 +245,7 @@ export async function writeCombined(entry: Collected, options: RunOptions, runs:
   } catch (err) {
     writer.write(toRow({ metric: 'write_files', unit: '', status: 'error', error: errorMessage(err) }, base));
   }
+  return combined;
 }
 
 /**

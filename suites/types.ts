@@ -100,6 +100,11 @@ export interface Suite {
   description: string;
   experiments: Experiment[];
   cli?: SuiteCli;
+  /**
+   * Files of the suite's own beside results.csv (e.g. one summary of all its experiments), from the
+   * combined rows of each of its experiments in the run, once they are on disk — after Ctrl-C too.
+   */
+  writeFiles?(results: { experiment: Experiment; rows: RowInput[] }[], options: RunOptions): void | Promise<void>;
   /** Releases what the suite's experiments shared (e.g. worker pools), after its last experiment ran. */
   teardown?(): Promise<void>;
 }

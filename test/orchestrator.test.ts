@@ -84,6 +84,7 @@ describe('orchestrator', () => {
     expect(JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8')).interrupted).toBe(true);
     // The experiment's own file is written from the rows on disk, as after a complete run.
     expect(readFileSync(join(dir, 'fake-metrics.txt'), 'utf8')).toBe(`${measured[0].metric},count`);
+    expect(readFileSync(join(dir, 'fake-suite.txt'), 'utf8')).toBe('99:2');
     expect(liveChildren()).toBe(0);
   });
 

@@ -12,7 +12,6 @@ import { runLoad } from '../../suites/inference/load.ts';
 import type { PromptSet, TargetSpec } from '../../suites/inference/config.ts';
 import { boundsOf, countOutputTokens, defaultPromptSet, openPoint, plannedPrompts, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
-import { writeInferenceSummary } from '../../suites/inference/summary-file.ts';
 import { caveatsOf, fmt, overlap, pick, ratioOf, ratioText, withCi, type Finding } from '../../common/findings.ts';
 import type { Params, ResultRow, RowInput } from '../../common/results.ts';
 import { summarize } from '../../common/stats.ts';
@@ -122,9 +121,6 @@ export const latency: Experiment<Point> = {
     return runPoint(point, options);
   },
   derive,
-  writeFiles(rows, options) {
-    writeInferenceSummary(options.runDir, { ...META, headline: HEADLINE, rows });
-  },
   charts: latencyCharts,
   answers: latencyAnswers,
 };

@@ -12,7 +12,6 @@ import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts
 import type { TargetSpec } from '../../suites/inference/config.ts';
 import { boundsOf, countOutputTokens, openPoint, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
-import { writeInferenceSummary } from '../../suites/inference/summary-file.ts';
 import { createRng, deriveSeed } from '../../common/rng.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding, type FindingContext } from '../../common/findings.ts';
 import type { ParamValue, Params, ResultRow, RowInput } from '../../common/results.ts';
@@ -200,9 +199,6 @@ export const gateway: Experiment<Point> = {
   headline: HEADLINE,
   run,
   derive,
-  writeFiles(rows, options) {
-    writeInferenceSummary(options.runDir, { ...META, headline: HEADLINE, rows });
-  },
   charts: gatewayCharts,
   answers: gatewayAnswers,
 };

@@ -13,7 +13,6 @@ import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts
 import type { TargetSpec } from '../../suites/inference/config.ts';
 import { COUNT_MODEL, boundsOf, countOutputTokens, openPoint, resourceRows, runRows, syntheticTexts } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
-import { writeInferenceSummary } from '../../suites/inference/summary-file.ts';
 import { deriveSeed } from '../../common/rng.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
 import type { Params, ResultRow, RowInput } from '../../common/results.ts';
@@ -144,9 +143,6 @@ export const prefix: Experiment<Point> = {
   headline: HEADLINE,
   run,
   derive,
-  writeFiles(rows, options) {
-    writeInferenceSummary(options.runDir, { ...META, headline: HEADLINE, rows });
-  },
   charts: prefixCharts,
   answers: prefixAnswers,
 };

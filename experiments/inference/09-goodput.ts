@@ -14,7 +14,6 @@ import { startLoadWorkers } from '../../suites/inference/load-workers.ts';
 import { aggregate } from '../../suites/inference/metrics.ts';
 import type { PromptSet, TargetSpec } from '../../suites/inference/config.ts';
 import type { RequestPlan } from '../../suites/inference/request-plan.ts';
-import { writeInferenceSummary } from '../../suites/inference/summary-file.ts';
 import { caveatsOf, fmt, type Finding } from '../../common/findings.ts';
 import type { Params, ResultRow, RowInput } from '../../common/results.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
@@ -152,9 +151,6 @@ export const goodput: Experiment<Point> = {
   coordinates,
   run,
   headline: ['max_goodput_rate', 'max_goodput_concurrency', 'slo_attainment'],
-  writeFiles(rows, options) {
-    writeInferenceSummary(options.runDir, { ...META, headline: ['max_goodput_rate', 'max_goodput_concurrency', 'slo_attainment'], rows });
-  },
   charts: goodputCharts,
   answers,
 };

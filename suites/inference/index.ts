@@ -11,6 +11,7 @@ import { goodput } from '../../experiments/inference/09-goodput.ts';
 import { closeTargets } from './targets.ts';
 import { closeAllStrategies } from '../../common/strategies/cache.ts';
 import { inferenceCli } from './cli.ts';
+import { writeInferenceSummary } from './summary-file.ts';
 
 const inferenceSuite: Suite = {
   name: 'inference',
@@ -18,6 +19,12 @@ const inferenceSuite: Suite = {
   description: 'Streaming latency and throughput of an OpenAI-compatible server (embedded llama.cpp by default), and what a Node gateway\'s preprocessing adds to it',
   experiments: [latency, gateway, prefix, goodput],
   cli: inferenceCli,
+  // One summary of every inference experiment of the run.
+  writeFiles: (results, options) =>
+    writeInferenceSummary(
+      options.runDir,
+      results.map(({ experiment, rows }) => ({ id: experiment.id, title: experiment.title, question: experiment.question, headline: experiment.headline ?? [], rows })),
+    ),
   // The embedded server and the gateway's pools are shared by experiments 5–7; stop them when the suite is done.
   teardown: async () => {
     await Promise.allSettled([closeTargets(), closeAllStrategies()]);

@@ -1,14 +1,13 @@
 /**
  * inference-summary.md / inference-summary.json beside results.csv: the inference experiments' rows of
- * this run (samples left out). Each inference experiment's writeFiles replaces its own section of the
- * JSON file in the run folder and renders the Markdown from that file, so a partial run has both too and
- * nothing is remembered between calls.
+ * this run (samples left out), written once by the suite's writeFiles hook from every experiment's
+ * combined rows — also after Ctrl-C, so a partial run has both files too.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Params, RowInput } from '../../common/results.ts';
 
-/** An experiment's part of the summary, as its writeFiles hands it over. */
+/** An experiment's part of the summary. */
 export interface SummarySection {
   id: number;
   title: string;
@@ -118,23 +117,10 @@ function markdown(doc: SummaryDoc): string {
   return md.join('\n');
 }
 
-/** The summary already in the run folder (the sections of the experiments written before), if readable. */
-function readSummary(runDir: string): SummaryDoc | undefined {
-  const path = join(runDir, JSON_FILE);
-  if (!existsSync(path)) return undefined;
-  try {
-    const doc = JSON.parse(readFileSync(path, 'utf8')) as SummaryDoc;
-    return Array.isArray(doc.experiments) ? doc : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Puts an experiment's section into the run folder's summary (replacing an earlier one) and rewrites both files. */
-export function writeInferenceSummary(runDir: string, section: SummarySection): void {
-  const others = (readSummary(runDir)?.experiments ?? []).filter((s) => s.id !== section.id);
-  const own = { id: section.id, title: section.title, question: section.question, headline: [...section.headline], rows: section.rows.map(summaryRow) };
-  const doc: SummaryDoc = { runDir, experiments: [...others, own].sort((a, b) => a.id - b.id) };
+/** Writes both files from the sections of the experiments that ran. */
+export function writeInferenceSummary(runDir: string, sections: readonly SummarySection[]): void {
+  const experiments = sections.map((s) => ({ id: s.id, title: s.title, question: s.question, headline: [...s.headline], rows: s.rows.map(summaryRow) })).sort((a, b) => a.id - b.id);
+  const doc: SummaryDoc = { runDir, experiments };
   writeFileSync(join(runDir, JSON_FILE), JSON.stringify(doc, null, 2));
   writeFileSync(join(runDir, MD_FILE), markdown(doc));
 }
