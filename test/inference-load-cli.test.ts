@@ -57,29 +57,29 @@ describe('against the mock server', () => {
   afterAll(() => mock.close());
 
   /** Experiment 5 at one Poisson rate with the given saturation limit; its results.csv rows. */
-  async function atRate(limit: string): Promise<{ code: number; stderr: string; rows: Record<string, string>[] }> {
+  async function atRate(rate: number, limit: string): Promise<{ code: number; stderr: string; rows: Record<string, string>[] }> {
     const cfg = join(tempDir(), 'rate.yaml');
-    writeFileSync(cfg, `targets:\n  - { name: mock, url: "${mock.baseURL}" }\nrate: [50]\nrequests: 20\nwarmup: 2\n`);
+    writeFileSync(cfg, `targets:\n  - { name: mock, url: "${mock.baseURL}" }\nrate: [${rate}]\nrequests: 20\nwarmup: 2\n`);
     const out = tempDir();
     const r = await cli('--exp', '5', '--quick', '--runs', '1', '--no-progress', '--config', cfg, '--saturation', limit, '--out', out);
     return { code: r.code, stderr: r.stderr, rows: readCsv(join(onlyRun(out), 'results.csv')) };
   }
 
   it('a point whose send lag exceeds the limit is client_saturated on every measured row, with the figures; below it stays ok', async () => {
-    // No timer is punctual to a nanosecond: the lag p99 of 20 timed sends is always above 0.000001 ms.
-    const tight = await atRate('0.000001ms,0.000001%');
+    // 2000 requests/s: 0.5 ms apart, finer than a timer's 1 ms resolution, so requests leave after they are due.
+    const tight = await atRate(2000, '0.000001ms,0.000001%');
     expect(tight.code).toBe(0);
-    const point = tight.rows.filter((r) => r.rate === '50');
+    const point = tight.rows.filter((r) => r.rate === '2000');
     for (const metric of ['ttft', 'e2e', 'output_throughput', 'send_lag', 'loadgen_loop_delay_p99']) {
       const row = point.find((r) => r.metric === metric)!;
       expect(row.status, metric).toBe('client_saturated');
-      expect(row.error).toMatch(/^client saturated: requests left later than scheduled \(send lag p50 .* p99 .* over 20 requests; limit 0\.000001 ms = max\(0\.000001 ms, 0\.000001% of the 20 ms mean inter-arrival time\)\).*\(--load-workers\)$/);
+      expect(row.error).toMatch(/^client saturated: requests left later than scheduled \(send lag p50 .* p99 .* over 20 requests; limit 0\.000001 ms = max\(0\.000001 ms, 0\.000001% of the 0\.5 ms mean inter-arrival time\)\).*\(--load-workers\)$/);
       expect(Number(row.median)).not.toBeNaN();
     }
     expect(point.find((r) => r.metric === 'send_lag')).toMatchObject({ n: '20', load_workers: '' });
     expect(tight.stderr).toMatch(/client_saturated: \d+ rows, the measuring client fell behind its schedule; first: exp 5 /);
     // A limit no lag reaches: the same point is ok.
-    const loose = await atRate('100000ms,1%');
+    const loose = await atRate(50, '100000ms,1%');
     const ttft = loose.rows.find((r) => r.rate === '50' && r.metric === 'ttft')!;
     expect(ttft.status).not.toBe('client_saturated');
     expect(loose.rows.some((r) => r.status === 'client_saturated')).toBe(false);
