@@ -5,7 +5,7 @@
  * processes are compared at the level of processes (Welch's t-test on the per-process figures), because
  * processes, not samples, are the independent units; older single-process runs fall back to the samples.
  */
-import { FIXED_COLUMNS, cellNumber as num, hasFigure, pointText } from './results.ts';
+import { cellNumber as num, hasFigure, isParamColumn, pointText } from './results.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRun, parseReplicatesCsv, type ReplicateRecord } from './run-folder.ts';
@@ -16,8 +16,6 @@ import { welchLogRatio } from './replicate-stats.ts';
 /** Bad input (missing folder, no results.csv, unreadable file): exit code 2. */
 export class CompareInputError extends Error {}
 
-/** Fields of a samples.jsonl line that are neither fixed columns nor parameters. */
-const SAMPLE_LINE_FIELDS = new Set(['samples', 'replicate', 'point']);
 
 /** Fewer samples than this in either run: medians are shown, but no test and no verdict. */
 export const MIN_SAMPLES = 5;
@@ -46,7 +44,8 @@ const cell = (v: unknown): string => (v === undefined || v === null ? '' : Strin
 export function rowKey(rec: object): string {
   const r = rec as Record<string, unknown>;
   const params = Object.keys(r)
-    .filter((k) => !FIXED_COLUMNS.includes(k) && !SAMPLE_LINE_FIELDS.has(k) && cell(r[k]) !== '')
+    // A samples.jsonl line's own field `samples` is no parameter either.
+    .filter((k) => isParamColumn(k) && k !== 'samples' && cell(r[k]) !== '')
     .sort()
     .map((k) => [k, cell(r[k])]);
   return JSON.stringify([cell(r.suite), cell(r.experiment), cell(r.metric), params]);

@@ -83,9 +83,17 @@ function csvColumns(params: readonly string[]): string[] {
   return [...LEADING_COLUMNS, ...params, ...FIGURE_COLUMNS, ...REPLICATION_COLUMNS];
 }
 
-/** The parameter columns of a results.csv header (every column that is not fixed). */
+/** replicates.csv's columns beyond results.csv's: the process's replicate index and the point's index in its experiment's matrix (empty for rows derived per replicate). */
+export const PROCESS_COLUMNS: readonly string[] = ['replicate', 'point'];
+
+/** Whether a column (of results.csv, replicates.csv or a samples.jsonl line) holds a parameter: any name that is not one of their own. */
+export function isParamColumn(column: string): boolean {
+  return !FIXED_COLUMNS.includes(column) && !PROCESS_COLUMNS.includes(column);
+}
+
+/** The parameter columns of a results.csv or replicates.csv header. */
 export function paramColumns(header: readonly string[]): string[] {
-  return header.filter((c) => !FIXED_COLUMNS.includes(c) && c !== 'replicate' && c !== 'point');
+  return header.filter(isParamColumn);
 }
 
 /** The parameters of a row, in column order, without the empty ones. */
@@ -108,9 +116,8 @@ export function varyingParams(rows: readonly ResultRow[]): string[] {
   return params.filter((p) => new Set(rows.map((r) => r[p] ?? '')).size > 1);
 }
 
-/** replicates.csv adds the process's replicate index and the point's index in its experiment's matrix (empty for rows derived per replicate). */
 function replicateCsvColumns(params: readonly string[]): string[] {
-  return [...csvColumns(params), 'replicate', 'point'];
+  return [...csvColumns(params), ...PROCESS_COLUMNS];
 }
 
 /** What an experiment returns for one measurement: the point's parameters, a metric and its data. */
@@ -147,8 +154,8 @@ export const cellNumber = (v: ParamValue): number => (v === '' ? NaN : Number(v)
 
 const round = (x: number | undefined): number | '' => (x === undefined || !Number.isFinite(x) ? '' : Number(x.toPrecision(6)));
 
-/** A row's parameters as declared: throws on a parameter its experiment does not declare (a bug in the experiment). */
-function checkedParams(input: RowInput, declared: readonly string[] | undefined): Record<string, ParamValue> {
+/** A row's set parameters; throws on one its experiment does not declare (a bug in the experiment: it would miss its column). */
+export function checkedParams(input: RowInput, declared: readonly string[] | undefined): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
   for (const [k, v] of Object.entries(input.params ?? {})) {
     if (v === undefined) continue;

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { FIXED_COLUMNS, NUMERIC_FIXED_COLUMNS, type ResultRow } from './results.ts';
+import { FIXED_COLUMNS, NUMERIC_FIXED_COLUMNS, PROCESS_COLUMNS, isParamColumn, type ResultRow } from './results.ts';
 
 /** A run folder that cannot be read (missing, not a folder, no results.csv): a usage error. */
 export class RunFolderError extends Error {}
@@ -28,8 +28,8 @@ export function parseResultsCsv(text: string): ResultRow[] {
     const row: Record<string, string | number> = {};
     for (const c of FIXED_COLUMNS) row[c] = rec[c] ?? '';
     for (const [c, cell] of Object.entries(rec)) {
-      if (c === 'replicate' || c === 'point') continue;
-      const numeric = NUMERIC_FIXED_COLUMNS.has(c) || !FIXED_COLUMNS.includes(c);
+      if (PROCESS_COLUMNS.includes(c)) continue;
+      const numeric = NUMERIC_FIXED_COLUMNS.has(c) || isParamColumn(c);
       row[c] = numeric && cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell;
     }
     return row as ResultRow;

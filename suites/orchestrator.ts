@@ -12,7 +12,7 @@ import { collectEnvironment } from '../common/environment.ts';
 import { noiseRecord, noiseSnapshot } from '../common/machine-noise.ts';
 import { Progress } from '../common/progress.ts';
 import { combineReplicates, flagUnstable, type ReplicateRow } from '../common/replicates.ts';
-import { FIXED_COLUMNS, ResultWriter, toRow, type ResultRow, type RowInput } from '../common/results.ts';
+import { FIXED_COLUMNS, PROCESS_COLUMNS, ResultWriter, isParamColumn, toRow, type ResultRow, type RowInput } from '../common/results.ts';
 import type { ReportOutcome } from '../visualization/build-report.ts';
 import { runJobInChild } from './child-runner.ts';
 import type { Experiment, RunOptions, Suite } from './types.ts';
@@ -57,8 +57,8 @@ export interface RunOutcome {
 export function declaredParams(experiments: readonly Experiment[]): string[] {
   const params = [...new Set(experiments.flatMap((e) => e.params))];
   // A parameter named like a fixed column would be overwritten by it, or written twice in the header.
-  const reserved = params.filter((p) => FIXED_COLUMNS.includes(p) || p === 'replicate' || p === 'point');
-  if (reserved.length > 0) throw new Error(`parameter name${reserved.length > 1 ? 's' : ''} ${reserved.map((p) => `'${p}'`).join(', ')} reserved for results.csv's own columns (${FIXED_COLUMNS.join(', ')}, replicate, point)`);
+  const reserved = params.filter((p) => !isParamColumn(p));
+  if (reserved.length > 0) throw new Error(`parameter name${reserved.length > 1 ? 's' : ''} ${reserved.map((p) => `'${p}'`).join(', ')} reserved for results.csv's own columns (${[...FIXED_COLUMNS, ...PROCESS_COLUMNS].join(', ')})`);
   return params;
 }
 
