@@ -12,7 +12,7 @@ import { Progress } from '../common/progress.ts';
 import { ResultWriter, paramColumns, paramsOf, type ResultRow, type RowInput, type RowStatus } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
 import { parseReplicatesCsv, parseResultsCsv } from '../common/run-folder.ts';
-import { createRunFolder, declaredParams, renderReport, writeResults, type Collected, type Selected } from './orchestrator.ts';
+import { createRunFolder, declaredParams, renderReport, rowCounts, writeResults, type Collected, type Selected } from './orchestrator.ts';
 import type { RunOptions } from './types.ts';
 
 /** Bad shards or folders: exit code 2. */
@@ -142,11 +142,7 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
     interrupted: shards.some((s) => s.env.interrupted === true),
     merged: { from: shards.map((s) => s.dir), count: shards[0].shard.count, plan: shards[0].shard.plan, missing },
     shards: shards.map((s) => ({ index: s.shard.index, dir: s.dir, runId: s.env.runId, cpu: s.env.cpu, cores: s.env.cores, topology: s.env.topology, node: s.env.node, noise: s.env.noise, wallSeconds: s.env.wallSeconds, interrupted: s.env.interrupted })),
-    rows: writer.rows.length,
-    errorRows: writer.rows.filter((r) => r.status === 'error').length,
-    unstableRows: writer.rows.filter((r) => r.status === 'unstable').length,
-    suspectRows: writer.rows.filter((r) => r.status === 'suspect').length,
-    clientSaturatedRows: writer.rows.filter((r) => r.status === 'client_saturated').length,
+    ...rowCounts(writer.rows),
   };
   writeFileSync(join(dir, 'env.json'), JSON.stringify(env, null, 2));
   await renderReport(dir, entries.map((e) => e.selected.experiment), progress);

@@ -53,6 +53,12 @@ export interface RunOutcome {
   report?: ReportOutcome;
 }
 
+/** env.json's counts of a run's rows: all, and those failed or flagged. */
+export function rowCounts(rows: readonly ResultRow[]) {
+  const count = (status: string) => rows.filter((r) => r.status === status).length;
+  return { rows: rows.length, errorRows: count('error'), unstableRows: count('unstable'), suspectRows: count('suspect'), clientSaturatedRows: count('client_saturated') };
+}
+
 /** The parameter columns of a run: every selected experiment's declared parameters, in order of first declaration. */
 export function declaredParams(experiments: readonly Experiment[]): string[] {
   const params = [...new Set(experiments.flatMap((e) => e.params))];
@@ -156,7 +162,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   writeFileSync(
     join(dir, 'env.json'),
     JSON.stringify(
-      { runId, ...env, replication: { ...replication, units: plan.length, processes: unitSeconds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, rows: writer.rows.length, errorRows: errors.length, unstableRows: unstable.length, suspectRows: suspect.length, clientSaturatedRows: writer.rows.filter((r) => r.status === 'client_saturated').length },
+      { runId, ...env, replication: { ...replication, units: plan.length, processes: unitSeconds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, ...rowCounts(writer.rows) },
       null,
       2,
     ),
