@@ -3,7 +3,7 @@
  * only that suite's module, measures the points in order and sends each point's rows back as soon as
  * they exist. It exits when done; the parent turns a crash, a hang or a non-zero exit into error rows.
  */
-import type { RowInput } from '../common/results.ts';
+import { checkedParams, type RowInput } from '../common/results.ts';
 import type { Experiment, Suite } from './types.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
 
@@ -17,10 +17,9 @@ function send(message: ChildMessage): Promise<void> {
 function withPointParams(experiment: Experiment, point: unknown, rows: RowInput[]): RowInput[] {
   const coordinates = experiment.coordinates(point);
   return rows.map((row) => {
-    const params = { ...coordinates, ...row.params };
-    const undeclared = Object.keys(params).filter((k) => params[k] !== undefined && !experiment.params.includes(k));
-    if (undeclared.length > 0) throw new Error(`experiment ${experiment.id} returned parameter${undeclared.length > 1 ? 's' : ''} ${undeclared.map((k) => `'${k}'`).join(', ')} not declared in its params (declared: ${experiment.params.join(', ') || 'none'})`);
-    return { ...row, params };
+    const withPoint = { ...row, params: { ...coordinates, ...row.params } };
+    checkedParams(withPoint, experiment.params);
+    return withPoint;
   });
 }
 

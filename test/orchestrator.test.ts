@@ -5,7 +5,8 @@ import { Progress } from '../common/progress.ts';
 
 import { QUICK_PLAN } from '../common/timing.ts';
 import { liveChildren } from '../suites/child-runner.ts';
-import { createRunFolder, runExperiments, type RunRequest } from '../suites/orchestrator.ts';
+import { createRunFolder, declaredParams, runExperiments, type RunRequest } from '../suites/orchestrator.ts';
+import { toRow } from '../common/results.ts';
 import suite, { counting } from './fixtures/fake-suite.ts';
 import { onlyRun, readCsv, readCsvHeader, tempDir } from './helpers.ts';
 
@@ -107,5 +108,14 @@ describe('a point that fails in some processes only', () => {
     expect(rows.map((r) => [r.metric, r.status === 'error' ? 'error' : 'measured', r.runs])).toEqual([['latency', 'measured', '2']]);
     expect(rows[0].note).toBe('the point failed in 1 of 3 processes (fails in one process on purpose)');
     expect(outcome.errors).toHaveLength(0);
+  });
+});
+
+describe('declared parameters', () => {
+  it('a row with a parameter its experiment does not declare, and a parameter named like a fixed column, are refused by name', () => {
+    expect(() => toRow({ params: { template: 'x', extra: 1 }, metric: 'm', unit: 'ms' }, { run_id: 'r', suite: 's', experiment: 1 }, ['template'])).toThrow(
+      "row 'm' has parameter 'extra', which its experiment does not declare (declared: template)",
+    );
+    expect(() => declaredParams([{ ...counting, params: ['unit', 'turns'] }])).toThrow("parameter name 'unit' reserved for results.csv's own columns");
   });
 });
