@@ -6,7 +6,7 @@
 import type { Params, RowInput } from '../../common/results.ts';
 import { summarize } from '../../common/stats.ts';
 import type { LoadResult } from './load.ts';
-import { saturationVerdict, sendLags, type SaturationThreshold } from './saturation.ts';
+import { saturationVerdict, type SaturationThreshold } from './saturation.ts';
 
 export interface ClientJudgement {
   rows: RowInput[];
@@ -17,10 +17,7 @@ export interface ClientJudgement {
 /** `rate` set: an open loop whose mean inter-arrival time scales the limit; absent: a closed loop. */
 export function judgeClient(load: LoadResult, shape: { rate?: number }, threshold: SaturationThreshold, params: Params): ClientJudgement {
   const verdict = saturationVerdict(load.lag, { meanInterArrivalMs: shape.rate !== undefined ? 1000 / shape.rate : undefined }, threshold);
-  const lags = sendLags(
-    load.sends.map((s) => s.due),
-    load.sends.map((s) => s.sent),
-  );
+  const { lags } = load;
   const threads = load.loadWorkers > 1 ? `${load.loadWorkers} load worker threads` : 'the main thread';
   const rows: RowInput[] = [];
   if (lags.length > 0) {

@@ -45,7 +45,9 @@ export interface LoadResult {
   skipped: number;
   /** Due and actual send time of every measured request issued, by index. */
   sends: SendTime[];
-  /** Send lag (actual − due) over `sends`. */
+  /** Send lag (actual − due) of each of `sends`, ms. */
+  lags: number[];
+  /** Their p50, p99 and max. */
   lag: LagStats;
   /** Event-loop delay during the measured phase of the issuing thread whose p99 was highest. */
   loopDelay: LoopDelay;
@@ -96,7 +98,7 @@ function loadResult(out: PhaseOutcome, t0: number, count: number, loopDelay: Loo
     sends.map((s) => s.due),
     sends.map((s) => s.sent),
   );
-  return { records, wallMs: end - t0, skipped: count - records.length, sends, lag: lagStats(lags), loopDelay, loadWorkers };
+  return { records, wallMs: end - t0, skipped: count - records.length, sends, lags, lag: lagStats(lags), loopDelay, loadWorkers };
 }
 
 /**
