@@ -95,9 +95,6 @@ function listing(): string {
   return lines.join('\n') + '\n';
 }
 
-/** The attribute name commander stores a flag under (`--point-timeout` → pointTimeout). */
-const attributeOf = (option: Option): string => option.attributeName();
-
 /**
  * Each selected suite's options from its flags. A flag of a suite the run does not include is bad input:
  * silently ignoring it would measure something other than what the user asked for.
@@ -108,12 +105,12 @@ function resolveSuiteOptions(program: Command, flags: BenchFlags, selection: Sel
   for (const suite of allSuites()) {
     const options = suite.cli?.options() ?? [];
     if (!selected.has(suite.name)) {
-      const given = options.find((o) => program.getOptionValueSource(attributeOf(o)) === 'cli');
+      const given = options.find((o) => program.getOptionValueSource(o.attributeName()) === 'cli');
       if (given) throw new UsageError(`${given.long} is an option of suite '${suite.name}', which this run does not include (it runs: ${[...selected].join(', ')})`);
       continue;
     }
     if (!suite.cli) continue;
-    const own = Object.fromEntries(options.map((o) => [attributeOf(o), flags[attributeOf(o)]]).filter(([, v]) => v !== undefined));
+    const own = Object.fromEntries(options.map((o) => [o.attributeName(), flags[o.attributeName()]]).filter(([, v]) => v !== undefined));
     try {
       const experiments = selection.filter((s) => s.suite === suite).map((s) => s.experiment.id);
       resolved[suite.name] = suite.cli.resolve(own, { quick: !!flags.quick, experiments });

@@ -202,14 +202,13 @@ async function runPoint(point: LoadPoint, options: RunOptions): Promise<RowInput
   const rows: RowInput[] = [];
   const bounds = boundsOf(options);
   const outputTokens = point.prompts.outputTokens ?? (options.quick ? 32 : 128);
-  const pool = Math.min(64, bounds.requests + bounds.warmup);
   const client: ClientKind = point.target.client;
   // The prompts are generated before anything is timed, as data, so load worker threads can send them too.
   const plan: RequestPlan = {
     client,
     baseURL: target.baseURL,
     model: target.model,
-    prompts: plannedPrompts(point.prompts, options.seed, pool),
+    prompts: plannedPrompts(point.prompts, options.seed, bounds.requests + bounds.warmup),
     maxTokens: outputTokens,
     ignoreEos: true,
     timeoutMs: bounds.timeoutMs,

@@ -62,12 +62,13 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
   const rows: RowInput[] = [];
   const bounds = boundsOf(options, STEP_BOUNDS.quick, STEP_BOUNDS.full);
   const { axis, attainment, precision } = point.search;
+  const unit = axis === 'rate' ? 'req/s' : 'requests';
   const outputTokens = point.prompts.outputTokens ?? (options.quick ? 32 : 128);
   const plan: RequestPlan = {
     client: point.target.client,
     baseURL: target.baseURL,
     model: target.model,
-    prompts: plannedPrompts(point.prompts, options.seed, Math.min(64, bounds.requests + bounds.warmup)),
+    prompts: plannedPrompts(point.prompts, options.seed, bounds.requests + bounds.warmup),
     maxTokens: outputTokens,
     ignoreEos: true,
     timeoutMs: bounds.timeoutMs,
@@ -102,7 +103,6 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
         return { attainment: share / 100, saturated: judgement.saturated };
       },
     });
-    const unit = axis === 'rate' ? 'req/s' : 'requests';
     const steps = result.steps.map((s) => `${fmt(s.load)}${s.saturated ? ' (client saturated)' : s.meets ? ' ✓' : ' ✗'}`).join(', ');
     const note = `highest ${axis} with ≥ ${fmt(100 * attainment)}% of requests meeting ${slo}; interval = the bracket [last load that met it, first that missed it] (combined over ≥ 2 processes: a 95% t-interval over their found loads; each bracket stays in replicates.csv); steps: ${steps}`;
     if (result.value === undefined) {
@@ -123,7 +123,7 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
   } catch (err) {
     // An interrupted or failing step ends the search: the steps measured so far stay, beside the reason.
     const reason = options.signal.aborted ? 'interrupted' : err instanceof Error ? err.message : String(err);
-    return [...startup, ...rows, { params, metric: `max_goodput_${axis}`, unit: axis === 'rate' ? 'req/s' : 'requests', status: 'error', error: `search ended after ${rows.filter((r) => r.metric === 'slo_attainment').length} steps: ${reason}` }];
+    return [...startup, ...rows, { params, metric: `max_goodput_${axis}`, unit, status: 'error', error: `search ended after ${rows.filter((r) => r.metric === 'slo_attainment').length} steps: ${reason}` }];
   } finally {
     await pool?.close();
   }

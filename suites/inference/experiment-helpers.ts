@@ -101,9 +101,16 @@ export function defaultPromptSet(quick: boolean): PromptSet {
 /** Seeded synthetic texts by seed, length and count: a pure memo (the same texts for every point of a shape). */
 const syntheticMemo = new Map<string, string[]>();
 
-/** A set's prompts as a request plan sends them: a dataset's as they are, else `pool` seeded synthetic user messages. */
-export function plannedPrompts(set: PromptSet, seed: number, pool: number): PlannedPrompt[] {
+/** Distinct synthetic prompts of a run at most (request i uses prompt i mod their number). */
+const SYNTHETIC_POOL = 64;
+
+/**
+ * A set's prompts as a request plan sends them, for a run of `requests` (warm-ups included): a dataset's
+ * as they are, else one seeded synthetic user message per request, up to SYNTHETIC_POOL.
+ */
+export function plannedPrompts(set: PromptSet, seed: number, requests: number): PlannedPrompt[] {
   if (set.prompts) return set.prompts;
+  const pool = Math.min(SYNTHETIC_POOL, requests);
   const tokens = set.inputTokens ?? 128;
   const key = `${seed}/${tokens}/${pool}`;
   let texts = syntheticMemo.get(key);
