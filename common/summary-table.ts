@@ -8,8 +8,9 @@ export interface HeadlineSelection {
   metrics?: string[];
 }
 
-function fmt(x: number | ''): string {
-  if (x === '') return '';
+/** A figure for a table: about three significant digits; empty when there is none. */
+export function formatCell(x: number | '' | null | undefined): string {
+  if (x === '' || x === null || x === undefined || !Number.isFinite(x)) return '';
   const a = Math.abs(x);
   return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toFixed(3);
 }
@@ -23,8 +24,8 @@ export function summaryLines(rows: ResultRow[], selections: HeadlineSelection[])
     const shown = varyingParams(own);
     for (const r of own) {
       if (hasFigure(r.status) && sel.metrics && !sel.metrics.includes(r.metric)) continue;
-      const ci = r.ci_low !== '' && r.ci_high !== '' ? `${fmt(r.ci_low)}–${fmt(r.ci_high)}` : '';
-      lines.push([String(r.experiment), pointText(r, shown), r.metric, fmt(r.median), fmt(r.p99), ci, r.unit, r.status === 'ok' ? 'ok' : `${r.status}: ${r.error.slice(0, 60)}`]);
+      const ci = r.ci_low !== '' && r.ci_high !== '' ? `${formatCell(r.ci_low)}–${formatCell(r.ci_high)}` : '';
+      lines.push([String(r.experiment), pointText(r, shown), r.metric, formatCell(r.median), formatCell(r.p99), ci, r.unit, r.status === 'ok' ? 'ok' : `${r.status}: ${r.error.slice(0, 60)}`]);
     }
   }
   return lines;

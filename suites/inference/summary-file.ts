@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Params, RowInput } from '../../common/results.ts';
+import { formatCell } from '../../common/summary-table.ts';
 
 /** An experiment's part of the summary. */
 export interface SummarySection {
@@ -43,12 +44,6 @@ interface SummaryDoc {
 const JSON_FILE = 'inference-summary.json';
 const MD_FILE = 'inference-summary.md';
 
-function fmt(x: number | null | undefined): string {
-  if (x === undefined || x === null || !Number.isFinite(x)) return '';
-  const a = Math.abs(x);
-  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toFixed(3);
-}
-
 /** What tells a row's point apart within its target and prompt set: mode, template, engine, load. */
 function pointLabel(p: Params): string {
   const parts: string[] = [];
@@ -83,9 +78,9 @@ function table(rows: SummaryRow[]): string {
     const median = r.median !== undefined ? r.median : r.value;
     const lo = r.ci_low !== undefined ? r.ci_low : r.low;
     const hi = r.ci_high !== undefined ? r.ci_high : r.high;
-    const ci = typeof lo === 'number' && typeof hi === 'number' && Number.isFinite(lo) && Number.isFinite(hi) ? `${fmt(lo)}–${fmt(hi)}` : '';
+    const ci = typeof lo === 'number' && typeof hi === 'number' && Number.isFinite(lo) && Number.isFinite(hi) ? `${formatCell(lo)}–${formatCell(hi)}` : '';
     const status = isOk(r) ? 'ok' : `${r.status}: ${(r.error ?? '').slice(0, 120)}`;
-    const cells = [text(r.target), text(r.dataset), r.point, r.metric, fmt(median), fmt(r.p90), fmt(r.p99), ci, r.unit, status];
+    const cells = [text(r.target), text(r.dataset), r.point, r.metric, formatCell(median), formatCell(r.p90), formatCell(r.p99), ci, r.unit, status];
     lines.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
   return lines.join('\n');
@@ -100,7 +95,7 @@ function resourceTable(rows: SummaryRow[]): string {
   const head = ['target', 'prompts', 'point', 'client CPU %', 'client peak RSS MB', 'loop delay p99 ms', 'loop delay max ms', 'server CPU %'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const p of points) {
-    const v = (m: string) => fmt(rows.find((r) => key(r) === key(p) && r.metric === m)?.value);
+    const v = (m: string) => formatCell(rows.find((r) => key(r) === key(p) && r.metric === m)?.value);
     lines.push(`| ${[text(p.target), text(p.dataset), p.point, v('client_cpu'), v('client_peak_rss'), v('loop_delay_p99'), v('loop_delay_max'), v('server_cpu')].join(' | ')} |`);
   }
   return lines.join('\n');
