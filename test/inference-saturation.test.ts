@@ -5,12 +5,30 @@
  * implies, which hold on any machine).
  */
 import { describe, expect, it, vi } from 'vitest';
-import { arrivalSchedule, runLoad } from '../suites/inference/load.ts';
+import { arrivalSchedule, runLoad, type LoadResult, type LoadSpec, type SendRequest } from '../suites/inference/load.ts';
 import type { RequestRecord } from '../suites/inference/metrics.ts';
 import { lagLimit, lagStats, saturationVerdict, sendLags } from '../suites/inference/saturation.ts';
 
 const record = (start: number): RequestRecord => ({ start, chunkTimes: [performance.now()], end: performance.now(), text: 'x' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A request that takes `ms`. */
+const taking = (ms: number) => async () => {
+  const start = performance.now();
+  await sleep(ms);
+  return record(start);
+};
+
+/** runLoad with setTimeout and performance.now on vitest's fake clock, run to the end; the real clock is restored. */
+async function loadOnFakeClock(send: SendRequest, spec: LoadSpec): Promise<LoadResult> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  try {
+    const run = runLoad(send, spec);
+    await vi.runAllTimersAsync();
+    return await run;
+  } finally {
+    vi.useRealTimers();
+  }
+}
 
 describe('send lag', () => {
   it('is actual − due per request', () => {
@@ -72,76 +90,40 @@ describe('saturation rule: p99 > max(absMs, pct% × mean inter-arrival)', () => 
 
 describe('runLoad records when each request was due and sent', () => {
   it('open loop: due at the scheduled time; fake timers fire at whole ms, so sent is the due time rounded down', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    try {
-      const send = async () => {
-        const start = performance.now();
-        await sleep(100);
-        return record(start);
-      };
-      const run = runLoad(send, { rate: 200, seed: 7, requests: 8, durationMs: 10_000, warmup: 2 });
-      await vi.runAllTimersAsync();
-      const out = await run;
-      const schedule = arrivalSchedule(8, 200, 7);
-      const start = out.sends[0].due - schedule[0];
-      expect(out.sends.map((s) => s.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-      expect(out.records.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-      out.sends.forEach((s, i) => {
-        expect(s.due - start).toBeCloseTo(schedule[i], 9);
-        expect(s.sent).toBe(start + Math.floor(schedule[i]));
-      });
-      expect(out.lag.n).toBe(8);
-      expect(out.lag.max).toBeLessThanOrEqual(0);
-      expect(out.loadWorkers).toBe(1);
-    } finally {
-      vi.useRealTimers();
-    }
+    const out = await loadOnFakeClock(taking(100), { rate: 200, seed: 7, requests: 8, durationMs: 10_000, warmup: 2 });
+    const schedule = arrivalSchedule(8, 200, 7);
+    const start = out.sends[0].due - schedule[0];
+    expect(out.sends.map((s) => s.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(out.records.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    out.sends.forEach((s, i) => {
+      expect(s.due - start).toBeCloseTo(schedule[i], 9);
+      expect(s.sent).toBe(start + Math.floor(schedule[i]));
+    });
+    expect(out.lag.n).toBe(8);
+    expect(out.lag.max).toBeLessThanOrEqual(0);
+    expect(out.loadWorkers).toBe(1);
   });
 
   it('open loop under an in-flight cap: a request held back by the cap is due when its slot frees', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    try {
-      // 100 ms requests, one at a time, arriving every few ms: request i leaves when request i−1 ends.
-      const send = async () => {
-        const start = performance.now();
-        await sleep(100);
-        return record(start);
-      };
-      const run = runLoad(send, { rate: 200, concurrency: 1, seed: 7, requests: 4, durationMs: 10_000, warmup: 0 });
-      await vi.runAllTimersAsync();
-      const out = await run;
-      const start = out.sends[0].due - arrivalSchedule(4, 200, 7)[0];
-      expect(out.sends.map((s) => s.sent - start)).toEqual([0, 100, 200, 300].map((t) => t + Math.floor(arrivalSchedule(4, 200, 7)[0])));
-      expect(out.sends.slice(1).map((s) => s.sent - s.due)).toEqual([0, 0, 0]);
-    } finally {
-      vi.useRealTimers();
-    }
+    // 100 ms requests, one at a time, arriving every few ms: request i leaves when request i−1 ends.
+    const out = await loadOnFakeClock(taking(100), { rate: 200, concurrency: 1, seed: 7, requests: 4, durationMs: 10_000, warmup: 0 });
+    const start = out.sends[0].due - arrivalSchedule(4, 200, 7)[0];
+    expect(out.sends.map((s) => s.sent - start)).toEqual([0, 100, 200, 300].map((t) => t + Math.floor(arrivalSchedule(4, 200, 7)[0])));
+    expect(out.sends.slice(1).map((s) => s.sent - s.due)).toEqual([0, 0, 0]);
   });
 
   it('closed loop: due when the client became free, so the lag is 0 when nothing else holds the loop', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    try {
-      const send = async () => {
-        const start = performance.now();
-        await sleep(20);
-        return record(start);
-      };
-      const run = runLoad(send, { concurrency: 2, seed: 1, requests: 6, durationMs: 10_000, warmup: 0 });
-      await vi.runAllTimersAsync();
-      const out = await run;
-      const t0 = out.sends[0].due;
-      expect(out.sends.map((s) => [s.index, s.due - t0, s.sent - t0])).toEqual([
-        [0, 0, 0],
-        [1, 0, 0],
-        [2, 20, 20],
-        [3, 20, 20],
-        [4, 40, 40],
-        [5, 40, 40],
-      ]);
-      expect(out.lag).toEqual({ p50: 0, p99: 0, max: 0, n: 6 });
-    } finally {
-      vi.useRealTimers();
-    }
+    const out = await loadOnFakeClock(taking(20), { concurrency: 2, seed: 1, requests: 6, durationMs: 10_000, warmup: 0 });
+    const t0 = out.sends[0].due;
+    expect(out.sends.map((s) => [s.index, s.due - t0, s.sent - t0])).toEqual([
+      [0, 0, 0],
+      [1, 0, 0],
+      [2, 20, 20],
+      [3, 20, 20],
+      [4, 40, 40],
+      [5, 40, 40],
+    ]);
+    expect(out.lag).toEqual({ p50: 0, p99: 0, max: 0, n: 6 });
   });
 
   it('a loop the client blocks sends the next requests late, and its event-loop delay shows the block', async () => {
