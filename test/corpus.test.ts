@@ -8,6 +8,7 @@ import corpusExperiment, { compatStatusOf, conversations, judge, measureTemplate
 import { corpusReportSection } from '../suites/preprocessing/corpus-report.ts';
 import { tempDir } from './helpers.ts';
 import { compileTemplate, describeDifference } from '../common/templates/engines.ts';
+import { jinja2Available, renderWithJinja2 } from '../common/templates/jinja2-arbiter.ts';
 import { failureReason, outcome } from './template-errors.ts';
 
 let corpus: CorpusTemplate[];
@@ -174,9 +175,14 @@ describe('whole corpus, computed: nunjucks is identical wherever @huggingface/ji
     'llama3.2-vision:latest': '1 turns: Expected iterable or object type in for loop: got string',
     'qwen3-coder:30b': 'tool call: Cannot apply filter "reject" to list or dict',
   };
-  // Where nunjucks fails at the same conversation for another reason: the reference lacks the `reject`
-  // filter, the compatibility layer lacks the `in` test that the template passes to it.
+  // Where nunjucks does not fail as the reference does. qwen3-coder: it fails at the same conversation
+  // for another reason — the reference lacks the `reject` filter, the compatibility layer the `in` test
+  // that the template passes to it. llama3.2-vision: it loops over each message's `content` (a string
+  // here); the reference refuses a `for` over a string, Python's Jinja2 iterates its characters and so
+  // does the layer — its prompts are Python's (checked against Jinja2 below).
   const NUNJUCKS_FAILS_OTHERWISE: Record<string, string> = {
+    'llama3.2-vision:90b': 'renders every conversation',
+    'llama3.2-vision:latest': 'renders every conversation',
     'qwen3-coder:30b': 'tool call: test not found: in',
   };
 
@@ -222,6 +228,7 @@ describe('whole corpus, computed: nunjucks is identical wherever @huggingface/ji
 });
 
 describe('whole corpus, varied message shapes: nunjucks renders what the reference renders, or fails where it fails', () => {
+  const STRING_LOOP = ['llama3.2-vision:90b', 'llama3.2-vision:latest'];
   const TOOLS = [{ type: 'function', function: { name: 'get_weather', description: 'W', parameters: { type: 'object', properties: { city: { type: 'string', enum: ['a', 'b'] }, n: { type: 'integer' } }, required: ['city'] } } }];
   const call = (id: string, args: unknown) => ({ id, type: 'function', function: { name: 'get_weather', arguments: args } });
   const SHAPES: Record<string, Record<string, unknown>> = {
@@ -238,23 +245,40 @@ describe('whole corpus, varied message shapes: nunjucks renders what the referen
     'thinking off': { messages: [{ role: 'user', content: 'u1' }], enable_thinking: false },
     documents: { messages: [{ role: 'user', content: 'u1' }], documents: [{ title: 't', text: 'doc text' }] },
   };
-  // Both fail, for different reasons: the reference lacks the `reject` filter, the compatibility layer
-  // the `in` test the template passes to it (see the whole-corpus test above).
-  const DIFFERENT_FAILURES = Object.fromEntries(
-    ['tools, no call', 'string arguments', 'two calls'].map((shape) => [`qwen3-coder:30b / ${shape}`, ['Cannot apply filter "reject" to list or dict', 'test not found: in']]),
+  // Both fail, for different reasons: in qwen3-coder the reference lacks the `reject` filter, the
+  // compatibility layer the `in` test the template passes to it (see the whole-corpus test above); in
+  // llama3.2-vision the reference refuses the `for` over the user's string `content` before reaching
+  // what nunjucks (like Python) fails on — a none `content`, the template's single-call rule.
+  const DIFFERENT_FAILURES = Object.fromEntries([
+    ...['tools, no call', 'string arguments', 'two calls'].map((shape) => [`qwen3-coder:30b / ${shape}`, ['Cannot apply filter "reject" to list or dict', 'test not found: in']]),
+    ...STRING_LOOP.flatMap((id) => [
+      [`${id} / string arguments`, ['Expected iterable or object type in for loop: got string', 'Expected iterable or object type in for loop: got none']],
+      [`${id} / two calls`, ['Expected iterable or object type in for loop: got string', 'This model only supports single tool-calls at once!']],
+    ]),
+  ]);
+  // Only the reference fails: the `for` over a string `content` (see NUNJUCKS_FAILS_OTHERWISE above), in
+  // every shape but 'content parts' (a list, which both iterate) and the two with different failures above.
+  const STRING_LOOP_SHAPES = ['no generation prompt', 'reasoning in history', 'tools, no call', 'empty contents', 'thinking off', 'documents'];
+  const REFERENCE_ONLY_FAILS = Object.fromEntries(
+    STRING_LOOP.flatMap((id) => STRING_LOOP_SHAPES.map((shape) => [`${id} / ${shape}`, 'Expected iterable or object type in for loop: got string'])),
   );
+  const context = (t: CorpusTemplate, extra: Record<string, unknown>) => ({ add_generation_prompt: true, bos_token: t.bos_token, eos_token: t.eos_token, ...extra }) as never;
+
   it('every template × every shape', () => {
     const failures: string[] = [];
     const differentFailures: Record<string, string[]> = {};
+    const referenceOnlyFails: Record<string, string> = {};
     let bothFailed = 0;
     for (const t of corpus) {
       const [jinja, nunjucks] = [compileTemplate('jinja', t.source), compileTemplate('nunjucks', t.source)];
       for (const [shape, extra] of Object.entries(SHAPES)) {
-        const ctx = { add_generation_prompt: true, bos_token: t.bos_token, eos_token: t.eos_token, ...extra } as never;
+        const ctx = context(t, extra);
         const [a, b] = [outcome(() => jinja.render(ctx)), outcome(() => nunjucks.render(ctx))];
         if ('error' in a && 'error' in b) {
           bothFailed++;
           if (a.error !== b.error) differentFailures[`${t.id} / ${shape}`] = [a.error, b.error];
+        } else if ('error' in a && 'ok' in b) {
+          referenceOnlyFails[`${t.id} / ${shape}`] = a.error;
         } else if (JSON.stringify(a) !== JSON.stringify(b)) {
           failures.push(`${t.id} / ${shape}: ${'ok' in a && 'ok' in b ? describeDifference(a.ok, b.ok) : JSON.stringify([a, b]).slice(0, 200)}`);
         }
@@ -262,7 +286,22 @@ describe('whole corpus, varied message shapes: nunjucks renders what the referen
     }
     expect(failures).toEqual([]);
     expect(differentFailures).toEqual(DIFFERENT_FAILURES);
+    expect(referenceOnlyFails).toEqual(REFERENCE_ONLY_FAILS);
     // Computed once and written in: the refusals compared above are this many (template, shape) pairs.
-    expect(bothFailed).toBe(162);
+    expect(bothFailed).toBe(150);
+  });
+
+  it.skipIf(!jinja2Available())('where only the reference fails (a `for` over a string), nunjucks renders what Python Jinja2 renders', () => {
+    for (const id of STRING_LOOP) {
+      const t = corpus.find((c) => c.id === id)!;
+      const contexts = [...conversations(t, 3, true).map((c) => c.context), ...Object.values(SHAPES).map((extra) => context(t, extra))];
+      const nunjucks = compileTemplate('nunjucks', t.source);
+      const python = renderWithJinja2(t.source, contexts)!;
+      contexts.forEach((ctx, i) => {
+        const ours = outcome(() => nunjucks.render(ctx));
+        // Failures are compared by kind only: Python words its errors its own way.
+        expect('ok' in ours ? ours : 'error', `${id} #${i}`).toEqual('ok' in python[i] ? python[i] : 'error');
+      });
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The nunjucks Jinja-compatibility layer, one feature at a time: each template renders identically with
  * nunjucks and with @huggingface/jinja (the reference), and where the expected text is obvious it is
- * spelled out too, so a bug shared by both engines would still fail.
+ * spelled out too, so a bug shared by both engines would still fail. Where the reference refuses what
+ * Python's Jinja2 renders (a `for` over a string), the expected text is Python's.
  */
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
@@ -151,6 +152,20 @@ describe('loops', () => {
   it('break, continue and else', () => {
     same('{% for x in xs %}{% if x == 2 %}{% continue %}{% endif %}{% if x == 4 %}{% break %}{% endif %}{{ x }}{% endfor %}', { xs }, '13');
     same('{% for x in [] %}{{ x }}{% else %}empty{% endfor %}', {}, 'empty');
+  });
+
+  it('over a string: its characters by code point, as Python Jinja2 — where the reference refuses', () => {
+    // Expected texts are Python Jinja2 3.1.6's output (ImmutableSandboxedEnvironment, trim_blocks, lstrip_blocks).
+    const python: [string, Ctx, string][] = [
+      ['{% for c in s %}{{ loop.index }}{{ c }}{{ "." if loop.last }}{% endfor %}', { s: 'aé😀b' }, '1a2é3😀4b.'],
+      ['{% for c in s if c != "b" %}{{ c }}{{ loop.length }}{% endfor %}|{% for c in "" %}x{% else %}empty{% endfor %}|{% for c in "ab" | safe %}[{{ c }}]{% endfor %}', { s: 'abc' }, 'a2c2|empty|[a][b]'],
+      // llama3.2-vision's loop over a message's content, a string or a list of parts.
+      ["{% for part in content %}{% if part['type'] == 'image' %}<img>{% elif part['type'] == 'text' %}{{ part['text'] }}{% else %}({{ part }}){% endif %}{% endfor %}", { content: 'hi' }, '(h)(i)'],
+    ];
+    for (const [source, ctx, expected] of python) {
+      expect(render('nunjucks', source, ctx), source).toBe(expected);
+      expect(() => render('jinja', source, ctx), source).toThrow('Expected iterable or object type in for loop: got StringValue');
+    }
   });
 });
 

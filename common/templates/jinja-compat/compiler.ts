@@ -6,8 +6,8 @@
  *   bound-function allocation;
  * - `{% set %}` scoped like Jinja (a set inside a loop does not leak out of it), `{% set a, b = pair %}`
  *   unpacks, `{% set ns.attr = … %}` assigns to a namespace;
- * - `for` over lists or dict keys, `for x in xs if cond` (the filter runs first, so `loop.*` counts only
- *   kept items), `loop.previtem`/`loop.nextitem`, `{% break %}`/`{% continue %}`;
+ * - `for` over lists, dict keys or a string's characters, `for x in xs if cond` (the filter runs first,
+ *   so `loop.*` counts only kept items), `loop.previtem`/`loop.nextitem`, `{% break %}`/`{% continue %}`;
  * - tests with arguments.
  */
 import { nj, type NjFrame, type NjNode } from './internals.ts';

@@ -1,7 +1,8 @@
 /**
  * Jinja value semantics over plain JS values, following @huggingface/jinja (the reference) where it and
  * Python's Jinja2 differ: truthiness (empty list/dict are false), how values print, JSON serialisation,
- * namespaces, slicing, negative indexes, and the Python methods of strings and dicts.
+ * namespaces, slicing, negative indexes, and the Python methods of strings and dicts. Where the reference
+ * refuses what Python renders — a `for` over a string — Python is followed.
  */
 import { nj } from './internals.ts';
 
@@ -246,10 +247,16 @@ export function setAttr(obj: unknown, key: unknown, value: unknown): void {
   (obj as unknown as Dict)[key as string] = value;
 }
 
-/** What a `for` loop iterates: a list, or a dict's keys (the reference rejects anything else). */
+/**
+ * What a `for` loop iterates: a list, a dict's keys, or a string's characters — by code point, as Python
+ * iterates a str. The reference refuses strings; Python's Jinja2 iterates them, and templates rely on it
+ * (llama3.2-vision loops over each message's `content`, a string or a list of parts).
+ */
 export function iterable(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
   if (isMapping(v)) return Object.keys(v);
+  const text = unsafe(v);
+  if (typeof text === 'string') return Array.from(text);
   throw new Error(`Expected iterable or object type in for loop: got ${describe(v)}`);
 }
 
