@@ -5,6 +5,7 @@ import { dispatchCeilings, dispatcherRows } from '../suites/preprocessing/dispat
 import { strategyPoints } from '../suites/preprocessing/queue-points.ts';
 
 const params = { template: 't', engine: 'jinja', strategy: 'pool', workers: 2 };
+const cpuUsageMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 describe("the dispatcher's share", () => {
   it('turns the main thread’s load during the timed batches into rows', () => {
@@ -39,7 +40,23 @@ describe("the dispatcher's share", () => {
   it("reads the main thread's CPU time from a /proc stat line, whatever its command name holds", () => {
     const stat = '4242 (node (my) app) R 1 4242 4242 0 -1 4194304 1000 0 0 0 250 37 0 0 20 0 11 0 100 0 0';
     expect(cpuMsFromStat(stat)).toBe((250 + 37) * 10);
-    expect(mainThreadCpuMs()).toBeGreaterThanOrEqual(0);
+  });
+
+  it("counts a busy loop's CPU time on the main thread, never more than the wall time it took (undefined without /proc)", () => {
+    if (process.platform !== 'linux') return expect(mainThreadCpuMs()).toBeUndefined();
+    // The spans enclose each other: wall ⊇ process ⊇ thread readings.
+    const wallStart = performance.now();
+    const processStart = process.cpuUsage();
+    const threadStart = mainThreadCpuMs()!;
+    // Until the process has used 200 ms of CPU: on a loaded machine the loop just runs longer.
+    while (cpuUsageMs(process.cpuUsage(processStart)) < 200) {}
+    const threadMs = mainThreadCpuMs()! - threadStart;
+    const processMs = cpuUsageMs(process.cpuUsage(processStart));
+    const wallMs = performance.now() - wallStart;
+    // utime and stime are each whole ticks (10 ms), so their sum may exceed the true time by up to two.
+    expect(threadMs).toBeLessThanOrEqual(Math.min(wallMs, processMs) + 2 * 10);
+    // The loop runs on this thread and allocates little: most of the process's CPU time is its own.
+    expect(threadMs).toBeGreaterThan(processMs / 2);
   });
 
   it('--workers replaces the default worker counts of pool and process points', () => {
