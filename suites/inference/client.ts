@@ -6,6 +6,7 @@
  */
 import OpenAI from 'openai';
 import type { BackendTimings, RequestRecord } from './metrics.ts';
+import { SseLines, parseData, quote } from './sse.ts';
 
 export type ClientKind = 'fetch' | 'openai';
 export const CLIENTS: readonly ClientKind[] = ['fetch', 'openai'];
@@ -46,6 +47,22 @@ function body(req: StreamRequest): Record<string, unknown> {
   return b;
 }
 
+/**
+ * Characters of text one token can carry, generously: the longest token of the bundled vocabularies is 128
+ * bytes. Text beyond max_tokens × this is not an answer to the request (the server ignored max_tokens), and
+ * re-tokenizing it after the run would cost without bound, so the request fails as soon as it is seen.
+ */
+const MAX_CHARS_PER_TOKEN = 256;
+/** An event line may hold this many times the text it carries: JSON escapes, ids, usage, logprobs. */
+const LINE_CHARS_PER_TEXT_CHAR = 64;
+
+/** The most text a request may receive, from the max_tokens it sends (no bound without one). */
+function textLimit(b: Record<string, unknown>): { maxTokens: number; chars: number } {
+  const n = b.max_tokens;
+  const maxTokens = typeof n === 'number' && n > 0 ? n : Number.POSITIVE_INFINITY;
+  return { maxTokens, chars: maxTokens * MAX_CHARS_PER_TOKEN };
+}
+
 const endpoint = (req: StreamRequest) => `${req.baseURL.replace(/\/+$/, '')}/${req.messages ? 'chat/completions' : 'completions'}`;
 
 /** The content of one streamed chunk (chat delta or completion text). */
@@ -57,9 +74,14 @@ function chunkContent(json: any): string | undefined {
 }
 
 /** Books one parsed chunk that arrived at `t`: its content (if any), usage and backend timings. */
-function absorbChunk(record: RequestRecord, json: any, t: number): void {
+function absorbChunk(record: RequestRecord, json: any, t: number, limit: ReturnType<typeof textLimit>): void {
+  if (json?.error) throw new Error(`server error: ${typeof json.error === 'string' ? json.error : json.error.message ?? JSON.stringify(json.error)}`);
   const content = chunkContent(json);
   if (content !== undefined) {
+    // Checked before appending: the record never holds the excess.
+    if (record.text.length + content.length > limit.chars) {
+      throw new Error(`more text than max_tokens=${limit.maxTokens} can produce: over ${limit.chars} characters (${MAX_CHARS_PER_TOKEN} per token at most)`);
+    }
     record.chunkTimes.push(t);
     record.text += content;
   }
@@ -115,33 +137,42 @@ class Watchdog {
   }
 }
 
+/** The record's error: the cause (a timeout or abort wins over what it caused), naming the endpoint. */
+function failure(err: unknown, dog: Watchdog, url: string): string {
+  return `${describeError(dog.signal.aborted && dog.signal.reason ? dog.signal.reason : err)} (at ${url})`;
+}
+
 /** Streams one request with fetch and a minimal SSE parser. */
 export async function streamFetch(req: StreamRequest): Promise<RequestRecord> {
   const start = req.start ?? performance.now();
   const record: RequestRecord = { start, chunkTimes: [], end: start, text: '', clientUs: [] };
   const dog = new Watchdog(req.timeoutMs, req.idleTimeoutMs, req.signal);
   const doFetch = req.fetch ?? fetch;
+  const url = endpoint(req);
+  const b = body(req);
+  const limit = textLimit(b);
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   try {
-    const res = await doFetch(endpoint(req), {
+    const res = await doFetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: 'Bearer prepbench' },
-      body: JSON.stringify(body(req)),
+      body: JSON.stringify(b),
       signal: dog.signal,
     });
     if (!res.ok || !res.body) {
       const text = await res.text().catch(() => '');
       throw new Error(`HTTP ${res.status}${text ? `: ${text.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`);
     }
-    const reader = res.body.getReader();
+    const r = (reader = res.body.getReader());
     const decoder = new TextDecoder();
-    let buffer = '';
+    const sse = new SseLines();
     let done = false;
-    const onAbort = () => reader.cancel().catch(() => {});
+    const onAbort = () => r.cancel().catch(() => {});
     dog.signal.addEventListener('abort', onAbort, { once: true });
     while (!done) {
       let chunk;
       try {
-        chunk = await reader.read();
+        chunk = await r.read();
       } catch (err) {
         throw dog.signal.aborted ? dog.signal.reason : err;
       }
@@ -149,36 +180,27 @@ export async function streamFetch(req: StreamRequest): Promise<RequestRecord> {
       const t = performance.now();
       dog.kick();
       if (chunk.done) {
-        // A last event without its blank line (lenient servers): a bare [DONE] still ends the stream cleanly.
-        if (/^data:\s*\[DONE\]\s*$/m.test(buffer)) done = true;
+        done = sse.endsWithDone();
         break;
       }
-      buffer += decoder.decode(chunk.value, { stream: true });
-      let sep: RegExpExecArray | null;
-      while ((sep = /\r?\n\r?\n/.exec(buffer)) !== null) {
-        const event = buffer.slice(0, sep.index);
-        buffer = buffer.slice(sep.index + sep[0].length);
-        for (const line of event.split(/\r?\n/)) {
-          if (!line.startsWith('data:')) continue;
-          const data = line.slice(5).trim();
-          if (data === '[DONE]') {
-            done = true;
-            break;
-          }
-          const json = JSON.parse(data);
-          if (json.error) throw new Error(`server error: ${typeof json.error === 'string' ? json.error : json.error.message ?? JSON.stringify(json.error)}`);
-          absorbChunk(record, json, t);
-        }
+      for (const data of sse.push(decoder.decode(chunk.value, { stream: true }))) {
+        if ((done = data === '[DONE]')) break;
+        absorbChunk(record, parseData(data), t, limit);
+      }
+      if (sse.pending > limit.chars * LINE_CHARS_PER_TEXT_CHAR) {
+        throw new Error(`an event line of over ${limit.chars * LINE_CHARS_PER_TEXT_CHAR} characters, more than max_tokens=${limit.maxTokens} can produce`);
       }
       record.clientUs!.push((performance.now() - t) * 1000);
     }
     // Drain what follows [DONE] (normally just the end of the response) so the connection can be reused.
-    if (done) while (!(await reader.read()).done);
+    if (done) while (!(await r.read()).done);
     dog.signal.removeEventListener('abort', onAbort);
-    if (!done && record.chunkTimes.length === 0) throw new Error('stream ended without data');
+    if (!sse.sawData) throw new Error(`HTTP ${res.status} answer is not an event stream (content-type ${res.headers.get('content-type')}): ${quote(sse.head)}`);
     if (!done) throw new Error(`stream ended without [DONE] after ${record.chunkTimes.length} tokens (connection closed)`);
   } catch (err) {
-    record.error = describeError(dog.signal.aborted && dog.signal.reason ? dog.signal.reason : err);
+    record.error = failure(err, dog, url);
+    // Whatever the server still sends is not wanted: release the connection now.
+    reader?.cancel().catch(() => {});
   } finally {
     dog.done();
     record.end = performance.now();
@@ -203,21 +225,25 @@ export async function streamOpenAI(req: StreamRequest): Promise<RequestRecord> {
   const start = req.start ?? performance.now();
   const record: RequestRecord = { start, chunkTimes: [], end: start, text: '', clientUs: [] };
   const dog = new Watchdog(req.timeoutMs, req.idleTimeoutMs, req.signal);
+  const params = body(req) as any;
+  const limit = textLimit(params);
   try {
     const client = sdkClient(req.baseURL, req.fetch);
-    const params = body(req) as any;
     const stream = (req.messages
       ? await client.chat.completions.create(params, { signal: dog.signal, timeout: req.timeoutMs })
       : await client.completions.create(params, { signal: dog.signal, timeout: req.timeoutMs })) as unknown as AsyncIterable<any>;
     for await (const json of stream) {
       const t = performance.now();
       dog.kick();
-      absorbChunk(record, json, t);
+      absorbChunk(record, json, t, limit);
       record.clientUs!.push((performance.now() - t) * 1000);
     }
+    // The SDK ends the iteration quietly when its signal aborts: a timeout would pass for a short answer.
+    if (dog.signal.aborted) throw dog.signal.reason;
     if (record.chunkTimes.length === 0) throw new Error('stream ended without content');
   } catch (err) {
-    record.error = describeError(dog.signal.aborted && dog.signal.reason ? dog.signal.reason : err);
+    // The SDK's own JSON.parse of a chunk throws a bare SyntaxError (it logs the chunk itself).
+    record.error = failure(err instanceof SyntaxError ? new Error(`a chunk is not JSON (${err.message})`) : err, dog, endpoint(req));
   } finally {
     dog.done();
     record.end = performance.now();

@@ -3,11 +3,12 @@
  * (prompt text or token ids), SSE one chunk per token after `ttftMs`, one every `itlMs`; `ignore_eos`
  * honoured (always max_tokens); `stream_options.include_usage`; a llama.cpp-style `timings` object in the
  * final chunk; GET /health and /v1/models. `killConnections()` drops every socket mid-stream, as a crashed
- * server would. Runnable as a process: `tsx suites/inference/mock-server.ts --port 0` prints its URL as JSON.
+ * server would; `fault` makes chosen requests misbehave (fault-server.ts). Runnable as a process: `tsx suites/inference/mock-server.ts --port 0` prints its URL as JSON.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { serveFault, type Fault } from './fault-server.ts';
 
 export interface MockServerOptions {
   port?: number;
@@ -19,6 +20,8 @@ export interface MockServerOptions {
   itlMs?: number;
   /** Tokens generated when the request has no max_tokens. */
   defaultMaxTokens?: number;
+  /** The fault a streaming request gets, by its parsed body (undefined: a good answer). */
+  fault?: (body: any) => Fault | undefined;
 }
 
 export interface MockServer {
@@ -78,6 +81,8 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
       res.end(JSON.stringify({ id: 'mock', object: chat ? 'chat.completion' : 'text_completion', model, choices: [chat ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: 'length' } : { index: 0, text, finish_reason: 'length' }], usage: { prompt_tokens: Math.round(promptN), completion_tokens: n } }));
       return;
     }
+    const fault = opts.fault?.(json);
+    if (fault) return serveFault(fault, res, (text) => ({ id: 'mock', object, model, choices: [choice(0, text, null)] }));
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     if (chat) send({ id: 'mock', object, model, choices: [choice(0, '', null)] });
     await sleep(ttftMs + perPrompt * promptN);
