@@ -38,6 +38,8 @@ export interface WelchResult {
   high: number;
   /** Two-sided p-value of Welch's t-test on the log figures. */
   p: number;
+  /** Welch–Satterthwaite degrees of freedom (NaN below two figures a side or without spread). */
+  df: number;
 }
 
 /**
@@ -51,11 +53,11 @@ export function welchLogRatio(a: readonly number[], b: readonly number[]): Welch
   const va = sampleSd(la) ** 2 / la.length;
   const vb = sampleSd(lb) ** 2 / lb.length;
   const se = Math.sqrt(va + vb);
-  if (la.length < 2 || lb.length < 2) return { ratio: Math.exp(diff), low: NaN, high: NaN, p: NaN };
-  if (se === 0) return { ratio: Math.exp(diff), low: Math.exp(diff), high: Math.exp(diff), p: diff === 0 ? 1 : 0 };
+  if (la.length < 2 || lb.length < 2) return { ratio: Math.exp(diff), low: NaN, high: NaN, p: NaN, df: NaN };
+  if (se === 0) return { ratio: Math.exp(diff), low: Math.exp(diff), high: Math.exp(diff), p: diff === 0 ? 1 : 0, df: NaN };
   // Welch–Satterthwaite degrees of freedom.
   const df = (va + vb) ** 2 / (va ** 2 / (la.length - 1) + vb ** 2 / (lb.length - 1));
   const t = diff / se;
   const half = tQuantile(0.975, df) * se;
-  return { ratio: Math.exp(diff), low: Math.exp(diff - half), high: Math.exp(diff + half), p: 2 * tCdf(-Math.abs(t), df) };
+  return { ratio: Math.exp(diff), low: Math.exp(diff - half), high: Math.exp(diff + half), p: 2 * tCdf(-Math.abs(t), df), df };
 }
