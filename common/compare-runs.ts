@@ -10,7 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRun, parseReplicatesCsv, type ReplicateRecord } from './run-folder.ts';
 import type { ResultRow } from './results.ts';
-import { bootstrapRatioCi, mannWhitneyU, median, significanceStars } from './stats-compare.ts';
+import { bootstrapRatioCi, mannWhitneyU, significanceStars } from './stats-compare.ts';
+import { median } from './stats.ts';
 import { welchLogRatio } from './replicate-stats.ts';
 
 /** Bad input (missing folder, no results.csv, unreadable file): exit code 2. */

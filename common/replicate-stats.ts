@@ -31,6 +31,23 @@ export function tInterval(values: readonly number[], confidence = 0.95): Replica
   return { runs, center, sd, low: center - half, high: center + half };
 }
 
+/**
+ * For figures that are positive by nature (times, rates, ratios): a t-interval on the log scale, i.e.
+ * the geometric mean over processes × or ÷ exp(t(0.975, R−1)·sd(log)/√R). It never goes below 0, it is
+ * symmetric in × and ÷ (a ratio and its inverse get mirrored intervals), and a process that ran 2× slow
+ * weighs as much as one that ran 2× fast. `sd` stays the standard deviation of the figures themselves.
+ */
+export function logTInterval(values: readonly number[], confidence = 0.95): ReplicateInterval {
+  const runs = values.length;
+  if (runs === 0 || values.some((v) => !(v > 0))) return { runs, center: NaN, sd: NaN, low: NaN, high: NaN };
+  const logs = values.map(Math.log);
+  const center = Math.exp(mean(logs));
+  const sd = sampleSd(values);
+  if (runs < 2) return { runs, center, sd, low: NaN, high: NaN };
+  const half = tQuantile(1 - (1 - confidence) / 2, runs - 1) * (sampleSd(logs) / Math.sqrt(runs));
+  return { runs, center, sd, low: center * Math.exp(-half), high: center * Math.exp(half) };
+}
+
 export interface WelchResult {
   /** exp(mean log B − mean log A): the ratio B/A of geometric means of per-process figures. */
   ratio: number;

@@ -5,9 +5,8 @@
  * row keeps its within-process interval and says so.
  */
 import type { RowInput } from './results.ts';
-import { tInterval } from './replicate-stats.ts';
-import { median } from './stats-compare.ts';
-import { summarize, type Summary } from './stats.ts';
+import { logTInterval, tInterval, type ReplicateInterval } from './replicate-stats.ts';
+import { median, summarize, type Summary } from './stats.ts';
 
 export interface ReplicateRow {
   replicate: number;
@@ -69,9 +68,10 @@ function single(row: RowInput): RowInput {
 function fromProcesses(rows: RowInput[]): RowInput {
   const first = rows[0];
   const figures = rows.map((r) => perProcessFigure(r)!);
-  const t = tInterval(figures);
-  // Times, rates and counts cannot be negative: truncating the interval at 0 keeps its coverage.
-  const interval = !first.signed && figures.every((x) => x >= 0) ? { ...t, low: Math.max(0, t.low) } : t;
+  // Positive figures (times, rates, ratios) vary by factors: their interval is taken on the log scale.
+  // Signed differences and figures that can be 0 (counts, idle delays) keep Student's t on the figures,
+  // truncated at 0 when the figure cannot be negative.
+  const interval = first.signed ? tInterval(figures) : figures.every((x) => x > 0) ? logTInterval(figures) : nonNegative(tInterval(figures));
   const warmup = rows.every((r) => r.warmup)
     ? { n: rows.reduce((s, r) => s + r.warmup!.n, 0) / rows.length, ms: rows.reduce((s, r) => s + r.warmup!.ms, 0) / rows.length }
     : undefined;
@@ -83,10 +83,15 @@ function fromProcesses(rows: RowInput[]): RowInput {
     const base: Summary = pooled.length > 0 ? summarize(pooled) : first.summary!;
     // Sampling is budgeted by time, so a faster process leaves more samples: every process weighs the same in the tails.
     const tail = (q: 'p90' | 'p99') => rows.reduce((s, r) => s + r.summary![q], 0) / rows.length;
-    const summary: Summary = { ...base, p90: tail('p90'), p99: tail('p99'), median: interval.center, ciLow: interval.low, ciHigh: interval.high };
+    const n = rows.reduce((s, r) => s + r.summary!.n, 0);
+    const summary: Summary = { ...base, n, p90: tail('p90'), p99: tail('p99'), median: interval.center, ciLow: interval.low, ciHigh: interval.high };
     return { ...coords, summary, warmup, replication };
   }
   return { ...coords, value: interval.center, low: interval.low, high: interval.high, warmup, replication };
+}
+
+function nonNegative(t: ReplicateInterval): ReplicateInterval {
+  return { ...t, low: Math.max(0, t.low) };
 }
 
 function halfWidthPct(low: number, high: number, center: number): number {

@@ -140,8 +140,20 @@ export interface RowInput {
   warmup?: Warmup;
   /** A difference that may be negative: its interval is not truncated at 0 nor judged relative to the figure. */
   signed?: boolean;
+  /**
+   * Set on one row of a point measured in paired rounds (common/paired-rounds.ts): the seed and order of
+   * its rounds. The runner moves it to env.json; it is no column.
+   */
+  rounds?: RoundsRecord;
   /** Set on rows combined over replicate processes (common/replicates.ts). */
   replication?: { runs: number; betweenSd: number; withinHalfPct: number };
+}
+
+export interface RoundsRecord {
+  seed: number;
+  /** Variant names in the order each round ran them. */
+  order: string[][];
+  gcBetweenSlices: boolean;
 }
 
 export interface Warmup {

@@ -4,6 +4,8 @@ import type { SamplingPlan } from './timing.ts';
 export interface RunOptions {
   quick: boolean;
   seed: number;
+  /** Which of the run's independent processes this is (0 outside a measuring child): seeds its paired rounds. */
+  replicate?: number;
   plan: SamplingPlan;
   /** The run folder, for experiments that write a file of their own beside results.csv. */
   runDir: string;

@@ -10,21 +10,7 @@
  * - significanceStars: Node's benchmark/compare.js marks (* p<0.05, ** p<0.01, *** p<0.001).
  */
 import { createRng } from './rng.ts';
-import { quantileSorted } from './stats.ts';
-
-/** Median of an unsorted sample (mean of the two middle values for even n); NaN when empty. */
-export function median(values: ArrayLike<number>): number {
-  const n = values.length;
-  if (n === 0) return NaN;
-  const sorted = Float64Array.from(values).sort();
-  return medianOfSorted(sorted);
-}
-
-function medianOfSorted(sorted: ArrayLike<number>): number {
-  const n = sorted.length;
-  const mid = n >> 1;
-  return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+import { median, quantileSorted } from './stats.ts';
 
 /** Complementary error function, Numerical Recipes' erfcc (Chebyshev fit, fractional error < 1.2e-7). */
 export function erfc(x: number): number {

@@ -33,6 +33,15 @@ export function medianCiRanks(n: number): [number, number] {
   return [lo, hi];
 }
 
+/** Median of an unsorted sample (mean of the two middle values for even n); NaN when empty. */
+export function median(values: ArrayLike<number>): number {
+  const n = values.length;
+  if (n === 0) return NaN;
+  const sorted = Float64Array.from(values).sort();
+  const mid = n >> 1;
+  return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 export function mean(values: readonly number[]): number {
   return values.reduce((s, x) => s + x, 0) / values.length;
 }

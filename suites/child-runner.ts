@@ -52,7 +52,8 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: AbortSignal, callbacks: JobCallbacks): Promise<JobOutcome> {
   return new Promise((resolve) => {
     const child = fork(CHILD_ENTRY, [], {
-      execArgv: ['--import', TSX_LOADER],
+      // --expose-gc: paired rounds collect the heap between slices (common/paired-rounds.ts).
+      execArgv: ['--expose-gc', '--import', TSX_LOADER],
       serialization: 'advanced',
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

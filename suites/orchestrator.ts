@@ -12,7 +12,7 @@ import { collectEnvironment } from '../common/environment.ts';
 import { noiseRecord, noiseSnapshot } from '../common/machine-noise.ts';
 import { Progress } from '../common/progress.ts';
 import { combineReplicates, flagUnstable, type ReplicateRow } from '../common/replicates.ts';
-import { FIXED_COLUMNS, PROCESS_COLUMNS, ResultWriter, isParamColumn, toRow, type ResultRow, type RowInput } from '../common/results.ts';
+import { FIXED_COLUMNS, PROCESS_COLUMNS, ResultWriter, isParamColumn, toRow, type ResultRow, type RoundsRecord, type RowInput } from '../common/results.ts';
 import type { ReportOutcome } from '../visualization/build-report.ts';
 import { runJobInChild } from './child-runner.ts';
 import type { Experiment, RunOptions, Suite } from './types.ts';
@@ -90,6 +90,14 @@ function errorMessage(err: unknown): string {
   return msg.replace(/\s+/g, ' ').trim().slice(0, 500);
 }
 
+/** The seed and order of one point's paired rounds in one process (env.json, replication.pairedRounds). */
+interface RoundsLogEntry extends RoundsRecord {
+  experiment: number;
+  point: number;
+  label: string;
+  replicate: number;
+}
+
 /** What one experiment produced, per replicate process set, with the matrix order of each row. */
 export interface Collected {
   selected: Selected;
@@ -142,10 +150,11 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const { signal: _parentSignal, ...parentOptions } = request.options;
   const childOptions = { ...parentOptions, runDir: dir };
   const unitSeconds: { group: string; replicate: number; points: number; seconds: number }[] = [];
+  const roundsLog: RoundsLogEntry[] = [];
   for (const unit of plan) {
     if (signal.aborted) break;
     const t0 = performance.now();
-    await runUnit(unit, collected, childOptions, request, replicateWriter, runId, progress);
+    await runUnit(unit, collected, childOptions, request, replicateWriter, runId, progress, roundsLog);
     unitSeconds.push({ group: unit.group, replicate: unit.replicate, points: unit.items.length, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) });
   }
 
@@ -162,7 +171,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   writeFileSync(
     join(dir, 'env.json'),
     JSON.stringify(
-      { runId, ...env, replication: { ...replication, units: plan.length, processes: unitSeconds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, ...rowCounts(writer.rows) },
+      { runId, ...env, replication: { ...replication, units: plan.length, processes: unitSeconds, pairedRounds: roundsLog }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, ...rowCounts(writer.rows) },
       null,
       2,
     ),
@@ -172,16 +181,18 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   return { dir, runId, rows: writer.rows, errors, unstable, suspect, wallSeconds, noiseWarning: noise.warning, report };
 }
 
-async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<RunOptions, 'signal' | 'progress'>, request: RunRequest, writer: ResultWriter, runId: string, progress: Progress): Promise<void> {
+async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<RunOptions, 'signal' | 'progress'>, request: RunRequest, writer: ResultWriter, runId: string, progress: Progress, roundsLog: RoundsLogEntry[]): Promise<void> {
   const entries = unit.items.map((item) => collected.find((c) => c.selected.experiment.id === item.experiment)!);
   const labelOf = (i: number) => entries[i].selected.experiment.label(entries[i].points[unit.items[i].point]);
-  const keep = (i: number, row: RowInput) => {
+  const keep = (i: number, measured: RowInput) => {
     const { suite, experiment } = entries[i].selected;
+    const { rounds, ...row } = measured;
+    if (rounds) roundsLog.push({ experiment: experiment.id, point: unit.items[i].point, label: labelOf(i), replicate: unit.replicate, ...rounds });
     entries[i].rows.push({ point: unit.items[i].point, replicate: unit.replicate, row });
     writer.write(toRow(row, { run_id: runId, suite: suite.name, experiment: experiment.id }), row.samples, unit.replicate, unit.items[i].point);
   };
   const items = unit.items.map((item, i) => ({ ...item, label: labelOf(i) }));
-  const outcome = await runJobInChild({ entry: entries[0].selected.suite.entry, items, options }, request.pointTimeout * 1000, request.options.signal, {
+  const outcome = await runJobInChild({ entry: entries[0].selected.suite.entry, items, options: { ...options, replicate: unit.replicate } }, request.pointTimeout * 1000, request.options.signal, {
     onPointStart: (i) => progress.pointStarted(`  exp ${unit.items[i].experiment} run ${unit.replicate + 1}/${request.runs} ${labelOf(i)}`),
     onRows: (i, rows) => {
       for (const row of rows) keep(i, row);

@@ -7,7 +7,8 @@ import { compareRuns, envDifferences, loadRunForCompare } from '../common/compar
 import { ResultWriter, toRow, type RowInput } from '../common/results.ts';
 import { createRng } from '../common/rng.ts';
 import { summarize } from '../common/stats.ts';
-import { bootstrapRatioCi, mannWhitneyU, median, significanceStars } from '../common/stats-compare.ts';
+import { bootstrapRatioCi, mannWhitneyU, significanceStars } from '../common/stats-compare.ts';
+import { median } from '../common/stats.ts';
 import { runCompareCli } from '../scripts/compare.ts';
 import { welchLogRatio } from '../common/replicate-stats.ts';
 

@@ -3,37 +3,41 @@
  * rendering, tokenization and collation each take, per model template × engine × tokenizer?
  */
 import { collate } from '../../common/collate.ts';
-import { TOKENIZERS, type TokenizerId } from '../../common/assets/tokenizers.ts';
-import { caveatsOf, pick, ratioOf, ratioText, withCi, type Finding } from '../../common/findings.ts';
+import { getTemplateVariant } from '../../common/assets/models.ts';
+import { TOKENIZERS, loadTokenizer, type PreparedTokenizer, type TokenizerId } from '../../common/assets/tokenizers.ts';
+import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
+import { pairedRow, perRound, roundsRecord, roundsSeed, runPairedRounds, variantRow, type Variant } from '../../common/paired-rounds.ts';
 import type { Params, ResultRow, RowInput } from '../../common/results.ts';
-import { summarize } from '../../common/stats.ts';
 import { checkSupport } from '../../common/templates/support.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
-import { sampleLatency } from '../../common/timing.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { anatomyCharts } from '../../suites/preprocessing/charts/anatomy.ts';
 import { TOKENIZER_NOTES, chatFor, engineList, preprocessor, quickTemplate, referenceOf, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
-import { getTemplateVariant } from '../../common/assets/models.ts';
 
 interface Point {
   template: string;
-  engine: EngineId;
-  tokenizer: TokenizerId;
 }
 
 const TURNS = 9;
 const TOKENS = 1000;
-const STAGES = ['template', 'tokenize', 'collate'] as const;
+/** Rounds of a process: every variant runs one slice per round (quick keeps the process short). */
+const ROUNDS = { quick: { rounds: 24, sliceMs: 10 }, full: { rounds: 60, sliceMs: 20 } };
 
 /** Short label of a point, for progress and error rows. */
 function label(p: Point): string {
-  return `${p.template} ${p.engine} ${p.tokenizer}`;
+  return p.template;
 }
 
-/** A point's parameters, which every row of the point carries. */
+/** A point's parameters, which every row of the point carries; each row adds its engine or tokenizer. */
 function coordinates(p: Point): Params {
-  return { ...p, model: getTemplateVariant(p.template).model, strategy: 'main', turns: TURNS, tokens: TOKENS };
+  return { template: p.template, model: getTemplateVariant(p.template).model, strategy: 'main', turns: TURNS, tokens: TOKENS };
 }
+
+const STAGES = ['template', 'tokenize', 'collate'] as const;
+
+const renderOf = (engine: EngineId) => `render ${engine}`;
+const encodeOf = (tokenizer: TokenizerId) => `tokenize ${tokenizer}`;
+const totalOf = (engine: EngineId, tokenizer: TokenizerId) => `total ${engine} ${tokenizer}`;
 
 export const anatomy: Experiment<Point> = {
   id: 1,
@@ -42,47 +46,63 @@ export const anatomy: Experiment<Point> = {
   question: 'For one ~1k-token request, how is the CPU time split between chat template, tokenization and collation?',
   params: ['model', 'template', 'engine', 'tokenizer', 'strategy', 'turns', 'tokens'],
   // Quick: the first model's fullest template only (every extra template costs a process per replicate).
-  matrix: (options) =>
-    (options.quick ? [quickTemplate(options)] : selectedTemplates(options)).flatMap((template) =>
-      engineList(options).flatMap((engine) => TOKENIZERS.map((tokenizer) => ({ template, engine, tokenizer }))),
-    ),
-  headline: ['template', 'tokenize', 'collate', 'total'],
+  matrix: (options) => (options.quick ? [quickTemplate(options)] : selectedTemplates(options)).map((template) => ({ template })),
+  headline: ['template', 'tokenize', 'collate', 'total', 'template_share', 'tokenize_share', 'template_speedup', 'tokenize_speedup'],
   charts: anatomyCharts,
   label,
-  // The engines of one template share a process: they load the same tokenizer, and the template stage
-  // of each engine is separate code.
-  group: (p) => `anatomy ${p.template} ${p.tokenizer}`,
   coordinates,
+  // Every engine and tokenizer of one template runs in one process, in paired rounds: their ratios and
+  // shares are taken round by round.
   async run(point, options) {
-    const config = { template: point.template, engine: point.engine, tokenizer: point.tokenizer };
-    const pre = await preprocessor(config);
-    const ref = await referenceOf(config);
+    const engines = engineList(options);
+    const ref = await referenceOf({ template: point.template, engine: 'jinja', tokenizer: 'js' });
     const messages = chatFor(point.template, { seed: options.seed, turns: TURNS, totalTokens: TOKENS, system: true });
-    const support = checkSupport(pre, ref, messages);
-    const prompt = support.ok ? support.prompt : ref.render(messages);
-    const ids = await pre.tokenize(prompt);
+    const prompt = ref.render(messages);
+    const ids = await ref.tokenize(prompt);
     // The prompt's actual token count replaces the point's nominal one.
-    const params = { tokens: ids.length };
+    const tokens = ids.length;
     const rows: RowInput[] = [];
-    const measure = async (metric: string, fn: () => unknown, note: string) => {
-      options.progress(`${label(point)}: ${metric}`);
-      const { samples, warmup } = await sampleLatency(metric, fn, options.plan);
-      rows.push({ params, metric, unit: 'ms', summary: summarize(samples), samples, warmup, note });
-    };
+    const supported: { engine: EngineId; render: () => string }[] = [];
+    for (const engine of engines) {
+      const pre = await preprocessor({ template: point.template, engine, tokenizer: 'js' });
+      const support = checkSupport(pre, ref, messages);
+      if (support.ok) supported.push({ engine, render: () => pre.render(messages) });
+      else rows.push({ params: { engine, tokens }, metric: 'template', unit: 'ms', status: 'unsupported', error: support.reason });
+    }
+    const encoders = TOKENIZERS.map((tokenizer) => ({ tokenizer, encode: encoderOf(loadTokenizer(getTemplateVariant(point.template).model, tokenizer)) }));
+    const variants: Variant[] = [
+      ...supported.map((s) => ({ name: renderOf(s.engine), fn: s.render })),
+      ...encoders.map((e) => ({ name: encodeOf(e.tokenizer), fn: () => e.encode(prompt) })),
+      { name: 'collate', fn: () => collate([ids]) },
+      ...supported.flatMap((s) => encoders.map((e) => ({ name: totalOf(s.engine, e.tokenizer), fn: async () => collate([await e.encode(s.render())]) }))),
+    ];
+    const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
+    const plan = { ...mode, minCalls: 1, warmupMs: options.plan.warmupTime, warmupCalls: options.plan.warmupIterations };
+    const result = await runPairedRounds(variants, plan, roundsSeed(options, 1), { signal: options.signal, onRound: (d, t) => options.progress(`${label(point)}: round ${d}/${t}`) });
 
-    if (support.ok) {
-      await measure('template', () => pre.render(messages), `${point.engine} render of a parsed template; prompt tokens in 'tokens'`);
-    } else {
-      rows.push({ params, metric: 'template', unit: 'ms', status: 'unsupported', error: support.reason });
+    for (const s of supported) rows.push(variantRow(result, renderOf(s.engine), 'template', `${s.engine} render of a parsed template; prompt tokens in 'tokens'`, { engine: s.engine, tokens }));
+    for (const e of encoders) rows.push(variantRow(result, encodeOf(e.tokenizer), 'tokenize', TOKENIZER_NOTES[e.tokenizer], { tokenizer: e.tokenizer, tokens }));
+    rows.push(variantRow(result, 'collate', 'collate', 'pad to a multiple of 8 into Int32Array + attention mask', { tokens }));
+    for (const s of supported) {
+      for (const e of encoders) {
+        const params = { engine: s.engine, tokenizer: e.tokenizer, tokens };
+        rows.push(variantRow(result, totalOf(s.engine, e.tokenizer), 'total', 'render + tokenize + collate measured together', params));
+        const stages = [renderOf(s.engine), encodeOf(e.tokenizer), 'collate'];
+        STAGES.forEach((stage, i) => {
+          const share = perRound(result, stages, (...t) => (100 * t[i]) / (t[0] + t[1] + t[2]));
+          rows.push(pairedRow(`${stage}_share`, '%', share, 'share of the stage in the sum of the three stage medians of the round', params));
+        });
+      }
     }
-    const tok = pre.tokenizer;
-    const encode = tok.encodeSync ? () => tok.encodeSync!(prompt) : () => tok.encode(prompt);
-    await measure('tokenize', encode, TOKENIZER_NOTES[point.tokenizer]);
-    await measure('collate', () => collate([ids]), 'pad to a multiple of 8 into Int32Array + attention mask');
-    if (support.ok) {
-      const total = tok.encodeSync ? () => collate([tok.encodeSync!(pre.render(messages))]) : async () => collate([await pre.prepare(messages)]);
-      await measure('total', total, 'render + tokenize + collate measured together');
+    // Paired speedups over the reference implementations (@huggingface/jinja, the JS tokenizer).
+    const jinja = supported.some((s) => s.engine === 'jinja');
+    for (const s of supported.filter((x) => x.engine !== 'jinja' && jinja)) {
+      rows.push(pairedRow('template_speedup', 'x', perRound(result, [renderOf('jinja'), renderOf(s.engine)], (a, b) => a / b), `@huggingface/jinja render median / ${s.engine}'s in the same round`, { engine: s.engine, tokens }));
     }
+    for (const e of encoders.filter((x) => x.tokenizer !== 'js')) {
+      rows.push(pairedRow('tokenize_speedup', 'x', perRound(result, [encodeOf('js'), encodeOf(e.tokenizer)], (a, b) => a / b), `JS tokenizer encode median / ${e.tokenizer}'s in the same round`, { tokenizer: e.tokenizer, tokens }));
+    }
+    rows[0] = { ...rows[0], rounds: roundsRecord(result) };
     return rows;
   },
   answers(rows) {
@@ -95,43 +115,27 @@ export const anatomy: Experiment<Point> = {
     if (tokShare && tplShare) {
       findings.push({ id: 'split', chart: 'anatomy', row: tokShare, caveats: caveatsOf([tokShare, tplShare]), text: `Tokenization is ${withCi(tokShare, '%')} of the preprocessing time of a ~1k-token request (${template}, @huggingface/jinja, JS tokenizer); the template ${withCi(tplShare, '%')}.` });
     }
-    const jinja = at({ metric: 'template', engine: 'jinja', tokenizer: 'js' });
-    const nunjucks = at({ metric: 'template', engine: 'nunjucks', tokenizer: 'js' });
-    if (jinja && nunjucks) {
-      const r = ratioOf(jinja, nunjucks);
-      const text = r.low <= 1 && 1 <= r.high ? `nunjucks and @huggingface/jinja render ${template} with no measurable difference (jinja / nunjucks = ${ratioText(r)})` : `nunjucks renders ${template} ${ratioText(r)} ${r.ratio > 1 ? 'faster' : 'slower'} than @huggingface/jinja (${withCi(nunjucks)} vs ${withCi(jinja)})`;
-      findings.push({ id: 'engines', chart: 'anatomy', row: nunjucks, caveats: caveatsOf([jinja, nunjucks]), text: `${text}.` });
+    const engines = at({ metric: 'template_speedup', engine: 'nunjucks' });
+    if (engines) {
+      const text = crosses(engines, 1)
+        ? `nunjucks and @huggingface/jinja render ${template} with no measurable difference (jinja / nunjucks, paired per round: ${withCi(engines)})`
+        : `nunjucks renders ${template} ${withCi(engines)} ${(engines.median as number) > 1 ? 'faster' : 'slower'} than @huggingface/jinja (jinja / nunjucks, paired per round)`;
+      findings.push({ id: 'engines', chart: 'anatomy', row: engines, caveats: caveatsOf([engines]), text: `${text}.` });
     }
-    const js = at({ metric: 'tokenize', engine: 'jinja', tokenizer: 'js' });
-    const native = at({ metric: 'tokenize', engine: 'jinja', tokenizer: 'native' });
-    if (js && native) {
-      const r = ratioOf(js, native);
-      const text = r.low <= 1 && 1 <= r.high ? `The native (Rust) and JS tokenizers show no measurable difference on this prompt (JS / native = ${ratioText(r)})` : `The native (Rust) tokenizer encodes this prompt in ${withCi(native)} against ${withCi(js)} for the JS one: ${ratioText(r)} ${r.ratio > 1 ? 'faster' : 'slower'}, async round trip included`;
-      findings.push({ id: 'tokenizers', chart: 'anatomy', row: native, caveats: caveatsOf([js, native]), text: `${text}.` });
+    const native = at({ metric: 'tokenize_speedup', tokenizer: 'native' });
+    if (native) {
+      const text = crosses(native, 1)
+        ? `The native (Rust) and JS tokenizers show no measurable difference on this prompt (JS / native, paired per round: ${withCi(native)})`
+        : `The native (Rust) tokenizer encodes this prompt ${withCi(native)} ${(native.median as number) > 1 ? 'faster' : 'slower'} than the JS one (JS / native, paired per round), async round trip included`;
+      findings.push({ id: 'tokenizers', chart: 'anatomy', row: native, caveats: caveatsOf([native]), text: `${text}.` });
     }
     return findings;
   },
-  derive(rows) {
-    // Share of each stage in the sum of the three stage medians, per point.
-    const byPoint = new Map<string, RowInput[]>();
-    for (const r of rows) {
-      if (r.status && r.status !== 'ok') continue;
-      const key = `${r.params?.template}|${r.params?.engine}|${r.params?.tokenizer}`;
-      byPoint.set(key, [...(byPoint.get(key) ?? []), r]);
-    }
-    const derived: RowInput[] = [];
-    for (const group of byPoint.values()) {
-      const stages = STAGES.map((s) => group.find((r) => r.metric === s));
-      if (stages.some((s) => !s?.summary)) continue;
-      const sum = stages.reduce((acc, s) => acc + s!.summary!.median, 0);
-      for (const s of stages) {
-        // The stage row's parameters (its point's) carry over to its share.
-        const { summary, samples, metric, note, ...same } = s!;
-        derived.push({ ...same, metric: `${metric}_share`, unit: '%', value: (100 * summary!.median) / sum, note: 'share of the sum of stage medians' });
-      }
-    }
-    return derived;
-  },
 };
+
+/** A tokenizer's encode as one call: synchronous where it can be, so no promise is timed with it. */
+function encoderOf(tok: PreparedTokenizer): (text: string) => number[] | Promise<number[]> {
+  return tok.encodeSync ? (text) => tok.encodeSync!(text) : (text) => tok.encode(text);
+}
 
 export default anatomy;

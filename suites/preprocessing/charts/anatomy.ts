@@ -6,23 +6,32 @@ import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, STAGE_COLORS, STAGE_ORDER, fixedScale, 
 
 const TITLE = 'For one ~1k-token request, how is CPU time split between chat template, tokenization and collation?';
 
-/** A point is drawn only when all three stages were measured: a missing stage would make its bar look cheap. */
+/**
+ * One bar per engine × tokenizer of a template: its engine's template stage, its tokenizer's tokenize
+ * stage and the template's collate stage, all measured in the same paired rounds. A bar is drawn only
+ * when all three stages were measured: a missing stage would make it look cheap.
+ */
 function build(rows: ResultRow[]): VegaLiteSpec {
-  const stages = measured(rows, STAGE_ORDER);
-  const key = (r: ResultRow) => `${r.template} · ${r.engine} · ${r.tokenizer}`;
-  const byPoint = new Map<string, ResultRow[]>();
-  for (const r of stages) byPoint.set(key(r), [...(byPoint.get(key(r)) ?? []), r]);
-  const complete = [...byPoint.entries()].filter(([, g]) => STAGE_ORDER.every((s) => g.some((r) => r.metric === s)));
+  const [templates, tokenizes, collates] = STAGE_ORDER.map((s) => measured(rows, [s]));
+  const complete = templates.flatMap((t) =>
+    tokenizes
+      .filter((k) => k.template === t.template)
+      .flatMap((k) => {
+        const c = collates.find((x) => x.template === t.template);
+        return c ? [{ point: `${t.template} · ${t.engine} · ${k.tokenizer}`, engine: t.engine, tokenizer: k.tokenizer, group: [t, k, c] }] : [];
+      }),
+  );
   if (complete.length === 0) return noDataSpec(TITLE, missingReason(rows, STAGE_ORDER));
 
-  const values = complete.flatMap(([point, group]) =>
+  const values = complete.flatMap(({ point, engine, tokenizer, group }) =>
     group.map((r) => {
       const w = withInterval(r);
-      return { point, model: r.model, template: r.template, engine: r.engine, tokenizer: r.tokenizer, stage: r.metric, stage_order: STAGE_ORDER.indexOf(r.metric), median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, n: r.n };
+      return { point, model: r.model, template: r.template, engine, tokenizer, stage: r.metric, stage_order: STAGE_ORDER.indexOf(r.metric), median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, n: r.n };
     }),
   );
+  const key = (r: ResultRow) => [r.template, r.engine || r.tokenizer].filter(Boolean).join(' · ');
   const skipped = [...new Set(rows.filter((r) => STAGE_ORDER.includes(r.metric) && !hasFigure(r.status)).map(key))];
-  const subtitle = ['Rows: template · engine · tokenizer. Stacked medians on the main thread (number = their sum, ms); whiskers: 95% CI of each stage median, at the end of its segment.'];
+  const subtitle = ['Rows: template · engine · tokenizer. Stacked medians on the main thread, measured in the same paired rounds (number = their sum, ms); whiskers: 95% CI of each stage median, at the end of its segment.'];
   if (skipped.length > 0) subtitle.push(`Not drawn (a stage failed or is unsupported): ${skipped.join('; ')}.`);
 
   return {

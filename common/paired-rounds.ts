@@ -1,0 +1,144 @@
+/**
+ * Paired rounds: the variants a finding compares (engines, tokenizers, strategies, chat lengths) run
+ * inside one process in R rounds; each round runs every variant for one short slice, in a fresh seeded
+ * random order. A machine that changes speed during the process (these shared machines flip between
+ * states ≈1.6× apart) then slows every variant of a round alike, and a ratio taken within each round
+ * cancels it — Google Benchmark's random interleaving, zenbench's paired rounds.
+ *
+ * Before a slice the young generation is collected when the process runs with --expose-gc (as mitata
+ * collects between benchmarks), so most of one variant's garbage is not paid inside the next variant's
+ * slice; what reaches the old generation is spread over all variants by the shuffled order. A full
+ * collection would cost ≈270 ms with a tokenizer's vocabulary on the heap; a minor one ≈0.6 ms.
+ */
+import { createRng, deriveSeed } from './rng.ts';
+import type { RoundsRecord, RowInput, Warmup } from './results.ts';
+import type { RunOptions } from './run-options.ts';
+import { median, summarize } from './stats.ts';
+
+export interface Variant {
+  name: string;
+  /** One call: what a sample times (awaited when it returns a promise). */
+  fn: () => unknown;
+  /** Called just before and after each of the variant's slices (outside the timed calls), e.g. to meter a window. */
+  enter?(): void;
+  leave?(): void;
+}
+
+export interface RoundsPlan {
+  rounds: number;
+  /** Minimum time of one variant's slice in a round, ms (calls continue until it and `minCalls` are met). */
+  sliceMs: number;
+  minCalls: number;
+  /** Warm-up of each variant before the first round: at least this long and this many calls. */
+  warmupMs: number;
+  warmupCalls: number;
+}
+
+export interface RoundsResult {
+  /** The seed the round orders came from. */
+  seed: number;
+  /** Variant names in the order each round ran them. */
+  order: string[][];
+  /** Per variant: per round, the duration in ms of every call of its slice. */
+  slices: Record<string, number[][]>;
+  warmup: Record<string, Warmup>;
+  /** Whether the young generation was collected before every slice (the process has --expose-gc). */
+  gcBetweenSlices: boolean;
+}
+
+/** The order of round `round`: a Fisher–Yates shuffle seeded by (seed, round); the same inputs give the same order. */
+export function roundOrder(names: readonly string[], seed: number, round: number): string[] {
+  const out = [...names];
+  const rng = createRng(deriveSeed(seed, round));
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+const gc = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
+const collectGarbage = gc ? () => gc({ type: 'minor' }) : undefined;
+
+async function slice(fn: () => unknown, minMs: number, minCalls: number, signal?: AbortSignal): Promise<number[]> {
+  const times: number[] = [];
+  const t0 = performance.now();
+  while ((times.length < minCalls || performance.now() - t0 < minMs) && !(signal?.aborted && times.length > 0)) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+/**
+ * Warms every variant up (in a seeded order), then runs `plan.rounds` rounds. Stops after the current
+ * round when `signal` aborts, with the rounds it has.
+ */
+export async function runPairedRounds(variants: readonly Variant[], plan: RoundsPlan, seed: number, hooks: { signal?: AbortSignal; onRound?(done: number, total: number): void } = {}): Promise<RoundsResult> {
+  const names = variants.map((v) => v.name);
+  if (new Set(names).size !== names.length) throw new Error(`paired rounds need distinct variant names: ${names.join(', ')}`);
+  const byName = new Map(variants.map((v) => [v.name, v]));
+  const warmup: Record<string, Warmup> = {};
+  for (const name of roundOrder(names, seed, -1)) {
+    const t0 = performance.now();
+    const calls = await slice(byName.get(name)!.fn, plan.warmupMs, plan.warmupCalls, hooks.signal);
+    warmup[name] = { n: calls.length, ms: performance.now() - t0 };
+  }
+  const slices: Record<string, number[][]> = Object.fromEntries(names.map((n) => [n, []]));
+  const order: string[][] = [];
+  for (let round = 0; round < plan.rounds && !hooks.signal?.aborted; round++) {
+    const names_ = roundOrder(names, seed, round);
+    for (const name of names_) {
+      const variant = byName.get(name)!;
+      collectGarbage?.();
+      variant.enter?.();
+      slices[name].push(await slice(variant.fn, plan.sliceMs, plan.minCalls));
+      variant.leave?.();
+    }
+    order.push(names_);
+    hooks.onRound?.(round + 1, plan.rounds);
+  }
+  return { seed, order, slices, warmup, gcBetweenSlices: collectGarbage !== undefined };
+}
+
+/** The seed of a point's rounds: from the run's seed, the experiment, the point's own key and the process's replicate index. */
+export function roundsSeed(options: Pick<RunOptions, 'seed' | 'replicate'>, experiment: number, salt = 0): number {
+  return deriveSeed(options.seed, 4099, experiment, salt, options.replicate ?? 0);
+}
+
+/** What env.json records of a point's rounds: enough to replay their order. */
+export function roundsRecord(result: RoundsResult): RoundsRecord {
+  return { seed: result.seed, order: result.order, gcBetweenSlices: result.gcBetweenSlices };
+}
+
+/** Every call's duration of a variant, over all rounds (the samples of its row). */
+export function samplesOf(result: RoundsResult, name: string): number[] {
+  return result.slices[name].flat();
+}
+
+/** A variant's figure in each round: the median call duration of its slice. */
+export function roundFigures(result: RoundsResult, name: string): number[] {
+  return result.slices[name].map(median);
+}
+
+/** `f` of the round figures of `names`, round by round: one paired figure per round (a ratio, a share). */
+export function perRound(result: RoundsResult, names: readonly string[], f: (...figures: number[]) => number): number[] {
+  const figures = names.map((n) => roundFigures(result, n));
+  return figures[0].map((_, r) => f(...figures.map((fs) => fs[r])));
+}
+
+/**
+ * The row of a paired figure (ratio, share, growth, speedup) in one process: its per-round values are the
+ * samples, the figure is their median over rounds and the interval that median's order-statistic 95% CI.
+ * The runner then combines processes (common/replicates.ts).
+ */
+export function pairedRow(metric: string, unit: string, perRoundValues: number[], note: string, params?: RowInput['params']): RowInput {
+  return { params, metric, unit, summary: summarize(perRoundValues), samples: perRoundValues, note: `${note}; per round, median over ${perRoundValues.length} rounds` };
+}
+
+/** A variant's measured row: every call of every round as samples, with the variant's warm-up. */
+export function variantRow(result: RoundsResult, name: string, metric: string, note: string, params?: RowInput['params']): RowInput {
+  const samples = samplesOf(result, name);
+  return { params, metric, unit: 'ms', summary: summarize(samples), samples, warmup: result.warmup[name], note };
+}
