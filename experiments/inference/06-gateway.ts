@@ -19,7 +19,7 @@ import { ratioOfMedians, summarize } from '../../common/stats.ts';
 import type { ChatMessage } from '../../common/templates/engines.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { gatewayCharts } from '../../suites/inference/charts.ts';
-import { chatFor, preprocessor } from '../../suites/preprocessing/experiment-helpers.ts';
+import { chatFor, preprocessor } from '../../common/preprocessor-cache.ts';
 
 export const GATEWAY_TURNS = 100;
 export const GATEWAY_TOKENS = 2000;

@@ -1,24 +1,15 @@
-/** Pieces the preprocessing experiments share: preprocessor cache, the reference engine, chat building. */
-import { getTemplateVariant, templateVariantsFor } from '../../common/assets/models.ts';
-import { loadTokenizer, type TokenizerId } from '../../common/assets/tokenizers.ts';
-import { generateChat, type ChatSpec } from '../../common/data.ts';
-import { createPreprocessor, type PipelineConfig, type Preprocessor } from '../../common/pipeline.ts';
-import type { ChatMessage, EngineId } from '../../common/templates/engines.ts';
+/**
+ * Pieces the preprocessing experiments share: the selected templates and engines, tokenizer notes. The
+ * preprocessor cache, the reference engine and chat building live in common/preprocessor-cache.ts (the
+ * inference suite uses them too); they are re-exported here for the experiments that import them from here.
+ */
+import { templateVariantsFor } from '../../common/assets/models.ts';
+import type { TokenizerId } from '../../common/assets/tokenizers.ts';
+import type { EngineId } from '../../common/templates/engines.ts';
 import type { RunOptions } from '../types.ts';
 import { preprocessingOptions } from './cli.ts';
 
-const preprocessors = new Map<string, Promise<Preprocessor>>();
-
-export function preprocessor(config: PipelineConfig): Promise<Preprocessor> {
-  const key = JSON.stringify(config);
-  if (!preprocessors.has(key)) preprocessors.set(key, createPreprocessor(config));
-  return preprocessors.get(key)!;
-}
-
-/** The reference rendering (@huggingface/jinja) with the same tokenizer. */
-export function referenceOf(config: PipelineConfig): Promise<Preprocessor> {
-  return preprocessor({ ...config, engine: 'jinja' });
-}
+export { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
 
 /** Template variants of the selected models. */
 export function selectedTemplates(options: RunOptions): string[] {
@@ -30,18 +21,6 @@ export function quickTemplate(options: RunOptions): string {
   const first = preprocessingOptions(options).models[0];
   const variants = templateVariantsFor([first]);
   return variants[variants.length - 1].id;
-}
-
-const chats = new Map<string, ChatMessage[]>();
-
-/** A seeded chat whose content tokens are counted with the template's own model tokenizer. */
-export function chatFor(template: string, spec: ChatSpec): ChatMessage[] {
-  const key = JSON.stringify([template, spec]);
-  if (!chats.has(key)) {
-    const tok = loadTokenizer(getTemplateVariant(template).model, 'js');
-    chats.set(key, generateChat(spec, { encode: tok.encodeSync!, decode: tok.decode }));
-  }
-  return chats.get(key)!;
 }
 
 /** The template engines selected with --engines. */
