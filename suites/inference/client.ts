@@ -2,7 +2,9 @@
  * Streaming clients for any OpenAI-compatible server: plain fetch with a small SSE parser (default: the
  * least client overhead), or the `openai` SDK (v6). Both return a RequestRecord with the arrival time of
  * every content chunk. Every request has a total timeout and an idle timeout between chunks, so a dead
- * or killed server turns into an error, never a hang.
+ * or killed server turns into an error, never a hang; and a bound on its text from max_tokens, so a server
+ * that sends more than it asked for fails that request instead of exhausting the process. A failed
+ * request's error ends with the endpoint it went to.
  */
 import OpenAI from 'openai';
 import type { BackendTimings, RequestRecord } from './metrics.ts';
