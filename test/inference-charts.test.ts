@@ -1,5 +1,5 @@
 /**
- * The inference charts (suites/inference/charts.ts), built from a few hand-written rows: each compiles
+ * The inference charts (suites/inference/charts/index.ts), built from a few hand-written rows: each compiles
  * with vega-lite without warnings, encodes only fields its data has, carries exactly the values the rows
  * give (and nothing from failed or other-metric rows), has the expected marks, and shows a "no data"
  * panel when there is nothing to draw.
@@ -7,7 +7,7 @@
 import * as vl from 'vega-lite';
 import { describe, expect, it } from 'vitest';
 import type { ResultRow } from '../common/results.ts';
-import { gatewayCharts, latencyCharts, prefixCharts } from '../suites/inference/charts.ts';
+import { gatewayCharts, latencyCharts, prefixCharts } from '../suites/inference/charts/index.ts';
 import inferenceSuite from '../suites/inference/index.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../visualization/chart.ts';
 import { compileWarnings, fields } from './chart-checks.ts';

@@ -16,7 +16,7 @@ import { caveatsOf, fmt, overlap, pick, ratioOf, ratioText, withCi, type Finding
 import type { Params, ResultRow, RowInput } from '../../common/results.ts';
 import { summarize } from '../../common/stats.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
-import { latencyCharts } from '../../suites/inference/charts.ts';
+import { latencyCharts } from '../../suites/inference/charts/index.ts';
 
 type Point =
   | { kind: 'overhead' }

@@ -18,7 +18,7 @@ import type { ParamValue, Params, ResultRow, RowInput } from '../../common/resul
 import { ratioOfMedians, summarize } from '../../common/stats.ts';
 import type { ChatMessage } from '../../common/templates/engines.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
-import { gatewayCharts } from '../../suites/inference/charts.ts';
+import { gatewayCharts } from '../../suites/inference/charts/index.ts';
 import { chatFor, preprocessor } from '../../common/preprocessor-cache.ts';
 
 export const GATEWAY_TURNS = 100;

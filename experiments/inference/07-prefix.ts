@@ -18,7 +18,7 @@ import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/fin
 import type { Params, ResultRow, RowInput } from '../../common/results.ts';
 import { ratioOfMedians, summarize } from '../../common/stats.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
-import { prefixCharts } from '../../suites/inference/charts.ts';
+import { prefixCharts } from '../../suites/inference/charts/index.ts';
 
 type Variant = 'shared-prefix' | 'unique';
 

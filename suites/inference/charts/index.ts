@@ -1,13 +1,14 @@
 /**
  * Charts of the inference experiments (declared through Experiment.charts; rendered by visualization/).
+ * Experiment 9's chart is in goodput.ts.
  *   5 throughput vs TTFT (p50 and p99) per concurrency, Pareto-front points filled
  *   6 TTFT inflation per gateway mode vs concurrency (and the gateway's event-loop delay)
  *   7 TTFT with a shared prefix vs unique prompts
  */
-import type { ResultRow } from '../../common/results.ts';
-import type { ChartDefinition, VegaLiteSpec } from '../../visualization/chart.ts';
-import { noDataSpec } from '../../visualization/no-data.ts';
-import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, STRATEGY_COLORS, STRATEGY_ORDER, fixedScale, measured, missingReason, titleBlock, withInterval } from '../../visualization/style.ts';
+import type { ResultRow } from '../../../common/results.ts';
+import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
+import { noDataSpec } from '../../../visualization/no-data.ts';
+import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, STRATEGY_COLORS, STRATEGY_ORDER, fixedScale, measured, missingReason, titleBlock, withInterval } from '../../../visualization/style.ts';
 
 const num = (x: unknown): number | undefined => (x === '' || x === undefined || x === null || !Number.isFinite(Number(x)) ? undefined : Number(x));
 const loadKey = (r: ResultRow) => `${r.target}\u0000${r.dataset}\u0000${r.concurrency}\u0000${r.rate}`;
