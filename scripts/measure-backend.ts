@@ -3,16 +3,16 @@
  * model size, generation and load time, TTFT for a ~1k-token chat prompt, decode rate, and whether a
  * shared prefix makes the next prompt faster. Not part of any suite; for the backend's README figures.
  *
- *   tsx suites/inference/backend/measure.ts [--sizes tiny,small] [--threads 1,2] [--tokens 256] [--reps 3] [--extra]
+ *   tsx scripts/measure-backend.ts [--sizes tiny,small] [--threads 1,2] [--tokens 256] [--reps 3] [--extra]
  *
  * --extra adds concurrency (1/2/4 streams) and shared-prefix vs unique prompts on the first size.
  */
 import { parseArgs } from 'node:util';
-import { loadTokenizer } from '../../../common/assets/tokenizers.ts';
-import { generateChat } from '../../../common/data.ts';
-import type { ChatMessage } from '../../../common/templates/engines.ts';
-import { startEmbeddedBackend, type EmbeddedBackend, type ModelSize } from './index.ts';
-import type { Timings } from './llama-engine.ts';
+import { loadTokenizer } from '../common/assets/tokenizers.ts';
+import { generateChat } from '../common/data.ts';
+import type { ChatMessage } from '../common/templates/engines.ts';
+import { startEmbeddedBackend, type EmbeddedBackend, type ModelSize } from '../suites/inference/backend/index.ts';
+import type { Timings } from '../suites/inference/backend/llama-engine.ts';
 
 interface StreamResult {
   ttftMs: number;

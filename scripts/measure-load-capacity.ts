@@ -6,23 +6,23 @@
  * The search is searchMaxGoodput with "the client kept up" as the attainment: it doubles the rate until
  * the client saturates, then bisects to the precision. Each step is a few runs judged by majority.
  *
- *   node --import tsx suites/inference/measure-load-capacity.ts [--workers 1,2] [--start 50] [--seconds 2] [--repeats 3]
+ *   node --import tsx scripts/measure-load-capacity.ts [--workers 1,2] [--start 50] [--seconds 2] [--repeats 3]
  *        [--tokens 64] [--ttft 5] [--itl 1] [--client fetch] [--precision 0.1]
  */
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CLIENTS, type ClientKind } from './client.ts';
-import { searchMaxGoodput } from './goodput-search.ts';
-import { LOOP_DELAY_RESOLUTION_MS, runLoad } from './load.ts';
-import { startLoadWorkers, type LoadWorkers } from './load-workers.ts';
-import { requestMetrics } from './metrics.ts';
-import type { RequestPlan } from './request-plan.ts';
-import { saturationVerdict } from './saturation.ts';
-import { startLoopDelayMonitor, type LoopDelay } from '../../common/monitor/event-loop.ts';
-import { summarize } from '../../common/stats.ts';
-import { tsxImport } from './targets.ts';
+import { CLIENTS, type ClientKind } from '../suites/inference/client.ts';
+import { searchMaxGoodput } from '../suites/inference/goodput-search.ts';
+import { LOOP_DELAY_RESOLUTION_MS, runLoad } from '../suites/inference/load.ts';
+import { startLoadWorkers, type LoadWorkers } from '../suites/inference/load-workers.ts';
+import { requestMetrics } from '../suites/inference/metrics.ts';
+import type { RequestPlan } from '../suites/inference/request-plan.ts';
+import { saturationVerdict } from '../suites/inference/saturation.ts';
+import { startLoopDelayMonitor, type LoopDelay } from '../common/monitor/event-loop.ts';
+import { summarize } from '../common/stats.ts';
+import { tsxImport } from '../suites/inference/targets.ts';
 
 export interface CapacityOptions {
   /** First rate tried, requests/s. */
@@ -100,7 +100,7 @@ async function idleLoopDelay(ms: number): Promise<LoopDelay> {
 
 /** Starts the mock server as a child process; resolves with its URL and a stop function. */
 export async function spawnMockServer(ttftMs: number, itlMs: number): Promise<{ baseURL: string; model: string; stop(): void }> {
-  const script = fileURLToPath(new URL('./mock-server.ts', import.meta.url));
+  const script = fileURLToPath(new URL('../suites/inference/mock-server.ts', import.meta.url));
   const child = spawn(process.execPath, [...tsxImport(), script, '--port', '0', '--ttft', String(ttftMs), '--itl', String(itlMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const info = await new Promise<{ baseURL: string; model: string }>((resolve, reject) => {
     let out = '';
