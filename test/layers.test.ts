@@ -1,7 +1,9 @@
 /**
  * The layering rules (.dependency-cruiser.cjs, `npm run deps`): common/ never imports suites/, experiments/,
- * visualization/ or scripts/; visualization/ never imports suites/, experiments/ or scripts/. These tests run
- * the `deps` script's own command line, on this repository and on a throwaway tree with violating imports.
+ * visualization/ or scripts/; visualization/ never imports suites/, experiments/ or scripts/; suites/<name>/
+ * and experiments/<name>/ import nothing of another suite; only suites/registry.ts imports a suite's index;
+ * nothing outside scripts/ imports scripts/; every import resolves. These tests run the `deps` script's own
+ * command line, on this repository and on a throwaway tree with violating imports.
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -70,7 +72,19 @@ describe('layers (npm run deps)', () => {
       'visualization/page.ts': "import { suite } from '../suites/types.ts';\nimport { x } from '../experiments/demo/01-x.ts';\nexport const r = [suite, x];\n",
       'suites/types.ts': "import { chart } from '../visualization/chart.ts';\nexport interface Suite { name: string }\nexport const suite = chart;\n",
       'experiments/demo/01-x.ts': "import { suite } from '../../suites/types.ts';\nexport const x = suite;\n",
-      'scripts/cli.ts': "import { x } from '../experiments/demo/01-x.ts';\nexport const cli = x;\n",
+      'scripts/cli.ts': "import { x } from '../experiments/demo/01-x.ts';\nimport demo from '../suites/demo/index.ts';\nexport const cli = [x, demo];\n",
+      'scripts/bench.ts': "import { cli } from './cli.ts';\nexport const bench = cli;\n",
+      // Two suites, demo and other: each may use its own folders, suites/types.ts and common/, not the other's.
+      'suites/registry.ts': "import demo from './demo/index.ts';\nimport other from './other/index.ts';\nexport const BUILT_IN = [demo, other];\n",
+      'suites/orchestrator.ts': "import other from './other/index.ts';\nimport type { Suite } from './types.ts';\nexport const run = (s: Suite) => [s, other];\n",
+      'suites/demo/index.ts': "import { help } from './helpers.ts';\nexport default { name: 'demo', help };\n",
+      'suites/demo/helpers.ts':
+        "import type { Flag } from '../other/cli.ts';\nimport type { Suite } from '../types.ts';\nimport { one } from '../../common/util.ts';\nimport { cli } from '../../scripts/cli.ts';\nexport const help = (f: Flag, s: Suite) => [f, s, one, cli];\n",
+      'suites/other/index.ts': "import { flag } from './cli.ts';\nexport default { name: 'other', flag };\n",
+      'suites/other/cli.ts': "export type Flag = number;\nexport const flag: Flag = 1;\n",
+      'experiments/other/02-y.ts':
+        "import { help } from '../../suites/demo/helpers.ts';\nimport { flag } from '../../suites/other/cli.ts';\nimport { x } from '../demo/01-x.ts';\nexport const y = [help, flag, x];\n",
+      'experiments/demo/03-missing.ts': "export { gone } from '../../suites/demo/no-such-file.ts';\n",
     });
     const { status, output } = depcruise(dir);
     expect(status, output).not.toBe(0);
@@ -83,6 +97,14 @@ describe('layers (npm run deps)', () => {
         'no-unresolvable-import: common/missing.ts → ./no-such-file.ts',
         'visualization-imports-no-suite: visualization/page.ts → suites/types.ts',
         'visualization-imports-no-suite: visualization/page.ts → experiments/demo/01-x.ts',
+        'suite-imports-no-other-suite: suites/demo/helpers.ts → suites/other/cli.ts',
+        'suite-imports-no-other-suite: experiments/other/02-y.ts → suites/demo/helpers.ts',
+        'suite-imports-no-other-suite: experiments/other/02-y.ts → experiments/demo/01-x.ts',
+        'only-registry-imports-suite-index: scripts/cli.ts → suites/demo/index.ts',
+        'only-registry-imports-suite-index: suites/orchestrator.ts → suites/other/index.ts',
+        'nothing-imports-scripts: suites/demo/helpers.ts → scripts/cli.ts',
+        'nothing-imports-scripts: common/side-effect.mjs → scripts/cli.ts',
+        'no-unresolvable-import: experiments/demo/03-missing.ts → ../../suites/demo/no-such-file.ts',
       ].sort(),
     );
   });
