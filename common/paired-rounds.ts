@@ -29,7 +29,7 @@ export interface RoundsPlan {
   /** Minimum time of one variant's slice in a round, ms (calls continue until it and `minCalls` are met). */
   sliceMs: number;
   minCalls: number;
-  /** Warm-up of each variant before the first round: at least this long and this many calls. */
+  /** Warm-up before the first round: every variant at least `warmupCalls` calls, all of them together at least `warmupMs`. */
   warmupMs: number;
   warmupCalls: number;
 }
@@ -72,19 +72,34 @@ async function slice(fn: () => unknown, minMs: number, minCalls: number, signal?
 }
 
 /**
- * Warms every variant up (in a seeded order), then runs `plan.rounds` rounds. Stops after the current
+ * Warm-up in passes that call every variant once, in a seeded order, until each has had `warmupCalls`
+ * calls and the passes together have lasted `warmupMs`: the variants share their code (one engine, one
+ * tokenizer, one pool), so they tier up together, and a variant gets as many calls as a pass has room for.
+ */
+async function warmUpTogether(variants: readonly Variant[], plan: RoundsPlan, seed: number, signal?: AbortSignal): Promise<Record<string, Warmup>> {
+  const warmup: Record<string, Warmup> = Object.fromEntries(variants.map((v) => [v.name, { n: 0, ms: 0 }]));
+  const byName = new Map(variants.map((v) => [v.name, v]));
+  const t0 = performance.now();
+  for (let pass = 1; !signal?.aborted; pass++) {
+    for (const name of roundOrder([...byName.keys()], seed, -pass)) {
+      const start = performance.now();
+      await byName.get(name)!.fn();
+      warmup[name] = { n: warmup[name].n + 1, ms: warmup[name].ms + performance.now() - start };
+    }
+    if (pass >= plan.warmupCalls && performance.now() - t0 >= plan.warmupMs) break;
+  }
+  return warmup;
+}
+
+/**
+ * Warms the variants up together, then runs `plan.rounds` rounds. Stops after the current
  * round when `signal` aborts, with the rounds it has.
  */
 export async function runPairedRounds(variants: readonly Variant[], plan: RoundsPlan, seed: number, hooks: { signal?: AbortSignal; onRound?(done: number, total: number): void } = {}): Promise<RoundsResult> {
   const names = variants.map((v) => v.name);
   if (new Set(names).size !== names.length) throw new Error(`paired rounds need distinct variant names: ${names.join(', ')}`);
   const byName = new Map(variants.map((v) => [v.name, v]));
-  const warmup: Record<string, Warmup> = {};
-  for (const name of roundOrder(names, seed, -1)) {
-    const t0 = performance.now();
-    const calls = await slice(byName.get(name)!.fn, plan.warmupMs, plan.warmupCalls, hooks.signal);
-    warmup[name] = { n: calls.length, ms: performance.now() - t0 };
-  }
+  const warmup = await warmUpTogether(variants, plan, seed, hooks.signal);
   const slices: Record<string, number[][]> = Object.fromEntries(names.map((n) => [n, []]));
   const order: string[][] = [];
   for (let round = 0; round < plan.rounds && !hooks.signal?.aborted; round++) {

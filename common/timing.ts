@@ -31,7 +31,7 @@ export interface Sampled {
 }
 
 /** Calls `fn` until both warm-up minimums are met; returns how many calls and how long. */
-export async function warmUp(fn: () => unknown, minCalls: number, minMs: number, signal?: AbortSignal): Promise<Warmup> {
+async function warmUp(fn: () => unknown, minCalls: number, minMs: number, signal?: AbortSignal): Promise<Warmup> {
   const t0 = performance.now();
   let n = 0;
   while ((n < minCalls || performance.now() - t0 < minMs) && !signal?.aborted) {

@@ -10,8 +10,7 @@ import { deriveSeed } from './rng.ts';
 import type { ChatMessage } from './templates/engines.ts';
 import type { Strategy } from './strategies/index.ts';
 import type { Task, TaskEncoding, TaskOp } from './strategies/tasks.ts';
-import { warmUp, type Sampled } from './timing.ts';
-import { performance } from 'node:perf_hooks';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { mainThreadCpuMs } from './monitor/thread-cpu.ts';
 
 export interface BatchSpec {
@@ -69,15 +68,6 @@ export async function timeBatch(strategy: Strategy, tasks: Task[]): Promise<numb
   return performance.now() - t0;
 }
 
-export interface BatchSampling {
-  /** Minimum warm-up batches, and minimum warm-up time in ms (both must be met). */
-  warmup: number;
-  warmupTime?: number;
-  /** Minimum timed batches, and minimum sampling time in ms (both must be met). */
-  batches: number;
-  time?: number;
-}
-
 /** What dispatching cost the main thread during the timed batches, and how busy each worker thread was. */
 export interface DispatchLoad {
   /** Main-thread event-loop utilization (0–1) over the timed batches. */
@@ -92,36 +82,38 @@ export interface DispatchLoad {
   workerUtilization: number[];
 }
 
-export interface SampledBatches extends Sampled {
-  dispatch: DispatchLoad;
-}
-
-/** Batch times in ms after a timed warm-up; stops early (with what it has) when `signal` aborts. */
-export async function sampleBatches(
-  strategy: Strategy,
-  taskBatches: Task[][],
-  sampling: BatchSampling,
-  onBatch?: (done: number, total: number) => void,
-  signal?: AbortSignal,
-): Promise<SampledBatches> {
-  let next = 0;
-  let requests = 0;
-  const runNext = () => timeBatch(strategy, taskBatches[next++ % taskBatches.length]);
-  const warmup = await warmUp(runNext, sampling.warmup, sampling.warmupTime ?? 0, signal);
-  const samples: number[] = [];
+/**
+ * Meters the main thread and the worker threads while a strategy's batches run, over any number of
+ * windows (`enter`/`leave`): paired rounds time a strategy in one slice per round.
+ */
+export function dispatchMeter(strategy: Strategy) {
   const threads = strategy.threads?.() ?? [];
-  const threadStart = threads.map((t) => t.performance.eventLoopUtilization());
-  const loopStart = performance.eventLoopUtilization();
-  const cpuStart = mainThreadCpuMs();
-  const t0 = performance.now();
-  while ((samples.length < sampling.batches || performance.now() - t0 < (sampling.time ?? 0)) && !signal?.aborted) {
-    requests += taskBatches[next % taskBatches.length].length;
-    samples.push(await runNext());
-    onBatch?.(samples.length, sampling.batches);
-  }
-  const loop = performance.eventLoopUtilization(loopStart);
-  const cpuEnd = mainThreadCpuMs();
-  const cpuMs = cpuStart !== undefined && cpuEnd !== undefined ? cpuEnd - cpuStart : undefined;
-  const workerUtilization = threads.map((t, i) => t.performance.eventLoopUtilization(threadStart[i]).utilization);
-  return { samples, warmup, dispatch: { loopUtilization: loop.utilization, activeMs: loop.active, cpuMs, requests, workerUtilization } };
+  let loop = { active: 0, idle: 0 };
+  let cpuMs: number | undefined = 0;
+  let requests = 0;
+  const workers = threads.map(() => ({ active: 0, idle: 0 }));
+  let open: { loop: EventLoopUtilization; cpu?: number; threads: EventLoopUtilization[] } | undefined;
+  return {
+    enter() {
+      open = { loop: performance.eventLoopUtilization(), cpu: mainThreadCpuMs(), threads: threads.map((t) => t.performance.eventLoopUtilization()) };
+    },
+    /** Closes the window opened by `enter`, in which `dispatched` requests were sent. */
+    leave(dispatched: number) {
+      if (!open) return;
+      const d = performance.eventLoopUtilization(open.loop);
+      loop = { active: loop.active + d.active, idle: loop.idle + d.idle };
+      const cpu = mainThreadCpuMs();
+      cpuMs = cpuMs !== undefined && cpu !== undefined && open.cpu !== undefined ? cpuMs + cpu - open.cpu : undefined;
+      threads.forEach((t, i) => {
+        const w = t.performance.eventLoopUtilization(open!.threads[i]);
+        workers[i] = { active: workers[i].active + w.active, idle: workers[i].idle + w.idle };
+      });
+      requests += dispatched;
+      open = undefined;
+    },
+    load(): DispatchLoad {
+      const share = (x: { active: number; idle: number }) => x.active / (x.active + x.idle);
+      return { loopUtilization: share(loop), activeMs: loop.active, cpuMs, requests, workerUtilization: workers.map(share) };
+    },
+  };
 }

@@ -29,7 +29,7 @@ export interface WorkUnit {
   replicate: number;
 }
 
-export const ORDER_DESCRIPTION = 'rounds: replicate r of every process group, groups in a seeded shuffle per round; points within a group rotated by r';
+export const ORDER_DESCRIPTION = 'rounds: replicate r of every process group, groups in a seeded shuffle per round; points within a group in a seeded shuffle per replicate';
 
 export function planWork(experiments: readonly PlannedExperiment[], runs: number, seed: number): WorkUnit[] {
   const members = new Map<string, WorkItem[]>();
@@ -42,7 +42,7 @@ export function planWork(experiments: readonly PlannedExperiment[], runs: number
   const groups = [...members.entries()].map(([group, items]) => ({ group, items }));
   const units: WorkUnit[] = [];
   for (let replicate = 0; replicate < runs; replicate++) {
-    for (const g of shuffle(groups, deriveSeed(seed, 7919, replicate))) units.push({ group: g.group, items: rotate(g.items, replicate), replicate });
+    for (const g of shuffle(groups, deriveSeed(seed, 7919, replicate))) units.push({ group: g.group, items: shuffle(g.items, deriveSeed(seed, 104729, replicate)), replicate });
   }
   return units;
 }
@@ -56,12 +56,6 @@ export function shuffle<T>(items: readonly T[], seed: number): T[] {
     [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
-}
-
-/** No point of a shared process is always measured first (the first point of a process runs colder). */
-function rotate<T>(items: readonly T[], by: number): T[] {
-  const k = by % items.length;
-  return [...items.slice(k), ...items.slice(0, k)];
 }
 
 export interface Shard {

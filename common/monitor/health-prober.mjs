@@ -1,48 +1,62 @@
-// Worker thread: sends one GET /health at a time, at most every `intervalMs`, over a keep-alive
-// connection, and records each round trip. Plain JS: it needs no TypeScript and must start fast.
+// Worker thread: sends GET /health on a fixed schedule (every `intervalMs` from the start), whatever
+// the answers do, and measures each latency from the probe's scheduled time — wrk2's correction for
+// coordinated omission: a blocked server delays every probe scheduled while it was blocked, and each of
+// those waits counts. Plain JS: it needs no TypeScript and must start fast.
 import { parentPort, workerData } from 'node:worker_threads';
 import http from 'node:http';
 
 const { url, intervalMs } = workerData;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const samples = [];
+/** Scheduled time of each sample, ms since the epoch (performance.timeOrigin + now): comparable across threads. */
+const at = [];
 let failures = 0;
-let stopping = false;
+let inFlight = 0;
+let timer;
 
-function probe() {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const req = http.get(url, { agent, timeout: 10_000 }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        samples.push(performance.now() - t0);
-        resolve();
-      });
+function probe(scheduled) {
+  inFlight++;
+  const done = () => inFlight--;
+  const req = http.get(url, { agent, timeout: 10_000 }, (res) => {
+    res.resume();
+    res.on('end', () => {
+      samples.push(performance.now() - scheduled);
+      at.push(performance.timeOrigin + scheduled);
+      done();
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => {
-      failures++;
-      resolve();
-    });
+  });
+  req.on('timeout', () => req.destroy(new Error('timeout')));
+  req.on('error', () => {
+    failures++;
+    done();
   });
 }
 
-parentPort.on('message', (m) => {
-  if (m === 'stop') stopping = true;
+function schedule(start) {
+  let k = 0;
+  const tick = () => {
+    const now = performance.now();
+    // Every probe whose time has come is sent, also after a late timer.
+    while (start + k * intervalMs <= now) probe(start + k++ * intervalMs);
+    timer = setTimeout(tick, Math.max(0, start + k * intervalMs - performance.now()));
+  };
+  tick();
+}
+
+parentPort.on('message', async (m) => {
+  if (m !== 'stop') return;
+  clearTimeout(timer);
+  const deadline = performance.now() + 10_000;
+  while (inFlight > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+  agent.destroy();
+  parentPort.postMessage({ samples, at, failures });
 });
 
-async function loop() {
-  await probe(); // open the keep-alive connection before measurement counts
-  samples.length = 0;
-  failures = 0;
-  parentPort.postMessage('ready');
-  while (!stopping) {
-    const t0 = performance.now();
-    await probe();
-    const wait = intervalMs - (performance.now() - t0);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  }
-  agent.destroy();
-  parentPort.postMessage({ samples, failures });
-}
-loop();
+// Opens the keep-alive connection before measurement counts.
+http.get(url, { agent }, (res) => {
+  res.resume();
+  res.on('end', () => {
+    parentPort.postMessage('ready');
+    schedule(performance.now());
+  });
+}).on('error', (err) => parentPort.postMessage(`cannot reach ${url}: ${err.message}`));

@@ -12,7 +12,8 @@ import { checkSupport } from '../../common/templates/support.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { anatomyCharts } from '../../suites/preprocessing/charts/anatomy.ts';
-import { TOKENIZER_NOTES, chatFor, engineList, preprocessor, quickTemplate, referenceOf, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
+import { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
+import { TOKENIZER_NOTES, engineList, mainThreadGroup, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 
 interface Point {
   template: string;
@@ -51,6 +52,7 @@ export const anatomy: Experiment<Point> = {
   charts: anatomyCharts,
   label,
   coordinates,
+  group: mainThreadGroup,
   // Every engine and tokenizer of one template runs in one process, in paired rounds: their ratios and
   // shares are taken round by round.
   async run(point, options) {

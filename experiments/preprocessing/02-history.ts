@@ -3,34 +3,39 @@
  * rendering and tokenization costs grow as the same tokens are spread over more turns?
  */
 import { getTemplateVariant } from '../../common/assets/models.ts';
-import { TOKENIZERS } from '../../common/assets/tokenizers.ts';
+import { TOKENIZERS, loadTokenizer, type TokenizerId } from '../../common/assets/tokenizers.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
+import { pairedRow, perRound, roundsRecord, roundsSeed, runPairedRounds, variantRow, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
-import { ratioOfMedians, summarize } from '../../common/stats.ts';
 import { checkSupport } from '../../common/templates/support.ts';
-import { sampleLatency } from '../../common/timing.ts';
+import type { EngineId } from '../../common/templates/engines.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { historyCharts } from '../../suites/preprocessing/charts/history.ts';
-import { TOKENIZER_NOTES, chatFor, engineList, preprocessor, quickTemplate, referenceOf, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
+import { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
+import { TOKENIZER_NOTES, engineList, mainThreadGroup, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 
 interface Point {
   template: string;
-  turns: number;
   tokens: number;
 }
 
 const TURNS_FULL = [1, 2, 5, 10, 20, 50, 100];
 const TURNS_QUICK = [1, 10, 100];
+/** Rounds of a process: every chat length × engine or tokenizer runs one slice per round. */
+const ROUNDS = { quick: { rounds: 16, sliceMs: 10 }, full: { rounds: 20, sliceMs: 20 } };
 
 /** Short label of a point, for progress and error rows. */
 function label(p: Point): string {
-  return `${p.template} turns=${p.turns} tokens=${p.tokens}`;
+  return `${p.template} tokens=${p.tokens}`;
 }
 
-/** A point's parameters, which every row of the point carries; template rows add the engine, tokenize rows the tokenizer. */
+/** A point's parameters, which every row of the point carries; each row adds its turns and engine or tokenizer. */
 function coordinates(p: Point): Params {
-  return { model: getTemplateVariant(p.template).model, template: p.template, turns: p.turns, tokens: p.tokens, strategy: 'main' };
+  return { model: getTemplateVariant(p.template).model, template: p.template, tokens: p.tokens, strategy: 'main' };
 }
+
+const renderOf = (engine: EngineId, turns: number) => `render ${engine} ${turns}`;
+const encodeOf = (tokenizer: TokenizerId, turns: number) => `tokenize ${tokenizer} ${turns}`;
 
 export const history: Experiment<Point> = {
   id: 2,
@@ -41,42 +46,58 @@ export const history: Experiment<Point> = {
   matrix: (options) => {
     const tokens = options.quick ? 5_000 : 100_000;
     // Quick: the first model's fullest template only (every extra template costs a process per replicate).
-    return (options.quick ? [quickTemplate(options)] : selectedTemplates(options)).flatMap((template) =>
-      (options.quick ? TURNS_QUICK : TURNS_FULL).map((turns) => ({ template, turns, tokens })),
-    );
+    return (options.quick ? [quickTemplate(options)] : selectedTemplates(options)).map((template) => ({ template, tokens }));
   },
   headline: ['template_growth', 'tokenize_growth'],
   charts: historyCharts,
   label,
-  // The chat lengths of one template share a process (same template and tokenizers).
-  group: (p) => `history ${p.template}`,
   coordinates,
+  group: mainThreadGroup,
+  // Every chat length, engine and tokenizer of one template runs in one process, in paired rounds: a
+  // growth is the ratio to the one-turn chat in the same round.
   async run(point, options) {
-    // Large prompts (a 100k-token encode takes ~0.25 s): cap warm-up and sample counts so a point stays
-    // within seconds; a few warm-up calls are enough for calls this long.
-    const plan = { ...options.plan, warmupIterations: Math.min(options.plan.warmupIterations, 3), iterations: Math.min(options.plan.iterations, options.quick ? 10 : 12), time: Math.min(options.plan.time, 500) };
-    const messages = chatFor(point.template, { seed: options.seed, turns: point.turns, totalTokens: point.tokens });
-    const rows: RowInput[] = [];
+    const turnsList = options.quick ? TURNS_QUICK : TURNS_FULL;
     const ref = await referenceOf({ template: point.template, engine: 'jinja', tokenizer: 'js' });
-    const prompt = ref.render(messages);
-    for (const engine of engineList(options)) {
-      const pre = await preprocessor({ template: point.template, engine, tokenizer: 'js' });
-      const support = checkSupport(pre, ref, messages);
-      if (!support.ok) {
-        rows.push({ params: { engine }, metric: 'template', unit: 'ms', status: 'unsupported', error: support.reason });
-        continue;
+    const model = getTemplateVariant(point.template).model;
+    const rows: RowInput[] = [];
+    const variants: Variant[] = [];
+    const rendered: { engine: EngineId; turns: number }[] = [];
+    for (const turns of turnsList) {
+      const messages = chatFor(point.template, { seed: options.seed, turns, totalTokens: point.tokens });
+      const prompt = ref.render(messages);
+      for (const engine of engineList(options)) {
+        const pre = await preprocessor({ template: point.template, engine, tokenizer: 'js' });
+        const support = checkSupport(pre, ref, messages);
+        if (!support.ok) {
+          rows.push({ params: { engine, turns }, metric: 'template', unit: 'ms', status: 'unsupported', error: support.reason });
+          continue;
+        }
+        rendered.push({ engine, turns });
+        variants.push({ name: renderOf(engine, turns), fn: () => pre.render(messages) });
       }
-      options.progress(`${label(point)}: template ${engine}`);
-      const { samples, warmup } = await sampleLatency('template', () => pre.render(messages), plan);
-      rows.push({ params: { engine }, metric: 'template', unit: 'ms', summary: summarize(samples), samples, warmup, note: 'render of a parsed template' });
+      for (const tokenizer of TOKENIZERS) {
+        const tok = loadTokenizer(model, tokenizer);
+        variants.push({ name: encodeOf(tokenizer, turns), fn: tok.encodeSync ? () => tok.encodeSync!(prompt) : () => tok.encode(prompt) });
+      }
+    }
+    const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
+    const plan = { ...mode, minCalls: 1, warmupMs: options.plan.warmupTime, warmupCalls: options.plan.warmupIterations };
+    const result = await runPairedRounds(variants, plan, roundsSeed(options, 2), { signal: options.signal, onRound: (d, t) => options.progress(`${label(point)}: round ${d}/${t}`) });
+
+    const first = turnsList[0];
+    for (const { engine, turns } of rendered) {
+      rows.push(variantRow(result, renderOf(engine, turns), 'template', 'render of a parsed template', { engine, turns }));
+      if (rendered.some((r) => r.engine === engine && r.turns === first)) {
+        rows.push(pairedRow('template_growth', 'x', perRound(result, [renderOf(engine, turns), renderOf(engine, first)], (a, b) => a / b), `render median / the ${first}-turn chat's in the same round`, { engine, turns }));
+      }
     }
     for (const tokenizer of TOKENIZERS) {
-      const tok = (await preprocessor({ template: point.template, engine: 'jinja', tokenizer })).tokenizer;
-      options.progress(`${label(point)}: tokenize ${tokenizer}`);
-      const fn = tok.encodeSync ? () => tok.encodeSync!(prompt) : () => tok.encode(prompt);
-      const { samples, warmup } = await sampleLatency('tokenize', fn, plan);
-      rows.push({ params: { tokenizer }, metric: 'tokenize', unit: 'ms', summary: summarize(samples), samples, warmup, note: TOKENIZER_NOTES[tokenizer] });
+      for (const turns of turnsList) {
+        rows.push(variantRow(result, encodeOf(tokenizer, turns), 'tokenize', TOKENIZER_NOTES[tokenizer], { tokenizer, turns }));
+        rows.push(pairedRow('tokenize_growth', 'x', perRound(result, [encodeOf(tokenizer, turns), encodeOf(tokenizer, first)], (a, b) => a / b), `encode median / the ${first}-turn chat's in the same round`, { tokenizer, turns }));
+      }
     }
+    rows[0] = { ...rows[0], rounds: roundsRecord(result) };
     return rows;
   },
   answers(rows) {
@@ -93,20 +114,6 @@ export const history: Experiment<Point> = {
     const nj = pick(rows, { template, metric: 'template_growth', engine: 'nunjucks', turns: most });
     if (nj) findings.push({ id: 'growth-nunjucks', chart: 'history', row: nj, caveats: caveatsOf([nj]), text: `nunjucks: templating ${grew(nj)} at ${most} turns as at 1.` });
     return findings;
-  },
-  derive(rows) {
-    // Growth relative to the one-turn chat of the same template, engine/tokenizer and metric.
-    const ok = rows.filter((r) => r.summary);
-    const key = (r: RowInput) => `${r.params?.template}|${r.params?.engine ?? ''}|${r.params?.tokenizer ?? ''}|${r.metric}`;
-    const baseline = new Map(ok.filter((r) => r.params?.turns === 1).map((r) => [key(r), r]));
-    return ok.flatMap((r) => {
-      const base = baseline.get(key(r));
-      if (!base) return [];
-      const { ratio, low, high } = ratioOfMedians(r.summary!, base.summary!);
-      // The row's parameters (its point's, with its engine or tokenizer) carry over to its growth.
-      const { summary, samples, note, ...same } = r;
-      return [{ ...same, metric: `${r.metric}_growth`, unit: 'x', value: ratio, low, high, note: 'median / median at 1 turn; interval from the two medians\' CIs' }];
-    });
   },
 };
 

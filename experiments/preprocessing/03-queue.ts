@@ -3,37 +3,37 @@
  * until its token ids are collated and the GPU could start, per strategy × workers?
  */
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
+import { pairedRow, perRound, roundsRecord, roundsSeed, runPairedRounds, variantRow, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type ResultRow, type RowInput } from '../../common/results.ts';
-import { ratioOfMedians, summarize } from '../../common/stats.ts';
+import { summarize } from '../../common/stats.ts';
 import { getStrategy } from '../../common/strategies/cache.ts';
 import { cpuCountRows, readTopology } from '../../common/topology.ts';
-import type { TaskEncoding } from '../../common/strategies/tasks.ts';
-import { isParallel, type StrategyId } from '../../common/strategies/index.ts';
+import { isParallel } from '../../common/strategies/index.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
 import { sampleLatency } from '../../common/timing.ts';
-import { batchTasks, buildBatches, sampleBatches } from '../../common/workload.ts';
+import { batchTasks, buildBatches, dispatchMeter, timeBatch } from '../../common/workload.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { queueCharts } from '../../suites/preprocessing/charts/queue.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 import { dispatchCeilings, dispatcherRows } from '../../suites/preprocessing/dispatcher.ts';
-import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, queueCoordinates, speedupBound, strategyPoints, tokenizerGroup } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 interface Point {
   template: string;
   engine: EngineId;
-  strategy: StrategyId;
-  workers: number;
 }
 
-/** Batches are long (≈0.3 s each on one thread): warm up and sample by count and time together. */
-const QUICK_BATCHES = { warmup: 1, warmupTime: 200, batches: 3, time: 400 };
-const FULL_BATCHES = { warmup: 3, warmupTime: 1000, batches: 20, time: 3000 };
+/**
+ * Batches are long (≈0.3–0.6 s on one thread): a slice is one batch, and every strategy runs one batch
+ * per round. Warm-up: every strategy at least this many batches, all of them together at least this long.
+ */
+const ROUNDS = { quick: { rounds: 8, warmupCalls: 1, warmupMs: 200 }, full: { rounds: 20, warmupCalls: 3, warmupMs: 1000 } };
 
 export const ROUNDTRIP_NOTE = 'empty task round trip through the strategy (dispatch + reply), no work';
 
 /** Short label of a point, for progress and error rows. */
 function label(p: Point): string {
-  return `${p.template} ${p.engine} ${p.strategy}×${p.workers}`;
+  return `${p.template} ${p.engine}`;
 }
 
 export const queue: Experiment<Point> = {
@@ -47,44 +47,62 @@ export const queue: Experiment<Point> = {
     // One engine (the first selected; jinja by default): engines are compared in experiments 1 and 2,
     // and each extra engine would double the pools started here. `--engines nunjucks` swaps it.
     const engines = engineList(options).slice(0, 1);
-    return templates.flatMap((template) => engines.flatMap((engine) => strategyPoints(options).map((s) => ({ template, engine, ...s }))));
+    return templates.flatMap((template) => engines.map((engine) => ({ template, engine })));
   },
   headline: ['batch_prepare', 'requests_per_s', 'speedup_vs_main', 'template_share', 'roundtrip', 'startup', 'dispatch_per_request', 'dispatch_per_request_json', 'dispatch_ceiling', 'dispatch_ceiling_json'],
   charts: queueCharts,
   label,
-  group: tokenizerGroup,
+  group: batchGroup,
   sanity: speedupBound,
-  coordinates: queueCoordinates,
+  coordinates: batchCoordinates,
+  // Every strategy and worker count runs in one process, in paired rounds of one batch each: a speedup is
+  // main's batch time over the strategy's in the same round.
   async run(point, options) {
-    const batches = buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 1 });
-    options.progress(`${label(point)}: starting`);
-    const strategy = await getStrategy(point.strategy, point.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
-    const rows: RowInput[] = [
-      { metric: 'startup', unit: 'ms', value: strategy.startupMs, note: 'start until every worker loaded template + tokenizer (once per run; pools are shared with exp 4)' },
-    ];
-    const roundtrip = await sampleLatency('roundtrip', () => strategy.run({ op: 'noop' }), { warmupIterations: 20, warmupTime: 50, iterations: 100, time: 50 });
-    rows.push({ metric: 'roundtrip', unit: 'ms', summary: summarize(roundtrip.samples), ...roundtrip, note: ROUNDTRIP_NOTE });
-
-    const sampling = options.quick ? QUICK_BATCHES : FULL_BATCHES;
-    const measure = async (metric: string, op: 'prepare' | 'render', note: string, encoding: TaskEncoding = 'clone') => {
-      const tasks = batches.map((b) => batchTasks(op, b, undefined, encoding));
-      const { samples, warmup, dispatch } = await sampleBatches(strategy, tasks, sampling, (d, t) => options.progress(`${label(point)}: ${metric} batch ${d}/${t}`), options.signal);
-      const summary = summarize(samples);
-      rows.push({ metric, unit: 'ms', summary, samples, warmup, note });
-      return { summary, dispatch };
-    };
-    const { summary: prepare, dispatch } = await measure('batch_prepare', 'prepare', `64 requests: dispatch, render + tokenize, round trip, collate on main; ${point.strategy === 'main' ? 'no round trip' : 'round trip included'}`);
-    if (isParallel(point.strategy)) {
-      rows.push(...dispatcherRows(dispatch));
-      // The same batches with the request body as JSON text in and ids transferred back: the dispatcher's cost per encoding.
-      const json = await measure('batch_prepare_json', 'prepare', '64 requests as batch_prepare, task encoding json: JSON text in, packed (transferred for pool) ids out', 'json');
-      rows.push(...dispatcherRows(json.dispatch, 'json'));
+    const [batch] = buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 1 });
+    const rows: RowInput[] = [];
+    const prepare = batchTasks('prepare', batch);
+    const render = batchTasks('render', batch);
+    const json = batchTasks('prepare', batch, undefined, 'json');
+    const variants: Variant[] = [];
+    const measured: { s: StrategyPoint; meter: ReturnType<typeof dispatchMeter>; jsonMeter?: ReturnType<typeof dispatchMeter> }[] = [];
+    for (const s of strategyPoints(options)) {
+      options.progress(`${label(point)}: starting ${s.strategy}×${s.workers}`);
+      const strategy = await getStrategy(s.strategy, s.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
+      const params = strategyParams(s);
+      rows.push({ params, metric: 'startup', unit: 'ms', value: strategy.startupMs, note: 'start until every worker loaded template + tokenizer (once per process; pools are shared with exp 4)' });
+      const roundtrip = await sampleLatency('roundtrip', () => strategy.run({ op: 'noop' }), { warmupIterations: 20, warmupTime: 50, iterations: 100, time: 50 });
+      rows.push({ params, metric: 'roundtrip', unit: 'ms', summary: summarize(roundtrip.samples), ...roundtrip, note: ROUNDTRIP_NOTE });
+      const meter = dispatchMeter(strategy);
+      variants.push({ name: `prepare ${strategyKey(s)}`, fn: () => timeBatch(strategy, prepare), enter: meter.enter, leave: () => meter.leave(BATCH_SIZE) });
+      // Full runs add template-only batches (the template share of the batch) and the request body as JSON
+      // text in, ids transferred back (the dispatcher's cost per encoding); quick runs leave them out for time.
+      if (!options.quick) variants.push({ name: `render ${strategyKey(s)}`, fn: () => timeBatch(strategy, render) });
+      const jsonMeter = isParallel(s.strategy) && !options.quick ? dispatchMeter(strategy) : undefined;
+      if (jsonMeter) variants.push({ name: `prepare_json ${strategyKey(s)}`, fn: () => timeBatch(strategy, json), enter: jsonMeter.enter, leave: () => jsonMeter.leave(BATCH_SIZE) });
+      measured.push({ s, meter, jsonMeter });
     }
-    const { summary: render } = await measure('batch_render', 'render', '64 requests: template rendering only, round trip included for pools');
-    const perSecond = (ms: number) => (BATCH_SIZE * 1000) / ms;
-    rows.push({ metric: 'requests_per_s', unit: 'req/s', value: perSecond(prepare.median), low: perSecond(prepare.ciHigh), high: perSecond(prepare.ciLow), note: '64 / median batch_prepare' });
-    const share = ratioOfMedians(render, prepare);
-    rows.push({ metric: 'template_share', unit: '%', value: 100 * share.ratio, low: 100 * share.low, high: 100 * share.high, note: 'median batch_render / median batch_prepare' });
+    const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
+    const result = await runPairedRounds(variants, { rounds: mode.rounds, sliceMs: 0, minCalls: 1, warmupMs: mode.warmupMs, warmupCalls: mode.warmupCalls }, roundsSeed(options, 3), { signal: options.signal, onRound: (d, t) => options.progress(`${label(point)}: round ${d}/${t}`) });
+
+    const main = measured.find((m) => m.s.strategy === 'main');
+    for (const { s, meter, jsonMeter } of measured) {
+      const params = strategyParams(s);
+      const key = strategyKey(s);
+      const prepared = variantRow(result, `prepare ${key}`, 'batch_prepare', `64 requests: dispatch, render + tokenize, round trip, collate on main; ${s.strategy === 'main' ? 'no round trip' : 'round trip included'}`, params);
+      rows.push(prepared, { params, metric: 'requests_per_s', unit: 'req/s', value: (BATCH_SIZE * 1000) / prepared.summary!.median, note: '64 / median batch_prepare' });
+      if (!options.quick) {
+        rows.push(variantRow(result, `render ${key}`, 'batch_render', '64 requests: template rendering only, round trip included for pools', params));
+        rows.push(pairedRow('template_share', '%', perRound(result, [`render ${key}`, `prepare ${key}`], (r, p) => (100 * r) / p), 'batch_render / batch_prepare in the same round', params));
+      }
+      if (main && s.strategy !== 'main') rows.push(pairedRow('speedup_vs_main', 'x', perRound(result, [`prepare ${strategyKey(main.s)}`, `prepare ${key}`], (m, x) => m / x), "main's batch_prepare / this one's in the same round", params));
+      if (isParallel(s.strategy)) rows.push(...dispatcherRows(meter.load()).map((r) => ({ ...r, params })));
+      if (jsonMeter) {
+        rows.push(variantRow(result, `prepare_json ${key}`, 'batch_prepare_json', '64 requests as batch_prepare, task encoding json: JSON text in, packed (transferred for pool) ids out', params));
+        rows.push(...dispatcherRows(jsonMeter.load(), 'json').map((r) => ({ ...r, params })));
+      }
+    }
+    rows.push(...dispatchCeilings(rows));
+    rows[0] = { ...rows[0], rounds: roundsRecord(result) };
     return rows;
   },
   answers(rows, context) {
@@ -114,19 +132,8 @@ export const queue: Experiment<Point> = {
     }
     return findings;
   },
-  derive(rows) {
-    // Speedup of each strategy over the main thread, on the same template and engine.
-    const prepares = rows.filter((r) => r.metric === 'batch_prepare' && r.summary);
-    const speedups = prepares.flatMap((r) => {
-      const main = prepares.find((m) => m.params?.strategy === 'main' && m.params?.template === r.params?.template && m.params?.engine === r.params?.engine);
-      if (!main) return [];
-      const { ratio, low, high } = ratioOfMedians(main.summary!, r.summary!);
-      // The row's parameters (its point's) carry over to its speedup.
-      const { summary, samples, note, metric, ...same } = r;
-      return [{ ...same, metric: 'speedup_vs_main', unit: 'x', value: ratio, low, high, note: 'main batch_prepare median / this median' }];
-    });
-    return [...speedups, ...dispatchCeilings(rows), ...cpuCountRows(readTopology())];
-  },
+  // The machine's topology for the charts, which see only results.csv (constant over replicates).
+  derive: () => cpuCountRows(readTopology()),
 };
 
 export default queue;

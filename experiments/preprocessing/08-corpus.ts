@@ -11,10 +11,10 @@ import { loadTokenizer } from '../../common/assets/tokenizers.ts';
 import { generateChat } from '../../common/data.ts';
 import { caveatsOf, fmt, pick, withCi, type Finding } from '../../common/findings.ts';
 import type { ResultRow, RowInput } from '../../common/results.ts';
-import { summarize } from '../../common/stats.ts';
+import { median } from '../../common/stats.ts';
+import { roundsRecord, roundsSeed, runPairedRounds, variantRow, type Variant } from '../../common/paired-rounds.ts';
 import { ENGINES, compileTemplate, describeDifference, type ChatMessage, type EngineId, type TemplateContext } from '../../common/templates/engines.ts';
 import { jinja2Available, renderWithJinja2 } from '../../common/templates/jinja2-arbiter.ts';
-import { sampleLatency, type SamplingPlan } from '../../common/timing.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { corpusCharts } from '../../suites/preprocessing/charts/corpus-survey.ts';
 import { FIXED_DATE_STRING } from '../../common/pipeline.ts';
@@ -58,8 +58,9 @@ interface Point {
   template?: CorpusTemplate;
 }
 
-const quickPlan: SamplingPlan = { warmupIterations: 3, warmupTime: 20, iterations: 10, time: 20 };
-const fullPlan: SamplingPlan = { warmupIterations: 10, warmupTime: 100, iterations: 30, time: 200 };
+/** Rounds per template: renders take 0.01–5 ms, so a slice of a few ms holds one to hundreds of calls. */
+const QUICK_ROUNDS = { rounds: 10, sliceMs: 3 };
+const FULL_ROUNDS = { rounds: 30, sliceMs: 10 };
 
 export function conversations(t: CorpusTemplate, seed: number, withSystem: boolean): Conversation[] {
   const tok = loadTokenizer('llama3.1', 'js');
@@ -189,7 +190,7 @@ export function corpusAnswers(rows: ResultRow[]): Finding[] {
       });
       if (ratios.length === 0) return [];
       ratios.sort((x, y) => x - y);
-      const mid = ratios.length % 2 ? ratios[(ratios.length - 1) / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+      const mid = median(ratios);
       const spread = ratios.length > 1 ? `median over ${ratios.length} templates, range ${fmt(ratios[0])}–${fmt(ratios.at(-1)!)}×` : '1 template';
       return [`${fmt(mid)}× with ${engine} (${spread})`];
     });
@@ -243,6 +244,7 @@ export async function measureTemplate(t: CorpusTemplate, options: RunOptions): P
   }
   const systemNote = noSystem ? 'rendered without a system message (the template rejects one)' : '';
   const rows: RowInput[] = [];
+  const timed: (Variant & { engine: EngineId; turns: number })[] = [];
   const results: Record<EngineId, ReturnType<typeof renderAll>> = { jinja: reference, nunjucks: renderAll('nunjucks', t.source, convs) };
 
   for (const engine of ENGINES) {
@@ -262,12 +264,23 @@ export async function measureTemplate(t: CorpusTemplate, options: RunOptions): P
     });
     const compiled = results[engine].compiled;
     if (status !== 'ok' || !compiled) continue;
-    for (const conv of convs.filter((c) => c.name.endsWith('turns'))) {
-      const { samples, warmup } = await sampleLatency(`${t.id} ${engine}`, () => compiled.render(conv.context), options.quick ? quickPlan : fullPlan);
-      rows.push({ params: { ...params, engine, turns: conv.turns }, metric: 'render', unit: 'ms', summary: summarize(samples), samples, warmup, note: `parsed once; ${t.chars} chars, ${t.controlBlocks} control blocks` });
-    }
+    for (const conv of convs.filter((c) => c.name.endsWith('turns'))) timed.push({ engine, turns: conv.turns, name: `${engine} ${conv.turns}`, fn: () => compiled.render(conv.context) });
   }
+  if (timed.length === 0) return rows;
+  // Every engine and history length of the template in paired rounds, warmed up together.
+  const rounds = options.quick ? QUICK_ROUNDS : FULL_ROUNDS;
+  const result = await runPairedRounds(timed, { ...rounds, minCalls: 1, warmupMs: options.plan.warmupTime, warmupCalls: options.plan.warmupIterations }, roundsSeed(options, 8, hashOf(t.id)), { signal: options.signal });
+  for (const v of timed) rows.push(variantRow(result, v.name, 'render', `parsed once; ${t.chars} chars, ${t.controlBlocks} control blocks`, { ...params, engine: v.engine, turns: v.turns }));
+  const first = rows.findIndex((r) => r.metric === 'render');
+  rows[first] = { ...rows[first], rounds: roundsRecord(result) };
   return rows;
+}
+
+/** A small stable number from a template id, to give each template's rounds their own seed. */
+function hashOf(id: string): number {
+  let h = 0;
+  for (const c of id) h = (Math.imul(h, 31) + c.codePointAt(0)!) >>> 0;
+  return h;
 }
 
 /**

@@ -20,10 +20,7 @@ export interface PreprocessingOptions {
   workers?: number[];
 }
 
-/**
- * Quick mode leaves out the process strategy (every run so far put it within noise of pool at the same
- * worker count): each strategy costs a process per replicate. `--strategies` brings it back.
- */
+/** Quick mode measures every strategy: experiments 3 and 4 compare them in one process per replicate (paired rounds). */
 export const QUICK_STRATEGIES: readonly StrategyId[] = ['main', 'pool', 'native'];
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);

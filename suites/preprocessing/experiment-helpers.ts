@@ -1,15 +1,13 @@
 /**
- * Pieces the preprocessing experiments share: the selected templates and engines, tokenizer notes. The
- * preprocessor cache, the reference engine and chat building live in common/preprocessor-cache.ts (the
- * inference suite uses them too); they are re-exported here for the experiments that import them from here.
+ * Pieces the preprocessing experiments share: the selected templates and engines, tokenizer notes, the
+ * main-thread process group. The preprocessor cache, the reference engine and chat building live in
+ * common/preprocessor-cache.ts (the inference suite uses them too).
  */
 import { templateVariantsFor } from '../../common/assets/models.ts';
 import type { TokenizerId } from '../../common/assets/tokenizers.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
 import type { RunOptions } from '../types.ts';
 import { preprocessingOptions } from './cli.ts';
-
-export { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
 
 /** Template variants of the selected models. */
 export function selectedTemplates(options: RunOptions): string[] {
@@ -32,3 +30,11 @@ export const TOKENIZER_NOTES: Record<TokenizerId, string> = {
   js: '@huggingface/tokenizers, synchronous on the calling thread',
   native: 'tokenizers (Rust napi) encode on libuv threadpool; includes the async round trip',
 };
+
+/**
+ * Child-process group of the main-thread experiments (1 and 2): both load one template's engines and
+ * tokenizers, and each compares its variants in paired rounds, so they share a process per template.
+ */
+export function mainThreadGroup(p: { template: string }): string {
+  return `main thread ${p.template}`;
+}

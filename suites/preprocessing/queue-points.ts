@@ -26,21 +26,34 @@ export function workerCounts(quick = false): number[] {
   return counts;
 }
 
+/** A strategy at a worker count (main and native: 1). */
+export interface StrategyPoint {
+  strategy: StrategyId;
+  workers: number;
+}
+
 /** The selected strategies (--strategies), each parallel one at every worker count (--workers, or the defaults of the mode). */
-export function strategyPoints(options: Pick<RunOptions, 'quick' | 'suites'>, counts?: number[]): { strategy: StrategyId; workers: number }[] {
+export function strategyPoints(options: Pick<RunOptions, 'quick' | 'suites'>, counts?: number[]): StrategyPoint[] {
   const { strategies, workers } = preprocessingOptions(options);
   const parallelCounts = counts ?? workers ?? workerCounts(options.quick);
   return strategies.flatMap((strategy) => (isParallel(strategy) ? parallelCounts.map((workers) => ({ strategy, workers })) : [{ strategy, workers: 1 }]));
 }
 
+/** A strategy point's name in a round's order, e.g. "pool×2". */
+export const strategyKey = (s: StrategyPoint): string => `${s.strategy}×${s.workers}`;
+
+/** The row parameters of a strategy point: its strategy, workers and the tokenizer it runs (native tokenizes natively). */
+export function strategyParams(s: StrategyPoint): Params {
+  return { strategy: s.strategy, workers: s.workers, tokenizer: s.strategy === 'native' ? 'native' : 'js' };
+}
+
 /**
- * Child-process group of a batch-workload point, shared by experiments 3 and 4: every strategy of one
- * template and engine shares a process (its tokenizer, chats and started pools), except native, which
- * runs another tokenizer on the main thread. The work of pool and process points runs in their own
- * workers, so it carries no history of the other points; the order of points rotates across replicates.
+ * Child-process group of the batch-workload points of experiments 3 and 4: one process per template and
+ * engine holds every strategy (its tokenizers, chats and started pools), which the points compare in
+ * paired rounds.
  */
-export function tokenizerGroup(p: { template: string; engine: string; strategy: string }): string {
-  return `batch workload ${p.template} ${p.engine} ${p.strategy === 'native' ? 'native' : 'js'}`;
+export function batchGroup(p: { template: string; engine: string }): string {
+  return `batch workload ${p.template} ${p.engine}`;
 }
 
 /**
@@ -49,7 +62,7 @@ export function tokenizerGroup(p: { template: string; engine: string; strategy: 
  */
 export function speedupBound(row: RowInput): string | undefined {
   if (!row.metric.startsWith('speedup') || row.metric.endsWith('_ideal') || !isParallel(row.params?.strategy as StrategyId)) return undefined;
-  const low = row.low;
+  const low = row.summary?.ciLow ?? row.low;
   if (low === undefined || !(low > cores())) return undefined;
   return `speedup CI lower bound ${low.toFixed(2)}× exceeds the ${cores()} cores doing the same work: one of the two figures is biased`;
 }
@@ -57,16 +70,7 @@ export function speedupBound(row: RowInput): string | undefined {
 /** The parameters of a batch-workload point's rows (experiments 3 and 4), in results.csv column order. */
 export const QUEUE_PARAMS = ['model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens'] as const;
 
-/** Row coordinates of a batch-workload point (tokenizer follows the strategy: native tokenizes natively). */
-export function queueCoordinates(p: { template: string; engine: string; strategy: string; workers: number }): Params {
-  return {
-    model: getTemplateVariant(p.template).model,
-    template: p.template,
-    engine: p.engine,
-    tokenizer: p.strategy === 'native' ? 'native' : 'js',
-    strategy: p.strategy,
-    workers: p.workers,
-    turns: TURNS,
-    tokens: TOKENS_PER_REQUEST,
-  };
+/** Row coordinates of a batch-workload point; each row adds its strategy's (strategyParams). */
+export function batchCoordinates(p: { template: string; engine: string }): Params {
+  return { model: getTemplateVariant(p.template).model, template: p.template, engine: p.engine, turns: TURNS, tokens: TOKENS_PER_REQUEST };
 }
