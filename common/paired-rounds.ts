@@ -97,6 +97,7 @@ async function warmUpTogether(variants: readonly Variant[], plan: RoundsPlan, se
  */
 export async function runPairedRounds(variants: readonly Variant[], plan: RoundsPlan, seed: number, hooks: { signal?: AbortSignal; onRound?(done: number, total: number): void } = {}): Promise<RoundsResult> {
   const names = variants.map((v) => v.name);
+  if (names.length === 0) throw new Error('paired rounds need at least one variant');
   if (new Set(names).size !== names.length) throw new Error(`paired rounds need distinct variant names: ${names.join(', ')}`);
   const byName = new Map(variants.map((v) => [v.name, v]));
   const warmup = await warmUpTogether(variants, plan, seed, hooks.signal);
@@ -122,9 +123,10 @@ export function roundsSeed(options: Pick<RunOptions, 'seed' | 'replicate'>, expe
   return deriveSeed(options.seed, 4099, experiment, salt, options.replicate ?? 0);
 }
 
-/** What env.json records of a point's rounds: enough to replay their order. */
-export function roundsRecord(result: RoundsResult): RoundsRecord {
-  return { seed: result.seed, order: result.order, gcBetweenSlices: result.gcBetweenSlices };
+/** The rows of a point with its rounds' seed and order on the first (the runner moves them to env.json). */
+export function withRounds(rows: RowInput[], result: RoundsResult): RowInput[] {
+  const record: RoundsRecord = { seed: result.seed, order: result.order, gcBetweenSlices: result.gcBetweenSlices };
+  return rows.map((r, i) => (i === 0 ? { ...r, rounds: record } : r));
 }
 
 /** Every call's duration of a variant, over all rounds (the samples of its row). */

@@ -6,7 +6,7 @@ import { collate } from '../../common/collate.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
 import { TOKENIZERS, loadTokenizer, type PreparedTokenizer, type TokenizerId } from '../../common/assets/tokenizers.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
-import { pairedRow, perRound, roundsRecord, roundsSeed, runPairedRounds, variantRow, type Variant } from '../../common/paired-rounds.ts';
+import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import type { Params, ResultRow, RowInput } from '../../common/results.ts';
 import { checkSupport } from '../../common/templates/support.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
@@ -104,8 +104,7 @@ export const anatomy: Experiment<Point> = {
     for (const e of encoders.filter((x) => x.tokenizer !== 'js')) {
       rows.push(pairedRow('tokenize_speedup', 'x', perRound(result, [encodeOf('js'), encodeOf(e.tokenizer)], (a, b) => a / b), `JS tokenizer encode median / ${e.tokenizer}'s in the same round`, { tokenizer: e.tokenizer, tokens }));
     }
-    rows[0] = { ...rows[0], rounds: roundsRecord(result) };
-    return rows;
+    return withRounds(rows, result);
   },
   answers(rows) {
     const findings: Finding[] = [];

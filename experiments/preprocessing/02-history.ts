@@ -5,7 +5,7 @@
 import { getTemplateVariant } from '../../common/assets/models.ts';
 import { TOKENIZERS, loadTokenizer, type TokenizerId } from '../../common/assets/tokenizers.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
-import { pairedRow, perRound, roundsRecord, roundsSeed, runPairedRounds, variantRow, type Variant } from '../../common/paired-rounds.ts';
+import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
 import { checkSupport } from '../../common/templates/support.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
@@ -22,7 +22,7 @@ interface Point {
 const TURNS_FULL = [1, 2, 5, 10, 20, 50, 100];
 const TURNS_QUICK = [1, 10, 100];
 /** Rounds of a process: every chat length × engine or tokenizer runs one slice per round. */
-const ROUNDS = { quick: { rounds: 16, sliceMs: 10 }, full: { rounds: 20, sliceMs: 20 } };
+const ROUNDS = { quick: { rounds: 24, sliceMs: 10 }, full: { rounds: 30, sliceMs: 20 } };
 
 /** Short label of a point, for progress and error rows. */
 function label(p: Point): string {
@@ -97,8 +97,7 @@ export const history: Experiment<Point> = {
         rows.push(pairedRow('tokenize_growth', 'x', perRound(result, [encodeOf(tokenizer, turns), encodeOf(tokenizer, first)], (a, b) => a / b), `encode median / the ${first}-turn chat's in the same round`, { tokenizer, turns }));
       }
     }
-    rows[0] = { ...rows[0], rounds: roundsRecord(result) };
-    return rows;
+    return withRounds(rows, result);
   },
   answers(rows) {
     const findings: Finding[] = [];

@@ -3,7 +3,7 @@
  * until its token ids are collated and the GPU could start, per strategy × workers?
  */
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
-import { pairedRow, perRound, roundsRecord, roundsSeed, runPairedRounds, variantRow, type Variant } from '../../common/paired-rounds.ts';
+import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type ResultRow, type RowInput } from '../../common/results.ts';
 import { summarize } from '../../common/stats.ts';
 import { getStrategy } from '../../common/strategies/cache.ts';
@@ -102,8 +102,7 @@ export const queue: Experiment<Point> = {
       }
     }
     rows.push(...dispatchCeilings(rows));
-    rows[0] = { ...rows[0], rounds: roundsRecord(result) };
-    return rows;
+    return withRounds(rows, result);
   },
   answers(rows, context) {
     const findings: Finding[] = [];

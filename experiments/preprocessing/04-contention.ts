@@ -6,7 +6,7 @@
 import { epochNow, startHealthProber, startHealthServer, type HealthProbes } from '../../common/monitor/health.ts';
 import { startLoopDelayMonitor, type LoopDelay } from '../../common/monitor/event-loop.ts';
 import { caveatsOf, crosses, fmt, pick, withCi, type Finding } from '../../common/findings.ts';
-import { pairedRow, perRound, roundsRecord, roundsSeed, runPairedRounds, variantRow, type RoundsResult, type Variant } from '../../common/paired-rounds.ts';
+import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type RoundsResult, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
 import { median, summarize } from '../../common/stats.ts';
 import { cpuCountRows, readTopology } from '../../common/topology.ts';
@@ -32,16 +32,29 @@ interface Point {
 
 const HEALTH_INTERVAL_MS = 5;
 /** One batch per strategy per round (batches take ≈0.2–0.6 s); warm-up of at least one batch and this long. */
-const ROUNDS = { quick: { rounds: 6, warmupCalls: 1, warmupMs: 200 }, full: { rounds: 20, warmupCalls: 2, warmupMs: 1000 } };
+const ROUNDS = {
+  // Contention's effects are tens of times the noise: fewer rounds resolve them.
+  quick: { contention: 4, scaling: 8, warmupCalls: 1, warmupMs: 200 },
+  full: { contention: 12, scaling: 20, warmupCalls: 2, warmupMs: 1000 },
+};
 const IDLE = 'idle';
 
 function batchFor(point: Point, options: RunOptions) {
   return buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 1 })[0];
 }
 
-function roundsPlan(options: RunOptions) {
+/**
+ * The strategies experiment 4 compares. Quick runs leave `process` out when `pool` is selected too: both
+ * take the work off the event loop, experiment 3 compares them, and each costs ≈0.5 s per round here.
+ */
+function strategiesOf(options: RunOptions, counts?: number[]): StrategyPoint[] {
+  const all = strategyPoints(options, counts);
+  return options.quick && all.some((s) => s.strategy === 'pool') ? all.filter((s) => s.strategy !== 'process') : all;
+}
+
+function roundsPlan(options: RunOptions, kind: Kind) {
   const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
-  return { rounds: mode.rounds, sliceMs: 0, minCalls: 1, warmupMs: mode.warmupMs, warmupCalls: mode.warmupCalls };
+  return { rounds: mode[kind], sliceMs: 0, minCalls: 1, warmupMs: mode.warmupMs, warmupCalls: mode.warmupCalls };
 }
 
 /** What one variant's slices saw: loop delay per slice, and the windows in which its probes were scheduled. */
@@ -59,7 +72,7 @@ interface Watch {
 async function runContention(point: Point, options: RunOptions): Promise<RowInput[]> {
   const prepare = batchTasks('prepare', batchFor(point, options));
   const counts = [...new Set([Math.max(1, cores() - 1), cores()])];
-  const strategies = strategyPoints(options, counts);
+  const strategies = strategiesOf(options, counts);
   const watches = new Map<string, Watch>();
   let monitor: { stop(): LoopDelay } | undefined;
   let opened = 0;
@@ -91,7 +104,7 @@ async function runContention(point: Point, options: RunOptions): Promise<RowInpu
   let result: RoundsResult;
   let probes: HealthProbes;
   try {
-    result = await runPairedRounds(variants, roundsPlan(options), roundsSeed(options, 4, 1), { signal: options.signal, onRound: (d, t) => options.progress(`contention: round ${d}/${t}`) });
+    result = await runPairedRounds(variants, roundsPlan(options, 'contention'), roundsSeed(options, 4, 1), { signal: options.signal, onRound: (d, t) => options.progress(`contention: round ${d}/${t}`) });
   } finally {
     probes = await prober.stop();
     await server.close();
@@ -121,8 +134,7 @@ async function runContention(point: Point, options: RunOptions): Promise<RowInpu
     }
   }
   rows.push({ metric: 'health_failures', unit: 'count', value: probes.failures, note: 'failed /health probes over the whole point' });
-  rows[0] = { ...rows[0], rounds: roundsRecord(result) };
-  return rows;
+  return withRounds(rows, result);
 }
 
 /** f(a[r], b[r]) for the rounds where both figures exist (a slice with no probe has none). */
@@ -136,13 +148,15 @@ async function runScaling(point: Point, options: RunOptions): Promise<RowInput[]
   const batch = batchFor(point, options);
   const ref = await preprocessor({ template: point.template, engine: point.engine, tokenizer: 'js' });
   const tasks = op === 'tokenize' ? batchTasks('tokenize', batch, batch.map((m) => ref.render(m))) : batchTasks('render', batch);
-  const strategies = strategyPoints(options).filter((s) => s.strategy !== 'native' || op === 'tokenize');
+  const strategies = strategiesOf(options).filter((s) => s.strategy !== 'native' || op === 'tokenize');
+  // Nothing to compare (e.g. --strategies native on the render stage): the point has no rows.
+  if (strategies.length === 0) return [];
   const variants: Variant[] = [];
   for (const s of strategies) {
     const strategy = await getStrategy(s.strategy, s.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
     variants.push({ name: strategyKey(s), fn: () => timeBatch(strategy, tasks) });
   }
-  const result = await runPairedRounds(variants, roundsPlan(options), roundsSeed(options, 4, op === 'render' ? 2 : 3), { signal: options.signal, onRound: (d, t) => options.progress(`scaling ${op}: round ${d}/${t}`) });
+  const result = await runPairedRounds(variants, roundsPlan(options, 'scaling'), roundsSeed(options, 4, op === 'render' ? 2 : 3), { signal: options.signal, onRound: (d, t) => options.progress(`scaling ${op}: round ${d}/${t}`) });
   const main = strategies.find((s) => s.strategy === 'main');
   const rows = strategies.flatMap((s: StrategyPoint): RowInput[] => {
     const params = strategyParams(s);
@@ -150,8 +164,7 @@ async function runScaling(point: Point, options: RunOptions): Promise<RowInput[]
     if (!main || s.strategy === 'main') return [measured];
     return [measured, pairedRow(`speedup_${op}`, 'x', perRound(result, [strategyKey(main), strategyKey(s)], (m, x) => m / x), `main's batch_${op} / this one's in the same round`, params)];
   });
-  rows[0] = { ...rows[0], rounds: roundsRecord(result) };
-  return rows;
+  return withRounds(rows, result);
 }
 
 /** Short label of a point, for progress and error rows. */

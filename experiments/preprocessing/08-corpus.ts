@@ -12,7 +12,7 @@ import { generateChat } from '../../common/data.ts';
 import { caveatsOf, fmt, pick, withCi, type Finding } from '../../common/findings.ts';
 import type { ResultRow, RowInput } from '../../common/results.ts';
 import { median } from '../../common/stats.ts';
-import { roundsRecord, roundsSeed, runPairedRounds, variantRow, type Variant } from '../../common/paired-rounds.ts';
+import { roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { ENGINES, compileTemplate, describeDifference, type ChatMessage, type EngineId, type TemplateContext } from '../../common/templates/engines.ts';
 import { jinja2Available, renderWithJinja2 } from '../../common/templates/jinja2-arbiter.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
@@ -271,9 +271,7 @@ export async function measureTemplate(t: CorpusTemplate, options: RunOptions): P
   const rounds = options.quick ? QUICK_ROUNDS : FULL_ROUNDS;
   const result = await runPairedRounds(timed, { ...rounds, minCalls: 1, warmupMs: options.plan.warmupTime, warmupCalls: options.plan.warmupIterations }, roundsSeed(options, 8, hashOf(t.id)), { signal: options.signal });
   for (const v of timed) rows.push(variantRow(result, v.name, 'render', `parsed once; ${t.chars} chars, ${t.controlBlocks} control blocks`, { ...params, engine: v.engine, turns: v.turns }));
-  const first = rows.findIndex((r) => r.metric === 'render');
-  rows[first] = { ...rows[first], rounds: roundsRecord(result) };
-  return rows;
+  return withRounds(rows, result);
 }
 
 /** A small stable number from a template id, to give each template's rounds their own seed. */

@@ -20,9 +20,6 @@ export interface PreprocessingOptions {
   workers?: number[];
 }
 
-/** Quick mode measures every strategy: experiments 3 and 4 compare them in one process per replicate (paired rounds). */
-export const QUICK_STRATEGIES: readonly StrategyId[] = ['main', 'pool', 'native'];
-
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
 
 /** `--workers 1,2,4`: distinct whole numbers ≥ 1, in ascending order. */
@@ -50,10 +47,10 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
   options: () => [
     new Option('-m, --models <list>', `comma-separated models (default ${DEFAULT_MODEL_IDS.join(',')})`).argParser(list),
     new Option('--engines <list>', `comma-separated template engines (${ENGINES.join(',')})`).argParser(list),
-    new Option('--strategies <list>', `comma-separated strategies (${STRATEGIES.join(',')}; --quick: ${QUICK_STRATEGIES.join(',')})`).argParser(list),
+    new Option('--strategies <list>', `comma-separated strategies (default ${STRATEGIES.join(',')}; --quick: experiment 4 leaves process out when pool is selected)`).argParser(list),
     new Option('--workers <list>', 'worker counts of the pool and process points of experiments 3 and 4, e.g. 1,2,4,8,16 (default: 1 and the core count with --quick; 1, 2, 4 … 2×cores otherwise)').argParser(parseWorkerList),
   ],
-  resolve(raw, { quick, experiments }) {
+  resolve(raw, { experiments }) {
     const flags = raw as Flags;
     if (experiments) refuseUnusedFlags(raw, USED_BY, experiments);
     const models = (flags.models ?? DEFAULT_MODEL_IDS).map((m) => getModelSpec(m).id);
@@ -61,7 +58,7 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
     return {
       models,
       engines: (flags.engines ?? [...ENGINES]).map(assertEngine),
-      strategies: (flags.strategies ?? [...(quick ? QUICK_STRATEGIES : STRATEGIES)]).map(assertStrategy),
+      strategies: (flags.strategies ?? [...STRATEGIES]).map(assertStrategy),
       workers: flags.workers,
     };
   },
