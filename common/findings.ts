@@ -4,6 +4,7 @@
  * them honest: an interval that crosses the line a sentence talks about says "no measurable
  * difference", and a finding built on unstable or suspect rows carries the reason.
  */
+import { unpairedLogRatio } from './replicate-stats.ts';
 import { cellNumber as num, hasFigure, pointText, type ResultRow } from './results.ts';
 
 export interface Finding {
@@ -54,12 +55,6 @@ export function caveatsOf(rows: readonly (ResultRow | undefined)[]): string[] {
     const point = pointText(r);
     return [`${r.metric}${point ? ` (${point})` : ''} is ${r.status}: ${r.error}`];
   });
-}
-
-/** Whether two rows' 95% intervals overlap (then a difference between them is not established). */
-export function overlap(a: ResultRow, b: ResultRow): boolean {
-  const [al, ah, bl, bh] = [a.ci_low, a.ci_high, b.ci_low, b.ci_high].map(num);
-  return [al, ah, bl, bh].every(Number.isFinite) && al <= bh && bl <= ah;
 }
 
 /** The measured row matching `where`, or undefined (errors and unsupported rows never make findings). */
@@ -121,14 +116,13 @@ export interface RowRatio {
 }
 
 /**
- * a / b of two rows' figures with a conservative interval from their CIs (a.low / b.high to
- * a.high / b.low), for rows measured in different points (no per-replicate pairing available).
+ * a / b of two rows measured in different processes, which no round pairs (e.g. two load levels of
+ * experiment 5): an interval from the two rows' log-scale standard errors (common/replicate-stats.ts),
+ * never a division of interval endpoints. A ratio measured in paired rounds has a row of its own.
  */
-export function ratioOf(a: ResultRow, b: ResultRow): RowRatio {
-  const [am, bm, al, ah, bl, bh] = [a.median, b.median, a.ci_low, a.ci_high, b.ci_low, b.ci_high].map(num);
-  const low = al / bh;
-  const high = ah / bl;
-  return { ratio: am / bm, low: Number.isFinite(low) && bl > 0 ? low : NaN, high: Number.isFinite(high) && bl > 0 ? high : NaN };
+export function unpairedRatio(a: ResultRow, b: ResultRow): RowRatio {
+  const figure = (r: ResultRow) => ({ center: num(r.median), low: num(r.ci_low), high: num(r.ci_high), runs: num(r.runs) });
+  return unpairedLogRatio(figure(a), figure(b));
 }
 
 /** "21× (95% CI 15–30)" for a RowRatio. */

@@ -48,6 +48,30 @@ export function logTInterval(values: readonly number[], confidence = 0.95): Repl
   return { runs, center, sd, low: center * Math.exp(-half), high: center * Math.exp(half) };
 }
 
+/** A figure with the 95% log-t interval of `runs` processes (logTInterval), as a results row holds it. */
+export interface LogFigure {
+  center: number;
+  low: number;
+  high: number;
+  runs: number;
+}
+
+/**
+ * a / b for two figures measured in different processes (nothing to pair them by): the standard error of
+ * each log figure is recovered from its log-t interval, and the two combine as in Welch's test. NaN
+ * bounds when a figure has no such interval.
+ */
+export function unpairedLogRatio(a: LogFigure, b: LogFigure): { ratio: number; low: number; high: number } {
+  const ratio = a.center / b.center;
+  const se = (f: LogFigure) => (f.runs >= 2 && f.low > 0 && f.high > 0 ? Math.log(f.high / f.low) / (2 * tQuantile(0.975, f.runs - 1)) : NaN);
+  const [sa, sb] = [se(a), se(b)];
+  if (!Number.isFinite(sa) || !Number.isFinite(sb)) return { ratio, low: NaN, high: NaN };
+  const [va, vb] = [sa ** 2, sb ** 2];
+  const df = va + vb === 0 ? Infinity : (va + vb) ** 2 / (va ** 2 / (a.runs - 1) + vb ** 2 / (b.runs - 1));
+  const half = (Number.isFinite(df) ? tQuantile(0.975, df) : 1.959963984540054) * Math.sqrt(va + vb);
+  return { ratio, low: ratio * Math.exp(-half), high: ratio * Math.exp(half) };
+}
+
 export interface WelchResult {
   /** exp(mean log B − mean log A): the ratio B/A of geometric means of per-process figures. */
   ratio: number;

@@ -6,7 +6,7 @@
  */
 import type { RowInput } from './results.ts';
 import { logTInterval, tInterval, type ReplicateInterval } from './replicate-stats.ts';
-import { median, summarize, type Summary } from './stats.ts';
+import { equalWeightQuantile, median, summarize, type Summary } from './stats.ts';
 
 export interface ReplicateRow {
   replicate: number;
@@ -69,9 +69,9 @@ function fromProcesses(rows: RowInput[]): RowInput {
   const first = rows[0];
   const figures = rows.map((r) => perProcessFigure(r)!);
   // Positive figures (times, rates, ratios) vary by factors: their interval is taken on the log scale.
-  // Signed differences and figures that can be 0 (counts, idle delays) keep Student's t on the figures,
-  // truncated at 0 when the figure cannot be negative.
-  const interval = first.signed ? tInterval(figures) : figures.every((x) => x > 0) ? logTInterval(figures) : nonNegative(tInterval(figures));
+  // Signed differences keep Student's t on the figures; so do figures that can be 0 (counts, idle
+  // delays), truncated at 0 since they cannot be negative.
+  const interval = first.signed || figures.some((x) => x < 0) ? tInterval(figures) : figures.every((x) => x > 0) ? logTInterval(figures) : nonNegative(tInterval(figures));
   const warmup = rows.every((r) => r.warmup)
     ? { n: rows.reduce((s, r) => s + r.warmup!.n, 0) / rows.length, ms: rows.reduce((s, r) => s + r.warmup!.ms, 0) / rows.length }
     : undefined;
@@ -82,9 +82,10 @@ function fromProcesses(rows: RowInput[]): RowInput {
     const pooled = rows.flatMap((r) => r.samples ?? []);
     const base: Summary = pooled.length > 0 ? summarize(pooled) : first.summary!;
     // Sampling is budgeted by time, so a faster process leaves more samples: every process weighs the same in the tails.
-    const tail = (q: 'p90' | 'p99') => rows.reduce((s, r) => s + r.summary![q], 0) / rows.length;
+    const sets = rows.map((r) => r.samples ?? []);
+    const tail = (q: number, own: 'p90' | 'p99') => (sets.every((s) => s.length > 0) ? equalWeightQuantile(sets, q) : rows.reduce((s, r) => s + r.summary![own], 0) / rows.length);
     const n = rows.reduce((s, r) => s + r.summary!.n, 0);
-    const summary: Summary = { ...base, n, p90: tail('p90'), p99: tail('p99'), median: interval.center, ciLow: interval.low, ciHigh: interval.high };
+    const summary: Summary = { ...base, n, p90: tail(0.9, 'p90'), p99: tail(0.99, 'p99'), median: interval.center, ciLow: interval.low, ciHigh: interval.high };
     return { ...coords, summary, warmup, replication };
   }
   return { ...coords, value: interval.center, low: interval.low, high: interval.high, warmup, replication };

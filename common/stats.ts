@@ -25,6 +25,24 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/**
+ * The q-quantile of several samples pooled so that every sample set weighs the same, however many values
+ * it has (the inverse of the equal-weight mixture's distribution function): a process that left 1,000
+ * samples and one that left 10 count alike.
+ */
+export function equalWeightQuantile(sets: readonly (readonly number[])[], q: number): number {
+  const nonEmpty = sets.filter((s) => s.length > 0);
+  if (nonEmpty.length === 0) return NaN;
+  const weighted = nonEmpty.flatMap((s) => s.map((value) => ({ value, weight: 1 / (nonEmpty.length * s.length) }))).sort((a, b) => a.value - b.value);
+  let cumulative = 0;
+  for (const { value, weight } of weighted) {
+    cumulative += weight;
+    // A tolerance for the rounding of the summed weights.
+    if (cumulative >= q - 1e-12) return value;
+  }
+  return weighted[weighted.length - 1].value;
+}
+
 /** Ranks (0-based) bounding a 95% CI of the median: n/2 ± 1.96·√n/2, clamped to the sample. */
 export function medianCiRanks(n: number): [number, number] {
   const half = (1.96 * Math.sqrt(n)) / 2;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { combineReplicates, flagUnstable } from '../common/replicates.ts';
-import { tInterval, welchLogRatio } from '../common/replicate-stats.ts';
+import { logTInterval, tInterval, welchLogRatio } from '../common/replicate-stats.ts';
 import { createRng } from '../common/rng.ts';
 import { summarize } from '../common/stats.ts';
 
@@ -45,23 +45,37 @@ describe('statistics over replicate processes', () => {
     const fast = Array.from({ length: 1000 }, () => 1);
     const rows = [fast, Array(10).fill(10), Array(10).fill(10)].map((samples, replicate) => ({ replicate, row: { metric: 'm', unit: 'ms', summary: summarize(samples), samples } }));
     const [row] = combineReplicates(rows);
-    expect(row.summary).toMatchObject({ median: 7, p90: 7, p99: 7, n: 1020 });
+    // Pooled as they come, 98% of the samples are 1 and p90 would be 1; weighted by process, two thirds are 10.
+    expect(row.summary).toMatchObject({ p90: 10, p99: 10, n: 1020 });
+    expect(row.summary!.median).toBeCloseTo(Math.cbrt(100), 12);
   });
 
-  it('combines per-process medians: center, interval, spread and sample tails', () => {
+  it('p90/p99 are percentiles of the processes\' samples pooled at equal weight, not a mean of percentiles', () => {
+    const sets = [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16, 17, 18, 19, 20]];
+    const rows = sets.map((samples, replicate) => ({ replicate, row: { metric: 'm', unit: 'ms', summary: summarize(samples), samples } }));
+    const [row] = combineReplicates(rows);
+    // 20 equally weighted values: the 18th and the 20th (a mean of the two processes' p90s would be 14.6).
+    expect(row.summary).toMatchObject({ p90: 18, p99: 20 });
+  });
+
+  it('combines per-process medians: geometric center, log-scale interval, spread and sample extremes', () => {
     const rows = [[1, 2, 3], [2, 3, 4], [3, 4, 5]].map((samples, replicate) => ({ replicate, row: { metric: 'm', unit: 'ms', summary: summarize(samples), samples } }));
     const [row] = combineReplicates(rows);
-    const t = tInterval([2, 3, 4]);
-    expect(row.summary).toMatchObject({ n: 9, median: 3, ciLow: t.low, ciHigh: t.high, min: 1, max: 5 });
-    expect(t.high - 3).toBeCloseTo(4.302652729749462 / Math.sqrt(3), 12);
-    // Within-process half-widths 50%, 33.3% and 25%: their median.
+    const t = logTInterval([2, 3, 4]);
+    expect(row.summary).toMatchObject({ n: 9, ciLow: t.low, ciHigh: t.high, min: 1, max: 5 });
+    expect(row.summary!.median).toBeCloseTo(Math.cbrt(24), 12);
+    // Within-process half-widths 50%, 33.3% and 25%: their median; the spread is the figures' own sd.
     expect(row.replication).toEqual({ runs: 3, betweenSd: 1, withinHalfPct: 100 / 3 });
   });
 
-  it('truncates the interval of non-negative figures at 0, never below', () => {
+  it('positive figures get a log interval (never below 0); figures with a 0 a t-interval truncated at 0; signed ones the whole t-interval', () => {
     const wide = [0.5, 3, 9].map((value, replicate) => ({ replicate, row: { metric: 'x', unit: 'ms', value } }));
     expect(tInterval([0.5, 3, 9]).low).toBeLessThan(0);
-    expect(combineReplicates(wide)[0]).toMatchObject({ value: 12.5 / 3, low: 0, high: tInterval([0.5, 3, 9]).high });
+    const [logRow] = combineReplicates(wide);
+    expect(logRow).toMatchObject({ low: logTInterval([0.5, 3, 9]).low, high: logTInterval([0.5, 3, 9]).high });
+    expect(logRow.low).toBeGreaterThan(0);
+    const withZero = [0, 3, 9].map((value, replicate) => ({ replicate, row: { metric: 'x', unit: 'count', value } }));
+    expect(combineReplicates(withZero)[0]).toMatchObject({ value: 4, low: 0, high: tInterval([0, 3, 9]).high });
     const negative = [-2, 1, 4].map((value, replicate) => ({ replicate, row: { metric: 'added', unit: 'ms', value } }));
     expect(combineReplicates(negative)[0].low).toBe(tInterval([-2, 1, 4]).low);
     // A difference (signed) keeps its whole interval even when every process measured a positive one, and is not judged relative to its figure.
@@ -77,14 +91,15 @@ describe('statistics over replicate processes', () => {
     const failed = (replicate: number) => ({ replicate, row: { metric: 'x', unit: 'n', status: 'error' as const, error: 'boom' } });
     expect(combineReplicates([failed(0), failed(1)])).toEqual([{ metric: 'x', unit: 'n', status: 'error', error: 'boom', note: 'in 2 processes' }]);
     const [partial] = combineReplicates([ok(0, 1), ok(1, 3), failed(2)]);
-    expect(partial.value).toBe(2);
+    expect(partial.value).toBeCloseTo(Math.sqrt(3), 12);
     expect(partial.note).toBe('failed in 1 of 3 processes (error: boom)');
   });
 
   it('a figure measured by a saturated client keeps its value and the flag, saying in how many processes', () => {
     const row = (replicate: number, v: number, saturated: boolean) => ({ replicate, row: { metric: 'ttft', unit: 'ms', value: v, ...(saturated ? { status: 'client_saturated' as const, error: 'client saturated: lag' } : {}) } });
     const [mixed] = combineReplicates([row(0, 10, false), row(1, 14, true)]);
-    expect(mixed).toMatchObject({ value: 12, status: 'client_saturated', error: 'in 1 of 2 processes: client saturated: lag', replication: { runs: 2 } });
+    expect(mixed).toMatchObject({ status: 'client_saturated', error: 'in 1 of 2 processes: client saturated: lag', replication: { runs: 2 } });
+    expect(mixed.value).toBeCloseTo(Math.sqrt(140), 12);
     const [clean] = combineReplicates([row(0, 10, false), row(1, 14, false)]);
     expect(clean.status).toBeUndefined();
     // Saturated rows are not "unstable" candidates: their flag says more.

@@ -27,9 +27,16 @@ describe('work plan', () => {
     expect(distinctRounds.size).toBeGreaterThan(1);
   });
 
-  it('rotates the points of a shared process so none is always first', () => {
-    const units = planWork([{ experiment: 2, suite: 's', groups: ['g', 'g', 'g'] }], 3, 1);
-    expect(units.map((u) => u.items.map((i) => i.point))).toEqual([[0, 1, 2], [1, 2, 0], [2, 0, 1]]);
+  it('orders the points of a shared process in a seeded shuffle per replicate, so neither the first point nor any predecessor is fixed', () => {
+    const orders = (seed: number) => planWork([{ experiment: 2, suite: 's', groups: ['g', 'g', 'g', 'g'] }], 12, seed).map((u) => u.items.map((i) => i.point));
+    const units = orders(1);
+    expect(orders(1)).toEqual(units);
+    expect(orders(2)).not.toEqual(units);
+    for (const order of units) expect([...order].sort()).toEqual([0, 1, 2, 3]);
+    expect(new Set(units.map((o) => o[0])).size).toBeGreaterThan(1);
+    // A cyclic rotation would give point 1 the predecessor 0 every time.
+    const predecessorsOf1 = new Set(units.map((o) => o[o.indexOf(1) - 1]));
+    expect(predecessorsOf1.size).toBeGreaterThan(1);
   });
 
   it('points of different experiments with the same key share a process', () => {

@@ -12,7 +12,7 @@ import { runLoad } from '../../suites/inference/load.ts';
 import type { PromptSet, TargetSpec } from '../../suites/inference/config.ts';
 import { boundsOf, countOutputTokens, defaultPromptSet, openPoint, plannedPrompts, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
-import { caveatsOf, fmt, overlap, pick, ratioOf, ratioText, withCi, type Finding } from '../../common/findings.ts';
+import { caveatsOf, fmt, pick, ratioText, unpairedRatio, withCi, type Finding } from '../../common/findings.ts';
 import type { Params, ResultRow, RowInput } from '../../common/results.ts';
 import { summarize } from '../../common/stats.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
@@ -127,17 +127,21 @@ export const latency: Experiment<Point> = {
 
 const levelOf = (r: ResultRow): number => Number(r.rate !== '' ? r.rate : r.concurrency);
 const loadName = (r: ResultRow): string => (r.rate !== '' ? `${r.rate} requests/s` : `concurrency ${r.concurrency}`);
-/** How a latency metric moves from the lightest to the heaviest load; overlapping intervals → no measurable difference. */
+/**
+ * How a latency metric moves from the lightest to the heaviest load. The two loads ran in different
+ * processes, so their ratio's interval comes from both rows' intervals (unpairedRatio); one that
+ * includes 1 is no measurable difference.
+ */
 function growth(id: string, what: string, lo: ResultRow | undefined, hi: ResultRow | undefined): Finding[] {
   if (!lo || !hi || lo === hi) return [];
   const caveats = caveatsOf([lo, hi]);
-  if (lo.ci_low === '' || hi.ci_low === '') {
-    return [{ id, chart: 'throughput-ttft', caveats, row: hi, text: `Median ${what} is ${withCi(lo)} at ${loadName(lo)} and ${withCi(hi)} at ${loadName(hi)} (without 95% intervals no difference is established).` }];
+  const ratio = unpairedRatio(hi, lo);
+  if (!Number.isFinite(ratio.low) || !Number.isFinite(ratio.high)) {
+    return [{ id, chart: 'throughput-ttft', caveats, row: hi, text: `Median ${what} is ${withCi(lo)} at ${loadName(lo)} and ${withCi(hi)} at ${loadName(hi)} (without 95% intervals over processes no difference is established).` }];
   }
-  if (overlap(lo, hi)) {
-    return [{ id, chart: 'throughput-ttft', caveats, row: hi, text: `No measurable difference in median ${what} between ${loadName(lo)} (${withCi(lo)}) and ${loadName(hi)} (${withCi(hi)}): the intervals overlap.` }];
+  if (ratio.low <= 1 && 1 <= ratio.high) {
+    return [{ id, chart: 'throughput-ttft', caveats, row: hi, text: `No measurable difference in median ${what} between ${loadName(lo)} (${withCi(lo)}) and ${loadName(hi)} (${withCi(hi)}): ${ratioText(ratio)}.` }];
   }
-  const ratio = ratioOf(hi, lo);
   return [{ id, chart: 'throughput-ttft', caveats, row: hi, text: `Median ${what} ${ratio.ratio > 1 ? 'grows' : 'falls'} from ${withCi(lo)} at ${loadName(lo)} to ${withCi(hi)} at ${loadName(hi)}: ${ratioText(ratio)}.` }];
 }
 
