@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectEnvironment } from '../common/environment.ts';
+import { coverageOf } from '../common/coverage.ts';
 import { noiseRecord, noiseSnapshot } from '../common/machine-noise.ts';
 import { Progress } from '../common/progress.ts';
 import { combineReplicates, flagUnstable, type ReplicateRow } from '../common/replicates.ts';
@@ -168,10 +169,12 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const errors = writer.rows.filter((r) => r.status === 'error');
   const unstable = writer.rows.filter((r) => r.status === 'unstable');
   const suspect = writer.rows.filter((r) => r.status === 'suspect');
+  // Planned (the full plan, also in a shard) against measured, per experiment: the notices of an interrupted or partial run.
+  const coverage = coverageOf(collected.map((c) => ({ experiment: c.selected.experiment.id, labels: c.points.map((p) => c.selected.experiment.label(p)), planned: fullPlan.reduce((n, u) => n + u.items.filter((i) => i.experiment === c.selected.experiment.id).length, 0), reported: c.rows })));
   writeFileSync(
     join(dir, 'env.json'),
     JSON.stringify(
-      { runId, ...env, replication: { ...replication, units: plan.length, processes: unitSeconds, pairedRounds: roundsLog }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, ...rowCounts(writer.rows) },
+      { runId, ...env, replication: { ...replication, units: plan.length, processes: unitSeconds, pairedRounds: roundsLog }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, coverage, ...rowCounts(writer.rows) },
       null,
       2,
     ),
