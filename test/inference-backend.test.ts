@@ -26,6 +26,8 @@ interface Streamed {
   status: number;
   chunks: any[];
   done: boolean;
+  /** Client-measured: request sent → stream fully read, ms. */
+  clientMs: number;
 }
 
 async function post(backend: EmbeddedBackend, path: string, body: unknown): Promise<Response> {
@@ -38,11 +40,13 @@ async function post(backend: EmbeddedBackend, path: string, body: unknown): Prom
 
 /** Reads an SSE stream into its data objects; `done` when it ended with [DONE]. */
 async function stream(backend: EmbeddedBackend, path: string, body: Record<string, unknown>): Promise<Streamed> {
+  const t0 = performance.now();
   const res = await post(backend, path, { ...body, stream: true });
   const text = await res.text();
+  const clientMs = performance.now() - t0;
   const events = text.split('\n\n').filter((e) => e.startsWith('data: ')).map((e) => e.slice(6));
   const done = events.at(-1) === '[DONE]';
-  return { status: res.status, chunks: events.filter((e) => e !== '[DONE]').map((e) => JSON.parse(e)), done };
+  return { status: res.status, chunks: events.filter((e) => e !== '[DONE]').map((e) => JSON.parse(e)), done, clientMs };
 }
 
 describe('GGUF writer and dummy model', () => {
@@ -127,7 +131,12 @@ describe('embedded backend (tiny)', () => {
     expect(usageChunk.usage.completion_tokens).toBe(40);
     const t = usageChunk.timings;
     expect(t.prompt_n + t.cache_n).toBe(usageChunk.usage.prompt_tokens);
-    expect(t.predicted_per_second).toBeCloseTo((39 / t.predicted_ms) * 1000, 1);
+    // The wrapper's timings against the client's clock. By causality, everything the wrapper timed
+    // (slot wait, prefill, 39 decode steps) happened between the client's send and its last read; the
+    // reported rate must imply no more decode time than that either.
+    expect(t.predicted_per_second).toBeGreaterThan(0);
+    expect(t.queue_ms + t.prompt_ms + t.predicted_ms).toBeLessThanOrEqual(r.clientMs);
+    expect((39 / t.predicted_per_second) * 1000).toBeLessThanOrEqual(r.clientMs);
   });
 
   it('output re-tokenized by the Llama 3.1 tokenizer has exactly completion_tokens tokens', async () => {

@@ -123,12 +123,15 @@ export function errorRow(err: unknown): RowInput {
   return { metric: 'point', unit: '', status: 'error', error: err instanceof Error ? err.message : String(err), note: 'the point could not run (nothing measured); error names the target and the cause' };
 }
 
+/** Who times a server's `timings`: named in the notes of the rows built from them. */
+const SERVER_TIMER = "by prepbench's wrapper backend/llama-engine.ts on the embedded server, by llama.cpp on llama-server";
+
 /** Start-up rows of an embedded backend (none for an external target), measured outside every timed region. */
 export function startupRows(target: ResolvedTarget, params: Params): RowInput[] {
   if (!target.embedded || target.startupMs === undefined) return [];
   const info = target.modelInfo ?? {};
   const desc = ['params', 'vocab', 'layers', 'hidden', 'bytes'].filter((k) => info[k] !== undefined).map((k) => `${k} ${info[k]}`).join(', ');
-  const rows: RowInput[] = [{ params, metric: 'backend_startup', unit: 'ms', value: target.startupMs, note: `embedded llama.cpp server, self-reported: GGUF generation (${info.generationMs ? `${Math.round(Number(info.generationMs))} ms this run` : '0: cached'}) + model load + listen; never inside a timed region. ${desc}`.trim() }];
+  const rows: RowInput[] = [{ params, metric: 'backend_startup', unit: 'ms', value: target.startupMs, note: `embedded llama.cpp server, timed inside its process by prepbench's backend/index.ts: GGUF generation (${info.generationMs ? `${Math.round(Number(info.generationMs))} ms this run` : '0: cached'}) + model load + listen; never inside a timed region. ${desc}`.trim() }];
   if (target.spawnMs !== undefined) rows.push({ params, metric: 'backend_spawn', unit: 'ms', value: target.spawnMs, note: 'spawn of the server process → its URL printed (node + tsx start-up included); never inside a timed region' });
   return rows;
 }
@@ -159,30 +162,30 @@ export function runRows(records: RequestRecord[], target: string, params: Params
         { params, metric: 'goodput_share', unit: '%', value: agg.goodputShare, note: `share of all requests meeting ${s}` },
       );
     }
-    // Backend's self-reported decode rate vs the client's, request by request (the client must not be what is measured).
+    // The server-timed decode rate vs the client's, request by request (the client must not be what is measured).
     const ratios: number[] = [];
     const clientRates: number[] = [];
-    const backendRates: number[] = [];
+    const serverRates: number[] = [];
     for (const r of records) {
       const c = clientDecodeRate(r);
       if (c !== undefined) clientRates.push(c);
       const b = r.timings?.predicted_per_second;
       if (c !== undefined && typeof b === 'number' && b > 0) {
-        backendRates.push(b);
+        serverRates.push(b);
         ratios.push(c / b);
       }
     }
     if (clientRates.length > 0) rows.push({ params, metric: 'client_decode_rate', unit: 'tok/s', summary: summarize(clientRates), samples: clientRates, note: 'per request: (content chunks − 1) / (last chunk − first chunk), as received' });
     if (ratios.length > 0) {
-      rows.push({ params, metric: 'backend_decode_rate', unit: 'tok/s', summary: summarize(backendRates), samples: backendRates, note: "per request: the server's own timings.predicted_per_second" });
+      rows.push({ params, metric: 'server_timed_decode_rate', unit: 'tok/s', summary: summarize(serverRates), samples: serverRates, note: `per request: timings.predicted_per_second, timed inside the server process (${SERVER_TIMER})` });
       const s = summarize(ratios);
-      rows.push({ params, metric: 'decode_rate_ratio', unit: 'x', value: s.median, low: s.ciLow, high: s.ciHigh, note: `median over ${ratios.length} requests of client decode rate / backend self-reported rate (1 = the client adds nothing)` });
+      rows.push({ params, metric: 'decode_rate_ratio', unit: 'x', value: s.median, low: s.ciLow, high: s.ciHigh, note: `median over ${ratios.length} requests of client decode rate / server-timed rate (1 = the client adds nothing)` });
     }
-    // The server's own split of TTFT, when it reports one (llama.cpp-style timings): queue wait and prefill.
+    // The server-timed split of TTFT, when it reports one (llama.cpp-style timings): queue wait and prefill.
     const ok = records.filter((r) => !r.error && r.timings);
     const serverSplit: [string, string, string][] = [
-      ['queue_ms', 'server_queue', "server-reported timings.queue_ms: waiting for a free slot before prefill"],
-      ['prompt_ms', 'server_prefill', "server-reported timings.prompt_ms: slot taken → first token sampled (prefix lookup, prompt evaluation)"],
+      ['queue_ms', 'server_queue', `server-timed timings.queue_ms (${SERVER_TIMER}): waiting for a free slot before prefill`],
+      ['prompt_ms', 'server_prefill', `server-timed timings.prompt_ms (${SERVER_TIMER}): slot taken → first token sampled (prefix lookup, prompt evaluation)`],
     ];
     for (const [field, metric, note] of serverSplit) {
       const xs = ok.flatMap((r) => (typeof r.timings![field] === 'number' ? [r.timings![field] as number] : []));

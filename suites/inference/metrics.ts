@@ -10,7 +10,10 @@
  */
 import { summarize, type Summary } from '../../common/stats.ts';
 
-/** Timings object a llama.cpp-style server reports in its final chunk (self-reported by the backend). */
+/**
+ * Timings object a llama.cpp-style server reports in its final chunk: timed inside the server process
+ * (by llama.cpp in llama-server; by prepbench's own wrapper, backend/llama-engine.ts, in the embedded one).
+ */
 export interface BackendTimings {
   prompt_n?: number;
   prompt_ms?: number;
@@ -163,7 +166,7 @@ export function aggregate(records: readonly RequestRecord[], slo: Slo = {}): Agg
 /**
  * Decode rate seen by the client for one request: content chunks after the first / time from first to
  * last chunk, tokens/s. Counted in chunks (one per token for llama.cpp-style servers) so it is comparable
- * with the backend's own `predicted_per_second`.
+ * with the server-timed `predicted_per_second`.
  */
 export function clientDecodeRate(r: RequestRecord): number | undefined {
   if (r.error || r.chunkTimes.length < 2) return undefined;

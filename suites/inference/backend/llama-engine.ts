@@ -33,7 +33,11 @@ export interface GenerateParams {
   signal: AbortSignal;
 }
 
-/** Measured inside the backend, as llama-server reports them (ms; `*_n` are token counts). */
+/**
+ * Timed by this wrapper, not by llama.cpp: performance.now() around node-llama-cpp's slot wait, prompt
+ * evaluation and token iterator. Named as llama-server names its own timings so one client reads both
+ * (ms; `*_n` are token counts).
+ */
 export interface Timings {
   /** Prompt tokens actually evaluated (the reused cached prefix excluded). */
   prompt_n: number;
