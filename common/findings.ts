@@ -4,6 +4,7 @@
  * them honest: an interval that crosses the line a sentence talks about says "no measurable
  * difference", and a finding built on unstable or suspect rows carries the reason.
  */
+import { partialNote, type ExperimentCoverage } from './coverage.ts';
 import { unpairedLogRatio } from './replicate-stats.ts';
 import { cellNumber as num, hasFigure, pointText, type ResultRow } from './results.ts';
 
@@ -80,18 +81,28 @@ export interface ExperimentFindings {
   findings: Finding[];
   /** Set when `answers` threw: the findings are missing, the run is not affected. */
   error?: string;
+  /** Set when the run measured less than the experiment's plan: "partial: 1 of 3 points measured (missing: …)". */
+  partial?: string;
 }
 
-/** Findings of every experiment present in `rows`, in experiment order. */
-export function collectFindings(experiments: readonly Answering[], rows: readonly ResultRow[], context: FindingContext): ExperimentFindings[] {
+/**
+ * Findings of every experiment present in `rows`, in experiment order; with the run's `coverage` (env.json),
+ * each experiment that measured less than its plan says so, and one that measured nothing is listed too.
+ */
+export function collectFindings(experiments: readonly Answering[], rows: readonly ResultRow[], context: FindingContext, coverage: readonly ExperimentCoverage[] = []): ExperimentFindings[] {
   const present = new Set(rows.map((r) => r.experiment));
+  const partialOf = (id: number) => {
+    const note = partialNote(coverage.find((c) => c.experiment === id));
+    return note ? { partial: note } : {};
+  };
   return experiments
-    .filter((e) => e.answers && present.has(e.id))
+    .filter((e) => e.answers && (present.has(e.id) || partialOf(e.id).partial))
     .map((e) => {
+      if (!present.has(e.id)) return { experiment: e.id, title: e.title, findings: [], ...partialOf(e.id) };
       try {
-        return { experiment: e.id, title: e.title, findings: e.answers!(rows.filter((r) => r.experiment === e.id), context) };
+        return { experiment: e.id, title: e.title, findings: e.answers!(rows.filter((r) => r.experiment === e.id), context), ...partialOf(e.id) };
       } catch (err) {
-        return { experiment: e.id, title: e.title, findings: [], error: err instanceof Error ? err.message : String(err) };
+        return { experiment: e.id, title: e.title, findings: [], error: err instanceof Error ? err.message : String(err), ...partialOf(e.id) };
       }
     });
 }
@@ -101,6 +112,7 @@ export function formatFindings(all: readonly ExperimentFindings[], markdown = fa
   const lines: string[] = [];
   for (const e of all) {
     lines.push(markdown ? `### ${e.experiment}. ${e.title}` : `${e.experiment}. ${e.title}`);
+    if (e.partial) lines.push(markdown ? `- **${e.partial}**` : `   ${e.partial}`);
     if (e.error) lines.push(`${markdown ? '- ' : '   '}findings could not be computed: ${e.error}`);
     if (!e.error && e.findings.length === 0) lines.push(`${markdown ? '- ' : '   '}no finding: the rows it needs are missing or failed`);
     for (const f of e.findings) lines.push(`${markdown ? '- ' : '   • '}${findingLine(f)}`);

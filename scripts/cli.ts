@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { join } from 'node:path';
 import type { CliIO } from '../common/cli-io.ts';
+import { runNoticeOf } from '../common/coverage.ts';
 import { formatFindings } from '../common/findings.ts';
 import { InputError } from '../common/input-error.ts';
 import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
@@ -152,6 +153,9 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
   const pointTimeout = flags.pointTimeout ?? DEFAULT_POINT_TIMEOUT[mode];
   try {
     const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, pointTimeout, shard: flags.shard, args: { ...flags, suites, runs, pointTimeout }, progress });
+    // An interrupted run or a shard says so before its answers (as summary.md and report.html do).
+    const notice = runNoticeOf(outcome.dir);
+    if (notice) io.stderr(`\n${notice}\n`);
     if (flags.table) {
       const selections = selection.map((s) => ({ experiment: s.experiment.id, title: s.experiment.title, metrics: s.experiment.headline }));
       io.stderr(`\n${formatText(summaryLines(outcome.rows, selections))}\n`);

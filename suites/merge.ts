@@ -8,6 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rowKey } from '../common/compare-runs.ts';
+import { mergeCoverage } from '../common/coverage.ts';
 import { Progress } from '../common/progress.ts';
 import { ResultWriter, paramColumns, paramsOf, type ResultRow, type RowInput, type RowStatus } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
@@ -140,6 +141,7 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
     noise: undefined,
     wallSeconds: undefined,
     interrupted: shards.some((s) => s.env.interrupted === true),
+    coverage: mergeCoverage(shards.map((s) => s.env.coverage)),
     merged: { from: shards.map((s) => s.dir), count: shards[0].shard.count, plan: shards[0].shard.plan, missing },
     shards: shards.map((s) => ({ index: s.shard.index, dir: s.dir, runId: s.env.runId, cpu: s.env.cpu, cores: s.env.cores, topology: s.env.topology, node: s.env.node, noise: s.env.noise, wallSeconds: s.env.wallSeconds, interrupted: s.env.interrupted })),
     ...rowCounts(writer.rows),

@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChartDefinition } from './chart.ts';
+import { runNotice, type Coverage } from '../common/coverage.ts';
 import { collectFindings, formatFindings, type ExperimentFindings } from '../common/findings.ts';
 import { formatMarkdown, summaryLines } from '../common/summary-table.ts';
 import { loadRun, type RunData } from '../common/run-folder.ts';
@@ -23,6 +24,8 @@ export interface ReportOutcome {
   chartsMs: number;
   /** Wall time of the whole step including loading the run and writing report.html, ms. */
   totalMs: number;
+  /** Set when the run was interrupted or is partial (a shard, a partial merge): what it covers. */
+  notice?: string;
 }
 
 export async function buildReport(dir: string, experiments: ReportSource[]): Promise<ReportOutcome> {
@@ -32,18 +35,20 @@ export async function buildReport(dir: string, experiments: ReportSource[]): Pro
   const t1 = performance.now();
   const charts = await writeCharts(dir, experiments.filter((e) => present.has(e.id)), run.rows);
   const chartsMs = performance.now() - t1;
-  const findings = collectFindings(experiments, run.rows, { cores: Number(run.env.cores) || 1 });
+  const findings = collectFindings(experiments, run.rows, { cores: Number(run.env.cores) || 1 }, (run.env.coverage as Coverage | undefined)?.experiments);
+  const notice = runNotice(run.env);
   const reportPath = join(dir, 'report.html');
-  writeFileSync(reportPath, reportHtml({ run, experiments, charts, findings }));
-  writeFileSync(join(dir, 'summary.md'), summaryMarkdown(run, experiments, findings));
-  return { charts, findings, reportPath, chartsMs, totalMs: performance.now() - t0 };
+  writeFileSync(reportPath, reportHtml({ run, experiments, charts, findings, notice }));
+  writeFileSync(join(dir, 'summary.md'), summaryMarkdown(run, experiments, findings, notice));
+  return { charts, findings, reportPath, chartsMs, totalMs: performance.now() - t0, ...(notice ? { notice } : {}) };
 }
 
-/** summary.md: the Answers, then the headline table of every experiment. */
-function summaryMarkdown(run: RunData, experiments: ReportSource[], findings: ExperimentFindings[]): string {
+/** summary.md: the notice of an interrupted or partial run, the Answers, then the headline table of every experiment. */
+function summaryMarkdown(run: RunData, experiments: ReportSource[], findings: ExperimentFindings[], notice: string | undefined): string {
   const selections = experiments.filter((e) => run.rows.some((r) => r.experiment === e.id)).map((e) => ({ experiment: e.id, title: e.title, metrics: e.headline }));
   const wall = typeof run.env.wallSeconds === 'number' ? `wall time ${run.env.wallSeconds} s\n\n` : '';
-  return `# prepbench run ${String(run.env.runId ?? '')}\n\n${wall}## Answers\n\n${formatFindings(findings, true)}\n${flagsMarkdown(run.rows)}## Table\n\n${formatMarkdown(summaryLines(run.rows, selections))}\n`;
+  const warning = notice ? `> **${notice}**\n\n` : '';
+  return `# prepbench run ${String(run.env.runId ?? '')}\n\n${warning}${wall}## Answers\n\n${formatFindings(findings, true)}\n${flagsMarkdown(run.rows)}## Table\n\n${formatMarkdown(summaryLines(run.rows, selections))}\n`;
 }
 
 /** Rows that keep a figure but are flagged (unstable, suspect, client_saturated): how many, and the first one's reason. */

@@ -99,6 +99,8 @@ export interface ReportInput {
   experiments: ReportExperiment[];
   charts: ChartOutcome[];
   findings?: ExperimentFindings[];
+  /** The notice of an interrupted or partial run, at the top of the page. */
+  notice?: string;
 }
 
 /** The Answers section: each finding with its caveats and a link to the chart that shows it. */
@@ -111,7 +113,8 @@ function answers(findings: ExperimentFindings[], charts: ChartOutcome[]): string
       return `<li data-finding="${esc(f.id)}">${esc(f.text)}${link}${caveats}</li>`;
     });
     const problem = e.error ? `<li class="warn">findings could not be computed: ${esc(e.error)}</li>` : e.findings.length === 0 ? '<li>no finding: the rows it needs are missing or failed</li>' : '';
-    return `<h3><a href="#exp-${e.experiment}">${e.experiment}. ${esc(e.title)}</a></h3><ul>${list.join('')}${problem}</ul>`;
+    const partial = e.partial ? `<li class="warn partial"><strong>${esc(e.partial)}</strong></li>` : '';
+    return `<h3><a href="#exp-${e.experiment}">${e.experiment}. ${esc(e.title)}</a></h3><ul>${partial}${list.join('')}${problem}</ul>`;
   });
   return `<section id="answers"><h2>Answers</h2>${items.join('\n') || '<p>No experiment of this run declares findings.</p>'}</section>`;
 }
@@ -125,7 +128,7 @@ function ownSection(e: ReportExperiment, runDir: string): string {
   }
 }
 
-export function reportHtml({ run, experiments, charts, findings = [] }: ReportInput): string {
+export function reportHtml({ run, experiments, charts, findings = [], notice }: ReportInput): string {
   const runId = String(run.env.runId ?? run.rows[0]?.run_id ?? 'unknown run');
   const ids = [...new Set(run.rows.map((r) => r.experiment))].filter((x): x is number => typeof x === 'number').sort((a, b) => a - b);
   const known = new Map(experiments.map((e) => [e.id, e]));
@@ -166,7 +169,7 @@ figure { margin: 16px 0; } figcaption { font-size: 11px; color: #666; }
 </style></head>
 <body>
 <h1>prepbench run ${esc(runId)}</h1>
-<nav>${toc}</nav>
+${notice ? `<p class="warn notice" id="run-notice"><strong>${esc(notice)}</strong></p>\n` : ''}<nav>${toc}</nav>
 ${answers(findings, charts)}
 <h2>Environment</h2>
 ${environment(run.env)}
