@@ -2,7 +2,7 @@
  * Load workers against the mock server: the same seeded schedule run by this thread (a RequestPlan
  * in-process) and by 2 worker threads issues the same requests, returns them merged by index with every
  * time on this thread's clock, keeps a closed loop's concurrency and an open loop's in-flight cap over all
- * workers together, and sees the mock's fixed delays alike.
+ * workers together, and respects the mock's fixed delays in both.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoad, type LoadResult } from '../suites/inference/load.ts';
@@ -10,7 +10,6 @@ import { startLoadWorkers } from '../suites/inference/load-workers.ts';
 import { requestMetrics } from '../suites/inference/metrics.ts';
 import { startMockServer, type MockServer } from '../suites/inference/mock-server.ts';
 import type { RequestPlan } from '../suites/inference/request-plan.ts';
-import { summarize } from '../common/stats.ts';
 
 const TTFT = 30;
 const ITL = 3;
@@ -42,7 +41,7 @@ function maxOverlap(out: LoadResult): number {
 }
 
 describe('load workers', () => {
-  it('1 and 2 workers follow one seeded schedule: same requests, merged by index, on this thread\'s clock, same fixed delays', async () => {
+  it('1 and 2 workers follow one seeded schedule: same requests, merged by index, on this thread\'s clock, mock\'s delays respected', async () => {
     const spec = { rate: 20, seed: 5, requests: 24, durationMs: 600_000, warmup: 2 };
     const results: LoadResult[] = [];
     for (const loadWorkers of [1, 2]) {
@@ -69,16 +68,20 @@ describe('load workers', () => {
     const offsets = results.map((out) => out.sends.map((s) => s.due - out.sends[0].due));
     offsets[1].forEach((d, i) => expect(d).toBeCloseTo(offsets[0][i], 6));
     // The mock waits TTFT before the first token and ITL between tokens (its timers fire at most 1 ms early):
-    // no request can see its first token or its end sooner (causal bounds, whatever the machine's load; a
-    // per-request TPOT floor would not be: a first chunk read late shortens it), and the two medians differ
-    // by less than the mock's own first-token delay.
-    const medians = results.map((out) => {
-      const m = out.records.map((r) => requestMetrics(r)!);
-      expect(Math.min(...m.map((x) => x.ttft))).toBeGreaterThanOrEqual(TTFT - 1);
-      expect(Math.min(...m.map((x) => x.e2e))).toBeGreaterThanOrEqual(TTFT - 1 + (TOKENS - 1) * (ITL - 1));
-      return summarize(m.map((x) => x.ttft)).median;
-    });
-    expect(Math.abs(medians[0] - medians[1])).toBeLessThan(TTFT);
+    // no request can see its first token or its end sooner, nor its first token before the mock's own
+    // timed wait (timings.prompt_ms) elapsed — causal bounds, whatever the machine's load (a per-request
+    // TPOT floor would not be one: a first chunk read late shortens it). Latencies of the two runs are not
+    // compared with each other: on a busy machine nothing bounds their difference.
+    for (const out of results) {
+      for (const r of out.records) {
+        const m = requestMetrics(r)!;
+        expect(m.ttft).toBeGreaterThanOrEqual(Math.max(TTFT - 1, r.timings!.prompt_ms!));
+        expect(m.e2e).toBeGreaterThanOrEqual(TTFT - 1 + (TOKENS - 1) * (ITL - 1));
+      }
+    }
+    // The same requests in both: request i carried the same prompt (its token count) and got the same answer.
+    const answers = results.map((out) => out.records.map((r) => [r.index, r.usage?.prompt_tokens, r.chunkTimes.length, r.text]));
+    expect(answers[1]).toEqual(answers[0]);
     // Request i carries prompt i mod 3: the 2-worker run's 24 measured requests are 8 of each.
     expect(mock.requests).toHaveLength(2 * 26);
     const said = mock.requests.slice(-24).map((b) => b.messages[0].content as string);
