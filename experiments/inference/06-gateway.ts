@@ -4,13 +4,12 @@
  * How much later does the first token arrive than without preprocessing, and how late do the gateway's
  * timers fire — with the preprocessing on the event loop, in a worker pool, or in a sidecar process?
  */
-import { randomUUID } from 'node:crypto';
 import { GATEWAY_MODES, GATEWAY_PIPELINE, gatewayStrategy, handleChat, modeWorkers, type GatewayMode } from '../../suites/inference/gateway.ts';
 import { runLoad, type SendRequest } from '../../suites/inference/load.ts';
 import { judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
 import type { TargetSpec } from '../../suites/inference/config.ts';
-import { boundsOf, countOutputTokens, openPoint, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
+import { boundsOf, countOutputTokens, openPoint, processTag, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
 import { createRng, deriveSeed } from '../../common/rng.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding, type FindingContext } from '../../common/findings.ts';
@@ -44,8 +43,8 @@ interface Point {
   mode: GatewayMode;
   concurrency: number;
   /**
-   * Marks the chats of this point's requests (with the request number): unique within the process, and
-   * random per process, so no request finds its prompt in a server cache that outlives the run.
+   * Marks the chats of this point's requests (with the request number and processTag): derived from the
+   * seed and the point, so the parent and the child build the same point.
    */
   marker: string;
   /** The target's first point reports the embedded server's start-up (any point of the process may have started it). */
@@ -101,8 +100,6 @@ function matrix(options: RunOptions): Point[] {
   const inf = inferenceOf(options);
   const modes = GATEWAY_MODES.filter((m) => m === 'baseline' || (inf.gateway as readonly string[]).includes(m));
   const levels = inf.concurrency ?? (options.quick ? [1, 4] : [1, 2, 4, 8]);
-  // One random id per process (the child builds its own matrix), told apart per point by mode and level.
-  const processId = randomUUID().slice(0, 8);
   // Start-up is reported by the first point of each target (server) and of each mode (strategy).
   const seen = new Set<string>();
   const firstOf = (key: string): boolean => {
@@ -116,7 +113,7 @@ function matrix(options: RunOptions): Point[] {
         target,
         mode,
         concurrency,
-        marker: `${processId}-${mode}-${concurrency}`,
+        marker: `s${options.seed}-${mode}-c${concurrency}`,
         reportBackendStartup: firstOf(`target ${target.name}`),
         reportGatewayStartup: mode !== 'baseline' && firstOf(`mode ${mode}`),
       })),
@@ -136,12 +133,13 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
   if (strategy && point.reportGatewayStartup) {
     rows.push({ params, metric: 'gateway_startup', unit: 'ms', value: strategy.startupMs, note: 'preprocessing strategy start until every worker loaded template + tokenizer (once per run; not in any timed region)' });
   }
-  // Requests of this point: distinct chats, each with the point's marker and its number; baseline ids computed up front.
+  // Requests of this point: distinct chats, each with the process's tag, the point's marker and its number; baseline ids computed up front.
   const chats = chatsFor(options);
+  const marker = `${processTag(options)} ${point.marker}`;
   const requests = new Map<number, { chat: ChatMessage[]; ids?: number[] }>();
   const ref = await preprocessor(GATEWAY_PIPELINE);
   for (let i = -bounds.warmup; i < bounds.requests; i++) {
-    const chat = requestChat(chats, i, point.marker);
+    const chat = requestChat(chats, i, marker);
     requests.set(i, { chat, ids: point.mode === 'baseline' ? await ref.prepare(chat) : undefined });
   }
   const client = { baseURL: target.baseURL, model: target.model, client: point.target.client };

@@ -1,17 +1,17 @@
 /**
  * Experiment 7 — prefix sharing: when prompts share a long prefix (a system prompt, a few-shot block), can
  * the server reuse the work, and what is it worth in TTFT? Shared-prefix prompts vs unique prompts of the
- * same length, one request at a time. Unique prompts begin with this run's random id, so a "miss" is a
- * real miss even on a server whose cache outlives the run.
+ * same length, one request at a time. Unique prompts begin with a hash naming the run and the process,
+ * so a "miss" is a real miss even on a server whose cache outlives the run.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { loadTokenizer } from '../../common/assets/tokenizers.ts';
 import { streamRequest } from '../../suites/inference/client.ts';
 import { runLoad, type SendRequest } from '../../suites/inference/load.ts';
 import { judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
 import type { TargetSpec } from '../../suites/inference/config.ts';
-import { COUNT_MODEL, boundsOf, countOutputTokens, openPoint, resourceRows, runRows, syntheticTexts } from '../../suites/inference/experiment-helpers.ts';
+import { COUNT_MODEL, boundsOf, countOutputTokens, openPoint, processTag, resourceRows, runRows, syntheticTexts } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
 import { deriveSeed } from '../../common/rng.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
@@ -27,8 +27,6 @@ interface Point {
   variant: Variant;
   /** Prompt length in tokens (BOS + prefix + suffix), the same for both variants. */
   tokens: number;
-  /** A random id per process (the child builds its own matrix): unique prompts start with it, so none is a cache hit. */
-  runId: string;
   /** The target's first point reports the embedded server's start-up (any point of the process may have started it). */
   reportStartup: boolean;
 }
@@ -42,9 +40,10 @@ function lengths(quick: boolean): { prefix: number; suffix: number } {
 
 /**
  * Token-id prompts of equal length: shared = BOS + one prefix + a distinct suffix; unique = BOS +
- * "<random uuid> run <run id> request <i>:" + a distinct body of the prefix's length + a distinct suffix.
+ * "<hash of seed, tag, i> run <tag> request <i>:" + a distinct body of the prefix's length + a distinct
+ * suffix, where `tag` names the process (processTag).
  */
-export function prefixPrompts(variant: Variant, count: number, seed: number, quick: boolean, id: string): number[][] {
+export function prefixPrompts(variant: Variant, count: number, seed: number, quick: boolean, tag: string): number[][] {
   const tok = loadTokenizer(COUNT_MODEL, 'js');
   const { prefix, suffix } = lengths(quick);
   const suffixes = syntheticTexts(deriveSeed(seed, 71), count, suffix).map((t) => tok.encodeSync!(t));
@@ -55,8 +54,9 @@ export function prefixPrompts(variant: Variant, count: number, seed: number, qui
   } else {
     const bodies = syntheticTexts(deriveSeed(seed, 72), count, prefix).map((t) => tok.encodeSync!(t));
     prompts = bodies.map((b, i) => {
-      // A fresh random id first: unique prompts diverge right after BOS (within and across runs).
-      const head = tok.encodeSync!(`${randomUUID()} run ${id} request ${i}:`);
+      // A hash of the process's tag and the request first: unique prompts diverge right after BOS (within and across runs).
+      const hash = createHash('sha256').update(`${seed} ${tag} ${i}`).digest('hex').slice(0, 32);
+      const head = tok.encodeSync!(`${hash} run ${tag} request ${i}:`);
       return [BOS, ...head, ...b.slice(0, Math.max(0, b.length - head.length)), ...suffixes[i]];
     });
   }
@@ -84,9 +84,8 @@ function coordinates(p: Point): Params {
 
 function matrix(options: RunOptions): Point[] {
   const { prefix: p, suffix: s } = lengths(options.quick);
-  const runId = randomUUID();
   return inferenceOf(options).targets.flatMap((target) =>
-    (['shared-prefix', 'unique'] as const).map((variant, i) => ({ target, variant, tokens: 1 + p + s, runId, reportStartup: i === 0 })),
+    (['shared-prefix', 'unique'] as const).map((variant, i) => ({ target, variant, tokens: 1 + p + s, reportStartup: i === 0 })),
   );
 }
 
@@ -99,7 +98,7 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
   const rows: RowInput[] = [];
   const bounds = boundsOf(options, { requests: 16, durationS: 8 }, { requests: 48, durationS: 30 });
   const warmup = Math.max(1, bounds.warmup);
-  const prompts = prefixPrompts(point.variant, bounds.requests + warmup, options.seed, options.quick, point.runId);
+  const prompts = prefixPrompts(point.variant, bounds.requests + warmup, options.seed, options.quick, processTag(options));
   const send: SendRequest = (i, signal) =>
     streamRequest(point.target.client, { baseURL: target.baseURL, model: target.model, prompt: prompts[i + warmup], maxTokens: OUTPUT_TOKENS, ignoreEos: true, timeoutMs: bounds.timeoutMs, idleTimeoutMs: bounds.idleTimeoutMs, signal });
   options.progress(`${label(point)}: ${bounds.requests} requests, one at a time`);

@@ -2,6 +2,7 @@
  * Pieces the inference experiments share: options with defaults, bounds of a run, output-token counting with the
  * model's tokenizer (after the run, outside timing), and the tidy rows of a measured run.
  */
+import { basename } from 'node:path';
 import { loadTokenizer } from '../../common/assets/tokenizers.ts';
 import { createRng, deriveSeed } from '../../common/rng.ts';
 import { textOfTokens } from '../../common/data.ts';
@@ -116,6 +117,15 @@ export function plannedPrompts(set: PromptSet, seed: number, requests: number): 
   let texts = syntheticMemo.get(key);
   if (!texts) syntheticMemo.set(key, (texts = syntheticTexts(seed, pool, tokens)));
   return texts.map((content) => ({ messages: [{ role: 'user', content }] }));
+}
+
+/**
+ * Tags prompts no server cache can have seen: this run (its folder name is unique) and this process
+ * (its replicate). Built in run() from the options, never in matrix(): the parent and every child must
+ * build identical points, and a server outliving the run must still miss.
+ */
+export function processTag(options: RunOptions): string {
+  return `${basename(options.runDir)}.${options.replicate ?? 0}`;
 }
 
 /** Error row of a point that could not run (unreachable target…); the runner adds the point's parameters. */
