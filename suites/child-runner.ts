@@ -23,6 +23,8 @@ export interface JobCallbacks {
 export interface JobOutcome {
   /** Items the child never reported (crash, timeout or interruption); they got error rows unless interrupted. */
   unfinished: number[];
+  /** From fork until the child started its first point (Node, tsx, the suite module), ms; undefined if it never did. */
+  startupMs?: number;
   teardownError?: string;
 }
 
@@ -51,6 +53,8 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
  */
 export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: AbortSignal, callbacks: JobCallbacks): Promise<JobOutcome> {
   return new Promise((resolve) => {
+    const forkedAt = performance.now();
+    let startupMs: number | undefined;
     const child = fork(CHILD_ENTRY, [], {
       // --expose-gc: paired rounds collect the heap between slices (common/paired-rounds.ts).
       execArgv: ['--expose-gc', '--import', TSX_LOADER],
@@ -90,6 +94,7 @@ export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: Abo
     child.on('message', (message: ChildMessage) => {
       switch (message.type) {
         case 'point-start':
+          startupMs ??= performance.now() - forkedAt;
           current = message.item;
           armTimer();
           callbacks.onPointStart(message.item);
@@ -127,7 +132,7 @@ export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: Abo
           callbacks.onPointError(item, `${how} ${where}${tail ? `; stderr: ${tail}` : ''}`);
         }
       }
-      resolve({ unfinished, teardownError });
+      resolve({ unfinished, startupMs, teardownError });
     });
     child.send({ type: 'job', job } satisfies ParentMessage);
   });

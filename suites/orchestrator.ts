@@ -150,13 +150,14 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
 
   const { signal: _parentSignal, ...parentOptions } = request.options;
   const childOptions = { ...parentOptions, runDir: dir };
-  const unitSeconds: { group: string; replicate: number; points: number; seconds: number }[] = [];
+  const unitSeconds: { group: string; replicate: number; points: number; seconds: number; startupSeconds?: number }[] = [];
   const roundsLog: RoundsLogEntry[] = [];
   for (const unit of plan) {
     if (signal.aborted) break;
     const t0 = performance.now();
-    await runUnit(unit, collected, childOptions, request, replicateWriter, runId, progress, roundsLog);
-    unitSeconds.push({ group: unit.group, replicate: unit.replicate, points: unit.items.length, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) });
+    const startupMs = await runUnit(unit, collected, childOptions, request, replicateWriter, runId, progress, roundsLog);
+    const startupSeconds = startupMs === undefined ? {} : { startupSeconds: Number((startupMs / 1000).toFixed(2)) };
+    unitSeconds.push({ group: unit.group, replicate: unit.replicate, points: unit.items.length, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)), ...startupSeconds });
   }
 
   const endNoise = noiseSnapshot();
@@ -184,7 +185,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   return { dir, runId, rows: writer.rows, errors, unstable, suspect, wallSeconds, noiseWarning: noise.warning, report };
 }
 
-async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<RunOptions, 'signal' | 'progress'>, request: RunRequest, writer: ResultWriter, runId: string, progress: Progress, roundsLog: RoundsLogEntry[]): Promise<void> {
+async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<RunOptions, 'signal' | 'progress'>, request: RunRequest, writer: ResultWriter, runId: string, progress: Progress, roundsLog: RoundsLogEntry[]): Promise<number | undefined> {
   const entries = unit.items.map((item) => collected.find((c) => c.selected.experiment.id === item.experiment)!);
   const labelOf = (i: number) => entries[i].selected.experiment.label(entries[i].points[unit.items[i].point]);
   const keep = (i: number, measured: RowInput) => {
@@ -210,6 +211,7 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
     onProgress: (detail) => progress.detail(detail),
   });
   if (outcome.teardownError) entries[0].failures.push({ metric: 'teardown', unit: '', status: 'error', error: errorMessage(outcome.teardownError) });
+  return outcome.startupMs;
 }
 
 /**
