@@ -1,5 +1,5 @@
 /**
- * Findings of experiments 5–8 (answers): exact sentences from hand-made rows — intervals crossing the
+ * Findings of experiments 5–9 (answers): exact sentences from hand-made rows — intervals crossing the
  * line change the wording, unstable rows become caveats, missing or failed rows give fewer findings.
  */
 import { readFileSync } from 'node:fs';
@@ -7,13 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { latency } from '../experiments/inference/05-latency.ts';
 import { gateway } from '../experiments/inference/06-gateway.ts';
 import { prefix } from '../experiments/inference/07-prefix.ts';
+import { goodput } from '../experiments/inference/09-goodput.ts';
 import { corpus } from '../experiments/preprocessing/08-corpus.ts';
 import type { Finding } from '../common/findings.ts';
 import { toRow, type ResultRow, type RowInput } from '../common/results.ts';
 import { parseResultsCsv } from '../common/run-folder.ts';
 
 const ctx = { cores: 2 };
-const EXPERIMENTS = { 5: latency, 6: gateway, 7: prefix, 8: corpus };
+const EXPERIMENTS = { 5: latency, 6: gateway, 7: prefix, 8: corpus, 9: goodput };
 /** A row as results.csv holds it: the experiment's declared parameters ('' where unset), then the row's. */
 const row = (experiment: keyof typeof EXPERIMENTS, input: RowInput): ResultRow => {
   const declared = EXPERIMENTS[experiment].params;
@@ -147,6 +148,26 @@ describe('experiment 7 (prefix sharing)', () => {
     expect(prefix.answers!([], ctx)).toEqual([]);
     expect(prefix.answers!([rows[0], { ...rows[1], status: 'error', error: 'unreachable' }], ctx)).toEqual([]);
     expect(prefix.answers!(rows.filter((r) => r.metric !== 'ttft_unique_vs_shared'), ctx).map((f) => f.id)).toEqual(['prefix-evaluated']);
+  });
+});
+
+describe('experiment 9 (goodput search)', () => {
+  const at = (metric: string, value: number, extra: Partial<RowInput> = {}) =>
+    row(9, { params: { target: 'embedded', dataset: 'synth' }, metric, unit: 'req/s', value, ...extra });
+
+  it('the found load with its search bracket (rows of their own) and, apart, its interval over processes', () => {
+    const three = { replication: { runs: 3, betweenSd: 2, withinHalfPct: NaN } };
+    const rows = [at('max_goodput_rate', 16, { low: 12, high: 20, ...three }), at('goodput_bracket_low', 16, three), at('goodput_bracket_high', 18, three)];
+    expect(texts(goodput.answers!(rows, ctx))).toEqual([
+      ['max-goodput-embedded · synth', 'embedded · synth: the highest rate meeting the SLO for the target share of requests is 16 req/s; search bracket 16–18 req/s; 95% CI 12–20 over 3 processes.'],
+    ]);
+  });
+
+  it('one process: the bracket and no interval; without a bracket row, the load alone', () => {
+    expect(texts(goodput.answers!([at('max_goodput_rate', 10), at('goodput_bracket_low', 10), at('goodput_bracket_high', 12)], ctx))[0][1]).toBe(
+      'embedded · synth: the highest rate meeting the SLO for the target share of requests is 10 req/s; search bracket 10–12 req/s.',
+    );
+    expect(texts(goodput.answers!([at('max_goodput_rate', 10)], ctx))[0][1]).toBe('embedded · synth: the highest rate meeting the SLO for the target share of requests is 10 req/s.');
   });
 });
 

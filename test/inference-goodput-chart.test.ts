@@ -21,7 +21,10 @@ function row(over: Record<string, unknown>): ResultRow {
 // A rate search: 1, 2, 4, 8 met the 90% target, 16 missed it, bisection 12 missed, 10 met → bracket [10, 12].
 const SEARCH: ResultRow[] = [
   ...[1, 2, 4, 8, 16, 12, 10].map((rate, i) => row({ rate, metric: 'slo_attainment', median: [100, 100, 97.5, 92.5, 40, 70, 90][i], note: `step ${i + 1}` })),
-  row({ metric: 'max_goodput_rate', unit: 'requests/s', median: 10, ci_low: 10, ci_high: 12 }),
+  // The found load's interval over processes is no bracket: the bracket is in rows of its own.
+  row({ metric: 'max_goodput_rate', unit: 'requests/s', median: 10, ci_low: 9, ci_high: 11 }),
+  row({ metric: 'goodput_bracket_low', unit: 'requests/s', median: 10 }),
+  row({ metric: 'goodput_bracket_high', unit: 'requests/s', median: 12 }),
   // Neither a failed step nor another metric may appear.
   row({ rate: 32, metric: 'slo_attainment', status: 'error', error: 'boom' }),
   row({ rate: 1, metric: 'ttft', unit: 'ms', median: 12 }),
@@ -69,7 +72,7 @@ describe('goodput search chart', () => {
     const rows = [1, 2, 4].map((concurrency, i) =>
       row({ concurrency, metric: 'slo_attainment', median: [100, 95, 99][i], attainment: '', status: i === 2 ? 'client_saturated' : 'ok' }),
     );
-    const s = spec([...rows, row({ metric: 'max_goodput_concurrency', unit: 'count', median: 2, ci_low: 2, ci_high: 4 })]);
+    const s = spec([...rows, ...[['max_goodput_concurrency', 2], ['goodput_bracket_low', 2], ['goodput_bracket_high', 4]].map(([metric, median]) => row({ metric, unit: 'count', median })), row({ metric: 'goodput_bracket_high', target: 'other', unit: 'count', median: 8 })]);
     expectValid(s);
     expect(valuesOf(s, 'point').map((v) => [v.load, v.outcome])).toEqual([
       [1, 'measured'],

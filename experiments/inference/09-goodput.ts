@@ -104,20 +104,19 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
       },
     });
     const steps = result.steps.map((s) => `${fmt(s.load)}${s.saturated ? ' (client saturated)' : s.meets ? ' ✓' : ' ✗'}`).join(', ');
-    const note = `highest ${axis} with ≥ ${fmt(100 * attainment)}% of requests meeting ${slo}; interval = the bracket [last load that met it, first that missed it] (combined over ≥ 2 processes: a 95% t-interval over their found loads; each bracket stays in replicates.csv); steps: ${steps}`;
+    const note = `highest ${axis} with ≥ ${fmt(100 * attainment)}% of requests meeting ${slo}; its bracket is in goodput_bracket_low/high; steps: ${steps}`;
     if (result.value === undefined) {
       rows.push({ params, metric: `max_goodput_${axis}`, unit, status: 'error', error: result.reason ?? 'no load met the SLO', note });
     } else {
-      rows.push({
-        params,
-        metric: `max_goodput_${axis}`,
-        unit,
-        value: result.value,
-        low: result.low,
-        high: result.high ?? result.value,
-        note: result.reason ? `${note}; ${result.reason}` : note,
-        ...(result.clientBound ? { status: 'client_saturated' as const, error: result.reason } : {}),
-      });
+      // The bracket is a search result, not a confidence interval: rows of its own, never ci_low/ci_high.
+      const saturated = result.clientBound ? { status: 'client_saturated' as const, error: result.reason } : {};
+      rows.push(
+        { params, metric: `max_goodput_${axis}`, unit, value: result.value, note: result.reason ? `${note}; ${result.reason}` : note, ...saturated },
+        { params, metric: 'goodput_bracket_low', unit, value: result.value, note: `search bracket: the highest ${axis} that met the target (= max_goodput_${axis})` },
+      );
+      if (result.high !== undefined) {
+        rows.push({ params, metric: 'goodput_bracket_high', unit, value: result.high, note: `search bracket: the lowest ${axis} that ${result.clientBound ? 'saturated the client' : 'missed the target'}`, ...saturated });
+      }
     }
     return [...startup, ...rows];
   } catch (err) {
@@ -129,15 +128,18 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
   }
 }
 
-/** The found load with its bracket, per target · prompt set. */
+/** The found load with its search bracket and, over ≥ 2 processes, its 95% interval; per target · prompt set. */
 function answers(rows: ResultRow[]): Finding[] {
+  const where = (r: ResultRow) => [r.target, r.dataset].filter((v) => v !== '').join(' · ');
+  const bracketEnd = (metric: string, r: ResultRow) => rows.find((b) => b.metric === metric && where(b) === where(r) && b.median !== '')?.median;
   return rows
     .filter((r) => r.metric.startsWith('max_goodput_') && r.median !== '')
     .map((r) => {
       const axis = r.metric.replace('max_goodput_', '');
-      const where = [r.target, r.dataset].filter((v) => v !== '').join(' · ');
-      const bracket = r.ci_low !== '' && r.ci_high !== '' ? ` (interval ${fmt(Number(r.ci_low))}–${fmt(Number(r.ci_high))} ${r.unit})` : '';
-      return { id: `max-goodput-${where}`, chart: 'goodput-search', row: r, caveats: caveatsOf([r]), text: `${where}: the highest ${axis} meeting the SLO for the target share of requests is ${fmt(Number(r.median))} ${r.unit}${bracket}.` };
+      const [low, high] = [bracketEnd('goodput_bracket_low', r), bracketEnd('goodput_bracket_high', r)];
+      const bracket = low !== undefined && high !== undefined ? `; search bracket ${fmt(Number(low))}–${fmt(Number(high))} ${r.unit}` : '';
+      const ci = r.ci_low !== '' && r.ci_high !== '' ? `; 95% CI ${fmt(Number(r.ci_low))}–${fmt(Number(r.ci_high))} over ${r.runs} processes` : '';
+      return { id: `max-goodput-${where(r)}`, chart: 'goodput-search', row: r, caveats: caveatsOf([r]), text: `${where(r)}: the highest ${axis} meeting the SLO for the target share of requests is ${fmt(Number(r.median))} ${r.unit}${bracket}${ci}.` };
     });
 }
 
@@ -150,7 +152,7 @@ export const goodput: Experiment<Point> = {
   label,
   coordinates,
   run,
-  headline: ['max_goodput_rate', 'max_goodput_concurrency', 'slo_attainment'],
+  headline: ['max_goodput_rate', 'max_goodput_concurrency', 'goodput_bracket_low', 'goodput_bracket_high', 'slo_attainment'],
   charts: goodputCharts,
   answers,
 };

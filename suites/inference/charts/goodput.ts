@@ -5,8 +5,10 @@
  *   slo_attainment        one per search step: median = % of requests meeting every SLO at the step's
  *                         `rate` (or `concurrency`); status client_saturated = the client could not keep up
  *                         (drawn apart: not a server result); optional `attainment` = the target, %
- *   max_goodput_rate /    median = the load found; ci_low/ci_high = the bracket (last load that met the
- *   max_goodput_concurrency  target, first that missed it or saturated the client)
+ *   max_goodput_rate /    median = the load found (ci_low/ci_high: a 95% interval over processes, not drawn)
+ *   max_goodput_concurrency
+ *   goodput_bracket_low /  median = the search's bracket around it: the last load that met the target, the
+ *   goodput_bracket_high   first that missed it or saturated the client (high absent: none was reached)
  */
 import { hasFigure, type ResultRow } from '../../../common/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
@@ -40,11 +42,12 @@ function buildGoodput(rows: ResultRow[]): VegaLiteSpec {
     return [{ series: series(r), load, attainment: r.median as number, outcome: outcome(r, target), target: target ?? null, note: r.note }];
   });
   if (steps.length === 0) return noDataSpec(TITLE, missingReason(rows, ['slo_attainment']));
+  const bracketEnd = (metric: string, r: ResultRow) => num(rows.find((b) => b.metric === metric && series(b) === series(r) && hasFigure(b.status))?.median);
   const found = rows
     .filter((r) => FOUND.includes(r.metric) && hasFigure(r.status) && num(r.median) !== undefined)
     .map((r) => {
       const value = r.median as number;
-      const [low, high] = [num(r.ci_low) ?? value, num(r.ci_high) ?? value];
+      const [low, high] = [bracketEnd('goodput_bracket_low', r) ?? value, bracketEnd('goodput_bracket_high', r) ?? value];
       return { series: series(r), value, low, high, label: `max ${Number(value.toPrecision(3))}${axis === 'rate' ? '/s' : ''} (bracket ${low}–${high})` };
     });
   const targets = [...new Set(steps.flatMap((s) => (s.target === null ? [] : [s.target])))].map((target) => ({ target }));
