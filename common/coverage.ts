@@ -88,7 +88,7 @@ export function runNotice(env: Record<string, unknown>): string | undefined {
   const short = coverage !== undefined && coverage.done < coverage.planned;
   if (!interrupted && !shard && gap.length === 0 && !short) return undefined;
   const what: string[] = [];
-  if (interrupted) what.push(merged ? 'A shard was interrupted' : typeof env.wallSeconds === 'number' ? `Interrupted after ${Math.round(env.wallSeconds)} s` : 'Interrupted');
+  if (interrupted) what.push(merged ? 'A shard was interrupted' : typeof env.wallSeconds === 'number' ? `Interrupted after ${env.wallSeconds} s` : 'Interrupted');
   if (shard) what.push(`${what.length > 0 ? 'shard' : 'Shard'} ${shard.index}/${shard.count} of the work list (npm run merge joins the shards)`);
   if (gap.length > 0) what.push(`${what.length > 0 ? 'merged' : 'Merged'} without shard${gap.length > 1 ? 's' : ''} ${gap.join(', ')} of ${merged!.count}`);
   if (what.length === 0) what.push('Partial run');
