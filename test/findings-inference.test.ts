@@ -12,6 +12,8 @@ import { corpus } from '../experiments/preprocessing/08-corpus.ts';
 import type { Finding } from '../common/findings.ts';
 import { toRow, type ResultRow, type RowInput } from '../common/results.ts';
 import { parseResultsCsv } from '../common/run-folder.ts';
+import { summarize } from '../common/stats.ts';
+import type { RunOptions } from '../suites/types.ts';
 
 const ctx = { cores: 2 };
 const EXPERIMENTS = { 5: latency, 6: gateway, 7: prefix, 8: corpus, 9: goodput };
@@ -34,9 +36,10 @@ describe('experiment 5 (latency wall)', () => {
     at(1, 'output_throughput', 'tok/s', 100),
     at(2, 'output_throughput', 'tok/s', 180),
     at(4, 'output_throughput', 'tok/s', 150),
-    at(1, 'pareto_front_p50', 'bool', 1),
-    at(2, 'pareto_front_p50', 'bool', 1),
-    at(4, 'pareto_front_p50', 'bool', 0),
+    // Shares of processes on the front: concurrency 2 in 2 of 3.
+    at(1, 'pareto_front_p50', '%', 100),
+    at(2, 'pareto_front_p50', '%', 66.6667),
+    at(4, 'pareto_front_p50', '%', 0),
     ...[100, 100, 40].map((v, i) => at(2 ** i, 'goodput_share', '%', v, undefined, undefined, { note: 'share of all requests meeting ttft ≤ 30 ms' })),
   ];
 
@@ -47,7 +50,7 @@ describe('experiment 5 (latency wall)', () => {
     expect(texts(found)).toEqual([
       ['ttft-growth', 'Median TTFT grows from 10 ms (95% CI 9–11) at concurrency 1 to 40 ms (95% CI 36–44) at concurrency 4: 4× (95% CI 3.65–4.38).'],
       ['tpot-growth', 'No measurable difference in median TPOT between concurrency 1 (2 ms (95% CI 1.8–2.2)) and concurrency 4 (2.1 ms (95% CI 1.9–2.3)): 1.05× (95% CI 0.96–1.15).'],
-      ['throughput-peak', 'Output throughput rises from 100 tok/s at concurrency 1 to a peak of 180 tok/s at concurrency 2; Pareto-optimal (throughput vs median TTFT): concurrency 1, concurrency 2.'],
+      ['throughput-peak', 'Output throughput rises from 100 tok/s at concurrency 1 to a peak of 180 tok/s at concurrency 2; Pareto-optimal (throughput vs median TTFT): concurrency 1, concurrency 2 (in 66.7% of processes).'],
       ['slo', 'Requests meeting ttft ≤ 30 ms: 100% at concurrency 1, 100% at concurrency 2, 40% at concurrency 4; every request meets it up to concurrency 2.'],
     ]);
     expect(found.every((f) => f.chart === 'throughput-ttft' && f.caveats.length === 0)).toBe(true);
@@ -59,8 +62,17 @@ describe('experiment 5 (latency wall)', () => {
     const found = latency.answers!(noMid, ctx);
     expect(found.find((f) => f.id === 'ttft-growth')!.caveats).toEqual(['ttft (embedded synth concurrency=4) is unstable: wide']);
     expect(found.find((f) => f.id === 'throughput-peak')!.text).toBe(
-      'Output throughput rises from 100 tok/s at concurrency 1 to a peak of 150 tok/s at concurrency 4, the heaviest load measured (it may rise further); Pareto-optimal (throughput vs median TTFT): concurrency 1, concurrency 2.',
+      'Output throughput rises from 100 tok/s at concurrency 1 to a peak of 150 tok/s at concurrency 4, the heaviest load measured (it may rise further); Pareto-optimal (throughput vs median TTFT): concurrency 1, concurrency 2 (in 66.7% of processes).',
     );
+  });
+
+  it("derive: a process's Pareto flags are 100 or 0 (%), so their mean over processes is the share on the front", () => {
+    const level = (concurrency: number, throughput: number, ttft: number): RowInput[] => [
+      { params: { target: 'embedded', dataset: 'synth', concurrency }, metric: 'output_throughput', unit: 'tok/s', value: throughput },
+      { params: { target: 'embedded', dataset: 'synth', concurrency }, metric: 'ttft', unit: 'ms', summary: summarize([ttft]) },
+    ];
+    const derived = latency.derive!([...level(1, 100, 10), ...level(2, 90, 20)], {} as RunOptions).filter((r) => r.metric === 'pareto_front_p50');
+    expect(derived.map((r) => [r.params?.concurrency, r.unit, r.value, r.low])).toEqual([[1, '%', 100, undefined], [2, '%', 0, undefined]]);
   });
 
   it('missing or failed rows give fewer findings, never a throw', () => {

@@ -25,8 +25,9 @@ function row(over: Partial<ResultRow>): ResultRow {
 const LATENCY: ResultRow[] = [1, 2, 4].flatMap((c, i) => [
   row({ concurrency: c, metric: 'output_throughput', unit: 'tokens/s', median: [100, 180, 190][i] }),
   row({ concurrency: c, metric: 'ttft', median: [10, 15, 40][i], p99: [20, 30, 90][i] }),
-  row({ concurrency: c, metric: 'pareto_front_p50', unit: 'bool', median: [1, 1, 1][i] }),
-  row({ concurrency: c, metric: 'pareto_front_p99', unit: 'bool', median: [1, 1, 0][i] }),
+  // Shares of processes in which the level was on the front.
+  row({ concurrency: c, metric: 'pareto_front_p50', unit: '%', median: [100, 100, 100][i] }),
+  row({ concurrency: c, metric: 'pareto_front_p99', unit: '%', median: [100, 66.6667, 0][i] }),
 ]).concat(
   // A failed level and an unrelated metric: neither may appear.
   row({ concurrency: 8, metric: 'output_throughput', status: 'error', error: 'boom' }),
@@ -76,7 +77,7 @@ describe('inference charts', () => {
       { load: 'c=1', quantile: 'p50 TTFT', throughput: 100, ttft: 10, pareto: 'Pareto front' },
       { load: 'c=1', quantile: 'p99 TTFT', throughput: 100, ttft: 20, pareto: 'Pareto front' },
       { load: 'c=2', quantile: 'p50 TTFT', throughput: 180, ttft: 15, pareto: 'Pareto front' },
-      { load: 'c=2', quantile: 'p99 TTFT', throughput: 180, ttft: 30, pareto: 'Pareto front' },
+      { load: 'c=2', quantile: 'p99 TTFT', throughput: 180, ttft: 30, pareto: 'Pareto front in some processes' },
       { load: 'c=4', quantile: 'p50 TTFT', throughput: 190, ttft: 40, pareto: 'Pareto front' },
       { load: 'c=4', quantile: 'p99 TTFT', throughput: 190, ttft: 90, pareto: 'dominated' },
     ]);

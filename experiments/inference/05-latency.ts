@@ -92,10 +92,11 @@ function derive(rows: RowInput[]): RowInput[] {
       const ttft = at.find((r) => r.metric === 'ttft');
       return thr?.value !== undefined && ttft?.summary ? [{ params: ttft.params, throughput: thr.value, p50: ttft.summary.median, p99: ttft.summary.p99 }] : [];
     });
+    // Per process 100 or 0, so the runner's mean over processes is the share of processes on the front.
     for (const q of ['p50', 'p99'] as const) {
       const front = paretoFront(pts.map((p) => ({ throughput: p.throughput, latency: p[q] })));
       pts.forEach((p, i) =>
-        derived.push({ params: p.params, metric: `pareto_front_${q}`, unit: 'bool', value: front[i] ? 1 : 0, note: `1 = on the Pareto front of output throughput ↑ vs ${q} TTFT ↓ (no other load level of this target/dataset is better in both)` }),
+        derived.push({ params: p.params, metric: `pareto_front_${q}`, unit: '%', value: front[i] ? 100 : 0, note: `share of processes (0–100) in which this load level was on the Pareto front of output throughput ↑ vs ${q} TTFT ↓ (no other load level of this target/dataset better in both); a share of 100/0 flags, so ci_low/ci_high (the runner's t-interval over processes) mean nothing here` }),
       );
     }
   }
@@ -155,7 +156,9 @@ export function latencyAnswers(rows: ResultRow[]): Finding[] {
   const findings = [...growth('ttft-growth', 'TTFT', ttft[0], ttft.at(-1)), ...growth('tpot-growth', 'TPOT', tpot[0], tpot.at(-1))];
   if (thr.length > 0) {
     const peak = thr.reduce((a, b) => (Number(b.median) > Number(a.median) ? b : a));
-    const front = of('pareto_front_p50').filter((r) => r.median === 1).map(loadName);
+    const front = of('pareto_front_p50')
+      .filter((r) => Number(r.median) > 0)
+      .map((r) => `${loadName(r)}${Number(r.median) < 100 ? ` (in ${fmt(Number(r.median))}% of processes)` : ''}`);
     const edge = thr.length > 1 && peak === thr.at(-1) ? ', the heaviest load measured (it may rise further)' : '';
     const rise = thr[0] !== peak ? `rises from ${withCi(thr[0])} at ${loadName(thr[0])} to a peak of` : 'peaks at';
     findings.push({

@@ -1,7 +1,7 @@
 /**
  * Charts of the inference experiments (declared through Experiment.charts; rendered by visualization/).
  * Experiment 9's chart is in goodput.ts.
- *   5 throughput vs TTFT (p50 and p99) per concurrency, Pareto-front points filled
+ *   5 throughput vs TTFT (p50 and p99) per concurrency, Pareto-front points filled (diamond: in some processes)
  *   6 TTFT inflation per gateway mode vs concurrency (and the gateway's event-loop delay)
  *   7 TTFT with a shared prefix vs unique prompts
  */
@@ -15,20 +15,25 @@ const loadKey = (r: ResultRow) => `${r.target}\u0000${r.dataset}\u0000${r.concur
 const series = (r: ResultRow) => [r.target, r.dataset].filter(Boolean).join(' · ');
 const loadLabel = (r: ResultRow) => (num(r.rate) !== undefined ? `${r.rate}/s` : `c=${r.concurrency}`);
 
+/** A load level's place on the Pareto front over processes: every one, some, none. */
+const FRONT = ['Pareto front', 'Pareto front in some processes', 'dominated'] as const;
+
 const WALL_TITLE = 'As concurrency grows, how much throughput does each level buy, at what time to first token?';
 
 function buildWall(rows: ResultRow[]): VegaLiteSpec {
   const thr = measured(rows, 'output_throughput');
   const ttft = measured(rows, 'ttft');
-  const pareto = new Map(measured(rows, 'pareto_front_p50').map((r) => [loadKey(r), r.median === 1]));
-  const pareto99 = new Map(measured(rows, 'pareto_front_p99').map((r) => [loadKey(r), r.median === 1]));
+  // pareto_front_* = % of processes in which the level was on the front.
+  const frontOf = (metric: string) => new Map(measured(rows, metric).map((r) => [loadKey(r), num(r.median) ?? 0]));
+  const [pareto, pareto99] = [frontOf('pareto_front_p50'), frontOf('pareto_front_p99')];
+  const category = (share = 0) => (share >= 100 ? FRONT[0] : share > 0 ? FRONT[1] : FRONT[2]);
   const values = thr.flatMap((t) => {
     const l = ttft.find((r) => loadKey(r) === loadKey(t));
     if (!l) return [];
     const base = { series: series(t), load: loadLabel(t), order: num(t.rate) ?? num(t.concurrency) ?? 0, throughput: t.median as number };
     return [
-      { ...base, quantile: 'p50 TTFT', ttft: l.median as number, pareto: pareto.get(loadKey(t)) ? 'Pareto front' : 'dominated' },
-      { ...base, quantile: 'p99 TTFT', ttft: num(l.p99) ?? (l.median as number), pareto: pareto99.get(loadKey(t)) ? 'Pareto front' : 'dominated' },
+      { ...base, quantile: 'p50 TTFT', ttft: l.median as number, pareto: category(pareto.get(loadKey(t))) },
+      { ...base, quantile: 'p99 TTFT', ttft: num(l.p99) ?? (l.median as number), pareto: category(pareto99.get(loadKey(t))) },
     ];
   });
   if (values.length === 0) return noDataSpec(WALL_TITLE, missingReason(rows, ['output_throughput', 'ttft']));
@@ -36,7 +41,7 @@ function buildWall(rows: ResultRow[]): VegaLiteSpec {
   const y = { field: 'ttft', type: 'quantitative' as const, title: 'time to first token (ms)', scale: { zero: true } };
   return {
     $schema: SCHEMA,
-    title: titleBlock(WALL_TITLE, ['One point per load level (label: concurrency); filled = on the Pareto front (no other level has more throughput and lower TTFT).', 'Left: median TTFT; right: p99 TTFT. Client-side, warm-up excluded.']),
+    title: titleBlock(WALL_TITLE, ['One point per load level (label: concurrency); filled circle = on the Pareto front in every process (no other level has more throughput and lower TTFT), filled diamond = in some.', 'Left: median TTFT; right: p99 TTFT. Client-side, warm-up excluded.']),
     config: CONFIG,
     data: { values },
     facet: { column: { field: 'quantile', type: 'nominal', title: null, header: { labelFontSize: 13, labelFontWeight: 'bold' } } },
@@ -51,8 +56,8 @@ function buildWall(rows: ResultRow[]): VegaLiteSpec {
             x,
             y,
             color: { field: 'series', type: 'nominal', title: 'target · prompts' },
-            fill: { condition: { test: "datum.pareto === 'Pareto front'", field: 'series', type: 'nominal' }, value: 'white' },
-            shape: { field: 'pareto', type: 'nominal', title: null, scale: { domain: ['Pareto front', 'dominated'], range: ['circle', 'circle'] }, legend: null },
+            fill: { condition: { test: `datum.pareto !== '${FRONT[2]}'`, field: 'series', type: 'nominal' }, value: 'white' },
+            shape: { field: 'pareto', type: 'nominal', title: null, scale: { domain: [...FRONT], range: ['circle', 'diamond', 'circle'] }, legend: null },
             tooltip: [{ field: 'series' }, { field: 'load' }, { field: 'throughput', format: '.4~g' }, { field: 'ttft', format: '.4~g' }, { field: 'pareto' }],
           },
         },
