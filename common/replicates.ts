@@ -6,7 +6,7 @@
  */
 import type { RowInput } from './results.ts';
 import { logTInterval, tInterval, type ReplicateInterval } from './replicate-stats.ts';
-import { equalWeightQuantile, median, summarize, type Summary } from './stats.ts';
+import { equalWeightQuantile, mean, median, sampleSd, summarize, type Summary } from './stats.ts';
 
 export interface ReplicateRow {
   replicate: number;
@@ -68,6 +68,10 @@ function single(row: RowInput): RowInput {
 function fromProcesses(rows: RowInput[]): RowInput {
   const first = rows[0];
   const figures = rows.map((r) => perProcessFigure(r)!);
+  if (first.proportion) {
+    const { low: _low, high: _high, ...rest } = first;
+    return { ...rest, value: mean(figures), replication: { runs: rows.length, betweenSd: sampleSd(figures), withinHalfPct: NaN } };
+  }
   // Positive figures (times, rates, ratios) vary by factors: their interval is taken on the log scale.
   // Signed differences keep Student's t on the figures; so do figures that can be 0 (counts, idle
   // delays), truncated at 0 since they cannot be negative.
@@ -101,7 +105,7 @@ function halfWidthPct(low: number, high: number, center: number): number {
 
 /** `unstable` when the interval's half-width exceeds 10% of the figure; other statuses are kept. */
 export function flagUnstable(row: RowInput): RowInput {
-  if ((row.status ?? 'ok') !== 'ok' || row.signed) return row;
+  if ((row.status ?? 'ok') !== 'ok' || row.signed || row.proportion) return row;
   const center = row.summary ? row.summary.median : row.value;
   const low = row.summary ? row.summary.ciLow : row.low;
   const high = row.summary ? row.summary.ciHigh : row.high;

@@ -141,6 +141,11 @@ export interface RowInput {
   /** A difference that may be negative: its interval is not truncated at 0 nor judged relative to the figure. */
   signed?: boolean;
   /**
+   * A per-process 0 or 100 (e.g. "on the Pareto front"): over processes the row is the share of them,
+   * with no interval (a t-interval over flags means nothing) and no `unstable` judgement.
+   */
+  proportion?: boolean;
+  /**
    * Set on one row of a point measured in paired rounds (common/paired-rounds.ts): the seed and order of
    * its rounds. The runner moves it to env.json; it is no column.
    */

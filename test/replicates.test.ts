@@ -106,6 +106,15 @@ describe('statistics over replicate processes', () => {
     expect(flagUnstable({ metric: 'x', unit: 'n', value: 10, low: 1, high: 19, status: 'client_saturated' }).status).toBe('client_saturated');
   });
 
+  it('a proportion (per-process 0 or 100) becomes the share of processes, with no interval and no unstable flag', () => {
+    const flags = [100, 0, 100].map((value, replicate) => ({ replicate, row: { metric: 'on_front', unit: '%', value, proportion: true } }));
+    const [share] = combineReplicates(flags);
+    expect(share).toMatchObject({ value: 200 / 3, replication: { runs: 3 } });
+    expect(share.low).toBeUndefined();
+    expect(share.high).toBeUndefined();
+    expect(flagUnstable(share).status).toBeUndefined();
+  });
+
   it('flags a row unstable when its half-width exceeds 10% of the figure', () => {
     expect(flagUnstable({ metric: 'x', unit: 'n', value: 10, low: 9.1, high: 10.9 }).status).toBeUndefined();
     expect(flagUnstable({ metric: 'x', unit: 'n', value: 10, low: 8.9, high: 11.1 })).toMatchObject({ status: 'unstable', error: '95% CI half-width 11.0% of the figure (limit 10%)' });

@@ -96,7 +96,7 @@ function derive(rows: RowInput[]): RowInput[] {
     for (const q of ['p50', 'p99'] as const) {
       const front = paretoFront(pts.map((p) => ({ throughput: p.throughput, latency: p[q] })));
       pts.forEach((p, i) =>
-        derived.push({ params: p.params, metric: `pareto_front_${q}`, unit: '%', value: front[i] ? 100 : 0, note: `share of processes (0–100) in which this load level was on the Pareto front of output throughput ↑ vs ${q} TTFT ↓ (no other load level of this target/dataset better in both); a share of 100/0 flags, so ci_low/ci_high (the runner's t-interval over processes) mean nothing here` }),
+        derived.push({ params: p.params, metric: `pareto_front_${q}`, unit: '%', value: front[i] ? 100 : 0, proportion: true, note: `share of processes (0–100) in which this load level was on the Pareto front of output throughput ↑ vs ${q} TTFT ↓ (no other load level of this target/dataset better in both); no interval: it is a share of flags` }),
       );
     }
   }
