@@ -23,6 +23,7 @@ export async function runReportCli(argv: string[], io: CliIO): Promise<number> {
       const outcome = await buildReport(dir, allExperiments().map((e) => e.experiment));
       for (const c of outcome.charts) io.stdout(`${c.error ? 'FAILED' : 'ok    '} ${c.files.join(' ') || c.name}\n`);
       io.stdout(`${outcome.charts.length} charts rendered in ${(outcome.chartsMs / 1000).toFixed(2)} s → ${outcome.reportPath}\n`);
+      if (outcome.notice) io.stdout(`${outcome.notice}\n`);
       const problems = chartProblems(outcome);
       for (const p of problems) io.stderr(`${p}\n`);
       code = problems.length > 0 ? 1 : 0;

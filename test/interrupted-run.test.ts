@@ -12,11 +12,14 @@ import { mergeCoverage, partialNote, runNotice } from '../common/coverage.ts';
 import { Progress } from '../common/progress.ts';
 import { QUICK_PLAN } from '../common/timing.ts';
 import { liveChildren } from '../suites/child-runner.ts';
+import { runReportCli } from '../scripts/report-command.ts';
 import { mergeShards } from '../suites/merge.ts';
+import { loadExternalSuites } from '../suites/registry.ts';
 import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import suite, { halting } from './fixtures/halting-suite.ts';
 import { onlyRun, tempDir } from './helpers.ts';
 
+const SUITE = 'test/fixtures/halting-suite.ts';
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
 const envOf = (dir: string) => JSON.parse(read(dir, 'env.json'));
 const quiet = () => new Progress(process.stderr, false);
@@ -66,6 +69,13 @@ describe('a run interrupted after one of its three points', () => {
     expect(html).toContain(`<h1>prepbench run ${outcome.runId}</h1>\n<p class="warn notice" id="run-notice"><strong>${notice(env.wallSeconds)}</strong></p>\n<nav>`);
     expect(html).toContain(`<h3><a href="#exp-96">96. Halting fixture</a></h3><ul><li class="warn partial"><strong>${PARTIAL}</strong></li><li data-finding="measured">latency measured at beta</li></ul>`);
     expect(liveChildren()).toBe(0);
+
+    // npm run report rebuilds the same summary from the folder (the suite known, as PREPBENCH_SUITES would), and prints the notice.
+    await loadExternalSuites(SUITE);
+    let stdout = '';
+    expect(await runReportCli([outcome.dir], { stdout: (s) => (stdout += s), stderr: () => {} })).toBe(0);
+    expect(stdout.endsWith(`${notice(env.wallSeconds)}\n`)).toBe(true);
+    expect(read(outcome.dir, 'summary.md')).toBe(summary);
   }, 60_000);
 
   it('a complete run has no notice and no partial note, and records every point measured', async () => {
@@ -123,7 +133,6 @@ describe('the wording of coverage', () => {
   });
 });
 
-const SUITE = 'test/fixtures/halting-suite.ts';
 
 /** The real CLI in its own process; `interrupt` sends SIGINT once the halting point has started. */
 function bench(out: string, args: string[], interrupt: boolean): Promise<{ code: number | null; stderr: string; haltedPid?: number }> {
