@@ -83,14 +83,14 @@ export function selectExperiments(flags: { exp?: string[]; suite?: string }): Se
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return suite.experiments.map((experiment) => ({ suite, experiment }));
+  return suite.experiments.filter((experiment) => !experiment.onlyWhenNamed).map((experiment) => ({ suite, experiment }));
 }
 
 function listing(): string {
   const lines: string[] = [];
   for (const suite of allSuites()) {
     lines.push(`suite ${suite.name}: ${suite.description}`);
-    for (const e of suite.experiments) lines.push(`  ${String(e.id).padStart(2)}  ${e.slug.padEnd(12)} ${e.question}`);
+    for (const e of suite.experiments) lines.push(`  ${String(e.id).padStart(2)}  ${e.slug.padEnd(12)} ${e.question}${e.onlyWhenNamed ? ` [only with --exp ${e.id}: ${e.onlyWhenNamed}]` : ''}`);
     for (const line of suite.cli?.listing?.() ?? []) lines.push(`  ${line}`);
   }
   return lines.join('\n') + '\n';
@@ -188,7 +188,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)')
     .option('-q, --quick', 'reduced matrix and sample counts (about a minute on 2 cores)')
-    .option('-e, --exp <ids...>', 'experiment numbers to run (default: every experiment of the suite); see --list')
+    .option('-e, --exp <ids...>', 'experiment numbers to run (default: every experiment of the suite but those --list marks as only with --exp)')
     .option('-s, --suite <name>', `suite to run (${allSuites().map((s) => s.name).join(', ')}; default ${DEFAULT_SUITE})`)
     .option('-l, --list', 'list suites, their experiments and the names their options accept, then exit')
     .option('-o, --out <dir>', 'parent folder of the run folder (each run writes a new <out>/<timestamp>/)', 'results')

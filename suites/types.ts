@@ -20,6 +20,11 @@ export interface Experiment<P = any> {
   title: string;
   /** The question the experiment answers, in one sentence. */
   question: string;
+  /**
+   * Set when the experiment runs only when named (`--exp N`), not in its suite's default selection — with
+   * the reason shown by --list (e.g. it takes minutes, or needs a flag).
+   */
+  onlyWhenNamed?: string;
   /** Points to measure; `quick` selects the reduced matrix. */
   matrix(options: RunOptions): P[] | Promise<P[]>;
   /**

@@ -5,6 +5,7 @@ import { history } from '../../experiments/preprocessing/02-history.ts';
 import { queue } from '../../experiments/preprocessing/03-queue.ts';
 import { contention } from '../../experiments/preprocessing/04-contention.ts';
 import { corpus } from '../../experiments/preprocessing/08-corpus.ts';
+import { tokenizers } from '../../experiments/preprocessing/10-tokenizers.ts';
 import { closeAllStrategies } from '../../common/strategies/cache.ts';
 import { preprocessingCli } from './cli.ts';
 
@@ -12,7 +13,7 @@ const preprocessingSuite: Suite = {
   name: 'preprocessing',
   entry: import.meta.url,
   description: 'Chat-template rendering, BPE tokenization and collation across engines, tokenizers and execution strategies',
-  experiments: [anatomy, history, queue, contention, corpus],
+  experiments: [anatomy, history, queue, contention, corpus, tokenizers],
   cli: preprocessingCli,
   // Pools started by experiments 3 and 4 are shared between them; close them when the suite is done.
   teardown: closeAllStrategies,

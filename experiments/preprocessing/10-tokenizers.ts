@@ -1,0 +1,243 @@
+/**
+ * Experiment 10 — which BPE tokenizer should a Node gateway use? Every JS tokenizer library that can load
+ * the shipped vocabulary, ids checked against the Rust `tokenizers` (what Python transformers uses)
+ * before anything is timed, then compared in paired rounds per model: tokens/s, load time and memory,
+ * and whether an encode blocks the event loop.
+ */
+import { MODELS, templateVariantsFor } from '../../common/assets/models.ts';
+import { TOKENIZER_LIBRARIES, loadLibrary, type LibraryId, type LibraryTokenizer } from '../../common/assets/tokenizer-libraries.ts';
+import { caveatsOf, crosses, fmt, pick, withCi, type Finding } from '../../common/findings.ts';
+import { startLoopDelayMonitor } from '../../common/monitor/event-loop.ts';
+import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
+import { chatFor, referenceOf } from '../../common/preprocessor-cache.ts';
+import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
+import { adversarialTexts, compareIds } from '../../common/tokenizer-parity.ts';
+import type { Experiment, RunOptions } from '../../suites/types.ts';
+import { tokenizerCharts } from '../../suites/preprocessing/charts/tokenizers.ts';
+import { preprocessingOptions } from '../../suites/preprocessing/cli.ts';
+import { writeTokenizersCsv } from '../../suites/preprocessing/tokenizers-file.ts';
+
+/** `check` loads every library and checks its ids; `speed` times the identical ones on one prompt size. */
+interface Point {
+  kind: 'check' | 'speed';
+  model: string;
+  tokens?: number;
+}
+
+const REFERENCE: LibraryId = 'native';
+const BASELINE: LibraryId = 'hf';
+const SIZES = { quick: [1_000, 10_000], full: [1_000, 10_000, 100_000] };
+const ROUNDS = { quick: { rounds: 12, sliceMs: 20 }, full: { rounds: 30, sliceMs: 50 } };
+/** Distinct prompts of one size, encoded in turn. */
+const DISTINCT_PROMPTS = 8;
+/** Chat lengths whose rendered prompts are checked, besides the adversarial texts. */
+const CHECK_TURNS = [1, 10, 100];
+
+function label(p: Point): string {
+  return p.kind === 'check' ? `${p.model} ids and load` : `${p.model} tokens=${p.tokens}`;
+}
+
+/** The model's fullest chat template: the prompts are what a gateway would tokenize. */
+const templateOf = (model: string): string => templateVariantsFor([model]).at(-1)!.id;
+
+/** A rendered chat of about `tokens` content tokens (reference engine), as the tokenizer sees it. */
+async function promptOf(model: string, tokens: number, turns: number, options: RunOptions): Promise<string> {
+  const template = templateOf(model);
+  const ref = await referenceOf({ template, engine: 'jinja', tokenizer: 'js' });
+  return ref.render(chatFor(template, { seed: options.seed, turns, totalTokens: tokens, system: true }));
+}
+
+/** Libraries of a process, loaded once each (in a seeded order) with what loading cost. */
+const loaded = new Map<string, Promise<{ library: LibraryId; outcome: Awaited<ReturnType<typeof loadLibrary>>; rssMb: number; heapMb: number }[]>>();
+
+function loadAll(model: string, options: RunOptions) {
+  let all = loaded.get(model);
+  if (!all) {
+    all = (async () => {
+      const out = [];
+      for (const library of TOKENIZER_LIBRARIES) {
+        const gc = (globalThis as { gc?: () => void }).gc;
+        gc?.();
+        const before = process.memoryUsage();
+        const outcome = await loadLibrary(library, model);
+        gc?.();
+        const after = process.memoryUsage();
+        out.push({ library, outcome, rssMb: (after.rss - before.rss) / 2 ** 20, heapMb: (after.heapUsed - before.heapUsed) / 2 ** 20 });
+        options.progress(`${model}: loaded ${library}`);
+      }
+      return out;
+    })();
+    loaded.set(model, all);
+  }
+  return all;
+}
+
+interface Verdict {
+  library: LibraryId;
+  text: string;
+  /** Undefined when identical; else where and how the ids differ. */
+  differs?: string;
+  /** Time of the check (both encodes): a library that is quadratic on a text shows here. */
+  ms: number;
+}
+
+/** Every loaded library's ids on every checked text of the model, against the reference: once per process. */
+const checked = new Map<string, Promise<Verdict[]>>();
+
+function checkIdsOnce(model: string, options: RunOptions): Promise<Verdict[]> {
+  let verdicts = checked.get(model);
+  if (!verdicts) {
+    verdicts = (async () => {
+      const libs = await loadAll(model, options);
+      const reference = libs.find((l) => l.library === REFERENCE)?.outcome;
+      if (!reference?.ok) throw new Error(`the reference tokenizer (${REFERENCE}) does not load ${model}: ${reference && !reference.ok ? reference.reason : 'missing'}`);
+      const texts = [...adversarialTexts(), ...(await Promise.all(CHECK_TURNS.map(async (turns) => ({ name: `chat ${turns} turns`, text: await promptOf(model, 1_000, turns, options) }))))];
+      const out: Verdict[] = [];
+      for (const { library, outcome } of libs) {
+        if (!outcome.ok) continue;
+        for (const { name, text } of texts) {
+          const start = performance.now();
+          const v = await compareIds(outcome.tokenizer, reference.tokenizer, text);
+          const ms = performance.now() - start;
+          out.push({ library, text: name, ms, differs: v.identical ? undefined : `differs at token ${v.position}: expected ${v.expected.join(' ')}, got ${v.actual.join(' ')}` });
+        }
+      }
+      return out;
+    })();
+    checked.set(model, verdicts);
+  }
+  return verdicts;
+}
+
+async function runCheck(point: Point, options: RunOptions): Promise<RowInput[]> {
+  const libs = await loadAll(point.model, options);
+  const verdicts = await checkIdsOnce(point.model, options);
+  const rows: RowInput[] = [];
+  for (const { library, outcome, rssMb, heapMb } of libs) {
+    const params: Params = { library };
+    if (!outcome.ok) {
+      rows.push({ params, metric: 'ids', unit: 'status', status: 'unsupported', error: outcome.reason });
+      continue;
+    }
+    rows.push(
+      { params, metric: 'load', unit: 'ms', value: outcome.loadMs, note: 'from the shipped tokenizer.json to a ready encoder (derived vocabularies come from the cache when built before)' },
+      { params, metric: 'rss_added', unit: 'MB', value: rssMb, note: 'process RSS after loading minus before (after a full GC; libraries loaded one after another in a fixed order)' },
+      { params, metric: 'heap_added', unit: 'MB', value: heapMb, note: 'V8 heap used after loading minus before (after a full GC); WASM and native memory are outside it' },
+    );
+    for (const v of verdicts.filter((x) => x.library === library)) {
+      const where = { ...params, text: v.text };
+      const took = `checked in ${v.ms.toFixed(0)} ms (both encodes, once)`;
+      rows.push(v.differs ? { params: where, metric: 'ids', unit: 'status', status: 'unsupported', error: v.differs, note: took } : { params: where, metric: 'ids', unit: 'status', status: 'ok', note: `identical to tokenizers (Rust); ${took}` });
+    }
+  }
+  return rows;
+}
+
+/** Loop delay during one encode of `text`: how long the event loop could not run a timer. */
+async function loopBlocked(tokenizer: LibraryTokenizer, text: string): Promise<number> {
+  const monitor = startLoopDelayMonitor(1);
+  await new Promise((r) => setTimeout(r, 5));
+  await tokenizer.encode(text);
+  await new Promise((r) => setTimeout(r, 5));
+  return monitor.stop().max;
+}
+
+async function runSpeed(point: Point, options: RunOptions): Promise<RowInput[]> {
+  const libs = await loadAll(point.model, options);
+  const verdicts = await checkIdsOnce(point.model, options);
+  const reference = libs.find((l) => l.library === REFERENCE)!.outcome;
+  if (!reference.ok) throw new Error(`the reference tokenizer does not load ${point.model}: ${reference.reason}`);
+  // Distinct prompts in turn: a library's cache of pre-tokenized words (as @microsoft/tiktokenizer keeps)
+  // must not see the same text at every call, which no gateway would.
+  const prompts = await Promise.all(Array.from({ length: DISTINCT_PROMPTS }, (_, i) => promptOf(point.model, point.tokens!, Math.max(1, Math.round(point.tokens! / 100)), { ...options, seed: options.seed + i })));
+  const counts = await Promise.all(prompts.map(async (p) => (await reference.tokenizer.encode(p)).length));
+  const count = Math.round(counts.reduce((a, b) => a + b, 0) / counts.length);
+  const rows: RowInput[] = [];
+  const timed: { library: LibraryId; tokenizer: LibraryTokenizer }[] = [];
+  // Only a library with the reference's ids on every checked text and on these prompts gets a speed figure.
+  for (const { library, outcome } of libs) {
+    if (!outcome.ok) continue;
+    const first = verdicts.find((v) => v.library === library && v.differs);
+    const onPrompts = first ? [] : await Promise.all(prompts.map((p) => compareIds(outcome.tokenizer, reference.tokenizer, p)));
+    const differing = onPrompts.find((v) => !v.identical);
+    if (first || differing) {
+      const why = first ? `${first.text}: ${first.differs}` : `a timed prompt: differs at token ${differing && !differing.identical ? differing.position : ''}`;
+      rows.push({ params: { library, tokens: count }, metric: 'encode', unit: 'ms', status: 'unsupported', error: `${why}; no speed figure` });
+      continue;
+    }
+    timed.push({ library, tokenizer: outcome.tokenizer });
+  }
+  if (timed.length === 0) return rows;
+  const variants: Variant[] = timed.map((t) => {
+    let next = 0;
+    return { name: t.library, fn: () => t.tokenizer.encode(prompts[next++ % prompts.length]) };
+  });
+  const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
+  const plan = { ...mode, minCalls: 1, warmupMs: options.plan.warmupTime, warmupCalls: options.plan.warmupIterations };
+  const result = await runPairedRounds(variants, plan, roundsSeed(options, 10, count), { signal: options.signal, onRound: (d, t) => options.progress(`${label(point)}: round ${d}/${t}`) });
+  const base = timed.find((t) => t.library === BASELINE);
+  for (const { library, tokenizer } of timed) {
+    const params = { library, tokens: count };
+    const encode = variantRow(result, library, 'encode', `encode of a rendered ${point.model} chat (${DISTINCT_PROMPTS} distinct prompts in turn; ${Math.min(...counts)}–${Math.max(...counts)} tokens), special tokens as the template emits them${tokenizer.offThread ? '; off the calling thread, async round trip included' : ''}`, params);
+    rows.push(encode, { params, metric: 'tokens_per_s', unit: 'tok/s', value: (1000 * count) / encode.summary!.median, note: 'prompt tokens / median encode time' });
+    if (base && library !== BASELINE) rows.push(pairedRow('speedup_vs_hf', 'x', perRound(result, [BASELINE, library], (b, x) => b / x), "@huggingface/tokenizers' encode / this library's in the same round", params));
+    if (point.tokens === Math.max(...sizesOf(options))) rows.push({ params, metric: 'loop_blocked', unit: 'ms', value: await loopBlocked(tokenizer, prompts[0]), note: 'longest event-loop delay (monitorEventLoopDelay max) during one encode of this prompt' });
+  }
+  return withRounds(rows, result);
+}
+
+const sizesOf = (options: RunOptions) => (options.quick ? SIZES.quick : SIZES.full);
+
+/** Quick: the selected models (default Llama 3.1 and Qwen3); full: every model whose vocabulary ships. */
+const modelsOf = (options: RunOptions) => (options.quick ? preprocessingOptions(options).models : MODELS.map((m) => m.id));
+
+export const tokenizers: Experiment<Point> = {
+  id: 10,
+  slug: 'tokenizers',
+  title: 'Tokenizer libraries',
+  question: 'Which BPE tokenizer library should a Node gateway use: which give the reference ids on the same vocabulary, and how fast, heavy and blocking is each?',
+  params: ['model', 'library', 'text', 'tokens'],
+  onlyWhenNamed: 'it loads seven tokenizer libraries per model and checks their ids on pathological texts (about a minute per process)',
+  matrix: (options) => modelsOf(options).flatMap((model) => [{ kind: 'check' as const, model }, ...sizesOf(options).map((tokens) => ({ kind: 'speed' as const, model, tokens }))]),
+  headline: ['tokens_per_s', 'speedup_vs_hf', 'load', 'rss_added', 'loop_blocked'],
+  charts: tokenizerCharts,
+  label,
+  coordinates: (p) => ({ model: p.model, ...(p.tokens ? { tokens: p.tokens } : {}) }),
+  // The libraries of one model are loaded once per process and compared there.
+  group: (p) => `tokenizer libraries ${p.model}`,
+  run: (point, options) => (point.kind === 'check' ? runCheck(point, options) : runSpeed(point, options)),
+  writeFiles: (rows, options) => writeTokenizersCsv(rows, options.runDir),
+  answers(rows) {
+    const findings: Finding[] = [];
+    for (const model of [...new Set(rows.map((r) => String(r.model)).filter(Boolean))]) {
+      const sizes = [...new Set(rows.filter((r) => r.model === model && r.metric === 'speedup_vs_hf' && hasFigure(r.status)).map((r) => Number(r.tokens)))].sort((a, b) => a - b);
+      for (const tokens of sizes) {
+        const speedups = rows.filter((r) => r.model === model && r.metric === 'speedup_vs_hf' && Number(r.tokens) === tokens && hasFigure(r.status));
+        const best = speedups.reduce((b, r) => (Number(r.median) > Number(b.median) ? r : b));
+        const text = crosses(best, 1)
+          ? `${model}, ${tokens} tokens: no identical library is measurably faster than @huggingface/tokenizers (best ${best.library}: ${withCi(best)}, paired per round)`
+          : `${model}, ${tokens} tokens: the fastest identical library is ${best.library}, ${withCi(best)} ${Number(best.median) > 1 ? 'faster' : 'slower'} than @huggingface/tokenizers (paired per round)`;
+        const rate = pick(rows, { model, metric: 'tokens_per_s', library: best.library, tokens: best.tokens });
+        findings.push({ id: `fastest-${model}-${tokens}`, chart: 'tokens-per-s', row: best, caveats: caveatsOf([best]), text: `${text}${rate ? `: ${fmt(Number(rate.median))} tokens/s` : ''}.` });
+      }
+      const differ = rows.filter((r) => r.model === model && r.metric === 'ids' && r.error.startsWith('differs'));
+      const unsupported = rows.filter((r) => r.model === model && r.metric === 'ids' && r.status === 'unsupported' && !r.error.startsWith('differs'));
+      const byLibrary = (list: ResultRow[]) => [...new Map(list.map((r) => [r.library, r])).values()];
+      if (differ.length + unsupported.length > 0) {
+        const parts = [
+          ...byLibrary(differ).map((r) => `${r.library} ${r.error} (${r.text})`),
+          ...byLibrary(unsupported).map((r) => `${r.library} is unsupported (${r.error})`),
+        ];
+        findings.push({ id: `ids-${model}`, chart: 'tokens-per-s', caveats: [], text: `${model}: ${parts.join('; ')}.` });
+      }
+      const blocked = rows.filter((r) => r.model === model && r.metric === 'loop_blocked' && hasFigure(r.status));
+      if (blocked.length > 0) {
+        const parts = blocked.map((r) => `${r.library} ${withCi(r)}`);
+        findings.push({ id: `blocking-${model}`, chart: 'tokens-per-s', caveats: caveatsOf(blocked), text: `${model}: the longest event-loop delay during one encode of the ${blocked[0].tokens}-token prompt: ${parts.join(', ')}.` });
+      }
+    }
+    return findings;
+  },
+};
+
+export default tokenizers;
