@@ -152,7 +152,9 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
   const runs = flags.runs ?? DEFAULT_RUNS[mode];
   const pointTimeout = flags.pointTimeout ?? DEFAULT_POINT_TIMEOUT[mode];
   try {
-    const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, pointTimeout, shard: flags.shard, args: { ...flags, suites, runs, pointTimeout }, progress });
+    // An experiment's own default number of processes applies unless --runs says otherwise.
+    const runsByExperiment = flags.runs === undefined ? Object.fromEntries(selection.flatMap((s) => (s.experiment.runs ? [[s.experiment.id, s.experiment.runs[mode]]] : []))) : {};
+    const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, runsByExperiment, pointTimeout, shard: flags.shard, args: { ...flags, suites, runs, pointTimeout }, progress });
     // An interrupted run or a shard says so before its answers (as summary.md and report.html do).
     const notice = runNoticeOf(outcome.dir);
     if (notice) io.stderr(`\n${notice}\n`);

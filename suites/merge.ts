@@ -131,8 +131,9 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
   const options = { ...(base.options ?? {}), runDir: dir, signal: new AbortController().signal, progress: () => {} } as unknown as RunOptions;
   const writer = new ResultWriter(dir, params);
   const runs = Number(base.replication?.runs) || 1;
+  const runsByExperiment: Record<string, number> = base.replication?.runsByExperiment ?? {};
   const entries = [...collected.values()].sort((a, b) => a.selected.experiment.id - b.selected.experiment.id);
-  await writeResults(entries, options, runs, writer, replicateWriter, runId);
+  await writeResults(entries, options, (id) => Number(runsByExperiment[id]) || runs, writer, replicateWriter, runId);
   const env = {
     ...base,
     runId,

@@ -28,8 +28,10 @@ export interface RunRequest {
   selection: Selected[];
   outBase: string;
   options: Omit<RunOptions, 'progress' | 'runDir'>;
-  /** Independent processes per point group (--runs). */
+  /** Independent processes per point (--runs, else the mode's default). */
   runs: number;
+  /** Experiments measured in another number of processes than `runs` (their own default when --runs is not given). */
+  runsByExperiment?: Readonly<Record<number, number>>;
   /** Seconds one point may take in its child before it is killed and the point becomes an error row. */
   pointTimeout: number;
   /** Measure only this shard of the work list (--shard K/N); `npm run merge` joins the shards. */
@@ -116,7 +118,8 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const replicateWriter = new ResultWriter(dir, params, 'replicates.csv', true);
   const startNoise = noiseSnapshot();
   const env = collectEnvironment({ ...request.args, experiments: request.selection.map((s) => s.experiment.id) });
-  const replication = { runs: request.runs, order: ORDER_DESCRIPTION, seed: request.options.seed, isolation: 'a fresh child process per point group and replicate', pointTimeoutSeconds: request.pointTimeout };
+  const runsOf = (id: number) => request.runsByExperiment?.[id] ?? request.runs;
+  const replication = { runs: request.runs, runsByExperiment: request.runsByExperiment ?? {}, order: ORDER_DESCRIPTION, seed: request.options.seed, isolation: 'a fresh child process per point group and replicate', pointTimeoutSeconds: request.pointTimeout };
   writeFileSync(join(dir, 'env.json'), JSON.stringify({ runId, ...env, replication, noise: { start: startNoise } }, null, 2));
   progress.line(`run ${runId} → ${dir} (${request.runs} process${request.runs === 1 ? '' : 'es'} per point; calibration ${startNoise.calibrationMs} ms)`);
 
@@ -135,8 +138,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
     collected.push(entry);
   }
   const fullPlan = planWork(
-    collected.map((c) => ({ experiment: c.selected.experiment.id, suite: c.selected.suite.name, groups: c.points.map((p) => c.selected.experiment.group?.(p)) })),
-    request.runs,
+    collected.map((c) => ({ experiment: c.selected.experiment.id, suite: c.selected.suite.name, runs: runsOf(c.selected.experiment.id), groups: c.points.map((p) => c.selected.experiment.group?.(p)) })),
     request.options.seed,
   );
   const plan = request.shard ? shardOf(fullPlan, request.shard) : fullPlan;
@@ -163,7 +165,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const endNoise = noiseSnapshot();
   const noise = noiseRecord(startNoise, endNoise);
   const writer = new ResultWriter(dir, params);
-  await writeResults(collected, options, request.runs, writer, replicateWriter, runId);
+  await writeResults(collected, options, runsOf, writer, replicateWriter, runId);
   progress.finish();
 
   const wallSeconds = progress.elapsedSeconds();
@@ -197,7 +199,7 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
   };
   const items = unit.items.map((item, i) => ({ ...item, label: labelOf(i) }));
   const outcome = await runJobInChild({ entry: entries[0].selected.suite.entry, items, options: { ...options, replicate: unit.replicate } }, request.pointTimeout * 1000, request.options.signal, {
-    onPointStart: (i) => progress.pointStarted(`  exp ${unit.items[i].experiment} run ${unit.replicate + 1}/${request.runs} ${labelOf(i)}`),
+    onPointStart: (i) => progress.pointStarted(`  exp ${unit.items[i].experiment} run ${unit.replicate + 1}/${request.runsByExperiment?.[unit.items[i].experiment] ?? request.runs} ${labelOf(i)}`),
     onRows: (i, rows) => {
       for (const row of rows) keep(i, row);
       progress.advance(unit.items[i].experiment);
@@ -218,9 +220,9 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
  * results.csv from every experiment's replicate rows, then the files of each experiment and of each suite
  * (`writeFiles` hooks, from the combined rows); after Ctrl-C and in `npm run merge` too.
  */
-export async function writeResults(entries: readonly Collected[], options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): Promise<void> {
+export async function writeResults(entries: readonly Collected[], options: RunOptions, runsOf: (experiment: number) => number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): Promise<void> {
   const results = [];
-  for (const entry of entries) results.push({ selected: entry.selected, rows: await writeCombined(entry, options, runs, writer, replicateWriter, runId) });
+  for (const entry of entries) results.push({ selected: entry.selected, rows: await writeCombined(entry, options, runsOf(entry.selected.experiment.id), writer, replicateWriter, runId) });
   for (const suite of new Set(entries.map((e) => e.selected.suite))) {
     const own = results.filter((r) => r.selected.suite === suite);
     try {

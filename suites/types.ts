@@ -25,6 +25,11 @@ export interface Experiment<P = any> {
    * the reason shown by --list (e.g. it takes minutes, or needs a flag).
    */
   onlyWhenNamed?: string;
+  /**
+   * Processes per point when --runs is not given, if not the mode's default: for experiments whose
+   * processes are cheap and whose figures vary mostly from one process to the next.
+   */
+  runs?: { quick: number; full: number };
   /** Points to measure; `quick` selects the reduced matrix. */
   matrix(options: RunOptions): P[] | Promise<P[]>;
   /**

@@ -12,6 +12,8 @@ import { createRng, deriveSeed } from '../common/rng.ts';
 export interface PlannedExperiment {
   experiment: number;
   suite: string;
+  /** Processes each of its points is measured in. */
+  runs: number;
   /** The group key of each point in matrix order, or undefined for a process of its own. */
   groups: (string | undefined)[];
 }
@@ -31,18 +33,26 @@ export interface WorkUnit {
 
 export const ORDER_DESCRIPTION = 'rounds: replicate r of every process group, groups in a seeded shuffle per round; points within a group in a seeded shuffle per replicate';
 
-export function planWork(experiments: readonly PlannedExperiment[], runs: number, seed: number): WorkUnit[] {
-  const members = new Map<string, WorkItem[]>();
-  for (const { experiment, suite, groups } of experiments) {
+/**
+ * A group is measured in as many processes as its experiments ask for (the most of them); an experiment's
+ * points take part in its own number of replicates only.
+ */
+export function planWork(experiments: readonly PlannedExperiment[], seed: number): WorkUnit[] {
+  const members = new Map<string, (WorkItem & { runs: number })[]>();
+  for (const { experiment, suite, groups, runs } of experiments) {
     groups.forEach((g, point) => {
       const key = g === undefined ? `exp ${experiment} point ${point}` : `${suite}/${g}`;
-      members.set(key, [...(members.get(key) ?? []), { experiment, point }]);
+      members.set(key, [...(members.get(key) ?? []), { experiment, point, runs }]);
     });
   }
   const groups = [...members.entries()].map(([group, items]) => ({ group, items }));
+  const most = Math.max(0, ...experiments.map((e) => e.runs));
   const units: WorkUnit[] = [];
-  for (let replicate = 0; replicate < runs; replicate++) {
-    for (const g of shuffle(groups, deriveSeed(seed, 7919, replicate))) units.push({ group: g.group, items: shuffle(g.items, deriveSeed(seed, 104729, replicate)), replicate });
+  for (let replicate = 0; replicate < most; replicate++) {
+    for (const g of shuffle(groups, deriveSeed(seed, 7919, replicate))) {
+      const items = g.items.filter((i) => replicate < i.runs).map(({ experiment, point }) => ({ experiment, point }));
+      if (items.length > 0) units.push({ group: g.group, items: shuffle(items, deriveSeed(seed, 104729, replicate)), replicate });
+    }
   }
   return units;
 }

@@ -6,7 +6,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import http from 'node:http';
 
 const { url, intervalMs } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+// A connection per probe in flight: one socket would queue the schedule's probes behind each other in
+// this client, and the wait would be the prober's, not the server's.
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 const samples = [];
 /** Scheduled time of each sample, ms since the epoch (performance.timeOrigin + now): comparable across threads. */
 const at = [];

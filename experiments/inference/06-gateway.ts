@@ -170,6 +170,9 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
   return [...startup, ...withClientVerdict(rows, judgement)];
 }
 
+/** How the ratio pairs its figures: a load run per mode cannot share a round with another mode's. */
+const BLOCKS = 'both load runs in the same process, one after the other (each mode is a load run of its own, so they are not interleaved in paired rounds)';
+
 /** TTFT inflation and added TTFT of each preprocessing mode against the baseline at the same target and concurrency. */
 function derive(rows: RowInput[]): RowInput[] {
   const derived: RowInput[] = [];
@@ -180,8 +183,8 @@ function derive(rows: RowInput[]): RowInput[] {
     const b = ttfts.find((x) => x.params?.strategy === 'baseline' && x.params.target === p.target && x.params.concurrency === p.concurrency);
     if (!b) continue;
     const { ratio, low: lo, high: hi } = ratioOfMedians(r.summary!, b.summary!);
-    derived.push({ params: r.params, metric: 'ttft_inflation', unit: 'x', value: ratio, low: lo, high: hi, note: `median TTFT with ${p.strategy} preprocessing / median TTFT of the baseline (pre-computed ids) at concurrency ${p.concurrency}` });
-    derived.push({ params: r.params, metric: 'ttft_added', unit: 'ms', signed: true, value: r.summary!.median - b.summary!.median, low: r.summary!.ciLow - b.summary!.ciHigh, high: r.summary!.ciHigh - b.summary!.ciLow, note: `median TTFT minus baseline median TTFT at concurrency ${p.concurrency}` });
+    derived.push({ params: r.params, metric: 'ttft_inflation', unit: 'x', value: ratio, low: lo, high: hi, note: `median TTFT with ${p.strategy} preprocessing / median TTFT of the baseline (pre-computed ids) at concurrency ${p.concurrency}; ${BLOCKS}` });
+    derived.push({ params: r.params, metric: 'ttft_added', unit: 'ms', signed: true, value: r.summary!.median - b.summary!.median, low: r.summary!.ciLow - b.summary!.ciHigh, high: r.summary!.ciHigh - b.summary!.ciLow, note: `median TTFT minus baseline median TTFT at concurrency ${p.concurrency}; ${BLOCKS}` });
   }
   return derived;
 }

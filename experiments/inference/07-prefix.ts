@@ -126,7 +126,7 @@ function derive(rows: RowInput[]): RowInput[] {
     const { ratio, low, high } = ratioOfMedians(u.summary!, sh.summary!);
     // The ratio belongs to the target, not to a prompt set.
     const params = { target: u.params?.target, model: u.params?.model, concurrency: 1, tokens: u.params?.tokens };
-    derived.push({ params, metric: 'ttft_unique_vs_shared', unit: 'x', value: ratio, low, high, note: 'median TTFT of unique prompts / median TTFT of shared-prefix prompts (same length); > 1 = the shared prefix is reused' });
+    derived.push({ params, metric: 'ttft_unique_vs_shared', unit: 'x', value: ratio, low, high, note: 'median TTFT of unique prompts / median TTFT of shared-prefix prompts (same length); > 1 = the shared prefix is reused; both load runs in the same process, one after the other (each is a load run of its own, so they are not interleaved in paired rounds)' });
   }
   return derived;
 }

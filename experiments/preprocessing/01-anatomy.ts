@@ -13,7 +13,7 @@ import type { EngineId } from '../../common/templates/engines.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { anatomyCharts } from '../../suites/preprocessing/charts/anatomy.ts';
 import { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
-import { TOKENIZER_NOTES, engineList, mainThreadGroup, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
+import { MAIN_THREAD_RUNS, TOKENIZER_NOTES, engineList, mainThreadGroup, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 
 interface Point {
   template: string;
@@ -22,7 +22,7 @@ interface Point {
 const TURNS = 9;
 const TOKENS = 1000;
 /** Rounds of a process: every variant runs one slice per round (quick keeps the process short). */
-const ROUNDS = { quick: { rounds: 24, sliceMs: 10 }, full: { rounds: 60, sliceMs: 20 } };
+const ROUNDS = { quick: { rounds: 12, sliceMs: 10 }, full: { rounds: 60, sliceMs: 20 } };
 
 /** Short label of a point, for progress and error rows. */
 function label(p: Point): string {
@@ -53,6 +53,7 @@ export const anatomy: Experiment<Point> = {
   label,
   coordinates,
   group: mainThreadGroup,
+  runs: MAIN_THREAD_RUNS,
   // Every engine and tokenizer of one template runs in one process, in paired rounds: their ratios and
   // shares are taken round by round.
   async run(point, options) {

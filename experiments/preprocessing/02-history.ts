@@ -12,7 +12,7 @@ import type { EngineId } from '../../common/templates/engines.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { historyCharts } from '../../suites/preprocessing/charts/history.ts';
 import { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
-import { TOKENIZER_NOTES, engineList, mainThreadGroup, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
+import { MAIN_THREAD_RUNS, TOKENIZER_NOTES, engineList, mainThreadGroup, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 
 interface Point {
   template: string;
@@ -22,7 +22,7 @@ interface Point {
 const TURNS_FULL = [1, 2, 5, 10, 20, 50, 100];
 const TURNS_QUICK = [1, 10, 100];
 /** Rounds of a process: every chat length × engine or tokenizer runs one slice per round. */
-const ROUNDS = { quick: { rounds: 24, sliceMs: 10 }, full: { rounds: 30, sliceMs: 20 } };
+const ROUNDS = { quick: { rounds: 12, sliceMs: 10 }, full: { rounds: 30, sliceMs: 20 } };
 
 /** Short label of a point, for progress and error rows. */
 function label(p: Point): string {
@@ -53,6 +53,7 @@ export const history: Experiment<Point> = {
   label,
   coordinates,
   group: mainThreadGroup,
+  runs: MAIN_THREAD_RUNS,
   // Every chat length, engine and tokenizer of one template runs in one process, in paired rounds: a
   // growth is the ratio to the one-turn chat in the same round.
   async run(point, options) {
