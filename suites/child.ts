@@ -3,6 +3,7 @@
  * only that suite's module, measures the points in order and sends each point's rows back as soon as
  * they exist. It exits when done; the parent turns a crash, a hang or a non-zero exit into error rows.
  */
+import { errorMessage } from '../common/error-message.ts';
 import { checkedParams, type RowInput } from '../common/results.ts';
 import type { Experiment, Suite } from './types.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
@@ -22,8 +23,6 @@ function withPointParams(experiment: Experiment, point: unknown, rows: RowInput[
     return withPoint;
   });
 }
-
-const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 async function runJob(job: ChildJob): Promise<void> {
   const suite: Suite = (await import(job.entry)).default;
@@ -52,7 +51,6 @@ async function runJob(job: ChildJob): Promise<void> {
   }
   let teardownError: string | undefined;
   try {
-    for (const { experiment } of experiments.values()) await experiment.teardown?.();
     await suite.teardown?.();
   } catch (err) {
     teardownError = errorMessage(err);

@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectEnvironment } from '../common/environment.ts';
+import { errorMessage } from '../common/error-message.ts';
 import { coverageOf } from '../common/coverage.ts';
 import { noiseRecord, noiseSnapshot } from '../common/machine-noise.ts';
 import { Progress } from '../common/progress.ts';
@@ -86,11 +87,6 @@ export function createRunFolder(base: string, now = new Date()): { dir: string; 
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
-}
-
-function errorMessage(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.replace(/\s+/g, ' ').trim().slice(0, 500);
 }
 
 /** The seed and order of one point's paired rounds in one process (env.json, replication.pairedRounds). */

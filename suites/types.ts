@@ -75,8 +75,6 @@ export interface Experiment<P = any> {
    * figures and 95% intervals, at the top of report.html, summary.md and the terminal output.
    */
   answers?(rows: ResultRow[], context: FindingContext): Finding[];
-  /** Releases what points shared (pools, caches). */
-  teardown?(): Promise<void>;
   /**
    * Charts answering the experiment's question, built from its rows in results.csv (visualization/).
    * Rendered to `<id>-<chart>.vl.json/.svg/.png` and into report.html at the end of every run.

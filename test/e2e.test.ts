@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { QUICK_CORPUS } from '../common/assets/corpus.ts';
+import { logTInterval } from '../common/replicate-stats.ts';
+import { equalWeightQuantile } from '../common/stats.ts';
 import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';
 
 describe('end to end: bench --quick on one model', () => {
@@ -21,13 +23,26 @@ describe('end to end: bench --quick on one model', () => {
       const ok = rows.filter((row) => row.experiment === exp && row.status !== 'error' && row.median !== '');
       expect(ok.length, `experiment ${exp}`).toBeGreaterThan(0);
     }
-    const tokenize = rows.find((row) => row.experiment === '1' && row.metric === 'tokenize' && row.tokenizer === 'js')!;
-    // Two processes of at least 15 samples each; the interval is over the two per-process medians.
-    expect(Number(tokenize.n)).toBeGreaterThanOrEqual(30);
-    expect(tokenize.runs).toBe('2');
-    expect(Number(tokenize.ci_low)).toBeLessThanOrEqual(Number(tokenize.median));
-    expect(Number(tokenize.median)).toBeLessThanOrEqual(Number(tokenize.ci_high));
-    expect(Number(tokenize.p99)).toBeGreaterThanOrEqual(Number(tokenize.p90));
+    // A combined row recomputed from what each process wrote: replicates.csv's per-process medians give
+    // its figure and interval (geometric mean, log-t over 2 processes), samples.jsonl its n and tails.
+    const replicates = readCsv(join(dir, 'replicates.csv'));
+    const samples = readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const close = (actual: string, expected: number) => expect(Number(actual) / expected).toBeCloseTo(1, 4);
+    for (const metric of ['tokenize', 'tokenize_speedup']) {
+      const combined = rows.find((row) => row.experiment === '1' && row.metric === metric && row.tokenizer === (metric === 'tokenize' ? 'js' : 'native'))!;
+      const perProcess = replicates.filter((row) => row.experiment === '1' && row.metric === metric && row.tokenizer === combined.tokenizer);
+      expect(perProcess.map((row) => row.replicate).sort()).toEqual(['0', '1']);
+      const t = logTInterval(perProcess.map((row) => Number(row.median)));
+      expect(combined.runs).toBe('2');
+      close(combined.median, t.center);
+      close(combined.ci_low, t.low);
+      close(combined.ci_high, t.high);
+      const sets = samples.filter((l) => l.experiment === 1 && l.metric === metric && l.tokenizer === combined.tokenizer).map((l) => l.samples as number[]);
+      expect(sets).toHaveLength(2);
+      expect(Number(combined.n)).toBe(sets[0].length + sets[1].length);
+      close(combined.p90, equalWeightQuantile(sets, 0.9));
+      close(combined.p99, equalWeightQuantile(sets, 0.99));
+    }
     const batches = rows.find((row) => row.experiment === '3' && row.metric === 'batch_prepare' && row.strategy === 'main')!;
     expect(Number(batches.n)).toBeGreaterThanOrEqual(6);
     expect(Number(batches.warmup_n)).toBeGreaterThanOrEqual(1);
@@ -43,8 +58,6 @@ describe('end to end: bench --quick on one model', () => {
     expect(env.replication).toMatchObject({ runs: 2 });
     expect(env.options).toMatchObject({ seed: 7, quick: true, models: ['llama3.1'] });
     expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toMatch(/\| exp \| point \| metric/);
-    const sampleLines = readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n');
-    expect(sampleLines.length).toBeGreaterThan(10);
-    expect(JSON.parse(sampleLines[0]).samples.length).toBeGreaterThan(0);
+    expect(samples.length).toBeGreaterThan(10);
   }, 600_000); // about 20 fresh processes, each loading a tokenizer: a budget, not a speed assertion
 });

@@ -160,11 +160,15 @@ describe('workers axis and CPU rules (experiments 3 and 4)', () => {
   });
 
   it('3-queue: log2 workers axis; rules per template facet in both panels when the rows carry the topology', () => {
-    const plain = queue.build(rowsOf(3));
+    // The quick fixture has no template_share rows (full runs only): a share per strategy stands in for
+    // them, so both panels are drawn; and no topology rows, so the rules come only from those given here.
+    const measuredRows = rowsOf(3).filter((r) => r.metric !== 'logical_cpus' && r.metric !== 'physical_cores');
+    const shares = measuredRows.filter((r) => r.metric === 'batch_prepare').map((r) => ({ ...r, metric: 'template_share', unit: '%', median: 10, ci_low: 9, ci_high: 11 }));
+    const plain = queue.build([...measuredRows, ...shares]);
     for (const x of xs(plain)) expect(x).toEqual(log2Axis([1, 2], 2));
     expect(ofKind(plain, 'cpu_rule')).toEqual([]);
 
-    const spec = queue.build([...rowsOf(3), topologyRow(3, 'logical_cpus', 4), topologyRow(3, 'physical_cores', 2)]);
+    const spec = queue.build([...measuredRows, ...shares, topologyRow(3, 'logical_cpus', 4), topologyRow(3, 'physical_cores', 2)]);
     valid(spec);
     const xEncodings = xs(spec);
     expect(xEncodings.length).toBeGreaterThan(4);
