@@ -13,7 +13,7 @@ export class InputError extends Error {
 export function refuseUnusedFlags(flags: Record<string, unknown>, usedBy: readonly (readonly [key: string, flag: string, experiments: readonly number[]])[], experiments: readonly number[]): void {
   for (const [key, flag, users] of usedBy) {
     if (flags[key] !== undefined && !users.some((id) => experiments.includes(id))) {
-      throw new InputError(`${flag} is used by experiment${users.length > 1 ? 's' : ''} ${users.join(' and ')}, which this run does not include (it runs: ${experiments.join(', ')})`);
+      throw new InputError(`${flag} is used by experiment${users.length > 1 ? 's' : ''} ${users.length > 1 ? `${users.slice(0, -1).join(', ')} and ${users.at(-1)}` : users[0]}, which this run does not include (it runs: ${experiments.join(', ')})`);
     }
   }
 }

@@ -4,14 +4,15 @@
  * does identical work and must return identical results.
  */
 import { getTemplateVariant, specialTokens } from './assets/models.ts';
-import { loadTokenizer, type PreparedTokenizer, type TokenizerId } from './assets/tokenizers.ts';
+import { prepareTokenizer, type TokenizerChoice } from './assets/tokenizer-choice.ts';
+import type { PreparedTokenizer } from './assets/tokenizers.ts';
 import { compileTemplate, type ChatMessage, type CompiledTemplate, type EngineId, type TemplateContext } from './templates/engines.ts';
 
 export interface PipelineConfig {
   /** Template variant id (see TEMPLATE_VARIANTS), which also names the model whose tokenizer is used. */
   template: string;
   engine: EngineId;
-  tokenizer: TokenizerId;
+  tokenizer: TokenizerChoice;
 }
 
 /** Fixed so templates that print today's date (Llama 3.1) render identically in every run. */
@@ -32,7 +33,7 @@ export interface Preprocessor {
 export async function createPreprocessor(config: PipelineConfig, templateSource?: string): Promise<Preprocessor> {
   const variant = getTemplateVariant(config.template);
   const template = compileTemplate(config.engine, templateSource ?? (await variant.load()));
-  const tokenizer = loadTokenizer(variant.model, config.tokenizer);
+  const tokenizer = await prepareTokenizer(variant.model, config.tokenizer);
   const special = specialTokens(variant.model);
   const context = (messages: ChatMessage[], extra: Record<string, unknown> = {}): TemplateContext => ({
     messages,

@@ -23,6 +23,15 @@ describe('bench CLI: bad input exits 2 with a message naming the valid choices',
     expect(r.stderr).toMatch(/unknown model 'llama9'; valid: llama3.1, qwen3, deepseek-v3, gemma3/);
   });
 
+  it('unknown tokenizer, and --tokenizers with only experiments that do not read it', async () => {
+    const r = await cli('--tokenizers', 'tiktoken,sentencepiece');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown tokenizer 'sentencepiece'; valid: js, native, tiktoken, js-tiktoken, gpt-tokenizer, ms-tiktokenizer, llama3-tokenizer-js/);
+    const unused = await cli('--exp', '8', '--tokenizers', 'tiktoken');
+    expect(unused.code).toBe(2);
+    expect(unused.stderr).toMatch(/--tokenizers is used by experiments 1, 2, 3 and 4, which this run does not include \(it runs: 8\)/);
+  });
+
   it('unknown engine and strategy', async () => {
     expect((await cli('--engines', 'jinja2')).stderr).toMatch(/unknown engine 'jinja2'; valid: jinja, nunjucks/);
     const r = await cli('--strategies', 'gpu');

@@ -12,7 +12,8 @@ export const TOKENIZERS = ['js', 'native'] as const;
 export type TokenizerId = (typeof TOKENIZERS)[number];
 
 export interface PreparedTokenizer {
-  id: TokenizerId;
+  /** `js`, `native`, or another library's name (tokenizer-choice.ts). */
+  id: string;
   model: string;
   /** Token ids of `text`, without adding special tokens (the chat template already placed them). */
   encode(text: string): Promise<number[]>;

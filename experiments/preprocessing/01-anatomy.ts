@@ -4,16 +4,18 @@
  */
 import { collate } from '../../common/collate.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
-import { TOKENIZERS, loadTokenizer, type PreparedTokenizer, type TokenizerId } from '../../common/assets/tokenizers.ts';
+import { identicalIds, prepareTokenizer, tokenizerNote, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
+import type { PreparedTokenizer } from '../../common/assets/tokenizers.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
 import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
-import type { Params, ResultRow, RowInput } from '../../common/results.ts';
+import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
 import { checkSupport } from '../../common/templates/support.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { anatomyCharts } from '../../suites/preprocessing/charts/anatomy.ts';
 import { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
-import { MAIN_THREAD_RUNS, TOKENIZER_NOTES, engineList, mainThreadGroup, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
+import { MAIN_THREAD_RUNS, engineList, mainThreadGroup, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
+import { preprocessingOptions } from '../../suites/preprocessing/cli.ts';
 
 interface Point {
   template: string;
@@ -37,8 +39,8 @@ function coordinates(p: Point): Params {
 const STAGES = ['template', 'tokenize', 'collate'] as const;
 
 const renderOf = (engine: EngineId) => `render ${engine}`;
-const encodeOf = (tokenizer: TokenizerId) => `tokenize ${tokenizer}`;
-const totalOf = (engine: EngineId, tokenizer: TokenizerId) => `total ${engine} ${tokenizer}`;
+const encodeOf = (tokenizer: TokenizerChoice) => `tokenize ${tokenizer}`;
+const totalOf = (engine: EngineId, tokenizer: TokenizerChoice) => `total ${engine} ${tokenizer}`;
 
 export const anatomy: Experiment<Point> = {
   id: 1,
@@ -72,7 +74,14 @@ export const anatomy: Experiment<Point> = {
       if (support.ok) supported.push({ engine, render: () => pre.render(messages) });
       else rows.push({ params: { engine, tokens }, metric: 'template', unit: 'ms', status: 'unsupported', error: support.reason });
     }
-    const encoders = TOKENIZERS.map((tokenizer) => ({ tokenizer, encode: encoderOf(loadTokenizer(getTemplateVariant(point.template).model, tokenizer)) }));
+    // Every selected tokenizer whose ids equal the Rust tokenizer's on this prompt is timed; another is a row saying where it differs.
+    const model = getTemplateVariant(point.template).model;
+    const encoders: { tokenizer: TokenizerChoice; encode: (text: string) => number[] | Promise<number[]> }[] = [];
+    for (const tokenizer of preprocessingOptions(options).tokenizers) {
+      const differs = await identicalIds(model, tokenizer, [prompt]);
+      if (differs) rows.push({ params: { tokenizer, tokens }, metric: 'tokenize', unit: 'ms', status: 'unsupported', error: `${tokenizer}: ${differs}` });
+      else encoders.push({ tokenizer, encode: encoderOf(await prepareTokenizer(model, tokenizer)) });
+    }
     const variants: Variant[] = [
       ...supported.map((s) => ({ name: renderOf(s.engine), fn: s.render })),
       ...encoders.map((e) => ({ name: encodeOf(e.tokenizer), fn: () => e.encode(prompt) })),
@@ -84,7 +93,7 @@ export const anatomy: Experiment<Point> = {
     const result = await runPairedRounds(variants, plan, roundsSeed(options, 1), { signal: options.signal, onRound: (d, t) => options.progress(`${label(point)}: round ${d}/${t}`) });
 
     for (const s of supported) rows.push(variantRow(result, renderOf(s.engine), 'template', `${s.engine} render of a parsed template; prompt tokens in 'tokens'`, { engine: s.engine, tokens }));
-    for (const e of encoders) rows.push(variantRow(result, encodeOf(e.tokenizer), 'tokenize', TOKENIZER_NOTES[e.tokenizer], { tokenizer: e.tokenizer, tokens }));
+    for (const e of encoders) rows.push(variantRow(result, encodeOf(e.tokenizer), 'tokenize', tokenizerNote(e.tokenizer), { tokenizer: e.tokenizer, tokens }));
     rows.push(variantRow(result, 'collate', 'collate', 'pad to a multiple of 8 into Int32Array + attention mask', { tokens }));
     for (const s of supported) {
       for (const e of encoders) {
@@ -102,8 +111,10 @@ export const anatomy: Experiment<Point> = {
     for (const s of supported.filter((x) => x.engine !== 'jinja' && jinja)) {
       rows.push(pairedRow('template_speedup', 'x', perRound(result, [renderOf('jinja'), renderOf(s.engine)], (a, b) => a / b), `@huggingface/jinja render median / ${s.engine}'s in the same round`, { engine: s.engine, tokens }));
     }
-    for (const e of encoders.filter((x) => x.tokenizer !== 'js')) {
-      rows.push(pairedRow('tokenize_speedup', 'x', perRound(result, [encodeOf('js'), encodeOf(e.tokenizer)], (a, b) => a / b), `JS tokenizer encode median / ${e.tokenizer}'s in the same round`, { tokenizer: e.tokenizer, tokens }));
+    // Against the JS tokenizer when it is measured, else the first selected.
+    const base = encoders.find((e) => e.tokenizer === 'js') ?? encoders[0];
+    for (const e of encoders.filter((x) => x !== base)) {
+      rows.push(pairedRow('tokenize_speedup', 'x', perRound(result, [encodeOf(base.tokenizer), encodeOf(e.tokenizer)], (a, b) => a / b), `${base.tokenizer} tokenizer encode median / ${e.tokenizer}'s in the same round`, { tokenizer: e.tokenizer, tokens }));
     }
     return withRounds(rows, result);
   },
@@ -112,10 +123,13 @@ export const anatomy: Experiment<Point> = {
     // The first model's fullest template: the one quick mode measures, and the last listed in full mode.
     const template = rows.find((r) => r.metric === 'tokenize_share')?.template ?? rows[0]?.template;
     const at = (where: Partial<Record<keyof ResultRow, unknown>>) => pick(rows, { template, ...where });
-    const tokShare = at({ metric: 'tokenize_share', engine: 'jinja', tokenizer: 'js' });
-    const tplShare = at({ metric: 'template_share', engine: 'jinja', tokenizer: 'js' });
+    // The JS tokenizer's split, or the first measured tokenizer's when it was not selected.
+    const splitTokenizer = at({ metric: 'tokenize_share', engine: 'jinja', tokenizer: 'js' }) ? 'js' : at({ metric: 'tokenize_share', engine: 'jinja' })?.tokenizer;
+    const tokShare = at({ metric: 'tokenize_share', engine: 'jinja', tokenizer: splitTokenizer });
+    const tplShare = at({ metric: 'template_share', engine: 'jinja', tokenizer: splitTokenizer });
     if (tokShare && tplShare) {
-      findings.push({ id: 'split', chart: 'anatomy', row: tokShare, caveats: caveatsOf([tokShare, tplShare]), text: `Tokenization is ${withCi(tokShare, '%')} of the preprocessing time of a ~1k-token request (${template}, @huggingface/jinja, JS tokenizer); the template ${withCi(tplShare, '%')}.` });
+      const name = splitTokenizer === 'js' ? 'JS tokenizer' : `${splitTokenizer} tokenizer`;
+      findings.push({ id: 'split', chart: 'anatomy', row: tokShare, caveats: caveatsOf([tokShare, tplShare]), text: `Tokenization is ${withCi(tokShare, '%')} of the preprocessing time of a ~1k-token request (${template}, @huggingface/jinja, ${name}); the template ${withCi(tplShare, '%')}.` });
     }
     const engines = at({ metric: 'template_speedup', engine: 'nunjucks' });
     if (engines) {
@@ -124,13 +138,25 @@ export const anatomy: Experiment<Point> = {
         : `nunjucks renders ${template} ${withCi(engines)} ${(engines.median as number) > 1 ? 'faster' : 'slower'} than @huggingface/jinja (jinja / nunjucks, paired per round)`;
       findings.push({ id: 'engines', chart: 'anatomy', row: engines, caveats: caveatsOf([engines]), text: `${text}.` });
     }
-    const native = at({ metric: 'tokenize_speedup', tokenizer: 'native' });
-    if (native) {
-      const text = crosses(native, 1)
-        ? `The native (Rust) and JS tokenizers show no measurable difference on this prompt (JS / native, paired per round: ${withCi(native)})`
-        : `The native (Rust) tokenizer encodes this prompt ${withCi(native)} ${(native.median as number) > 1 ? 'faster' : 'slower'} than the JS one (JS / native, paired per round), async round trip included`;
-      findings.push({ id: 'tokenizers', chart: 'anatomy', row: native, caveats: caveatsOf([native]), text: `${text}.` });
+    // Speedups are over the JS tokenizer when it was measured, else over the measured one without a speedup row.
+    const speedups = rows.filter((r) => r.template === template && r.metric === 'tokenize_speedup' && hasFigure(r.status));
+    const others = rows.filter((r) => r.template === template && r.metric === 'tokenize' && hasFigure(r.status) && r.tokenizer !== 'js' && !speedups.some((x) => x.tokenizer === r.tokenizer));
+    const base = pick(rows, { template, metric: 'tokenize', tokenizer: 'js' }) || others.length === 0 ? 'js' : others[0].tokenizer;
+    const baseName = base === 'js' ? 'the JS tokenizer (@huggingface/tokenizers)' : base;
+    for (const row of speedups) {
+      const faster = (row.median as number) > 1 ? 'faster' : 'slower';
+      const text =
+        row.tokenizer === 'native' && base === 'js'
+          ? crosses(row, 1)
+            ? `The native (Rust) and JS tokenizers show no measurable difference on this prompt (JS / native, paired per round: ${withCi(row)})`
+            : `The native (Rust) tokenizer encodes this prompt ${withCi(row)} ${faster} than the JS one (JS / native, paired per round), async round trip included`
+          : crosses(row, 1)
+            ? `${row.tokenizer} and ${baseName} show no measurable difference on this prompt (${base} / ${row.tokenizer}, paired per round: ${withCi(row)})`
+            : `${row.tokenizer} encodes this prompt ${withCi(row)} ${faster} than ${baseName} (${base} / ${row.tokenizer}, paired per round)`;
+      findings.push({ id: row.tokenizer === 'native' ? 'tokenizers' : `tokenizers-${row.tokenizer}`, chart: 'anatomy', row, caveats: caveatsOf([row]), text: `${text}.` });
     }
+    const differing = rows.filter((r) => r.template === template && r.metric === 'tokenize' && r.status === 'unsupported');
+    if (differing.length > 0) findings.push({ id: 'tokenizers-differ', chart: 'anatomy', caveats: [], text: `Not timed: ${differing.map((r) => r.error).join('; ')}.` });
     return findings;
   },
 };

@@ -3,7 +3,7 @@
  * rendering and tokenization costs grow as the same tokens are spread over more turns?
  */
 import { getTemplateVariant } from '../../common/assets/models.ts';
-import { TOKENIZERS, loadTokenizer, type TokenizerId } from '../../common/assets/tokenizers.ts';
+import { identicalIds, prepareTokenizer, tokenizerNote, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
 import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
@@ -12,7 +12,8 @@ import type { EngineId } from '../../common/templates/engines.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { historyCharts } from '../../suites/preprocessing/charts/history.ts';
 import { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
-import { MAIN_THREAD_RUNS, TOKENIZER_NOTES, engineList, mainThreadGroup, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
+import { MAIN_THREAD_RUNS, engineList, mainThreadGroup, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
+import { preprocessingOptions } from '../../suites/preprocessing/cli.ts';
 
 interface Point {
   template: string;
@@ -35,7 +36,7 @@ function coordinates(p: Point): Params {
 }
 
 const renderOf = (engine: EngineId, turns: number) => `render ${engine} ${turns}`;
-const encodeOf = (tokenizer: TokenizerId, turns: number) => `tokenize ${tokenizer} ${turns}`;
+const encodeOf = (tokenizer: TokenizerChoice, turns: number) => `tokenize ${tokenizer} ${turns}`;
 
 export const history: Experiment<Point> = {
   id: 2,
@@ -63,6 +64,8 @@ export const history: Experiment<Point> = {
     const rows: RowInput[] = [];
     const variants: Variant[] = [];
     const rendered: { engine: EngineId; turns: number }[] = [];
+    const prompts: string[] = [];
+    const tokenizers: TokenizerChoice[] = [];
     for (const turns of turnsList) {
       const messages = chatFor(point.template, { seed: options.seed, turns, totalTokens: point.tokens });
       const prompt = ref.render(messages);
@@ -76,10 +79,18 @@ export const history: Experiment<Point> = {
         rendered.push({ engine, turns });
         variants.push({ name: renderOf(engine, turns), fn: () => pre.render(messages) });
       }
-      for (const tokenizer of TOKENIZERS) {
-        const tok = loadTokenizer(model, tokenizer);
-        variants.push({ name: encodeOf(tokenizer, turns), fn: tok.encodeSync ? () => tok.encodeSync!(prompt) : () => tok.encode(prompt) });
+      prompts.push(prompt);
+    }
+    // A selected tokenizer whose ids differ from the Rust tokenizer's on these prompts is not timed.
+    for (const tokenizer of preprocessingOptions(options).tokenizers) {
+      const differs = await identicalIds(model, tokenizer, prompts);
+      if (differs) {
+        rows.push({ params: { tokenizer }, metric: 'tokenize', unit: 'ms', status: 'unsupported', error: `${tokenizer}: ${differs}` });
+        continue;
       }
+      const tok = await prepareTokenizer(model, tokenizer);
+      tokenizers.push(tokenizer);
+      turnsList.forEach((turns, i) => variants.push({ name: encodeOf(tokenizer, turns), fn: tok.encodeSync ? () => tok.encodeSync!(prompts[i]) : () => tok.encode(prompts[i]) }));
     }
     const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
     const plan = { ...mode, minCalls: 1, warmupMs: options.plan.warmupTime, warmupCalls: options.plan.warmupIterations };
@@ -92,9 +103,9 @@ export const history: Experiment<Point> = {
         rows.push(pairedRow('template_growth', 'x', perRound(result, [renderOf(engine, turns), renderOf(engine, first)], (a, b) => a / b), `render median / the ${first}-turn chat's in the same round`, { engine, turns }));
       }
     }
-    for (const tokenizer of TOKENIZERS) {
+    for (const tokenizer of tokenizers) {
       for (const turns of turnsList) {
-        rows.push(variantRow(result, encodeOf(tokenizer, turns), 'tokenize', TOKENIZER_NOTES[tokenizer], { tokenizer, turns }));
+        rows.push(variantRow(result, encodeOf(tokenizer, turns), 'tokenize', tokenizerNote(tokenizer), { tokenizer, turns }));
         rows.push(pairedRow('tokenize_growth', 'x', perRound(result, [encodeOf(tokenizer, turns), encodeOf(tokenizer, first)], (a, b) => a / b), `encode median / the ${first}-turn chat's in the same round`, { tokenizer, turns }));
       }
     }
@@ -107,9 +118,10 @@ export const history: Experiment<Point> = {
     const most = Math.max(...growth.filter((r) => r.template === template).map((r) => r.turns as number));
     const grew = (row: ResultRow) => (crosses(row, 1) ? `shows no measurable growth (${withCi(row)})` : `costs ${withCi(row)} as much`);
     const tpl = pick(rows, { template, metric: 'template_growth', engine: 'jinja', turns: most });
-    const tok = pick(rows, { template, metric: 'tokenize_growth', tokenizer: 'js', turns: most });
+    // The JS tokenizer's growth, or the first measured tokenizer's when it was not selected.
+    const tok = pick(rows, { template, metric: 'tokenize_growth', tokenizer: 'js', turns: most }) ?? pick(rows, { template, metric: 'tokenize_growth', turns: most });
     if (tpl && tok) {
-      findings.push({ id: 'growth', chart: 'history', row: tpl, caveats: caveatsOf([tpl, tok]), text: `With the same ${tpl.tokens} content tokens spread over ${most} turns instead of 1 (${template}), templating (@huggingface/jinja) ${grew(tpl)}; tokenizing (JS) ${grew(tok)}.` });
+      findings.push({ id: 'growth', chart: 'history', row: tpl, caveats: caveatsOf([tpl, tok]), text: `With the same ${tpl.tokens} content tokens spread over ${most} turns instead of 1 (${template}), templating (@huggingface/jinja) ${grew(tpl)}; tokenizing (${tok.tokenizer === 'js' ? 'JS' : tok.tokenizer}) ${grew(tok)}.` });
     }
     const nj = pick(rows, { template, metric: 'template_growth', engine: 'nunjucks', turns: most });
     if (nj) findings.push({ id: 'growth-nunjucks', chart: 'history', row: nj, caveats: caveatsOf([nj]), text: `nunjucks: templating ${grew(nj)} at ${most} turns as at 1.` });

@@ -14,9 +14,10 @@ import { sampleLatency } from '../../common/timing.ts';
 import { batchTasks, buildBatches, dispatchMeter, timeBatch } from '../../common/workload.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { queueCharts } from '../../suites/preprocessing/charts/queue.ts';
+import { preprocessor } from '../../common/preprocessor-cache.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 import { dispatchCeilings, dispatcherRows } from '../../suites/preprocessing/dispatcher.ts';
-import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchTokenizer, checkBatchTokenizer, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 interface Point {
   template: string;
@@ -63,12 +64,15 @@ export const queue: Experiment<Point> = {
     const prepare = batchTasks('prepare', batch);
     const render = batchTasks('render', batch);
     const json = batchTasks('prepare', batch, undefined, 'json');
+    const tokenizer = batchTokenizer(options);
+    const reference = await preprocessor({ template: point.template, engine: point.engine, tokenizer: 'js' });
+    await checkBatchTokenizer(point.template, tokenizer, batch.map((m) => reference.render(m)));
     const variants: Variant[] = [];
     const measured: { s: StrategyPoint; meter: ReturnType<typeof dispatchMeter>; jsonMeter?: ReturnType<typeof dispatchMeter> }[] = [];
     for (const s of strategyPoints(options)) {
       options.progress(`${label(point)}: starting ${s.strategy}×${s.workers}`);
-      const strategy = await getStrategy(s.strategy, s.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
-      const params = strategyParams(s);
+      const strategy = await getStrategy(s.strategy, s.workers, { template: point.template, engine: point.engine, tokenizer });
+      const params = strategyParams(s, tokenizer);
       rows.push({ params, metric: 'startup', unit: 'ms', value: strategy.startupMs, note: 'start until every worker loaded template + tokenizer (once per process; pools are shared with exp 4)' });
       const roundtrip = await sampleLatency('roundtrip', () => strategy.run({ op: 'noop' }), { warmupIterations: 20, warmupTime: 50, iterations: 100, time: 50 });
       rows.push({ params, metric: 'roundtrip', unit: 'ms', summary: summarize(roundtrip.samples), ...roundtrip, note: ROUNDTRIP_NOTE });
@@ -86,7 +90,7 @@ export const queue: Experiment<Point> = {
 
     const main = measured.find((m) => m.s.strategy === 'main');
     for (const { s, meter, jsonMeter } of measured) {
-      const params = strategyParams(s);
+      const params = strategyParams(s, tokenizer);
       const key = strategyKey(s);
       const prepared = variantRow(result, `prepare ${key}`, 'batch_prepare', `64 requests: dispatch, render + tokenize, round trip, collate on main; ${s.strategy === 'main' ? 'no round trip' : 'round trip included'}`, params);
       rows.push(prepared, { params, metric: 'requests_per_s', unit: 'req/s', value: (BATCH_SIZE * 1000) / prepared.summary!.median, note: '64 / median batch_prepare' });
@@ -126,7 +130,7 @@ export const queue: Experiment<Point> = {
     }
     const native = pick(rows, { metric: 'speedup_vs_main', strategy: 'native' });
     if (native) {
-      const text = crosses(native, 1) ? `Tokenizing natively (Rust, off the event loop) shows no measurable speedup over the main thread (${withCi(native)})` : `Tokenizing natively (Rust, off the event loop) prepares the batch ${withCi(native)} ${(native.median as number) >= 1 ? 'faster' : 'slower'} than the JS tokenizer on the main thread`;
+      const text = crosses(native, 1) ? `Tokenizing natively (Rust, off the event loop) shows no measurable speedup over the main thread (${withCi(native)})` : `Tokenizing natively (Rust, off the event loop) prepares the batch ${withCi(native)} ${(native.median as number) >= 1 ? 'faster' : 'slower'} than ${!main || main.tokenizer === 'js' ? 'the JS tokenizer' : main.tokenizer} on the main thread`;
       findings.push({ id: 'native-speedup', chart: 'queue', row: native, caveats: caveatsOf([native]), text: `${text}.` });
     }
     return findings;

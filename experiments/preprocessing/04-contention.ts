@@ -18,7 +18,7 @@ import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { contentionCharts } from '../../suites/preprocessing/charts/contention.ts';
 import { preprocessor } from '../../common/preprocessor-cache.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
-import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, cores, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchTokenizer, checkBatchTokenizer, cores, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 type Kind = 'contention' | 'scaling';
 type ScalingOp = 'render' | 'tokenize';
@@ -70,7 +70,11 @@ interface Watch {
  * as main's last batch, so both windows have the same length.
  */
 async function runContention(point: Point, options: RunOptions): Promise<RowInput[]> {
-  const prepare = batchTasks('prepare', batchFor(point, options));
+  const batch = batchFor(point, options);
+  const prepare = batchTasks('prepare', batch);
+  const tokenizer = batchTokenizer(options);
+  const reference = await preprocessor({ template: point.template, engine: point.engine, tokenizer: 'js' });
+  await checkBatchTokenizer(point.template, tokenizer, batch.map((m) => reference.render(m)));
   const counts = [...new Set([Math.max(1, cores() - 1), cores()])];
   const strategies = strategiesOf(options, counts);
   const watches = new Map<string, Watch>();
@@ -95,7 +99,7 @@ async function runContention(point: Point, options: RunOptions): Promise<RowInpu
   let lastMainMs = 300;
   const variants: Variant[] = [watched(IDLE, () => new Promise((r) => setTimeout(r, lastMainMs)))];
   for (const s of strategies) {
-    const strategy = await getStrategy(s.strategy, s.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
+    const strategy = await getStrategy(s.strategy, s.workers, { template: point.template, engine: point.engine, tokenizer });
     const batch = () => timeBatch(strategy, prepare);
     variants.push(watched(strategyKey(s), s.strategy === 'main' ? async () => (lastMainMs = await batch()) : batch));
   }
@@ -111,7 +115,7 @@ async function runContention(point: Point, options: RunOptions): Promise<RowInpu
   }
   const probesIn = ([from, to]: [number, number]) => probes.samples.filter((_, i) => probes.at[i] >= from && probes.at[i] < to);
   const rows: RowInput[] = [];
-  const named = [{ name: IDLE, params: { strategy: IDLE, workers: 0 } as Params }, ...strategies.map((s) => ({ name: strategyKey(s), params: strategyParams(s) }))];
+  const named = [{ name: IDLE, params: { strategy: IDLE, workers: 0 } as Params }, ...strategies.map((s) => ({ name: strategyKey(s), params: strategyParams(s, tokenizer) }))];
   const main = strategies.find((s) => s.strategy === 'main');
   const roundP99 = (name: string) => watches.get(name)!.delays.map((d) => d.p99);
   const roundHealth = (name: string) => watches.get(name)!.windows.map((w) => median(probesIn(w)));
@@ -147,19 +151,22 @@ async function runScaling(point: Point, options: RunOptions): Promise<RowInput[]
   const op = point.op!;
   const batch = batchFor(point, options);
   const ref = await preprocessor({ template: point.template, engine: point.engine, tokenizer: 'js' });
-  const tasks = op === 'tokenize' ? batchTasks('tokenize', batch, batch.map((m) => ref.render(m))) : batchTasks('render', batch);
+  const prompts = batch.map((m) => ref.render(m));
+  const tasks = op === 'tokenize' ? batchTasks('tokenize', batch, prompts) : batchTasks('render', batch);
+  const tokenizer = batchTokenizer(options);
+  await checkBatchTokenizer(point.template, tokenizer, prompts);
   const strategies = strategiesOf(options).filter((s) => s.strategy !== 'native' || op === 'tokenize');
   // Nothing to compare (e.g. --strategies native on the render stage): the point has no rows.
   if (strategies.length === 0) return [];
   const variants: Variant[] = [];
   for (const s of strategies) {
-    const strategy = await getStrategy(s.strategy, s.workers, { template: point.template, engine: point.engine, tokenizer: 'js' });
+    const strategy = await getStrategy(s.strategy, s.workers, { template: point.template, engine: point.engine, tokenizer });
     variants.push({ name: strategyKey(s), fn: () => timeBatch(strategy, tasks) });
   }
   const result = await runPairedRounds(variants, roundsPlan(options, 'scaling'), roundsSeed(options, 4, op === 'render' ? 2 : 3), { signal: options.signal, onRound: (d, t) => options.progress(`scaling ${op}: round ${d}/${t}`) });
   const main = strategies.find((s) => s.strategy === 'main');
   const rows = strategies.flatMap((s: StrategyPoint): RowInput[] => {
-    const params = strategyParams(s);
+    const params = strategyParams(s, tokenizer);
     const measured = variantRow(result, strategyKey(s), `batch_${op}`, `64 requests, ${op} only, round trip included for pools`, params);
     if (!main || s.strategy === 'main') return [measured];
     return [measured, pairedRow(`speedup_${op}`, 'x', perRound(result, [strategyKey(main), strategyKey(s)], (m, x) => m / x), `main's batch_${op} / this one's in the same round`, params)];

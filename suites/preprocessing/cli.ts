@@ -1,7 +1,8 @@
 /** The preprocessing suite's command-line options: models, template engines, execution strategies, worker counts. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MODEL_IDS, MODELS, TEMPLATE_VARIANTS, getModelSpec } from '../../common/assets/models.ts';
-import { TOKENIZERS, assertTokenizer } from '../../common/assets/tokenizers.ts';
+import { TOKENIZER_CHOICES, assertTokenizerChoice, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
+import { TOKENIZERS } from '../../common/assets/tokenizers.ts';
 import { InputError, refuseUnusedFlags } from '../../common/input-error.ts';
 import { STRATEGIES, assertStrategy, type StrategyId } from '../../common/strategies/index.ts';
 import { ENGINES, assertEngine, type EngineId } from '../../common/templates/engines.ts';
@@ -16,9 +17,16 @@ export interface PreprocessingOptions {
   engines: EngineId[];
   /** Execution strategies (--strategies). */
   strategies: StrategyId[];
+  /**
+   * Tokenizers (--tokenizers): experiments 1 and 2 compare them; experiments 3 and 4 run the first one
+   * that is not `native` in their main, pool and process strategies (the native strategy stays native).
+   */
+  tokenizers: TokenizerChoice[];
   /** Worker counts of the pool and process points (--workers); default: the experiment's own. */
   workers?: number[];
 }
+
+const DEFAULT_TOKENIZERS: readonly TokenizerChoice[] = TOKENIZERS;
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -34,6 +42,7 @@ interface Flags {
   models?: string[];
   engines?: string[];
   strategies?: string[];
+  tokenizers?: string[];
   workers?: number[];
 }
 
@@ -41,6 +50,7 @@ interface Flags {
 const USED_BY = [
   ['strategies', '--strategies', [3, 4]],
   ['workers', '--workers', [3, 4]],
+  ['tokenizers', '--tokenizers', [1, 2, 3, 4]],
 ] as const;
 
 export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
@@ -48,6 +58,7 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
     new Option('-m, --models <list>', `comma-separated models (default ${DEFAULT_MODEL_IDS.join(',')})`).argParser(list),
     new Option('--engines <list>', `comma-separated template engines (${ENGINES.join(',')})`).argParser(list),
     new Option('--strategies <list>', `comma-separated strategies (default ${STRATEGIES.join(',')}; --quick: experiment 4 leaves process out when pool is selected)`).argParser(list),
+    new Option('--tokenizers <list>', `comma-separated tokenizers (default ${DEFAULT_TOKENIZERS.join(',')}; any of ${TOKENIZER_CHOICES.join(', ')}): compared in experiments 1 and 2; the first that is not native runs the main, pool and process strategies of 3 and 4`).argParser(list),
     new Option('--workers <list>', 'worker counts of the pool and process points of experiments 3 and 4, e.g. 1,2,4,8,16 (default: 1 and the core count with --quick; 1, 2, 4 … 2×cores otherwise)').argParser(parseWorkerList),
   ],
   resolve(raw, { experiments }) {
@@ -59,6 +70,7 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
       models,
       engines: (flags.engines ?? [...ENGINES]).map(assertEngine),
       strategies: (flags.strategies ?? [...STRATEGIES]).map(assertStrategy),
+      tokenizers: [...new Set((flags.tokenizers ?? [...DEFAULT_TOKENIZERS]).map(assertTokenizerChoice))],
       workers: flags.workers,
     };
   },
@@ -69,15 +81,15 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
       .requiredOption('--messages <file>', 'JSON file: an array of {role, content}, or {messages, tools}')
       .option('--template <id>', `template variant (${TEMPLATE_VARIANTS.map((t) => t.id).join(', ')}; default the model's own)`)
       .option('--engine <name>', `template engine (${ENGINES.join(', ')})`, 'jinja')
-      .option('--tokenizer <name>', `tokenizer (${TOKENIZERS.join(', ')})`, 'js')
+      .option('--tokenizer <name>', `tokenizer (${TOKENIZER_CHOICES.join(', ')})`, 'js')
       .option('--ids', 'print the token ids (JSON) on stdout instead of the prompt')
-      .action(async (flags) => setExit(await renderCommand({ ...flags, engine: assertEngine(flags.engine), tokenizer: assertTokenizer(flags.tokenizer) }, io))),
+      .action(async (flags) => setExit(await renderCommand({ ...flags, engine: assertEngine(flags.engine), tokenizer: assertTokenizerChoice(flags.tokenizer) }, io))),
   ],
   listing: () => [
     `models: ${MODELS.map((m) => `${m.id}${m.default ? ' (default)' : ''}`).join(', ')}`,
     `templates: ${TEMPLATE_VARIANTS.map((t) => t.id).join(', ')}`,
     `engines: ${ENGINES.join(', ')}`,
-    `tokenizers: ${TOKENIZERS.join(', ')}`,
+    `tokenizers: ${TOKENIZER_CHOICES.join(', ')} (default ${DEFAULT_TOKENIZERS.join(',')}; experiment 10 says which give the reference ids)`,
     `strategies: ${STRATEGIES.join(', ')}`,
   ],
 };

@@ -1,10 +1,9 @@
 /**
- * Pieces the preprocessing experiments share: the selected templates and engines, tokenizer notes, the
- * main-thread process group. The preprocessor cache, the reference engine and chat building live in
+ * Pieces the preprocessing experiments share: the selected templates and engines, the main-thread
+ * process group and its number of processes. The preprocessor cache, the reference engine and chat building live in
  * common/preprocessor-cache.ts (the inference suite uses them too).
  */
 import { templateVariantsFor } from '../../common/assets/models.ts';
-import type { TokenizerId } from '../../common/assets/tokenizers.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
 import type { RunOptions } from '../types.ts';
 import { preprocessingOptions } from './cli.ts';
@@ -25,11 +24,6 @@ export function quickTemplate(options: RunOptions): string {
 export function engineList(options: RunOptions): EngineId[] {
   return preprocessingOptions(options).engines;
 }
-
-export const TOKENIZER_NOTES: Record<TokenizerId, string> = {
-  js: '@huggingface/tokenizers, synchronous on the calling thread',
-  native: 'tokenizers (Rust napi) encode on libuv threadpool; includes the async round trip',
-};
 
 /**
  * Child-process group of the main-thread experiments (1 and 2): both load one template's engines and

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { isParallel, type StrategyId } from '../../common/strategies/index.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
+import { identicalIds, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import type { Params, RowInput } from '../../common/results.ts';
 import type { RunOptions } from '../types.ts';
 import { preprocessingOptions } from './cli.ts';
@@ -43,8 +44,20 @@ export function strategyPoints(options: Pick<RunOptions, 'quick' | 'suites'>, co
 export const strategyKey = (s: StrategyPoint): string => `${s.strategy}×${s.workers}`;
 
 /** The row parameters of a strategy point: its strategy, workers and the tokenizer it runs (native tokenizes natively). */
-export function strategyParams(s: StrategyPoint): Params {
-  return { strategy: s.strategy, workers: s.workers, tokenizer: s.strategy === 'native' ? 'native' : 'js' };
+export function strategyParams(s: StrategyPoint, tokenizer: TokenizerChoice): Params {
+  return { strategy: s.strategy, workers: s.workers, tokenizer: s.strategy === 'native' ? 'native' : tokenizer };
+}
+
+/** The tokenizer of the main, pool and process strategies: the first selected that is not native (js when only native is). */
+export function batchTokenizer(options: Pick<RunOptions, 'quick' | 'suites'>): TokenizerChoice {
+  return preprocessingOptions(options).tokenizers.find((t) => t !== 'native') ?? 'js';
+}
+
+/** Refuses to time a strategy tokenizer whose ids differ from the Rust tokenizer's on the batch's prompts. */
+export async function checkBatchTokenizer(template: string, tokenizer: TokenizerChoice, prompts: readonly string[]): Promise<void> {
+  if (tokenizer === 'js') return;
+  const differs = await identicalIds(getTemplateVariant(template).model, tokenizer, prompts);
+  if (differs) throw new Error(`tokenizer ${tokenizer}: ${differs}; choose one that gives the reference ids (experiment 10, --exp 10)`);
 }
 
 /**

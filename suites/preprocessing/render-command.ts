@@ -1,6 +1,6 @@
 /** `bench render`: the exact prompt (or token ids) the suite would measure for a messages file. */
 import { getModelSpec, getTemplateVariant, templateVariantsFor, UnknownNameError } from '../../common/assets/models.ts';
-import type { TokenizerId } from '../../common/assets/tokenizers.ts';
+import type { TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import { MessagesFileError, readMessagesFile } from '../../common/messages-file.ts';
 import { createPreprocessor } from '../../common/pipeline.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
@@ -11,7 +11,7 @@ export interface RenderFlags {
   messages: string;
   template?: string;
   engine: EngineId;
-  tokenizer: TokenizerId;
+  tokenizer: TokenizerChoice;
   ids?: boolean;
 }
 

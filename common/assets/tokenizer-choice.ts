@@ -1,0 +1,63 @@
+/**
+ * The tokenizer a preprocessing pipeline runs: `js` (@huggingface/tokenizers) and `native` (the Rust
+ * `tokenizers`), or any other library of tokenizer-libraries.ts that loads the model's shipped
+ * vocabulary (`--tokenizers tiktoken,native`). Experiment 10 says which of them give the reference ids;
+ * a pipeline checks its choice against the Rust tokenizer before it is timed (identicalIds).
+ */
+import { UnknownNameError } from './models.ts';
+import { TOKENIZER_LIBRARIES, loadLibrary, type LibraryId, type LibraryTokenizer } from './tokenizer-libraries.ts';
+import { TOKENIZERS, loadTokenizer, type PreparedTokenizer } from './tokenizers.ts';
+
+/** `js` is the library `hf` under the name the suite has always used for it. */
+export const TOKENIZER_CHOICES = [...TOKENIZERS, ...TOKENIZER_LIBRARIES.filter((l) => l !== 'hf' && l !== 'native')] as const;
+export type TokenizerChoice = (typeof TOKENIZER_CHOICES)[number];
+
+export function assertTokenizerChoice(name: string): TokenizerChoice {
+  if (!(TOKENIZER_CHOICES as readonly string[]).includes(name)) throw new UnknownNameError('tokenizer', name, TOKENIZER_CHOICES);
+  return name as TokenizerChoice;
+}
+
+const libraryOf = (choice: TokenizerChoice): LibraryId => (choice === 'js' ? 'hf' : choice);
+
+/** What each tokenizer's figures include (the `note` of its rows). */
+export function tokenizerNote(choice: TokenizerChoice): string {
+  if (choice === 'js') return '@huggingface/tokenizers, synchronous on the calling thread';
+  if (choice === 'native') return 'tokenizers (Rust napi) encode on libuv threadpool; includes the async round trip';
+  return `${choice} on the calling thread, with the vocabulary derived from the shipped tokenizer.json`;
+}
+
+const loaded = new Map<string, Promise<PreparedTokenizer>>();
+
+/** The model's tokenizer in implementation `choice`, loaded once per thread; a library that cannot load the vocabulary throws its reason. */
+export function prepareTokenizer(model: string, choice: TokenizerChoice): Promise<PreparedTokenizer> {
+  if (choice === 'js' || choice === 'native') return Promise.resolve(loadTokenizer(model, choice));
+  const key = `${model}/${choice}`;
+  let tok = loaded.get(key);
+  if (!tok) {
+    tok = (async () => {
+      const outcome = await loadLibrary(choice, model);
+      if (!outcome.ok) throw new Error(`tokenizer ${choice} cannot load ${model}: ${outcome.reason}`);
+      const { encode } = outcome.tokenizer;
+      // Decoding is only used to build the seeded chats: the JS tokenizer's, over the same vocabulary.
+      return { id: choice, model, encode: async (text: string) => encode(text), decode: loadTokenizer(model, 'js').decode };
+    })();
+    tok.catch(() => loaded.delete(key));
+    loaded.set(key, tok);
+  }
+  return tok;
+}
+
+/** Undefined when `choice` gives the Rust tokenizer's ids on every text; else where it first differs. */
+export async function identicalIds(model: string, choice: TokenizerChoice, texts: readonly string[]): Promise<string | undefined> {
+  if (choice === 'native') return undefined;
+  const outcome = await loadLibrary(libraryOf(choice), model);
+  if (!outcome.ok) return outcome.reason;
+  const reference: Pick<LibraryTokenizer, 'encode'> = loadTokenizer(model, 'native');
+  for (const [i, text] of texts.entries()) {
+    const [expected, actual] = await Promise.all([reference.encode(text), outcome.tokenizer.encode(text)]);
+    const at = expected.findIndex((id, k) => id !== actual[k]);
+    const position = at === -1 && expected.length !== actual.length ? Math.min(expected.length, actual.length) : at;
+    if (position !== -1) return `its ids differ from tokenizers (Rust) at token ${position} of text ${i + 1} of ${texts.length}`;
+  }
+  return undefined;
+}
