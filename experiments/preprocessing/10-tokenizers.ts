@@ -10,6 +10,9 @@ import { caveatsOf, crosses, fmt, pick, withCi, type Finding } from '../../commo
 import { startLoopDelayMonitor } from '../../common/monitor/event-loop.ts';
 import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { chatFor, referenceOf } from '../../common/preprocessor-cache.ts';
+import { loadCorpus } from '../../common/assets/corpus.ts';
+import { FIXED_DATE_STRING } from '../../common/pipeline.ts';
+import { compileTemplate } from '../../common/templates/engines.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
 import { adversarialTexts, compareIds } from '../../common/tokenizer-parity.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
@@ -91,7 +94,8 @@ function checkIdsOnce(model: string, options: RunOptions): Promise<Verdict[]> {
       const libs = await loadAll(model, options);
       const reference = libs.find((l) => l.library === REFERENCE)?.outcome;
       if (!reference?.ok) throw new Error(`the reference tokenizer (${REFERENCE}) does not load ${model}: ${reference && !reference.ok ? reference.reason : 'missing'}`);
-      const texts = [...adversarialTexts(), ...(await Promise.all(CHECK_TURNS.map(async (turns) => ({ name: `chat ${turns} turns`, text: await promptOf(model, 1_000, turns, options) }))))];
+      const chats = await Promise.all(CHECK_TURNS.map(async (turns) => ({ name: `chat ${turns} turns`, text: await promptOf(model, 1_000, turns, options) })));
+      const texts = [...adversarialTexts(), ...chats, ...(await corpusRenders(model, options))];
       const out: Verdict[] = [];
       for (const { library, outcome } of libs) {
         if (!outcome.ok) continue;
@@ -107,6 +111,25 @@ function checkIdsOnce(model: string, options: RunOptions): Promise<Verdict[]> {
     checked.set(model, verdicts);
   }
   return verdicts;
+}
+
+/** Templates of the corpus whose 10-turn renders are checked too: other families' markup, tokenized with this model's vocabulary. */
+const CORPUS_CHECKED = ['mistral:7b-instruct-fp16', 'gemma2:2b', 'phi4:14b', 'command-r:35b', 'deepseek-r1:8b'];
+
+async function corpusRenders(model: string, options: RunOptions): Promise<{ name: string; text: string }[]> {
+  const corpus = await loadCorpus();
+  const messages = chatFor(templateOf(model), { seed: options.seed, turns: 10, totalTokens: 1_000 });
+  return corpus
+    .filter((t) => CORPUS_CHECKED.includes(t.id))
+    .flatMap((t) => {
+      try {
+        const text = compileTemplate('jinja', t.source).render({ messages, add_generation_prompt: true, bos_token: t.bos_token, eos_token: t.eos_token, date_string: FIXED_DATE_STRING });
+        return [{ name: `corpus ${t.id}`, text }];
+      } catch {
+        // A template that refuses this chat (e.g. a system message) has no render to check.
+        return [];
+      }
+    });
 }
 
 async function runCheck(point: Point, options: RunOptions): Promise<RowInput[]> {
