@@ -7,6 +7,9 @@ import { identicalIds, prepareTokenizer } from '../common/assets/tokenizer-choic
 import { loadTokenizer } from '../common/assets/tokenizers.ts';
 import { createPreprocessor } from '../common/pipeline.ts';
 import { generateBatch } from '../common/data.ts';
+import { TIKTOKEN_ADAPTERS } from '../common/assets/tiktoken-adapters.ts';
+import { tiktokenVocabulary } from '../common/assets/tiktoken-ranks.ts';
+import { compareIds } from '../common/tokenizer-parity.ts';
 import { startStrategy, type Strategy } from '../common/strategies/index.ts';
 
 const started: Strategy[] = [];
@@ -25,6 +28,30 @@ describe('tokenizer choice', () => {
     expect(await identicalIds('llama3.1', 'gpt-tokenizer', ['hi', prompt])).toBe('its ids differ from tokenizers (Rust) at token 2 of text 2 of 2');
     expect(await identicalIds('qwen3', 'llama3-tokenizer-js', [prompt])).toBe('Llama 3 vocabulary only: the library ships its own and cannot load another');
     await expect(prepareTokenizer('qwen3', 'llama3-tokenizer-js')).rejects.toThrow('tokenizer llama3-tokenizer-js cannot load qwen3: Llama 3 vocabulary only');
+  });
+
+  it('a vocabulary with two ranks swapped is reported as differing at the first token that uses one of them', async () => {
+    const text = 'The cat sat on the mat. Hello world, hello world!';
+    const native = { library: 'native' as const, model: 'llama3.1', offThread: true, encode: loadTokenizer('llama3.1', 'native').encode };
+    const expected = await native.encode(text);
+    const vocab = tiktokenVocabulary('llama3.1');
+    if (!vocab.ok) throw new Error(vocab.reason);
+    const swapped = expected[4];
+    const other = 50_000;
+    const tokens = [...vocab.vocabulary.tokens];
+    [tokens[swapped], tokens[other]] = [tokens[other], tokens[swapped]];
+    const built = await TIKTOKEN_ADAPTERS.tiktoken({ ...vocab.vocabulary, tokens });
+    if (!built.ok) throw new Error(built.reason);
+    const corrupted = { library: 'tiktoken' as const, model: 'llama3.1', offThread: false, encode: built.encode };
+    const verdict = await compareIds(corrupted, native, text);
+    expect(verdict).toMatchObject({ identical: false, position: expected.indexOf(swapped) });
+    if (!verdict.identical) {
+      expect(verdict.expected[0]).toBe(swapped);
+      expect(verdict.actual[0]).toBe(other);
+    }
+    // The intact vocabulary gives the reference ids on the same text.
+    const intact = await TIKTOKEN_ADAPTERS.tiktoken(vocab.vocabulary);
+    expect(intact.ok && (await compareIds({ ...corrupted, encode: intact.encode }, native, text))).toEqual({ identical: true });
   });
 
   it('main, pool and process strategies with tiktoken give the ids of tiktoken on the main thread, which are the Rust ids', async () => {
