@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { runCli } from '../scripts/cli.ts';
+import { Progress } from '../common/progress.ts';
 
 export async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -37,4 +38,16 @@ export function readCsv(path: string): Record<string, string>[] {
 
 export function readCsvHeader(path: string): string[] {
   return (parse(readFileSync(path, 'utf8'), { to_line: 1 }) as string[][])[0];
+}
+
+/** Aborts the run once `after` point measurements have finished (as Ctrl-C would). */
+export class AbortingProgress extends Progress {
+  private done = 0;
+  constructor(private readonly controller: AbortController, private readonly after: number) {
+    super(process.stderr, false);
+  }
+  override advance(key: number): void {
+    super.advance(key);
+    if (++this.done === this.after) this.controller.abort();
+  }
 }

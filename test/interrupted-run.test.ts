@@ -17,7 +17,7 @@ import { mergeShards } from '../suites/merge.ts';
 import { loadExternalSuites } from '../suites/registry.ts';
 import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import suite, { halting } from './fixtures/halting-suite.ts';
-import { onlyRun, tempDir } from './helpers.ts';
+import { AbortingProgress, onlyRun, tempDir } from './helpers.ts';
 
 const SUITE = 'test/fixtures/halting-suite.ts';
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
@@ -35,18 +35,6 @@ function request(outBase: string, extra: Partial<RunRequest> = {}, signal = new 
     progress: quiet(),
     ...extra,
   };
-}
-
-/** Aborts the run once `after` points have measured (as Ctrl-C would). */
-class AbortingProgress extends Progress {
-  private done = 0;
-  constructor(private readonly controller: AbortController, private readonly after: number) {
-    super(process.stderr, false);
-  }
-  override advance(key: number): void {
-    super.advance(key);
-    if (++this.done === this.after) this.controller.abort();
-  }
 }
 
 const PARTIAL = 'partial: 1 of 3 points measured (missing: alpha, gamma)';

@@ -8,7 +8,7 @@ import { liveChildren } from '../suites/child-runner.ts';
 import { createRunFolder, declaredParams, runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import { toRow } from '../common/results.ts';
 import suite, { counting } from './fixtures/fake-suite.ts';
-import { onlyRun, readCsv, readCsvHeader, tempDir } from './helpers.ts';
+import { AbortingProgress, onlyRun, readCsv, readCsvHeader, tempDir } from './helpers.ts';
 
 function request(outBase: string, runs: number, signal = new AbortController().signal, progress = new Progress(process.stderr, false)): RunRequest {
   return {
@@ -20,18 +20,6 @@ function request(outBase: string, runs: number, signal = new AbortController().s
     args: {},
     progress,
   };
-}
-
-/** Aborts the run once `after` point measurements have finished (as Ctrl-C would). */
-class AbortingProgress extends Progress {
-  private done = 0;
-  constructor(private readonly controller: AbortController, private readonly after: number) {
-    super(process.stderr, false);
-  }
-  override advance(key: number): void {
-    super.advance(key);
-    if (++this.done === this.after) this.controller.abort();
-  }
 }
 
 describe('orchestrator', () => {
