@@ -12,6 +12,7 @@ import { mergeCoverage } from '../common/coverage.ts';
 import { Progress } from '../common/progress.ts';
 import { ResultWriter, paramColumns, paramsOf, type ResultRow, type RowInput, type RowStatus } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
+import type { Topology } from '../common/topology.ts';
 import { parseReplicatesCsv, parseResultsCsv } from '../common/run-folder.ts';
 import { createRunFolder, declaredParams, renderReport, rowCounts, writeResults, type Collected, type Selected } from './orchestrator.ts';
 import type { RunOptions } from './types.ts';
@@ -110,6 +111,8 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
   const replicateWriter = new ResultWriter(dir, params, 'replicates.csv', true);
   const collected = new Map<number, Collected>();
   const base = shards[0].env;
+  // The machine each experiment was measured on: the env.json of the first shard with its rows.
+  const topologies = new Map<number, Topology>();
   const entryOf = (id: number) => {
     if (!collected.has(id)) collected.set(id, { selected: request.resolve(id), points: [], rows: [], failures: [] });
     return collected.get(id)!;
@@ -125,6 +128,7 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
       if (point === undefined) continue; // derived per replicate: derived again below, across shards
       const input = rowInputOf(row, samples.get(`${rowKey(row)}|${replicate}`));
       entryOf(Number(row.experiment)).rows.push({ point, replicate, row: input });
+      if (s.env.topology && !topologies.has(Number(row.experiment))) topologies.set(Number(row.experiment), s.env.topology);
       replicateWriter.write({ ...row, run_id: runId }, input.samples, replicate, point);
     }
   }
@@ -133,7 +137,7 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
   const runs = Number(base.replication?.runs) || 1;
   const runsByExperiment: Record<string, number> = base.replication?.runsByExperiment ?? {};
   const entries = [...collected.values()].sort((a, b) => a.selected.experiment.id - b.selected.experiment.id);
-  await writeResults(entries, options, (id) => Number(runsByExperiment[id]) || runs, writer, replicateWriter, runId);
+  await writeResults(entries, options, (id) => Number(runsByExperiment[id]) || runs, writer, replicateWriter, runId, (id) => topologies.get(id));
   const env = {
     ...base,
     runId,

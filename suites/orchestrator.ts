@@ -9,6 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectEnvironment } from '../common/environment.ts';
+import type { Topology } from '../common/topology.ts';
 import { errorMessage } from '../common/error-message.ts';
 import { coverageOf } from '../common/coverage.ts';
 import { noiseRecord, noiseSnapshot } from '../common/machine-noise.ts';
@@ -119,7 +120,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   writeFileSync(join(dir, 'env.json'), JSON.stringify({ runId, ...env, replication, noise: { start: startNoise } }, null, 2));
   progress.line(`run ${runId} → ${dir} (${request.runs} process${request.runs === 1 ? '' : 'es'} per point; calibration ${startNoise.calibrationMs} ms)`);
 
-  const options: RunOptions = { ...request.options, runDir: dir, progress: (d) => progress.detail(d) };
+  const options: RunOptions = { ...request.options, runDir: dir, topology: env.topology, progress: (d) => progress.detail(d) };
   const signal = options.signal;
   const collected: Collected[] = [];
   for (const selected of request.selection) {
@@ -216,9 +217,13 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
  * results.csv from every experiment's replicate rows, then the files of each experiment and of each suite
  * (`writeFiles` hooks, from the combined rows); after Ctrl-C and in `npm run merge` too.
  */
-export async function writeResults(entries: readonly Collected[], options: RunOptions, runsOf: (experiment: number) => number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): Promise<void> {
+export async function writeResults(entries: readonly Collected[], options: RunOptions, runsOf: (experiment: number) => number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string, topologyOf?: (experiment: number) => Topology | undefined): Promise<void> {
   const results = [];
-  for (const entry of entries) results.push({ selected: entry.selected, rows: await writeCombined(entry, options, runsOf(entry.selected.experiment.id), writer, replicateWriter, runId) });
+  for (const entry of entries) {
+    // A merge derives each experiment's rows with the topology of the machine that measured them.
+    const topology = topologyOf?.(entry.selected.experiment.id) ?? options.topology;
+    results.push({ selected: entry.selected, rows: await writeCombined(entry, { ...options, topology }, runsOf(entry.selected.experiment.id), writer, replicateWriter, runId) });
+  }
   for (const suite of new Set(entries.map((e) => e.selected.suite))) {
     const own = results.filter((r) => r.selected.suite === suite);
     try {
@@ -256,7 +261,7 @@ async function writeCombined(entry: Collected, options: RunOptions, runs: number
     }
   }
   const combined = [...measured, ...combineReplicates(derivedRows)].map(flagUnstable).map((row) => {
-    const reason = experiment.sanity?.(row);
+    const reason = experiment.sanity?.(row, options);
     return reason && (row.status ?? 'ok') !== 'error' ? { ...row, status: 'suspect' as const, error: reason } : row;
   });
   for (const row of [...combined, ...dedupe(failures)]) writer.write(toRow(row, base));

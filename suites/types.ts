@@ -67,7 +67,7 @@ export interface Experiment<P = any> {
    */
   reportSection?(runDir: string): string | undefined;
   /** A reason the combined row breaks a physical bound (status `suspect`), or undefined. */
-  sanity?(row: RowInput): string | undefined;
+  sanity?(row: RowInput, options: RunOptions): string | undefined;
   /** Metrics shown in the end-of-run summary table (all rows are in results.csv regardless). */
   headline?: string[];
   /**

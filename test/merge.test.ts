@@ -50,6 +50,21 @@ describe('shards and merge', () => {
     }
   });
 
+  it('derives with the topology of the shard that measured, not the merging machine\'s', async () => {
+    const copies = shards.map((s) => {
+      const dir = join(tempDir(), 'shard');
+      cpSync(s.dir, dir, { recursive: true });
+      return dir;
+    });
+    const envPath = join(copies[0], 'env.json');
+    const env = JSON.parse(readFileSync(envPath, 'utf8'));
+    writeFileSync(envPath, JSON.stringify({ ...env, topology: { ...env.topology, logicalCpus: 64 } }));
+    const merged = await merge(copies);
+    const seen = readCsv(join(merged.dir, 'results.csv')).find((r) => r.metric === 'cpus_seen')!;
+    expect(Number(seen.median)).toBe(64);
+    expect(Number(readCsv(join(whole.dir, 'results.csv')).find((r) => r.metric === 'cpus_seen')!.median)).toBe(JSON.parse(readFileSync(join(whole.dir, 'env.json'), 'utf8')).topology.logicalCpus);
+  });
+
   it('the merged run has exactly the points of the unsharded run, each once, with statistics over the pooled replicates', async () => {
     const merged = await merge(shards.map((s) => s.dir));
     expect(keysOf(merged.dir)).toEqual(keysOf(whole.dir));
@@ -59,7 +74,7 @@ describe('shards and merge', () => {
       .filter((r) => r.point !== undefined)
       .map((r) => ({ replicate: r.replicate, row: rowInputOf(r.row, samples.get(`${rowKey(r.row)}|${r.replicate}`)) }));
     const expected = combineReplicates(perProcess).map(flagUnstable).map((r) => toRow(r, { run_id: merged.runId, suite: 'sharded', experiment: 96 }));
-    const actual = parseResultsCsv(readFileSync(join(merged.dir, 'results.csv'), 'utf8')).filter((r) => r.metric !== 'p5_vs_p1');
+    const actual = parseResultsCsv(readFileSync(join(merged.dir, 'results.csv'), 'utf8')).filter((r) => r.metric !== 'p5_vs_p1' && r.metric !== 'cpus_seen');
     const pick = (r: ResultRow) => [r.template, r.metric, r.median, r.ci_low, r.ci_high, r.n, r.runs];
     expect(actual.map(pick).sort()).toEqual(expected.map(pick).sort());
     // The ratio is derived across shards (p1 and p5 were measured on different shards), per replicate.

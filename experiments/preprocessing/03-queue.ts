@@ -7,7 +7,7 @@ import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRound
 import { hasFigure, type ResultRow, type RowInput } from '../../common/results.ts';
 import { summarize } from '../../common/stats.ts';
 import { getStrategy } from '../../common/strategies/cache.ts';
-import { cpuCountRows, readTopology } from '../../common/topology.ts';
+import { cpuCountRows } from '../../common/topology.ts';
 import { isParallel } from '../../common/strategies/index.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
 import { sampleLatency } from '../../common/timing.ts';
@@ -17,7 +17,7 @@ import { queueCharts } from '../../suites/preprocessing/charts/queue.ts';
 import { preprocessor } from '../../common/preprocessor-cache.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 import { dispatchCeilings, dispatcherRows } from '../../suites/preprocessing/dispatcher.ts';
-import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchTokenizer, checkBatchTokenizer, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchTokenizer, checkBatchTokenizer, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 interface Point {
   template: string;
@@ -136,7 +136,7 @@ export const queue: Experiment<Point> = {
     return findings;
   },
   // The machine's topology for the charts, which see only results.csv (constant over replicates).
-  derive: () => cpuCountRows(readTopology()),
+  derive: (_rows, options) => cpuCountRows(machineOf(options)),
 };
 
 export default queue;

@@ -9,7 +9,7 @@ import { caveatsOf, crosses, fmt, pick, withCi, type Finding } from '../../commo
 import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type RoundsResult, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
 import { median, summarize } from '../../common/stats.ts';
-import { cpuCountRows, readTopology } from '../../common/topology.ts';
+import { cpuCountRows } from '../../common/topology.ts';
 import { getStrategy } from '../../common/strategies/cache.ts';
 import { isParallel, type StrategyId } from '../../common/strategies/index.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
@@ -18,7 +18,7 @@ import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { contentionCharts } from '../../suites/preprocessing/charts/contention.ts';
 import { preprocessor } from '../../common/preprocessor-cache.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
-import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchTokenizer, checkBatchTokenizer, cores, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchTokenizer, checkBatchTokenizer, cores, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 type Kind = 'contention' | 'scaling';
 type ScalingOp = 'render' | 'tokenize';
@@ -232,9 +232,9 @@ export const contention: Experiment<Point> = {
     }
     return findings;
   },
-  derive(rows) {
-    // Ideal scaling is linear up to the physical cores: SMT threads share a core's execution units.
-    const topology = readTopology();
+  derive(rows, options) {
+    // Ideal scaling is linear up to the physical cores of the machine that measured: SMT threads share a core's execution units.
+    const topology = machineOf(options);
     const logical = typeof topology.logicalCpus === 'number' ? topology.logicalCpus : cores();
     const physical = topology.physicalCores;
     const cap = typeof physical === 'number' ? physical : logical;

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { isParallel, type StrategyId } from '../../common/strategies/index.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
+import { readTopology, type Topology } from '../../common/topology.ts';
 import { identicalIds, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import type { Params, RowInput } from '../../common/results.ts';
 import type { RunOptions } from '../types.ts';
@@ -73,11 +74,18 @@ export function batchGroup(p: { template: string; engine: string }): string {
  * `suspect` when a pool or process speedup over main — the same work on more threads — has its CI
  * lower bound above the core count: no history-free measurement can do that.
  */
-export function speedupBound(row: RowInput): string | undefined {
+export function speedupBound(row: RowInput, options: Pick<RunOptions, 'topology'>): string | undefined {
   if (!row.metric.startsWith('speedup') || row.metric.endsWith('_ideal') || !isParallel(row.params?.strategy as StrategyId)) return undefined;
   const low = row.summary?.ciLow ?? row.low;
-  if (low === undefined || !(low > cores())) return undefined;
-  return `speedup CI lower bound ${low.toFixed(2)}× exceeds the ${cores()} cores doing the same work: one of the two figures is biased`;
+  const logical = machineOf(options).logicalCpus;
+  const cpus = typeof logical === 'number' ? logical : cores();
+  if (low === undefined || !(low > cpus)) return undefined;
+  return `speedup CI lower bound ${low.toFixed(2)}× exceeds the ${cpus} cores doing the same work: one of the two figures is biased`;
+}
+
+/** The machine that measured a run's rows (options.topology; this one when a caller has none). */
+export function machineOf(options: Pick<RunOptions, 'topology'>): Topology {
+  return options.topology ?? readTopology();
 }
 
 /** The parameters of a batch-workload point's rows (experiments 3 and 4), in results.csv column order. */
