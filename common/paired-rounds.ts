@@ -10,7 +10,7 @@
  * slice; what reaches the old generation is spread over all variants by the shuffled order. A full
  * collection would cost ≈270 ms with a tokenizer's vocabulary on the heap; a minor one ≈0.6 ms.
  */
-import { createRng, deriveSeed } from './rng.ts';
+import { deriveSeed, shuffle } from './rng.ts';
 import type { RoundsRecord, RowInput, Warmup } from './results.ts';
 import type { RunOptions } from './run-options.ts';
 import { median, summarize } from './stats.ts';
@@ -48,22 +48,16 @@ export interface RoundsResult {
 
 /** The order of round `round`: a Fisher–Yates shuffle seeded by (seed, round); the same inputs give the same order. */
 export function roundOrder(names: readonly string[], seed: number, round: number): string[] {
-  const out = [...names];
-  const rng = createRng(deriveSeed(seed, round));
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
+  return shuffle(names, deriveSeed(seed, round));
 }
 
 const gc = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
 const collectGarbage = gc ? () => gc({ type: 'minor' }) : undefined;
 
-async function slice(fn: () => unknown, minMs: number, minCalls: number, signal?: AbortSignal): Promise<number[]> {
+async function slice(fn: () => unknown, minMs: number, minCalls: number): Promise<number[]> {
   const times: number[] = [];
   const t0 = performance.now();
-  while ((times.length < minCalls || performance.now() - t0 < minMs) && !(signal?.aborted && times.length > 0)) {
+  while (times.length < minCalls || performance.now() - t0 < minMs) {
     const start = performance.now();
     await fn();
     times.push(performance.now() - start);

@@ -20,6 +20,17 @@ export function intBetween(rng: Rng, lo: number, hi: number): number {
   return lo + Math.floor(rng() * (hi - lo + 1));
 }
 
+/** Fisher–Yates with the seeded PRNG: the same seed gives the same order in every thread and process. */
+export function shuffle<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  const rng = createRng(seed);
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
 /** Derives an independent seed for a sub-stream (e.g. request i of a batch). */
 export function deriveSeed(seed: number, ...parts: number[]): number {
   let h = seed >>> 0;

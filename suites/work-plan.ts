@@ -7,7 +7,7 @@
  * whichever ran last.
  */
 import { createHash } from 'node:crypto';
-import { createRng, deriveSeed } from '../common/rng.ts';
+import { deriveSeed, shuffle } from '../common/rng.ts';
 
 export interface PlannedExperiment {
   experiment: number;
@@ -55,17 +55,6 @@ export function planWork(experiments: readonly PlannedExperiment[], seed: number
     }
   }
   return units;
-}
-
-/** Fisher–Yates with the project's seeded PRNG: the same seed gives the same order everywhere. */
-export function shuffle<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  const rng = createRng(seed);
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
 }
 
 export interface Shard {
