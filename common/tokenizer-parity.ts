@@ -38,7 +38,7 @@ const RUN = 8;
 export type IdComparison = { identical: true } | { identical: false; position: number; expected: number[]; actual: number[] };
 
 /** The first position where the candidate's ids leave the reference's, with RUN ids of each from there. */
-export async function compareIds(candidate: LibraryTokenizer, reference: LibraryTokenizer, text: string): Promise<IdComparison> {
+export async function compareIds(candidate: Pick<LibraryTokenizer, 'encode'>, reference: Pick<LibraryTokenizer, 'encode'>, text: string): Promise<IdComparison> {
   const [expected, actual] = await Promise.all([reference.encode(text), candidate.encode(text)]);
   const length = Math.max(expected.length, actual.length);
   for (let i = 0; i < length; i++) {

@@ -5,7 +5,8 @@
  * a pipeline checks its choice against the Rust tokenizer before it is timed (identicalIds).
  */
 import { UnknownNameError } from './models.ts';
-import { TOKENIZER_LIBRARIES, loadLibrary, type LibraryId, type LibraryTokenizer } from './tokenizer-libraries.ts';
+import { compareIds } from '../tokenizer-parity.ts';
+import { TOKENIZER_LIBRARIES, loadLibrary } from './tokenizer-libraries.ts';
 import { TOKENIZERS, loadTokenizer, type PreparedTokenizer } from './tokenizers.ts';
 
 /** `js` is the library `hf` under the name the suite has always used for it. */
@@ -17,8 +18,6 @@ export function assertTokenizerChoice(name: string): TokenizerChoice {
   return name as TokenizerChoice;
 }
 
-const libraryOf = (choice: TokenizerChoice): LibraryId => (choice === 'js' ? 'hf' : choice);
-
 /** What each tokenizer's figures include (the `note` of its rows). */
 export function tokenizerNote(choice: TokenizerChoice): string {
   if (choice === 'js') return '@huggingface/tokenizers, synchronous on the calling thread';
@@ -26,38 +25,44 @@ export function tokenizerNote(choice: TokenizerChoice): string {
   return `${choice} on the calling thread, with the vocabulary derived from the shipped tokenizer.json`;
 }
 
-const loaded = new Map<string, Promise<PreparedTokenizer>>();
+type Loaded = { ok: true; tokenizer: PreparedTokenizer } | { ok: false; reason: string };
 
-/** The model's tokenizer in implementation `choice`, loaded once per thread; a library that cannot load the vocabulary throws its reason. */
-export function prepareTokenizer(model: string, choice: TokenizerChoice): Promise<PreparedTokenizer> {
-  if (choice === 'js' || choice === 'native') return Promise.resolve(loadTokenizer(model, choice));
+const loaded = new Map<string, Promise<Loaded>>();
+
+/** The model's tokenizer in implementation `choice`, loaded once per thread, or why the library cannot load the vocabulary. */
+function load(model: string, choice: TokenizerChoice): Promise<Loaded> {
+  if (choice === 'js' || choice === 'native') return Promise.resolve({ ok: true, tokenizer: loadTokenizer(model, choice) });
   const key = `${model}/${choice}`;
   let tok = loaded.get(key);
   if (!tok) {
-    tok = (async () => {
-      const outcome = await loadLibrary(choice, model);
-      if (!outcome.ok) throw new Error(`tokenizer ${choice} cannot load ${model}: ${outcome.reason}`);
+    tok = loadLibrary(choice, model).then((outcome): Loaded => {
+      if (!outcome.ok) return outcome;
       const { encode } = outcome.tokenizer;
       // Decoding is only used to build the seeded chats: the JS tokenizer's, over the same vocabulary.
-      return { id: choice, model, encode: async (text: string) => encode(text), decode: loadTokenizer(model, 'js').decode };
-    })();
+      return { ok: true, tokenizer: { id: choice, model, encode: async (text: string) => encode(text), decode: loadTokenizer(model, 'js').decode } };
+    });
     tok.catch(() => loaded.delete(key));
     loaded.set(key, tok);
   }
   return tok;
 }
 
+/** The model's tokenizer in implementation `choice`; a library that cannot load the vocabulary throws its reason. */
+export async function prepareTokenizer(model: string, choice: TokenizerChoice): Promise<PreparedTokenizer> {
+  const outcome = await load(model, choice);
+  if (!outcome.ok) throw new Error(`tokenizer ${choice} cannot load ${model}: ${outcome.reason}`);
+  return outcome.tokenizer;
+}
+
 /** Undefined when `choice` gives the Rust tokenizer's ids on every text; else where it first differs. */
 export async function identicalIds(model: string, choice: TokenizerChoice, texts: readonly string[]): Promise<string | undefined> {
   if (choice === 'native') return undefined;
-  const outcome = await loadLibrary(libraryOf(choice), model);
+  const outcome = await load(model, choice);
   if (!outcome.ok) return outcome.reason;
-  const reference: Pick<LibraryTokenizer, 'encode'> = loadTokenizer(model, 'native');
+  const reference = loadTokenizer(model, 'native');
   for (const [i, text] of texts.entries()) {
-    const [expected, actual] = await Promise.all([reference.encode(text), outcome.tokenizer.encode(text)]);
-    const at = expected.findIndex((id, k) => id !== actual[k]);
-    const position = at === -1 && expected.length !== actual.length ? Math.min(expected.length, actual.length) : at;
-    if (position !== -1) return `its ids differ from tokenizers (Rust) at token ${position} of text ${i + 1} of ${texts.length}`;
+    const verdict = await compareIds(outcome.tokenizer, reference, text);
+    if (!verdict.identical) return `its ids differ from tokenizers (Rust) at token ${verdict.position} of text ${i + 1} of ${texts.length}`;
   }
   return undefined;
 }

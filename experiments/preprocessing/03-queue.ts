@@ -14,7 +14,6 @@ import { sampleLatency } from '../../common/timing.ts';
 import { batchTasks, buildBatches, dispatchMeter, timeBatch } from '../../common/workload.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { queueCharts } from '../../suites/preprocessing/charts/queue.ts';
-import { preprocessor } from '../../common/preprocessor-cache.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 import { dispatchCeilings, dispatcherRows } from '../../suites/preprocessing/dispatcher.ts';
 import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchTokenizer, checkBatchTokenizer, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
@@ -65,8 +64,7 @@ export const queue: Experiment<Point> = {
     const render = batchTasks('render', batch);
     const json = batchTasks('prepare', batch, undefined, 'json');
     const tokenizer = batchTokenizer(options);
-    const reference = await preprocessor({ template: point.template, engine: point.engine, tokenizer: 'js' });
-    await checkBatchTokenizer(point.template, tokenizer, batch.map((m) => reference.render(m)));
+    await checkBatchTokenizer(point, tokenizer, batch);
     const variants: Variant[] = [];
     const measured: { s: StrategyPoint; meter: ReturnType<typeof dispatchMeter>; jsonMeter?: ReturnType<typeof dispatchMeter> }[] = [];
     for (const s of strategyPoints(options)) {

@@ -73,8 +73,7 @@ async function runContention(point: Point, options: RunOptions): Promise<RowInpu
   const batch = batchFor(point, options);
   const prepare = batchTasks('prepare', batch);
   const tokenizer = batchTokenizer(options);
-  const reference = await preprocessor({ template: point.template, engine: point.engine, tokenizer: 'js' });
-  await checkBatchTokenizer(point.template, tokenizer, batch.map((m) => reference.render(m)));
+  await checkBatchTokenizer(point, tokenizer, batch);
   const counts = [...new Set([Math.max(1, cores() - 1), cores()])];
   const strategies = strategiesOf(options, counts);
   const watches = new Map<string, Watch>();
@@ -151,10 +150,9 @@ async function runScaling(point: Point, options: RunOptions): Promise<RowInput[]
   const op = point.op!;
   const batch = batchFor(point, options);
   const ref = await preprocessor({ template: point.template, engine: point.engine, tokenizer: 'js' });
-  const prompts = batch.map((m) => ref.render(m));
-  const tasks = op === 'tokenize' ? batchTasks('tokenize', batch, prompts) : batchTasks('render', batch);
+  const tasks = op === 'tokenize' ? batchTasks('tokenize', batch, batch.map((m) => ref.render(m))) : batchTasks('render', batch);
   const tokenizer = batchTokenizer(options);
-  await checkBatchTokenizer(point.template, tokenizer, prompts);
+  await checkBatchTokenizer(point, tokenizer, batch);
   const strategies = strategiesOf(options).filter((s) => s.strategy !== 'native' || op === 'tokenize');
   // Nothing to compare (e.g. --strategies native on the render stage): the point has no rows.
   if (strategies.length === 0) return [];

@@ -4,6 +4,8 @@ import { isParallel, type StrategyId } from '../../common/strategies/index.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
 import { readTopology, type Topology } from '../../common/topology.ts';
 import { identicalIds, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
+import { preprocessor } from '../../common/preprocessor-cache.ts';
+import type { ChatMessage, EngineId } from '../../common/templates/engines.ts';
 import type { Params, RowInput } from '../../common/results.ts';
 import type { RunOptions } from '../types.ts';
 import { preprocessingOptions } from './cli.ts';
@@ -54,11 +56,25 @@ export function batchTokenizer(options: Pick<RunOptions, 'quick' | 'suites'>): T
   return preprocessingOptions(options).tokenizers.find((t) => t !== 'native') ?? 'js';
 }
 
-/** Refuses to time a strategy tokenizer whose ids differ from the Rust tokenizer's on the batch's prompts. */
-export async function checkBatchTokenizer(template: string, tokenizer: TokenizerChoice, prompts: readonly string[]): Promise<void> {
+const checked = new Map<string, Promise<string | undefined>>();
+
+/**
+ * Refuses to time a strategy tokenizer whose ids differ from the Rust tokenizer's on the batch's rendered
+ * prompts; checked once per process for the points of experiments 3 and 4 that share the batch.
+ */
+export async function checkBatchTokenizer(point: { template: string; engine: EngineId }, tokenizer: TokenizerChoice, batch: readonly ChatMessage[][]): Promise<void> {
   if (tokenizer === 'js') return;
-  const differs = await identicalIds(getTemplateVariant(template).model, tokenizer, prompts);
-  if (differs) throw new Error(`tokenizer ${tokenizer}: ${differs}; choose one that gives the reference ids (experiment 10, --exp 10)`);
+  const key = JSON.stringify([point.template, point.engine, tokenizer]);
+  let differs = checked.get(key);
+  if (!differs) {
+    differs = (async () => {
+      const reference = await preprocessor({ template: point.template, engine: point.engine, tokenizer: 'js' });
+      return identicalIds(getTemplateVariant(point.template).model, tokenizer, batch.map((m) => reference.render(m)));
+    })();
+    checked.set(key, differs);
+  }
+  const reason = await differs;
+  if (reason) throw new Error(`tokenizer ${tokenizer}: ${reason}; choose one that gives the reference ids (experiment 10, --exp 10)`);
 }
 
 /**
