@@ -7,7 +7,7 @@
 import { UnknownNameError, getModelSpec } from './models.ts';
 import { TIKTOKEN_ADAPTERS, type AdapterOutcome } from './tiktoken-adapters.ts';
 import { tiktokenVocabulary } from './tiktoken-ranks.ts';
-import { loadTokenizer } from './tokenizers.ts';
+import { directEncode, loadTokenizer } from './tokenizers.ts';
 
 export const TOKENIZER_LIBRARIES = ['hf', 'native', 'tiktoken', 'js-tiktoken', 'gpt-tokenizer', 'ms-tiktokenizer', 'llama3-tokenizer-js'] as const;
 export type LibraryId = (typeof TOKENIZER_LIBRARIES)[number];
@@ -47,9 +47,8 @@ type Built = AdapterOutcome | { ok: true; encode: LibraryTokenizer['encode'] };
 async function build(library: LibraryId, model: string): Promise<Built> {
   switch (library) {
     case 'hf': {
-      const tok = loadTokenizer(model, 'js');
-      // encodeSync: the JS tokenizer has no asynchronous work, so callers get the ids without a microtask.
-      return { ok: true, encode: tok.encodeSync ?? tok.encode };
+      // The JS tokenizer has no asynchronous work, so callers get the ids without a microtask.
+      return { ok: true, encode: directEncode(loadTokenizer(model, 'js')) };
     }
     case 'native':
       return { ok: true, encode: loadTokenizer(model, 'native').encode };

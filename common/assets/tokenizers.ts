@@ -22,6 +22,11 @@ export interface PreparedTokenizer {
   decode(ids: number[]): string;
 }
 
+/** A tokenizer's encode as one call: synchronous where it can be, so no promise is timed with it. */
+export function directEncode(tok: PreparedTokenizer): (text: string) => number[] | Promise<number[]> {
+  return tok.encodeSync ?? tok.encode;
+}
+
 export function assertTokenizer(name: string): TokenizerId {
   if (!(TOKENIZERS as readonly string[]).includes(name)) throw new UnknownNameError('tokenizer', name, TOKENIZERS);
   return name as TokenizerId;

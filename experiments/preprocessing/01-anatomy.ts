@@ -5,7 +5,7 @@
 import { collate } from '../../common/collate.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
 import { identicalIds, prepareTokenizer, tokenizerNote, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
-import type { PreparedTokenizer } from '../../common/assets/tokenizers.ts';
+import { directEncode } from '../../common/assets/tokenizers.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
 import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
@@ -80,7 +80,7 @@ export const anatomy: Experiment<Point> = {
     for (const tokenizer of preprocessingOptions(options).tokenizers) {
       const differs = await identicalIds(model, tokenizer, [prompt]);
       if (differs) rows.push({ params: { tokenizer, tokens }, metric: 'tokenize', unit: 'ms', status: 'unsupported', error: `${tokenizer}: ${differs}` });
-      else encoders.push({ tokenizer, encode: encoderOf(await prepareTokenizer(model, tokenizer)) });
+      else encoders.push({ tokenizer, encode: directEncode(await prepareTokenizer(model, tokenizer)) });
     }
     const variants: Variant[] = [
       ...supported.map((s) => ({ name: renderOf(s.engine), fn: s.render })),
@@ -160,10 +160,5 @@ export const anatomy: Experiment<Point> = {
     return findings;
   },
 };
-
-/** A tokenizer's encode as one call: synchronous where it can be, so no promise is timed with it. */
-function encoderOf(tok: PreparedTokenizer): (text: string) => number[] | Promise<number[]> {
-  return tok.encodeSync ? (text) => tok.encodeSync!(text) : (text) => tok.encode(text);
-}
 
 export default anatomy;

@@ -4,6 +4,7 @@
  */
 import { getTemplateVariant } from '../../common/assets/models.ts';
 import { identicalIds, prepareTokenizer, tokenizerNote, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
+import { directEncode } from '../../common/assets/tokenizers.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
 import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
@@ -88,9 +89,9 @@ export const history: Experiment<Point> = {
         rows.push({ params: { tokenizer }, metric: 'tokenize', unit: 'ms', status: 'unsupported', error: `${tokenizer}: ${differs}` });
         continue;
       }
-      const tok = await prepareTokenizer(model, tokenizer);
+      const encode = directEncode(await prepareTokenizer(model, tokenizer));
       tokenizers.push(tokenizer);
-      turnsList.forEach((turns, i) => variants.push({ name: encodeOf(tokenizer, turns), fn: tok.encodeSync ? () => tok.encodeSync!(prompts[i]) : () => tok.encode(prompts[i]) }));
+      turnsList.forEach((turns, i) => variants.push({ name: encodeOf(tokenizer, turns), fn: () => encode(prompts[i]) }));
     }
     const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
     const plan = { ...mode, minCalls: 1, warmupMs: options.plan.warmupTime, warmupCalls: options.plan.warmupIterations };

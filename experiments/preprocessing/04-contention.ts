@@ -18,7 +18,7 @@ import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { contentionCharts } from '../../suites/preprocessing/charts/contention.ts';
 import { preprocessor } from '../../common/preprocessor-cache.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
-import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchTokenizer, checkBatchTokenizer, cores, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchTokenizer, checkBatchTokenizer, cores, logicalCpusOf, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 type Kind = 'contention' | 'scaling';
 type ScalingOp = 'render' | 'tokenize';
@@ -233,7 +233,7 @@ export const contention: Experiment<Point> = {
   derive(rows, options) {
     // Ideal scaling is linear up to the physical cores of the machine that measured: SMT threads share a core's execution units.
     const topology = machineOf(options);
-    const logical = typeof topology.logicalCpus === 'number' ? topology.logicalCpus : cores();
+    const logical = logicalCpusOf(topology);
     const physical = topology.physicalCores;
     const cap = typeof physical === 'number' ? physical : logical;
     const capNote = typeof physical === 'number' ? `${physical} physical cores` : `${logical} logical CPUs (physical cores unknown)`;

@@ -93,10 +93,14 @@ export function batchGroup(p: { template: string; engine: string }): string {
 export function speedupBound(row: RowInput, options: Pick<RunOptions, 'topology'>): string | undefined {
   if (!row.metric.startsWith('speedup') || row.metric.endsWith('_ideal') || !isParallel(row.params?.strategy as StrategyId)) return undefined;
   const low = row.summary?.ciLow ?? row.low;
-  const logical = machineOf(options).logicalCpus;
-  const cpus = typeof logical === 'number' ? logical : cores();
+  const cpus = logicalCpusOf(machineOf(options));
   if (low === undefined || !(low > cpus)) return undefined;
   return `speedup CI lower bound ${low.toFixed(2)}× exceeds the ${cpus} cores doing the same work: one of the two figures is biased`;
+}
+
+/** A topology's logical CPUs, or this machine's count when the topology could not read them. */
+export function logicalCpusOf(topology: Topology): number {
+  return typeof topology.logicalCpus === 'number' ? topology.logicalCpus : cores();
 }
 
 /** The machine that measured a run's rows (options.topology; this one when a caller has none). */
