@@ -48,6 +48,11 @@ export function logTInterval(values: readonly number[], confidence = 0.95): Repl
   return { runs, center, sd, low: center * Math.exp(-half), high: center * Math.exp(half) };
 }
 
+/** Welch–Satterthwaite degrees of freedom from two squared standard errors and their sample sizes. */
+function welchDf(va: number, na: number, vb: number, nb: number): number {
+  return (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1));
+}
+
 /** A figure with the 95% log-t interval of `runs` processes (logTInterval), as a results row holds it. */
 export interface LogFigure {
   center: number;
@@ -67,7 +72,7 @@ export function unpairedLogRatio(a: LogFigure, b: LogFigure): { ratio: number; l
   const [sa, sb] = [se(a), se(b)];
   if (!Number.isFinite(sa) || !Number.isFinite(sb)) return { ratio, low: NaN, high: NaN };
   const [va, vb] = [sa ** 2, sb ** 2];
-  const df = va + vb === 0 ? Infinity : (va + vb) ** 2 / (va ** 2 / (a.runs - 1) + vb ** 2 / (b.runs - 1));
+  const df = va + vb === 0 ? Infinity : welchDf(va, a.runs, vb, b.runs);
   const half = (Number.isFinite(df) ? tQuantile(0.975, df) : 1.959963984540054) * Math.sqrt(va + vb);
   return { ratio, low: ratio * Math.exp(-half), high: ratio * Math.exp(half) };
 }
@@ -96,8 +101,7 @@ export function welchLogRatio(a: readonly number[], b: readonly number[]): Welch
   const se = Math.sqrt(va + vb);
   if (la.length < 2 || lb.length < 2) return { ratio: Math.exp(diff), low: NaN, high: NaN, p: NaN, df: NaN };
   if (se === 0) return { ratio: Math.exp(diff), low: Math.exp(diff), high: Math.exp(diff), p: diff === 0 ? 1 : 0, df: NaN };
-  // Welch–Satterthwaite degrees of freedom.
-  const df = (va + vb) ** 2 / (va ** 2 / (la.length - 1) + vb ** 2 / (lb.length - 1));
+  const df = welchDf(va, la.length, vb, lb.length);
   const t = diff / se;
   const half = tQuantile(0.975, df) * se;
   return { ratio: Math.exp(diff), low: Math.exp(diff - half), high: Math.exp(diff + half), p: 2 * tCdf(-Math.abs(t), df), df };
