@@ -99,8 +99,8 @@ async function runContention(point: Point, options: RunOptions): Promise<RowInpu
   const variants: Variant[] = [watched(IDLE, () => new Promise((r) => setTimeout(r, lastMainMs)))];
   for (const s of strategies) {
     const strategy = await getStrategy(s.strategy, s.workers, { template: point.template, engine: point.engine, tokenizer });
-    const batch = () => timeBatch(strategy, prepare);
-    variants.push(watched(strategyKey(s), s.strategy === 'main' ? async () => (lastMainMs = await batch()) : batch));
+    const runBatch = () => timeBatch(strategy, prepare);
+    variants.push(watched(strategyKey(s), s.strategy === 'main' ? async () => (lastMainMs = await runBatch()) : runBatch));
   }
   const server = await startHealthServer();
   const prober = await startHealthProber(server.url, HEALTH_INTERVAL_MS);
