@@ -6,8 +6,8 @@
  */
 import { UnknownNameError } from './models.ts';
 import { compareIds } from '../tokenizer-parity.ts';
-import { TOKENIZER_LIBRARIES, loadLibrary } from './tokenizer-libraries.ts';
-import { TOKENIZERS, loadTokenizer, type PreparedTokenizer } from './tokenizers.ts';
+import { TOKENIZER_LIBRARIES, loadLibrary, type LibraryTokenizer } from './tokenizer-libraries.ts';
+import { TOKENIZERS, loadTokenizer, type EncodeCall, type PreparedTokenizer } from './tokenizers.ts';
 
 /** `js` is the library `hf` under the name the suite has always used for it. */
 export const TOKENIZER_CHOICES = [...TOKENIZERS, ...TOKENIZER_LIBRARIES.filter((l) => l !== 'hf' && l !== 'native')] as const;
@@ -18,11 +18,29 @@ export function assertTokenizerChoice(name: string): TokenizerChoice {
   return name as TokenizerChoice;
 }
 
-/** What each tokenizer's figures include (the `note` of its rows). */
+/**
+ * What each tokenizer's figures include (the `note` of its rows), and which call was timed: the
+ * synchronous encode of every library but native (`encodeSync`, see directEncode), native's promise.
+ */
 export function tokenizerNote(choice: TokenizerChoice): string {
-  if (choice === 'js') return '@huggingface/tokenizers, synchronous on the calling thread';
-  if (choice === 'native') return 'tokenizers (Rust napi) encode on libuv threadpool; includes the async round trip';
-  return `${choice} on the calling thread, with the vocabulary derived from the shipped tokenizer.json`;
+  const timed: EncodeCall = choice === 'native' ? 'awaited promise (libuv thread)' : 'sync call';
+  if (choice === 'js') return `@huggingface/tokenizers on the calling thread; timed: ${timed}`;
+  if (choice === 'native') return `tokenizers (Rust napi) encode on libuv threadpool; timed: ${timed}, the async round trip included`;
+  return `${choice} on the calling thread, with the vocabulary derived from the shipped tokenizer.json; timed: ${timed}`;
+}
+
+/**
+ * A loaded library as a pipeline's tokenizer. A library whose encode runs on the calling thread
+ * (`offThread` false: all but native) returns its ids synchronously: that encode is `encodeSync`, and
+ * `encode` gives the same ids as a promise. Native's encode is its promise as is, and it has no
+ * `encodeSync`. Decoding is only used to build the seeded chats: the JS tokenizer's, over the same vocabulary.
+ */
+export function preparedOf(tok: LibraryTokenizer): PreparedTokenizer {
+  const { library: id, model } = tok;
+  const { decode } = loadTokenizer(model, 'js');
+  if (tok.offThread) return { id, model, encode: tok.encode as PreparedTokenizer['encode'], decode };
+  const encodeSync = tok.encode as (text: string) => number[];
+  return { id, model, encodeSync, encode: async (text) => encodeSync(text), decode };
 }
 
 type Loaded = { ok: true; tokenizer: PreparedTokenizer } | { ok: false; reason: string };
@@ -37,9 +55,7 @@ function load(model: string, choice: TokenizerChoice): Promise<Loaded> {
   if (!tok) {
     tok = loadLibrary(choice, model).then((outcome): Loaded => {
       if (!outcome.ok) return outcome;
-      const { encode } = outcome.tokenizer;
-      // Decoding is only used to build the seeded chats: the JS tokenizer's, over the same vocabulary.
-      return { ok: true, tokenizer: { id: choice, model, encode: async (text: string) => encode(text), decode: loadTokenizer(model, 'js').decode } };
+      return { ok: true, tokenizer: preparedOf(outcome.tokenizer) };
     });
     tok.catch(() => loaded.delete(key));
     loaded.set(key, tok);

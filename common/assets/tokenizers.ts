@@ -17,7 +17,7 @@ export interface PreparedTokenizer {
   model: string;
   /** Token ids of `text`, without adding special tokens (the chat template already placed them). */
   encode(text: string): Promise<number[]>;
-  /** Synchronous encode where the implementation has one (js); native has none. */
+  /** Synchronous encode where the implementation has one (every library but native, whose encode runs off the thread); native has none. */
   encodeSync?: (text: string) => number[];
   decode(ids: number[]): string;
 }
@@ -25,6 +25,19 @@ export interface PreparedTokenizer {
 /** A tokenizer's encode as one call: synchronous where it can be, so no promise is timed with it. */
 export function directEncode(tok: PreparedTokenizer): (text: string) => number[] | Promise<number[]> {
   return tok.encodeSync ?? tok.encode;
+}
+
+/** `f` of the ids of a directEncode call: synchronously when the encode was synchronous, else after its promise. */
+export function thenIds<T>(ids: number[] | Promise<number[]>, f: (ids: number[]) => T): T | Promise<T> {
+  return Array.isArray(ids) ? f(ids) : ids.then(f);
+}
+
+/** What a timing of `directEncode(tok)` calls, as the rows' notes say it. */
+export type EncodeCall = 'sync call' | 'awaited promise (libuv thread)';
+
+/** The call `directEncode(tok)` makes: the synchronous encode, or (native only) the promise of libuv's threadpool. */
+export function encodeCallOf(tok: PreparedTokenizer): EncodeCall {
+  return tok.encodeSync ? 'sync call' : 'awaited promise (libuv thread)';
 }
 
 export function assertTokenizer(name: string): TokenizerId {
