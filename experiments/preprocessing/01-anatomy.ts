@@ -5,7 +5,7 @@
 import { collate } from '../../common/collate.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
 import { identicalIds, prepareTokenizer, tokenizerNote, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
-import { directEncode } from '../../common/assets/tokenizers.ts';
+import { directEncode, thenIds } from '../../common/assets/tokenizers.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
 import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
@@ -86,7 +86,7 @@ export const anatomy: Experiment<Point> = {
       ...supported.map((s) => ({ name: renderOf(s.engine), fn: s.render })),
       ...encoders.map((e) => ({ name: encodeOf(e.tokenizer), fn: () => e.encode(prompt) })),
       { name: 'collate', fn: () => collate([ids]) },
-      ...supported.flatMap((s) => encoders.map((e) => ({ name: totalOf(s.engine, e.tokenizer), fn: async () => collate([await e.encode(s.render())]) }))),
+      ...supported.flatMap((s) => encoders.map((e) => ({ name: totalOf(s.engine, e.tokenizer), fn: () => thenIds(e.encode(s.render()), (ids) => collate([ids])) }))),
     ];
     const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
     const plan = { ...mode, minCalls: 1, warmupMs: options.plan.warmupTime, warmupCalls: options.plan.warmupIterations };

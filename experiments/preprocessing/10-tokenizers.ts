@@ -5,7 +5,9 @@
  * and whether an encode blocks the event loop.
  */
 import { MODELS, templateVariantsFor } from '../../common/assets/models.ts';
+import { preparedOf } from '../../common/assets/tokenizer-choice.ts';
 import { TOKENIZER_LIBRARIES, loadLibrary, type LibraryId, type LibraryTokenizer } from '../../common/assets/tokenizer-libraries.ts';
+import { directEncode, encodeCallOf, type EncodeCall } from '../../common/assets/tokenizers.ts';
 import { caveatsOf, crosses, fmt, pick, withCi, type Finding } from '../../common/findings.ts';
 import { startLoopDelayMonitor } from '../../common/monitor/event-loop.ts';
 import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
@@ -156,6 +158,17 @@ async function runCheck(point: Point, options: RunOptions): Promise<RowInput[]> 
   return rows;
 }
 
+/**
+ * The timed call of a library, over `prompts` in turn: its synchronous encode (every library but
+ * native: the slice times the call, no promise), or native's promise (directEncode); `call` says which.
+ */
+export function encodeVariant(tokenizer: LibraryTokenizer, prompts: readonly string[]): { variant: Variant; call: EncodeCall } {
+  const prepared = preparedOf(tokenizer);
+  const encode = directEncode(prepared);
+  let next = 0;
+  return { variant: { name: tokenizer.library, fn: () => encode(prompts[next++ % prompts.length]) }, call: encodeCallOf(prepared) };
+}
+
 /** Loop delay during one encode of `text`: how long the event loop could not run a timer. */
 async function loopBlocked(tokenizer: LibraryTokenizer, text: string): Promise<number> {
   const monitor = startLoopDelayMonitor(1);
@@ -176,7 +189,7 @@ async function runSpeed(point: Point, options: RunOptions): Promise<RowInput[]> 
   const counts = await Promise.all(prompts.map(async (p) => (await reference.tokenizer.encode(p)).length));
   const count = Math.round(counts.reduce((a, b) => a + b, 0) / counts.length);
   const rows: RowInput[] = [];
-  const timed: { library: LibraryId; tokenizer: LibraryTokenizer }[] = [];
+  const timed: { library: LibraryId; tokenizer: LibraryTokenizer; variant: Variant; call: EncodeCall }[] = [];
   // Only a library with the reference's ids on every checked text and on these prompts gets a speed figure.
   for (const { library, outcome } of libs) {
     if (!outcome.ok) continue;
@@ -188,20 +201,17 @@ async function runSpeed(point: Point, options: RunOptions): Promise<RowInput[]> 
       rows.push({ params: { library, tokens: count }, metric: 'encode', unit: 'ms', status: 'unsupported', error: `${why}; no speed figure` });
       continue;
     }
-    timed.push({ library, tokenizer: outcome.tokenizer });
+    timed.push({ library, tokenizer: outcome.tokenizer, ...encodeVariant(outcome.tokenizer, prompts) });
   }
   if (timed.length === 0) return rows;
-  const variants: Variant[] = timed.map((t) => {
-    let next = 0;
-    return { name: t.library, fn: () => t.tokenizer.encode(prompts[next++ % prompts.length]) };
-  });
+  const variants = timed.map((t) => t.variant);
   const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
   const plan = { ...mode, minCalls: 1, warmupMs: options.plan.warmupTime, warmupCalls: options.plan.warmupIterations };
   const result = await runPairedRounds(variants, plan, roundsSeed(options, 10, count), { signal: options.signal, onRound: (d, t) => options.progress(`${label(point)}: round ${d}/${t}`) });
   const base = timed.find((t) => t.library === BASELINE);
-  for (const { library, tokenizer } of timed) {
+  for (const { library, tokenizer, call } of timed) {
     const params = { library, tokens: count };
-    const encode = variantRow(result, library, 'encode', `encode of a rendered ${point.model} chat (${DISTINCT_PROMPTS} distinct prompts in turn; ${Math.min(...counts)}–${Math.max(...counts)} tokens), special tokens as the template emits them${tokenizer.offThread ? '; off the calling thread, async round trip included' : ''}`, params);
+    const encode = variantRow(result, library, 'encode', `encode of a rendered ${point.model} chat (${DISTINCT_PROMPTS} distinct prompts in turn; ${Math.min(...counts)}–${Math.max(...counts)} tokens), special tokens as the template emits them; timed: ${call}${tokenizer.offThread ? ', off the calling thread, async round trip included' : ''}`, params);
     rows.push(encode, { params, metric: 'tokens_per_s', unit: 'tok/s', value: (1000 * count) / encode.summary!.median, note: 'prompt tokens / median encode time' });
     if (base && library !== BASELINE) rows.push(pairedRow('speedup_vs_hf', 'x', perRound(result, [BASELINE, library], (b, x) => b / x), "@huggingface/tokenizers' encode / this library's in the same round", params));
     if (point.tokens === Math.max(...sizesOf(options))) rows.push({ params, metric: 'loop_blocked', unit: 'ms', value: await loopBlocked(tokenizer, prompts[0]), note: 'longest event-loop delay (monitorEventLoopDelay max) during one encode of this prompt' });
