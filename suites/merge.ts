@@ -14,7 +14,7 @@ import { ResultWriter, paramColumns, paramsOf, type ResultRow, type RowInput, ty
 import { summarize } from '../common/stats.ts';
 import type { Topology } from '../common/topology.ts';
 import { parseReplicatesCsv, parseResultsCsv } from '../common/run-folder.ts';
-import { createRunFolder, declaredParams, renderReport, rowCounts, writeResults, type Collected, type Selected } from './orchestrator.ts';
+import { createRunFolder, declaredParams, renderReport, rowCounts, writeResults, type Collected, type Selected } from './run-output.ts';
 import type { RunOptions } from './types.ts';
 
 /** Bad shards or folders: exit code 2. */

@@ -5,7 +5,8 @@ import { Progress } from '../common/progress.ts';
 
 import { QUICK_PLAN } from '../common/timing.ts';
 import { liveChildren } from '../suites/child-runner.ts';
-import { createRunFolder, declaredParams, runExperiments, type RunRequest } from '../suites/orchestrator.ts';
+import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
+import { createRunFolder, declaredParams } from '../suites/run-output.ts';
 import { toRow } from '../common/results.ts';
 import suite, { counting } from './fixtures/fake-suite.ts';
 import { AbortingProgress, onlyRun, readCsv, readCsvHeader, tempDir } from './helpers.ts';

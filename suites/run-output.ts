@@ -1,0 +1,165 @@
+/**
+ * A run folder's outputs from its per-process rows: results.csv (the rows of R processes combined by
+ * common/replicates.ts, ratios derived per process, rows flagged), the experiments' and suites' own
+ * files, env.json's row counts, charts and report.html. Used at the end of a run, also after Ctrl-C
+ * (suites/orchestrator.ts), and by `npm run merge` on the rows of its shards (suites/merge.ts): one
+ * module so both produce the same statistics, and apart from the orchestrator so that a merge, which
+ * forks no process, carries none of the run's lifecycle (planning, children, progress).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { errorMessage } from '../common/error-message.ts';
+import type { Progress } from '../common/progress.ts';
+import { combineReplicates, flagUnstable, type ReplicateRow } from '../common/replicates.ts';
+import { FIXED_COLUMNS, PROCESS_COLUMNS, isParamColumn, toRow, type ResultRow, type ResultWriter, type RowInput } from '../common/results.ts';
+import type { Topology } from '../common/topology.ts';
+import type { ReportOutcome } from '../visualization/build-report.ts';
+import type { Experiment, RunOptions, Suite } from './types.ts';
+
+/** An experiment chosen for a run, with the suite it belongs to. */
+export interface Selected {
+  suite: Suite;
+  experiment: Experiment;
+}
+
+/** What one experiment produced, per replicate process set, with the matrix order of each row. */
+export interface Collected {
+  selected: Selected;
+  points: unknown[];
+  /** Rows by point index and replicate, in arrival order within a point. */
+  rows: { point: number; replicate: number; row: RowInput }[];
+  /** Experiment-level error rows (matrix, teardown), written as they are. */
+  failures: RowInput[];
+}
+
+/** A new folder under `base` named by the UTC start time; a suffix keeps two runs in one second apart. */
+export function createRunFolder(base: string, now = new Date()): { dir: string; runId: string } {
+  const stamp = now.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+  mkdirSync(base, { recursive: true });
+  for (let i = 1; ; i++) {
+    const runId = i === 1 ? stamp : `${stamp}-${i}`;
+    const dir = join(base, runId);
+    try {
+      // mkdir without `recursive` fails if the folder exists: atomic even when other processes share `base`.
+      mkdirSync(dir);
+      return { dir, runId };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/** env.json's counts of a run's rows: all, and those failed or flagged. */
+export function rowCounts(rows: readonly ResultRow[]) {
+  const count = (status: string) => rows.filter((r) => r.status === status).length;
+  return { rows: rows.length, errorRows: count('error'), unstableRows: count('unstable'), suspectRows: count('suspect'), clientSaturatedRows: count('client_saturated') };
+}
+
+/** The parameter columns of a run: every selected experiment's declared parameters, in order of first declaration. */
+export function declaredParams(experiments: readonly Experiment[]): string[] {
+  const params = [...new Set(experiments.flatMap((e) => e.params))];
+  // A parameter named like a fixed column would be overwritten by it, or written twice in the header.
+  const reserved = params.filter((p) => !isParamColumn(p));
+  if (reserved.length > 0) throw new Error(`parameter name${reserved.length > 1 ? 's' : ''} ${reserved.map((p) => `'${p}'`).join(', ')} reserved for results.csv's own columns (${[...FIXED_COLUMNS, ...PROCESS_COLUMNS].join(', ')})`);
+  return params;
+}
+
+/**
+ * results.csv from every experiment's replicate rows, then the files of each experiment and of each suite
+ * (`writeFiles` hooks, from the combined rows); after Ctrl-C and in `npm run merge` too.
+ */
+export async function writeResults(entries: readonly Collected[], options: RunOptions, runsOf: (experiment: number) => number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string, topologyOf?: (experiment: number) => Topology | undefined): Promise<void> {
+  const results = [];
+  for (const entry of entries) {
+    // A merge derives each experiment's rows with the topology of the machine that measured them.
+    const topology = topologyOf?.(entry.selected.experiment.id) ?? options.topology;
+    results.push({ selected: entry.selected, rows: await writeCombined(entry, { ...options, topology }, runsOf(entry.selected.experiment.id), writer, replicateWriter, runId) });
+  }
+  for (const suite of new Set(entries.map((e) => e.selected.suite))) {
+    const own = results.filter((r) => r.selected.suite === suite);
+    try {
+      await suite.writeFiles?.(own.map((r) => ({ experiment: r.selected.experiment, rows: r.rows })), options);
+    } catch (err) {
+      writer.write(toRow({ metric: 'write_files', unit: '', status: 'error', error: `suite ${suite.name}: ${errorMessage(err)}` }, { run_id: runId, suite: suite.name, experiment: own[0].selected.experiment.id }));
+    }
+  }
+}
+
+/** Combines an experiment's replicate rows, derives ratios per replicate, flags and writes results.csv; returns the combined rows. */
+async function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): Promise<RowInput[]> {
+  const { suite, experiment } = entry.selected;
+  const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
+  // Matrix order, then arrival order within a point (the sort is stable).
+  const ordered = noteFailedProcesses([...entry.rows].sort((a, b) => a.point - b.point), runs);
+  const measured = combineReplicates(ordered);
+  const derivedRows: ReplicateRow[] = [];
+  const failures = [...entry.failures];
+  if (experiment.derive) {
+    for (let replicate = 0; replicate < runs; replicate++) {
+      const own = ordered.filter((r) => r.replicate === replicate).map((r) => r.row);
+      if (own.length === 0) continue;
+      try {
+        for (const row of experiment.derive(own, options)) {
+          // Checked like the rows of a point: an undeclared parameter would silently miss its column.
+          const perProcess = toRow(row, base, experiment.params);
+          derivedRows.push({ replicate, row });
+          // Per-process ratios beside the measured rows, for compare at the level of processes.
+          replicateWriter.write(perProcess, undefined, replicate);
+        }
+      } catch (err) {
+        failures.push({ metric: 'derive', unit: '', status: 'error', error: errorMessage(err) });
+      }
+    }
+  }
+  const combined = [...measured, ...combineReplicates(derivedRows)].map(flagUnstable).map((row) => {
+    const reason = experiment.sanity?.(row, options);
+    return reason && (row.status ?? 'ok') !== 'error' ? { ...row, status: 'suspect' as const, error: reason } : row;
+  });
+  for (const row of [...combined, ...dedupe(failures)]) writer.write(toRow(row, base));
+  try {
+    await experiment.writeFiles?.(combined, options);
+  } catch (err) {
+    writer.write(toRow({ metric: 'write_files', unit: '', status: 'error', error: errorMessage(err) }, base));
+  }
+  return combined;
+}
+
+/**
+ * A point whose process failed in some replicates but measured in others keeps its figures (from the
+ * processes that measured), each with a note of the failures, instead of a separate error row.
+ */
+function noteFailedProcesses(rows: Collected['rows'], runs: number): Collected['rows'] {
+  const failedAt = (point: number) => rows.filter((r) => r.point === point && r.row.metric === 'point' && r.row.status === 'error');
+  const measuredPoints = new Set(rows.filter((r) => r.row.metric !== 'point').map((r) => r.point));
+  return rows.flatMap((r) => {
+    const failed = failedAt(r.point);
+    if (failed.length === 0 || !measuredPoints.has(r.point)) return [r];
+    if (r.row.metric === 'point') return [];
+    const note = `the point failed in ${failed.length} of ${runs} processes (${failed[0].row.error})`;
+    return [{ ...r, row: { ...r.row, note: r.row.note ? `${r.row.note}; ${note}` : note } }];
+  });
+}
+
+/** The same failure in several processes (a teardown, a derive that throws) is one error row. */
+function dedupe(rows: RowInput[]): RowInput[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => !seen.has(`${r.metric}|${r.error}`) && seen.add(`${r.metric}|${r.error}`));
+}
+
+/**
+ * Charts and report.html from the run folder, after every row is on disk. Imported lazily and fully
+ * guarded: a chart problem (or a broken Vega install) is reported and never touches results.csv, the
+ * exit code or the other charts.
+ */
+export async function renderReport(dir: string, experiments: Experiment[], progress: Progress): Promise<ReportOutcome | undefined> {
+  try {
+    const { buildReport, chartProblems } = await import('../visualization/build-report.ts');
+    const outcome = await buildReport(dir, experiments);
+    progress.line(`charts: ${outcome.charts.length} rendered in ${(outcome.chartsMs / 1000).toFixed(2)} s → ${outcome.reportPath}`);
+    for (const problem of chartProblems(outcome)) progress.line(`  ${problem}`);
+    return outcome;
+  } catch (err) {
+    progress.line(`charts and report.html failed (results.csv is intact; retry with npm run report -- ${dir}): ${errorMessage(err)}`);
+    return undefined;
+  }
+}
