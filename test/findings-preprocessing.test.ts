@@ -10,7 +10,7 @@ import { contention } from '../experiments/preprocessing/04-contention.ts';
 
 function row(fields: Partial<ResultRow>): ResultRow {
   return {
-    run_id: 'r', suite: 'preprocessing', experiment: 1, model: 'llama3.1', template: 'llama3.1-full', engine: '', tokenizer: '', strategy: 'main', workers: '', turns: '', tokens: '',
+    run_id: 'r', suite: 'preprocessing', experiment: 1, model: 'llama3.1', template: 'llama3.1-full', engine: '', tokenizer: '', mode: '', strategy: 'main', workers: '', turns: '', tokens: '',
     metric: 'm', unit: 'ms', n: 30, median: 1, p90: '', p99: '', mean: '', sd: '', ci_low: '', ci_high: '', status: 'ok', error: '', note: '',
     runs: 3, between_sd: '', within_half_pct: '', warmup_n: '', warmup_ms: '', ...fields,
   };
@@ -102,11 +102,12 @@ describe('experiments 3 and 4', () => {
   });
 
   it('loop delay and /health: the paired difference and ratio decide, never overlapping intervals', () => {
-    const c = (fields: Partial<ResultRow>) => row({ experiment: 4, ...fields });
+    // Contention rows: each slice is idle (no strategy) or under load (a strategy prepares a batch).
+    const c = (fields: Partial<ResultRow>) => row({ experiment: 4, mode: 'load', ...fields });
     const rows = [
       c({ metric: 'loop_delay_p99', ...ci(6.8, 5.4, 8.2) }),
       c({ metric: 'loop_delay_p99', strategy: 'pool', workers: 1, ...ci(3.3, 0.1, 6.7) }),
-      c({ metric: 'loop_delay_p99', strategy: 'idle', workers: 0, ...ci(1.2, 0.2, 2.2) }),
+      c({ metric: 'loop_delay_p99', mode: 'idle', strategy: '', workers: 0, ...ci(1.2, 0.2, 2.2) }),
       // The two loop-delay intervals overlap, yet the paired difference excludes 0.
       c({ metric: 'loop_delay_p99_vs_main', strategy: 'pool', workers: 1, ...ci(3.1, 2.6, 3.6) }),
       c({ metric: 'health_latency', ...ci(95, 80, 110) }),

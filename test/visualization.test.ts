@@ -68,6 +68,17 @@ describe('chart specs', () => {
     });
   }
 
+  it('4-loop-delay and 4-health: the idle slice is read from its mode (strategy empty), drawn first', () => {
+    const idle = rowsOf(4).filter((r) => r.mode === 'idle');
+    expect(idle.map((r) => [r.metric, r.strategy, r.workers])).toEqual(['loop_delay_p99', 'loop_delay_max', 'health_latency', 'loop_delay_p99_vs_main', 'health_speedup_vs_main'].map((m) => [m, '', 0]));
+    expect(rowsOf(4).filter((r) => r.strategy === 'idle')).toEqual([]);
+    for (const id of ['loop-delay', 'health']) {
+      const spec = contentionCharts.find((c) => c.id === id)!.build(rowsOf(4)) as { encoding: { y: { sort: string[] } }; data: { values: { point: string; strategy: string }[] } };
+      expect(spec.encoding.y.sort, id).toEqual(['idle (no load)', 'main', 'pool×1', 'pool×2', 'native']);
+      expect(spec.data.values.filter((v) => v.point === 'idle (no load)').map((v) => v.strategy), id).toEqual(['idle']);
+    }
+  });
+
   it('the checks above catch what they claim to (a misspelt field, a dropped channel)', () => {
     const spec = { data: { values: [{ a: 1 }] }, mark: 'bar', encoding: { x: { field: 'b', type: 'quantitative' }, shape: { field: 'a', type: 'nominal' } } } as VegaLiteSpec;
     const { used, available } = fields(spec);

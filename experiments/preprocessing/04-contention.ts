@@ -13,6 +13,7 @@ import { cpuCountRows } from '../../common/topology.ts';
 import { getStrategy } from '../../common/strategies/cache.ts';
 import { isParallel, type StrategyId } from '../../common/strategies/index.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
+import type { TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import { batchTasks, buildBatches, timeBatch } from '../../common/workload.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { contentionCharts } from '../../suites/preprocessing/charts/contention.ts';
@@ -38,6 +39,18 @@ const ROUNDS = {
   full: { contention: 12, scaling: 20, warmupCalls: 2, warmupMs: 1000 },
 };
 const IDLE = 'idle';
+
+/**
+ * Experiment 4's parameters: experiment 3's and, before the strategy, the contention slice's `mode` —
+ * `idle` (the main thread only waits: the floor of loop delay and /health latency; no strategy) or `load`
+ * (a strategy prepares a batch). The scaling points have no idle slice: their rows leave `mode` empty.
+ */
+export const CONTENTION_PARAMS: readonly string[] = QUEUE_PARAMS.flatMap((p) => (p === 'strategy' ? ['mode', p] : [p]));
+
+/** The parameters of a contention slice's rows: the idle wait (no strategy; 0 workers), or a strategy point's under load. */
+export function sliceParams(s: StrategyPoint | undefined, tokenizer: TokenizerChoice): Params {
+  return s ? { mode: 'load', ...strategyParams(s, tokenizer) } : { mode: 'idle', workers: 0 };
+}
 
 function batchFor(point: Point, options: RunOptions) {
   return buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 1 })[0];
@@ -114,7 +127,7 @@ async function runContention(point: Point, options: RunOptions): Promise<RowInpu
   }
   const probesIn = ([from, to]: [number, number]) => probes.samples.filter((_, i) => probes.at[i] >= from && probes.at[i] < to);
   const rows: RowInput[] = [];
-  const named = [{ name: IDLE, params: { strategy: IDLE, workers: 0 } as Params }, ...strategies.map((s) => ({ name: strategyKey(s), params: strategyParams(s, tokenizer) }))];
+  const named = [{ name: IDLE, params: sliceParams(undefined, tokenizer) }, ...strategies.map((s) => ({ name: strategyKey(s), params: sliceParams(s, tokenizer) }))];
   const main = strategies.find((s) => s.strategy === 'main');
   const roundP99 = (name: string) => watches.get(name)!.delays.map((d) => d.p99);
   const roundHealth = (name: string) => watches.get(name)!.windows.map((w) => median(probesIn(w)));
@@ -182,7 +195,7 @@ export const contention: Experiment<Point> = {
   slug: 'contention',
   title: 'Event-loop contention',
   question: 'While the serving load runs, does the event loop stay free for other requests — and how does each stage scale with workers?',
-  params: QUEUE_PARAMS,
+  params: CONTENTION_PARAMS,
   matrix(options) {
     const template = options.quick ? quickTemplate(options) : selectedTemplates(options)[0];
     const engine = engineList(options)[0];
@@ -201,7 +214,7 @@ export const contention: Experiment<Point> = {
     const pools = rows.filter((r) => r.metric === 'loop_delay_p99_vs_main' && r.strategy === 'pool' && typeof r.workers === 'number' && hasFigure(r.status));
     const fewest = pools.reduce<ResultRow | undefined>((b, r) => (!b || (r.workers as number) < (b.workers as number) ? r : b), undefined);
     const main = delay('main');
-    const idle = delay('idle');
+    const idle = pick(rows, { metric: 'loop_delay_p99', mode: 'idle' });
     if (main && fewest) {
       const w = fewest.workers as number;
       const pool = delay('pool', w);

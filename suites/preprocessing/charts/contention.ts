@@ -15,12 +15,15 @@ const HEALTH_TITLE = 'While a batch is prepared, how slow is a concurrent GET /h
 const HEIGHT = 240;
 const OPS: Record<string, string> = { render: 'templating', tokenize: 'tokenizing' };
 
+/** A contention row's colour series: `idle` for the idle slice (mode idle, no strategy; drawn in the no-load grey), else its strategy. */
+const series = (r: ResultRow): string => (r.mode === 'idle' ? 'idle' : String(r.strategy));
+
 /** `idle (no load)`, `main`, `pool×2`… in strategy order, then by worker count. */
 function pointLabel(r: ResultRow): string {
-  return r.strategy === 'idle' ? 'idle (no load)' : strategyLabel(r);
+  return r.mode === 'idle' ? 'idle (no load)' : strategyLabel(r);
 }
 function pointOrder(rows: ResultRow[]): string[] {
-  const sorted = [...rows].sort((a, b) => rank(String(a.strategy)) - rank(String(b.strategy)) || Number(a.workers || 0) - Number(b.workers || 0));
+  const sorted = [...rows].sort((a, b) => rank(series(a)) - rank(series(b)) || Number(a.workers || 0) - Number(b.workers || 0));
   return [...new Set(sorted.map(pointLabel))];
 }
 const rank = (s: string) => (STRATEGY_ORDER.includes(s) ? STRATEGY_ORDER.indexOf(s) : STRATEGY_ORDER.length);
@@ -67,10 +70,10 @@ function buildScaling(rows: ResultRow[]): VegaLiteSpec {
 function buildLoopDelay(rows: ResultRow[]): VegaLiteSpec {
   const p99 = measured(rows, 'loop_delay_p99');
   if (p99.length === 0) return noDataSpec(DELAY_TITLE, missingReason(rows, ['loop_delay_p99']));
-  const other = (r: ResultRow, metric: string) => measured(rows, metric).find((o) => o.strategy === r.strategy && o.workers === r.workers && o.template === r.template)?.median ?? '';
+  const other = (r: ResultRow, metric: string) => measured(rows, metric).find((o) => o.mode === r.mode && o.strategy === r.strategy && o.workers === r.workers && o.template === r.template)?.median ?? '';
   // monitorEventLoopDelay minus its 1 ms resolution can be 0: a log axis needs a floor, the label keeps the truth.
   const FLOOR = 0.01;
-  const values = p99.map((r) => ({ point: pointLabel(r), strategy: String(r.strategy), workers: r.workers, template: r.template, p99: r.median as number, p99_plot: Math.max(FLOOR, r.median as number), p50: other(r, 'loop_delay_p50'), max: other(r, 'loop_delay_max') }));
+  const values = p99.map((r) => ({ point: pointLabel(r), strategy: series(r), workers: r.workers, template: r.template, p99: r.median as number, p99_plot: Math.max(FLOOR, r.median as number), p50: other(r, 'loop_delay_p50'), max: other(r, 'loop_delay_max') }));
   const low = Math.min(...values.map((v) => v.p99_plot)) / 2;
   return pointBars(p99, values, {
     question: DELAY_TITLE,
@@ -88,7 +91,7 @@ function buildHealth(rows: ResultRow[]): VegaLiteSpec {
   if (health.length === 0) return noDataSpec(HEALTH_TITLE, missingReason(rows, ['health_latency']));
   const values = health.map((r) => {
     const w = withInterval(r);
-    return { point: pointLabel(r), strategy: String(r.strategy), workers: r.workers, template: r.template, median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, p99: r.p99, n: r.n };
+    return { point: pointLabel(r), strategy: series(r), workers: r.workers, template: r.template, median: w.median as number, ci_low: w.ci_low, ci_high: w.ci_high, p99: r.p99, n: r.n };
   });
   // p99 is often 10–100× the median under load: a log axis keeps both readable.
   const all = values.flatMap((v) => [v.ci_low, v.median, typeof v.p99 === 'number' ? v.p99 : v.median]).filter((x) => x > 0);
