@@ -85,8 +85,9 @@ describe('experiment 5 (latency wall)', () => {
 });
 
 describe('experiment 6 (gateway contention)', () => {
-  const at = (concurrency: number, strategy: string, metric: string, unit: string, value: number, low?: number, high?: number, workers?: number) =>
-    row(6, { params: { target: 'embedded', strategy, workers, concurrency }, metric, unit, value, low, high });
+  // `how`: the baseline mode (no strategy), or the strategy a row of mode preprocess ran.
+  const at = (concurrency: number, how: string, metric: string, unit: string, value: number, low?: number, high?: number, workers?: number) =>
+    row(6, { params: { target: 'embedded', ...(how === 'baseline' ? { mode: how } : { mode: 'preprocess', strategy: how }), workers, concurrency }, metric, unit, value, low, high });
   const rows = [
     at(1, 'main', 'ttft_inflation', 'x', 1.5, 1.2, 1.8, 1),
     at(4, 'main', 'ttft_inflation', 'x', 3, 2, 4, 1),
@@ -98,6 +99,26 @@ describe('experiment 6 (gateway contention)', () => {
     at(4, 'pool', 'loop_delay_p99', 'ms', 10, undefined, undefined, 4),
     at(1, 'main', 'loop_delay_p99', 'ms', 20, undefined, undefined, 1),
   ];
+
+  it('derive: each preprocess row\'s TTFT against the baseline\'s (mode baseline, no strategy) at the same target and concurrency', () => {
+    const ttft = (concurrency: number, how: string, values: number[]): RowInput => ({
+      params: { target: 'embedded', ...(how === 'baseline' ? { mode: how } : { mode: 'preprocess', strategy: how, workers: 1 }), concurrency },
+      metric: 'ttft',
+      unit: 'ms',
+      summary: summarize(values),
+    });
+    const measured = [ttft(1, 'baseline', [5, 5, 5]), ttft(4, 'baseline', [10, 10, 10]), ttft(1, 'main', [20, 20, 20]), ttft(4, 'main', [20, 20, 20]), ttft(4, 'pool', [15, 15, 15])];
+    const derived = gateway.derive!(measured, {} as RunOptions);
+    expect(derived.map((r) => [r.metric, r.params, r.value])).toEqual([
+      ['ttft_inflation', { target: 'embedded', mode: 'preprocess', strategy: 'main', workers: 1, concurrency: 1 }, 4],
+      ['ttft_added', { target: 'embedded', mode: 'preprocess', strategy: 'main', workers: 1, concurrency: 1 }, 15],
+      ['ttft_inflation', { target: 'embedded', mode: 'preprocess', strategy: 'main', workers: 1, concurrency: 4 }, 2],
+      ['ttft_added', { target: 'embedded', mode: 'preprocess', strategy: 'main', workers: 1, concurrency: 4 }, 10],
+      ['ttft_inflation', { target: 'embedded', mode: 'preprocess', strategy: 'pool', workers: 1, concurrency: 4 }, 1.5],
+      ['ttft_added', { target: 'embedded', mode: 'preprocess', strategy: 'pool', workers: 1, concurrency: 4 }, 5],
+    ]);
+    expect(derived[0].note).toMatch(/^median TTFT with main preprocessing \/ median TTFT of the baseline \(pre-computed ids\) at concurrency 1; /);
+  });
 
   it('inflation per mode at the highest concurrency; an interval crossing 1 reads "no measurable inflation"; workers above the cores are a caveat', () => {
     const found = gateway.answers!(rows, ctx);
@@ -113,7 +134,7 @@ describe('experiment 6 (gateway contention)', () => {
 
   it('an unstable inflation row becomes a caveat', () => {
     const unstable = rows.map((r) => (r.metric === 'ttft_inflation' && r.strategy === 'main' && r.concurrency === 4 ? { ...r, status: 'unstable' as const, error: 'wide' } : r));
-    expect(gateway.answers!(unstable, ctx)[0].caveats).toEqual(['ttft_inflation (embedded main workers=1 concurrency=4) is unstable: wide']);
+    expect(gateway.answers!(unstable, ctx)[0].caveats).toEqual(['ttft_inflation (embedded preprocess main workers=1 concurrency=4) is unstable: wide']);
   });
 
   it('missing or failed rows give fewer findings, never a throw', () => {

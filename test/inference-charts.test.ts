@@ -14,7 +14,7 @@ import { compileWarnings, fields } from './chart-checks.ts';
 
 function row(over: Partial<ResultRow>): ResultRow {
   return {
-    run_id: 'r', suite: 'inference', experiment: 5, model: 'mock-llama', template: '', engine: '', tokenizer: '', strategy: '', workers: '', turns: '', tokens: '',
+    run_id: 'r', suite: 'inference', experiment: 5, model: 'mock-llama', template: '', engine: '', tokenizer: '', mode: '', strategy: '', workers: '', turns: '', tokens: '',
     metric: '', unit: 'ms', n: 24, median: '', p90: '', p99: '', mean: '', sd: '', ci_low: '', ci_high: '', status: 'ok', error: '', note: '',
     concurrency: '', rate: '', target: 'mock', dataset: 'synthetic', runs: '', between_sd: '', within_half_pct: '', warmup_n: '', warmup_ms: '',
     ...over,
@@ -35,13 +35,18 @@ const LATENCY: ResultRow[] = [1, 2, 4].flatMap((c, i) => [
   row({ concurrency: 1, metric: 'itl', median: 3 }),
 );
 
-// Experiment 6: TTFT inflation and loop delay per mode at two concurrency levels.
-const GATEWAY: ResultRow[] = (['main', 'pool', 'process'] as const).flatMap((mode, m) =>
-  [1, 4].flatMap((c, j) => [
-    row({ experiment: 6, strategy: mode, concurrency: c, metric: 'ttft_inflation', unit: 'x', median: 1 + m + j, ci_low: 0.5 + m + j, ci_high: 1.5 + m + j }),
-    row({ experiment: 6, strategy: mode, concurrency: c, metric: 'loop_delay_p99', median: 10 * (m + 1) * (j + 1) }),
-  ]),
-);
+// Experiment 6: TTFT inflation and loop delay per way of preprocessing at two concurrency levels: the
+// baseline (mode baseline, no strategy; loop delay only) and mode preprocess with each strategy.
+const GATEWAY: ResultRow[] = [1, 4]
+  .map((c, j) => row({ experiment: 6, mode: 'baseline', concurrency: c, metric: 'loop_delay_p99', median: 2 + j }))
+  .concat(
+    (['main', 'pool', 'process'] as const).flatMap((strategy, m) =>
+      [1, 4].flatMap((c, j) => [
+        row({ experiment: 6, mode: 'preprocess', strategy, concurrency: c, metric: 'ttft_inflation', unit: 'x', median: 1 + m + j, ci_low: 0.5 + m + j, ci_high: 1.5 + m + j }),
+        row({ experiment: 6, mode: 'preprocess', strategy, concurrency: c, metric: 'loop_delay_p99', median: 10 * (m + 1) * (j + 1) }),
+      ]),
+    ),
+  );
 
 // Experiment 7: shared prefix vs unique prompts; the unique row has no interval (falls back to its median).
 const PREFIX: ResultRow[] = [
@@ -109,10 +114,12 @@ describe('inference charts', () => {
     expect(line.color.scale).toEqual({ domain: ['main', 'pool', 'process'], range: ['#D55E00', '#0072B2', '#009E73'] });
   });
 
-  it('loop delay: p99 per mode and concurrency', () => {
+  it('loop delay: p99 per mode and concurrency, the baseline (its mode, no strategy) in grey', () => {
     const spec = gatewayCharts[1].build(GATEWAY);
     expectValid(spec);
     expect(values(spec)).toEqual([
+      { mode: 'baseline', concurrency: 1, p99: 2 },
+      { mode: 'baseline', concurrency: 4, p99: 3 },
       { mode: 'main', concurrency: 1, p99: 10 },
       { mode: 'main', concurrency: 4, p99: 20 },
       { mode: 'pool', concurrency: 1, p99: 20 },
@@ -122,6 +129,7 @@ describe('inference charts', () => {
     ]);
     expect((spec as { mark: { type: string } }).mark.type).toBe('line');
     expect((spec as { encoding: { y: { field: string } } }).encoding.y.field).toBe('p99');
+    expect((spec as { encoding: { color: { scale: unknown } } }).encoding.color.scale).toEqual({ domain: ['baseline', 'main', 'pool', 'process'], range: ['#7f7f7f', '#D55E00', '#0072B2', '#009E73'] });
   });
 
   it('prefix: one bar per prompt set with its CI (the median when it has none)', () => {

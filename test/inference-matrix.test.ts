@@ -4,6 +4,7 @@
  * in them. What keeps prompts fresh for a server cache (processTag) comes from the options in run().
  */
 import { describe, expect, it } from 'vitest';
+import { checkedParams } from '../common/results.ts';
 import { latency } from '../experiments/inference/05-latency.ts';
 import { gateway } from '../experiments/inference/06-gateway.ts';
 import { prefix, prefixPrompts } from '../experiments/inference/07-prefix.ts';
@@ -28,6 +29,19 @@ describe('inference matrices', () => {
     const markers = (seed: number) => (gateway.matrix(options(seed)) as { marker: string }[]).map((p) => p.marker);
     expect(new Set(markers(7)).size).toBe(markers(7).length);
     expect(markers(8).filter((m) => markers(7).includes(m))).toEqual([]);
+  });
+
+  it("experiment 6's point parameters: the baseline is a mode without strategy, engine, tokenizer or workers; the others preprocess with a strategy", () => {
+    const points = gateway.matrix(options(7)) as Parameters<NonNullable<typeof gateway.coordinates>>[0][];
+    const params = points.map((p) => gateway.coordinates!(p));
+    const pipeline = { template: 'llama3.1', engine: 'jinja', tokenizer: 'js', turns: 100, tokens: 2000 };
+    const expected = [1, 4].flatMap((concurrency) => [
+      { target: 'embedded', model: undefined, template: 'llama3.1', engine: undefined, tokenizer: undefined, mode: 'baseline', strategy: undefined, workers: undefined, turns: 100, tokens: 2000, concurrency },
+      ...['main', 'pool', 'process'].map((strategy) => ({ target: 'embedded', model: undefined, ...pipeline, mode: 'preprocess', strategy, workers: 1, concurrency })),
+    ]);
+    expect(params).toStrictEqual(expected);
+    // Every parameter is declared, so each has its results.csv column.
+    for (const p of params) expect(Object.keys(checkedParams({ params: p, metric: 'ttft', unit: 'ms' }, gateway.params))).toEqual(Object.keys(p).filter((k) => p[k] !== undefined));
   });
 
   it('the process tag names the run folder and the replicate; unique prompts follow it and nothing else', () => {

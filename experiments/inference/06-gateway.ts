@@ -79,16 +79,27 @@ function label(p: Point): string {
   return `${p.target.name} ${p.mode}${p.mode === 'pool' || p.mode === 'process' ? `×${WORKERS}` : ''} c=${p.concurrency}`;
 }
 
-/** A point's parameters, which every row of the point carries (the baseline has no engine, tokenizer or workers). */
+/**
+ * What the gateway does with a chat, as a row's `mode`: `baseline` (it forwards ids computed before the run:
+ * TTFT without preprocessing) or `preprocess` (it renders and tokenizes the chat with the row's `strategy`).
+ */
+type GatewayRowMode = 'baseline' | 'preprocess';
+
+/**
+ * A point's parameters, which every row of the point carries: its `mode`, and for `preprocess` the strategy
+ * it preprocesses with (the baseline has no strategy, engine, tokenizer or workers).
+ */
 function coordinates(p: Point): Params {
+  const baseline = p.mode === 'baseline';
   return {
     target: p.target.name,
     model: p.target.model,
     template: GATEWAY_PIPELINE.template,
-    engine: p.mode === 'baseline' ? undefined : GATEWAY_PIPELINE.engine,
-    tokenizer: p.mode === 'baseline' ? undefined : GATEWAY_PIPELINE.tokenizer,
-    strategy: p.mode,
-    workers: p.mode === 'baseline' ? undefined : modeWorkers(p.mode, WORKERS),
+    engine: baseline ? undefined : GATEWAY_PIPELINE.engine,
+    tokenizer: baseline ? undefined : GATEWAY_PIPELINE.tokenizer,
+    mode: (baseline ? 'baseline' : 'preprocess') satisfies GatewayRowMode,
+    strategy: baseline ? undefined : p.mode,
+    workers: baseline ? undefined : modeWorkers(p.mode, WORKERS),
     turns: GATEWAY_TURNS,
     tokens: GATEWAY_TOKENS,
     concurrency: p.concurrency,
@@ -179,8 +190,8 @@ function derive(rows: RowInput[]): RowInput[] {
   const ttfts = rows.filter((r) => r.metric === 'ttft' && r.summary);
   for (const r of ttfts) {
     const p = r.params ?? {};
-    if (p.strategy === 'baseline') continue;
-    const b = ttfts.find((x) => x.params?.strategy === 'baseline' && x.params.target === p.target && x.params.concurrency === p.concurrency);
+    if (p.mode !== 'preprocess') continue;
+    const b = ttfts.find((x) => x.params?.mode === 'baseline' && x.params.target === p.target && x.params.concurrency === p.concurrency);
     if (!b) continue;
     const { ratio, low: lo, high: hi } = ratioOfMedians(r.summary!, b.summary!);
     derived.push({ params: r.params, metric: 'ttft_inflation', unit: 'x', value: ratio, low: lo, high: hi, note: `median TTFT with ${p.strategy} preprocessing / median TTFT of the baseline (pre-computed ids) at concurrency ${p.concurrency}; ${BLOCKS}` });
@@ -191,7 +202,7 @@ function derive(rows: RowInput[]): RowInput[] {
 
 export const gateway: Experiment<Point> = {
   ...META,
-  params: ['target', 'model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens', 'concurrency'],
+  params: ['target', 'model', 'template', 'engine', 'tokenizer', 'mode', 'strategy', 'workers', 'turns', 'tokens', 'concurrency'],
   matrix,
   // All load points of the experiment share one process: they measure one started target, not the client's own code.
   group: () => `inference ${META.id}`,
@@ -204,14 +215,14 @@ export const gateway: Experiment<Point> = {
   answers: gatewayAnswers,
 };
 
-function modeText(mode: ParamValue, workers: ParamValue): string {
-  if (mode === 'main') return "on the gateway's event loop";
-  if (mode === 'pool') return `in a ${workers}-thread worker pool`;
-  if (mode === 'process') return 'in a sidecar process';
-  return String(mode);
+function strategyText(strategy: ParamValue, workers: ParamValue): string {
+  if (strategy === 'main') return "on the gateway's event loop";
+  if (strategy === 'pool') return `in a ${workers}-thread worker pool`;
+  if (strategy === 'process') return 'in a sidecar process';
+  return String(strategy);
 }
 
-const withMode = (r: ResultRow): string => (r.strategy === 'baseline' ? 'without preprocessing (baseline)' : `with preprocessing ${modeText(r.strategy, r.workers)}`);
+const withMode = (r: ResultRow): string => (r.mode === 'baseline' ? 'without preprocessing (baseline)' : `with preprocessing ${strategyText(r.strategy, r.workers)}`);
 
 /**
  * Experiment 6's answers at the highest concurrency measured (first target): TTFT inflation per
@@ -226,7 +237,7 @@ export function gatewayAnswers(rows: ResultRow[], context: FindingContext): Find
   const c = Math.max(...levels('ttft_inflation'));
   for (const inflation of Number.isFinite(c) ? at('ttft_inflation', c) : []) {
     const added = pick(at('ttft_added', c), { strategy: inflation.strategy });
-    const where = `preprocessing ${modeText(inflation.strategy, inflation.workers)}`;
+    const where = `preprocessing ${strategyText(inflation.strategy, inflation.workers)}`;
     const caveats = caveatsOf([inflation, added]);
     if (typeof inflation.workers === 'number' && inflation.workers > context.cores) caveats.push(`${inflation.workers} workers on ${context.cores} logical CPUs: they time-share the cores`);
     const later = added && Number(inflation.ci_low) > 1 ? `, ${withCi(added)} later` : '';

@@ -48,6 +48,7 @@ const MD_FILE = 'inference-summary.md';
 function pointLabel(p: Params): string {
   const parts: string[] = [];
   if (p.strategy) parts.push(p.strategy + (p.workers !== undefined && (p.strategy === 'pool' || p.strategy === 'process') ? `×${p.workers}` : ''));
+  else if (p.mode) parts.push(String(p.mode));
   if (p.template && p.template !== 'llama3.1') parts.push(String(p.template));
   if (p.engine) parts.push(String(p.engine));
   if (p.concurrency !== undefined) parts.push(`${p.rate !== undefined ? 'max ' : ''}c=${p.concurrency}`);

@@ -71,8 +71,11 @@ function buildWall(rows: ResultRow[]): VegaLiteSpec {
 const GATEWAY_TITLE = 'When a Node gateway renders and tokenizes 100-turn chats, how much later does the first token arrive — per way of running the preprocessing?';
 const LOOP_TITLE = "While the gateway serves, how late do timers fire on its event loop, per preprocessing mode?";
 
+/** Experiment 6's way of preprocessing a row as the charts name it: `baseline` (the row's mode; it has no strategy), else its strategy. */
+const preprocessing = (r: ResultRow): string => (r.mode === 'baseline' ? 'baseline' : String(r.strategy));
+
 function modeScale(rows: ResultRow[]) {
-  const present = [...new Set(rows.map((r) => String(r.strategy)))];
+  const present = [...new Set(rows.map(preprocessing))];
   const order = ['baseline', ...STRATEGY_ORDER];
   return fixedScale(order, ['#7f7f7f', ...STRATEGY_COLORS], present);
 }
@@ -85,7 +88,7 @@ function concurrencyAxis(values: { concurrency: number | undefined }[]) {
 function buildInflation(rows: ResultRow[]): VegaLiteSpec {
   const inflation = measured(rows, 'ttft_inflation');
   if (inflation.length === 0) return noDataSpec(GATEWAY_TITLE, missingReason(rows, ['ttft_inflation']));
-  const values = inflation.map((r) => ({ ...withInterval(r), concurrency: num(r.concurrency), mode: r.strategy, target: r.target }));
+  const values = inflation.map((r) => ({ ...withInterval(r), concurrency: num(r.concurrency), mode: preprocessing(r), target: r.target }));
   const x = concurrencyAxis(values);
   const color = { field: 'mode', type: 'nominal' as const, title: 'preprocessing', scale: modeScale(inflation) };
   return {
@@ -106,7 +109,7 @@ function buildInflation(rows: ResultRow[]): VegaLiteSpec {
 function buildLoop(rows: ResultRow[]): VegaLiteSpec {
   const delay = measured(rows, 'loop_delay_p99');
   if (delay.length === 0) return noDataSpec(LOOP_TITLE, missingReason(rows, ['loop_delay_p99']));
-  const values = delay.map((r) => ({ concurrency: num(r.concurrency), mode: r.strategy, p99: r.median as number }));
+  const values = delay.map((r) => ({ concurrency: num(r.concurrency), mode: preprocessing(r), p99: r.median as number }));
   const x = concurrencyAxis(values);
   return {
     $schema: SCHEMA,
