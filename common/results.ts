@@ -1,6 +1,22 @@
 /**
  * The result record — one tidy long table — and its writers. Rows are appended to disk as soon as they
  * are measured (results.csv, samples.jsonl), so an interrupted run keeps everything measured so far.
+ *
+ * A row has two shapes, one on each side of the disk:
+ * - `RowInput`, a measurement as an experiment makes it: `params` (what the row adds to its point's
+ *   coordinates), a `summary` of its raw `samples` or a single `value` with its interval, and flags that
+ *   steer the statistics (`signed`, `proportion`). `run` returns it; `derive`, `sanity` and `writeFiles`
+ *   receive it; common/replicates.ts combines the RowInputs of R processes into one. The statistics need
+ *   what a CSV line drops: every sample, at full precision.
+ * - `ResultRow`, a line of results.csv (or replicates.csv): fixed columns plus one flat column per
+ *   parameter, figures rounded to 6 significant digits, no samples. `answers`, charts, the report, the
+ *   summary table and compare read it, because they read a finished run folder (`npm run report`
+ *   rebuilds them from disk alone), and flat columns let any tool read any suite's rows by header name.
+ * `toRow` makes a ResultRow of a RowInput. `npm run merge` goes back (suites/merge.ts, `rowInputOf`):
+ * a per-process row of replicates.csv plus its samples.jsonl line, written at full precision, give the
+ * RowInput the process measured, so a row with samples merges to exactly the figures the unsharded run
+ * computes. Not on disk, so not merged exactly: a single value and the warm-up (replicates.csv's 6
+ * digits), and a measured row's `signed` and `proportion` flags (derived rows get theirs from `derive`).
  */
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -131,7 +147,10 @@ export interface RowInput {
   value?: number;
   low?: number;
   high?: number;
-  /** Raw samples, written to samples.jsonl. */
+  /**
+   * Raw samples, written to samples.jsonl at full precision. With samples, `summary` is
+   * `summarize(samples)`: `npm run merge` recomputes it from them.
+   */
   samples?: number[];
   status?: RowStatus;
   error?: string;
@@ -212,7 +231,8 @@ export function toRow(input: RowInput, base: { run_id: string; suite: string; ex
 /**
  * Appends rows to a CSV (results.csv, or replicates.csv with a replicate column) and their samples to
  * samples.jsonl, synchronously: a row is on disk before the next measurement starts. `params` are the
- * run's parameter columns; a row lacking one gets '' there.
+ * run's parameter columns; a row lacking one gets '' there. Samples are written unrounded (a JSON number
+ * reads back as the same double), so a merge recomputes every statistic from exactly what was measured.
  */
 export class ResultWriter {
   readonly csvPath: string;
@@ -239,7 +259,7 @@ export class ResultWriter {
       // A samples line carries the row's identity: its set parameters, metric and unit.
       const key: Record<string, unknown> = { run_id: full.run_id, suite: full.suite, experiment: full.experiment, ...Object.fromEntries(paramsOf(full, this.params)), metric: full.metric, unit: full.unit };
       if (replicate !== undefined) key.replicate = replicate;
-      appendFileSync(this.samplesPath, JSON.stringify({ ...key, samples: samples.map((x) => Number(x.toPrecision(6))) }) + '\n');
+      appendFileSync(this.samplesPath, JSON.stringify({ ...key, samples }) + '\n');
     }
   }
 }
