@@ -17,7 +17,7 @@ import { median, summarize } from './stats.ts';
 
 export interface Variant {
   name: string;
-  /** One call: what a sample times (awaited when it returns a promise). */
+  /** One call: what a sample times (awaited only when it returns a promise, so a sync call pays no microtask hop). */
   fn: () => unknown;
   /** Called just before and after each of the variant's slices (outside the timed calls), e.g. to meter a window. */
   enter?(): void;
@@ -54,12 +54,17 @@ export function roundOrder(names: readonly string[], seed: number, round: number
 const gc = (globalThis as { gc?: (options: { type: 'minor' }) => void }).gc;
 const collectGarbage = gc ? () => gc({ type: 'minor' }) : undefined;
 
+function isThenable(x: unknown): x is PromiseLike<unknown> {
+  return typeof (x as PromiseLike<unknown> | undefined)?.then === 'function';
+}
+
 async function slice(fn: () => unknown, minMs: number, minCalls: number): Promise<number[]> {
   const times: number[] = [];
   const t0 = performance.now();
   while (times.length < minCalls || performance.now() - t0 < minMs) {
     const start = performance.now();
-    await fn();
+    const out = fn();
+    if (isThenable(out)) await out;
     times.push(performance.now() - start);
   }
   return times;
@@ -77,7 +82,8 @@ async function warmUpTogether(variants: readonly Variant[], plan: RoundsPlan, se
   for (let pass = 1; !signal?.aborted; pass++) {
     for (const name of roundOrder([...byName.keys()], seed, -pass)) {
       const start = performance.now();
-      await byName.get(name)!.fn();
+      const out = byName.get(name)!.fn();
+      if (isThenable(out)) await out;
       warmup[name] = { n: warmup[name].n + 1, ms: warmup[name].ms + performance.now() - start };
     }
     if (pass >= plan.warmupCalls && performance.now() - t0 >= plan.warmupMs) break;

@@ -75,6 +75,24 @@ describe('paired rounds', () => {
     for (const name of ['x', 'y', 'z']) expect(result.slices[name].map((s) => s.length)).toEqual([2, 2, 2, 2]);
   });
 
+  it('calls a sync variant back to back (no microtask runs between its calls) and awaits an async one', async () => {
+    let microtasks = 0;
+    const seen: Record<string, number[]> = { sync: [], async: [] };
+    const call = (name: string) => {
+      seen[name].push(microtasks);
+      queueMicrotask(() => microtasks++);
+    };
+    const variants = [
+      { name: 'sync', fn: () => call('sync') },
+      { name: 'async', fn: async () => call('async') },
+    ];
+    await runPairedRounds(variants, { rounds: 1, sliceMs: 0, minCalls: 3, warmupMs: 0, warmupCalls: 1 }, 1);
+    const [s, a] = [seen.sync.slice(1), seen.async.slice(1)];
+    expect(s).toEqual([s[0], s[0], s[0]]);
+    expect(a[1] - a[0]).toBeGreaterThan(0);
+    expect(a[2] - a[1]).toBeGreaterThan(0);
+  });
+
   it('perRound takes f of the variants\' slice medians round by round', () => {
     const result: RoundsResult = { seed: 0, order: [], slices: { a: [[4, 2, 9], [10]], b: [[1, 2, 3], [5, 5]] }, warmup: {}, gcBetweenSlices: false };
     expect(perRound(result, ['a', 'b'], (a, b) => a / b)).toEqual([4 / 2, 10 / 5]);
