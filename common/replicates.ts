@@ -83,16 +83,35 @@ function fromProcesses(rows: RowInput[]): RowInput {
   const replication = { runs: rows.length, betweenSd: interval.sd, withinHalfPct: withinHalves.length ? median(withinHalves) : NaN };
   const { samples: _samples, summary: _summary, value: _value, low: _low, high: _high, ...coords } = first;
   if (rows.every((r) => r.summary)) {
-    const pooled = rows.flatMap((r) => r.samples ?? []);
-    const base: Summary = pooled.length > 0 ? summarize(pooled) : first.summary!;
-    // Sampling is budgeted by time, so a faster process leaves more samples: every process weighs the same in the tails.
     const sets = rows.map((r) => r.samples ?? []);
-    const tail = (q: number, own: 'p90' | 'p99') => (sets.every((s) => s.length > 0) ? equalWeightQuantile(sets, q) : rows.reduce((s, r) => s + r.summary![own], 0) / rows.length);
     const n = rows.reduce((s, r) => s + r.summary!.n, 0);
-    const summary: Summary = { ...base, n, p90: tail(0.9, 'p90'), p99: tail(0.99, 'p99'), median: interval.center, ciLow: interval.low, ciHigh: interval.high };
-    return { ...coords, summary, warmup, replication };
+    if (sets.every((s) => s.length > 0)) {
+      // Sampling is budgeted by time, so a faster process leaves more samples: every process weighs the same in the tails.
+      const summary: Summary = { ...summarize(sets.flat()), n, p90: equalWeightQuantile(sets, 0.9), p99: equalWeightQuantile(sets, 0.99), median: interval.center, ciLow: interval.low, ciHigh: interval.high };
+      return { ...coords, summary, warmup, replication };
+    }
+    // A process without its samples (a row that carries only a summary): no percentile of the pooled
+    // samples can be taken, and the row says what its tails are instead.
+    const meanOf = (own: 'p90' | 'p99') => rows.reduce((s, r) => s + r.summary![own], 0) / rows.length;
+    const summary: Summary = { ...pooledMoments(rows.map((r) => r.summary!)), n, p90: meanOf('p90'), p99: meanOf('p99'), median: interval.center, ciLow: interval.low, ciHigh: interval.high };
+    return { ...coords, summary, warmup, replication, note: `${coords.note ? `${coords.note}; ` : ''}${TAILS_WITHOUT_SAMPLES}` };
   }
   return { ...coords, value: interval.center, low: interval.low, high: interval.high, warmup, replication };
+}
+
+/** The note of a row whose p90/p99 could not be taken over the pooled samples. */
+const TAILS_WITHOUT_SAMPLES = 'p90/p99: mean of per-process percentiles (samples not available)';
+
+/**
+ * Mean, sd, min and max of all the processes' samples together, from their summaries alone: the same
+ * figures as summarizing the pooled samples (up to rounding), since each summary has its samples' n,
+ * mean and sd (n − 1) and the pooled sum of squares is the within-process ones plus n·(mean − pooled mean)².
+ */
+function pooledMoments(summaries: readonly Summary[]): Pick<Summary, 'mean' | 'sd' | 'min' | 'max'> {
+  const total = summaries.reduce((s, x) => s + x.n, 0);
+  const mean = summaries.reduce((s, x) => s + x.n * x.mean, 0) / total;
+  const squares = summaries.reduce((s, x) => s + (x.n - 1) * x.sd ** 2 + x.n * (x.mean - mean) ** 2, 0);
+  return { mean, sd: total < 2 ? 0 : Math.sqrt(squares / (total - 1)), min: Math.min(...summaries.map((x) => x.min)), max: Math.max(...summaries.map((x) => x.max)) };
 }
 
 function nonNegative(t: ReplicateInterval): ReplicateInterval {

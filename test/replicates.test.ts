@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { combineReplicates, flagUnstable } from '../common/replicates.ts';
 import { logTInterval, tInterval, welchLogRatio } from '../common/replicate-stats.ts';
 import { createRng } from '../common/rng.ts';
-import { summarize } from '../common/stats.ts';
+import type { RowInput } from '../common/results.ts';
+import { equalWeightQuantile, summarize } from '../common/stats.ts';
 
 /** Standard normal draws (Box–Muller) from the project's seeded PRNG. */
 function normals(seed: number) {
@@ -56,6 +57,28 @@ describe('statistics over replicate processes', () => {
     const [row] = combineReplicates(rows);
     // 20 equally weighted values: the 18th and the 20th (a mean of the two processes' p90s would be 14.6).
     expect(row.summary).toMatchObject({ p90: 18, p99: 20 });
+  });
+
+  it('without every process\'s samples, p90/p99 are the mean of per-process percentiles and the note says so; mean and sd still cover every sample', () => {
+    const sets = [[1, 2, 3, 4, 10], [2, 3, 4, 5, 6, 7], [3, 4, 5, 20]];
+    const summaries = sets.map(summarize);
+    const meanOf = (q: 'p90' | 'p99') => (summaries[0][q] + summaries[1][q] + summaries[2][q]) / 3;
+    const pooled = summarize(sets.flat());
+    const expectFallback = (row: RowInput) => {
+      expect(row.note).toBe('p90/p99: mean of per-process percentiles (samples not available)');
+      expect(row.summary).toMatchObject({ n: 15, p90: meanOf('p90'), p99: meanOf('p99'), min: 1, max: 20, median: logTInterval([3, 4.5, 4.5]).center });
+      expect(row.summary!.mean).toBeCloseTo(pooled.mean, 12);
+      expect(row.summary!.sd).toBeCloseTo(pooled.sd, 12);
+    };
+    // No process kept its samples (a row that carries a summary only)…
+    expectFallback(combineReplicates(summaries.map((summary, replicate) => ({ replicate, row: { metric: 'm', unit: 'ms', summary } })))[0]);
+    // …or only some did: the tails are never taken over some processes' samples alone.
+    expectFallback(combineReplicates(summaries.map((summary, replicate) => ({ replicate, row: { metric: 'm', unit: 'ms', summary, ...(replicate === 0 ? { samples: sets[0] } : {}) } })))[0]);
+    // An existing note is kept before it; with every process's samples there is no such note.
+    expect(combineReplicates(summaries.map((summary, replicate) => ({ replicate, row: { metric: 'm', unit: 'ms', summary, note: 'per call' } })))[0].note).toBe('per call; p90/p99: mean of per-process percentiles (samples not available)');
+    const complete = combineReplicates(sets.map((samples, replicate) => ({ replicate, row: { metric: 'm', unit: 'ms', summary: summarize(samples), samples } })))[0];
+    expect(complete.note).toBeUndefined();
+    expect(complete.summary).toMatchObject({ n: 15, mean: pooled.mean, sd: pooled.sd, p90: equalWeightQuantile(sets, 0.9), p99: equalWeightQuantile(sets, 0.99) });
   });
 
   it('combines per-process medians: geometric center, log-scale interval, spread and sample extremes', () => {
