@@ -23,16 +23,18 @@ describe("the dispatcher's share", () => {
     // main: 64 requests in 320 ms → 5,000 µs each; dispatching costs 50 µs each → at most 100× whatever the workers.
     const main = { params: { template: 't', engine: 'jinja', strategy: 'main', workers: 1 }, metric: 'batch_prepare', unit: 'ms', summary: summarize([310, 320, 330]) };
     const dispatch = { params, metric: 'dispatch_per_request', unit: 'us', value: 50 };
-    const [ceiling] = dispatchCeilings([main, dispatch]);
+    const [ceiling] = dispatchCeilings([main, dispatch], 64);
     expect(ceiling).toMatchObject({ params, metric: 'dispatch_ceiling', unit: 'x', value: 100 });
-    expect(dispatchCeilings([dispatch])).toEqual([]);
+    // The same main batch of 16 requests: 20,000 µs of work per request → 400×.
+    expect(dispatchCeilings([main, dispatch], 16)[0]).toMatchObject({ value: 400 });
+    expect(dispatchCeilings([dispatch], 64)).toEqual([]);
     // Each task encoding gets its own ceiling.
     const json = { params, metric: 'dispatch_per_request_json', unit: 'us', value: 25 };
-    expect(dispatchCeilings([main, dispatch, json]).map((r) => [r.metric, r.value])).toEqual([['dispatch_ceiling', 100], ['dispatch_ceiling_json', 200]]);
+    expect(dispatchCeilings([main, dispatch, json], 64).map((r) => [r.metric, r.value])).toEqual([['dispatch_ceiling', 100], ['dispatch_ceiling_json', 200]]);
     expect(dispatcherRows({ loopUtilization: 0.1, activeMs: 16, requests: 640, workerUtilization: [] }, 'json').map((r) => [r.metric, r.value])).toEqual([['dispatcher_elu_json', 10], ['dispatch_per_request_json', 25]]);
     // The ceiling always uses the busy time (every replicate has it), not the coarser CPU time.
     const cpu = { params, metric: 'dispatch_cpu_per_request', unit: 'us', value: 40 };
-    expect(dispatchCeilings([main, dispatch, cpu])[0]).toMatchObject({ metric: 'dispatch_ceiling', value: 100 });
+    expect(dispatchCeilings([main, dispatch, cpu], 64)[0]).toMatchObject({ metric: 'dispatch_ceiling', value: 100 });
     // Under ten /proc ticks of CPU the per-request CPU figure is left out.
     expect(dispatcherRows({ loopUtilization: 0.1, activeMs: 16, cpuMs: 90, requests: 640, workerUtilization: [] }).map((r) => r.metric)).toEqual(['dispatcher_elu', 'dispatch_per_request']);
   });

@@ -83,7 +83,7 @@ describe('experiment 2', () => {
 });
 
 describe('experiments 3 and 4', () => {
-  const q = (fields: Partial<ResultRow>) => row({ experiment: 3, engine: 'jinja', tokenizer: 'js', ...fields });
+  const q = (fields: Partial<ResultRow>) => row({ experiment: 3, engine: 'jinja', tokenizer: 'js', requests: 64, ...fields });
   it('the best pool speedup with its dispatcher ceiling; worker counts above the cores are a caveat; crossing 1 is no speedup', () => {
     const rows = [
       q({ metric: 'batch_prepare', ...ci(290, 273, 307) }),

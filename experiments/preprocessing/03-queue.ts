@@ -1,5 +1,5 @@
 /**
- * Experiment 3 — the serving queue: a batch of 64 requests (100 turns, ~1k tokens each) arrives; how long
+ * Experiment 3 — the serving queue: a batch of 64 requests (100 turns, ~1k tokens each; quick: 16) arrives; how long
  * until its token ids are collated and the GPU could start, per strategy × workers?
  */
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
@@ -16,11 +16,12 @@ import type { Experiment } from '../../suites/types.ts';
 import { queueCharts } from '../../suites/preprocessing/charts/queue.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 import { dispatchCeilings, dispatcherRows } from '../../suites/preprocessing/dispatcher.ts';
-import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchTokenizer, checkBatchTokenizer, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, batchTokenizer, checkBatchTokenizer, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 interface Point {
   template: string;
   engine: EngineId;
+  requests: number;
 }
 
 /**
@@ -47,18 +48,19 @@ export const queue: Experiment<Point> = {
     // One engine (the first selected; jinja by default): engines are compared in experiments 1 and 2,
     // and each extra engine would double the pools started here. `--engines nunjucks` swaps it.
     const engines = engineList(options).slice(0, 1);
-    return templates.flatMap((template) => engines.map((engine) => ({ template, engine })));
+    return templates.flatMap((template) => engines.map((engine) => ({ template, engine, requests: batchSize(options) })));
   },
   headline: ['batch_prepare', 'requests_per_s', 'speedup_vs_main', 'template_share', 'roundtrip', 'startup', 'dispatch_per_request', 'dispatch_per_request_json', 'dispatch_ceiling', 'dispatch_ceiling_json'],
   charts: queueCharts,
   label,
   group: batchGroup,
+  runs: BATCH_RUNS,
   sanity: speedupBound,
   coordinates: batchCoordinates,
   // Every strategy and worker count runs in one process, in paired rounds of one batch each: a speedup is
   // main's batch time over the strategy's in the same round.
   async run(point, options) {
-    const [batch] = buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 1 });
+    const [batch] = buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: point.requests, distinct: 1 });
     const rows: RowInput[] = [];
     const prepare = batchTasks('prepare', batch);
     const render = batchTasks('render', batch);
@@ -75,12 +77,12 @@ export const queue: Experiment<Point> = {
       const roundtrip = await sampleLatency('roundtrip', () => strategy.run({ op: 'noop' }), { warmupIterations: 20, warmupTime: 50, iterations: 100, time: 50 });
       rows.push({ params, metric: 'roundtrip', unit: 'ms', summary: summarize(roundtrip.samples), ...roundtrip, note: ROUNDTRIP_NOTE });
       const meter = dispatchMeter(strategy);
-      variants.push({ name: `prepare ${strategyKey(s)}`, fn: () => timeBatch(strategy, prepare), enter: meter.enter, leave: () => meter.leave(BATCH_SIZE) });
+      variants.push({ name: `prepare ${strategyKey(s)}`, fn: () => timeBatch(strategy, prepare), enter: meter.enter, leave: () => meter.leave(point.requests) });
       // Full runs add template-only batches (the template share of the batch) and the request body as JSON
       // text in, ids transferred back (the dispatcher's cost per encoding); quick runs leave them out for time.
       if (!options.quick) variants.push({ name: `render ${strategyKey(s)}`, fn: () => timeBatch(strategy, render) });
       const jsonMeter = isParallel(s.strategy) && !options.quick ? dispatchMeter(strategy) : undefined;
-      if (jsonMeter) variants.push({ name: `prepare_json ${strategyKey(s)}`, fn: () => timeBatch(strategy, json), enter: jsonMeter.enter, leave: () => jsonMeter.leave(BATCH_SIZE) });
+      if (jsonMeter) variants.push({ name: `prepare_json ${strategyKey(s)}`, fn: () => timeBatch(strategy, json), enter: jsonMeter.enter, leave: () => jsonMeter.leave(point.requests) });
       measured.push({ s, meter, jsonMeter });
     }
     const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
@@ -90,20 +92,20 @@ export const queue: Experiment<Point> = {
     for (const { s, meter, jsonMeter } of measured) {
       const params = strategyParams(s, tokenizer);
       const key = strategyKey(s);
-      const prepared = variantRow(result, `prepare ${key}`, 'batch_prepare', `64 requests: dispatch, render + tokenize, round trip, collate on main; ${s.strategy === 'main' ? 'no round trip' : 'round trip included'}`, params);
-      rows.push(prepared, { params, metric: 'requests_per_s', unit: 'req/s', value: (BATCH_SIZE * 1000) / prepared.summary!.median, note: '64 / median batch_prepare' });
+      const prepared = variantRow(result, `prepare ${key}`, 'batch_prepare', `${point.requests} requests: dispatch, render + tokenize, round trip, collate on main; ${s.strategy === 'main' ? 'no round trip' : 'round trip included'}`, params);
+      rows.push(prepared, { params, metric: 'requests_per_s', unit: 'req/s', value: (point.requests * 1000) / prepared.summary!.median, note: `${point.requests} / median batch_prepare` });
       if (!options.quick) {
-        rows.push(variantRow(result, `render ${key}`, 'batch_render', '64 requests: template rendering only, round trip included for pools', params));
+        rows.push(variantRow(result, `render ${key}`, 'batch_render', `${point.requests} requests: template rendering only, round trip included for pools`, params));
         rows.push(pairedRow('template_share', '%', perRound(result, [`render ${key}`, `prepare ${key}`], (r, p) => (100 * r) / p), 'batch_render / batch_prepare in the same round', params));
       }
       if (main && s.strategy !== 'main') rows.push(pairedRow('speedup_vs_main', 'x', perRound(result, [`prepare ${strategyKey(main.s)}`, `prepare ${key}`], (m, x) => m / x), "main's batch_prepare / this one's in the same round", params));
       if (isParallel(s.strategy)) rows.push(...dispatcherRows(meter.load()).map((r) => ({ ...r, params })));
       if (jsonMeter) {
-        rows.push(variantRow(result, `prepare_json ${key}`, 'batch_prepare_json', '64 requests as batch_prepare, task encoding json: JSON text in, packed (transferred for pool) ids out', params));
+        rows.push(variantRow(result, `prepare_json ${key}`, 'batch_prepare_json', `${point.requests} requests as batch_prepare, task encoding json: JSON text in, packed (transferred for pool) ids out`, params));
         rows.push(...dispatcherRows(jsonMeter.load(), 'json').map((r) => ({ ...r, params })));
       }
     }
-    rows.push(...dispatchCeilings(rows));
+    rows.push(...dispatchCeilings(rows, point.requests));
     return withRounds(rows, result);
   },
   answers(rows, context) {
@@ -111,7 +113,7 @@ export const queue: Experiment<Point> = {
     const main = pick(rows, { metric: 'batch_prepare', strategy: 'main' });
     const perSecond = pick(rows, { metric: 'requests_per_s', strategy: 'main' });
     if (main && perSecond) {
-      findings.push({ id: 'main-batch', chart: 'queue', row: main, caveats: caveatsOf([main, perSecond]), text: `On the main thread a batch of ${BATCH_SIZE} × ${TURNS}-turn requests is ready for the GPU after ${withCi(main)}: ${withCi(perSecond)}.` });
+      findings.push({ id: 'main-batch', chart: 'queue', row: main, caveats: caveatsOf([main, perSecond]), text: `On the main thread a batch of ${main.requests} × ${TURNS}-turn requests is ready for the GPU after ${withCi(main)}: ${withCi(perSecond)}.` });
     }
     for (const strategy of ['pool', 'process'] as const) {
       const speedups = rows.filter((r) => r.metric === 'speedup_vs_main' && r.strategy === strategy && hasFigure(r.status) && typeof r.workers === 'number');

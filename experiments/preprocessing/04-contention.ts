@@ -19,7 +19,7 @@ import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { contentionCharts } from '../../suites/preprocessing/charts/contention.ts';
 import { preprocessor } from '../../common/preprocessor-cache.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
-import { BATCH_SIZE, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchTokenizer, checkBatchTokenizer, cores, logicalCpusOf, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, batchTokenizer, checkBatchTokenizer, cores, logicalCpusOf, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 type Kind = 'contention' | 'scaling';
 type ScalingOp = 'render' | 'tokenize';
@@ -28,14 +28,15 @@ interface Point {
   kind: Kind;
   template: string;
   engine: EngineId;
+  requests: number;
   op?: ScalingOp;
 }
 
 const HEALTH_INTERVAL_MS = 5;
 /** One batch per strategy per round (batches take ≈0.2–0.6 s); warm-up of at least one batch and this long. */
 const ROUNDS = {
-  // Contention's effects are tens of times the noise: fewer rounds resolve them.
-  quick: { contention: 4, scaling: 8, warmupCalls: 1, warmupMs: 200 },
+  // /health's median per slice varies ≈30% from round to round: contention needs as many rounds as scaling.
+  quick: { contention: 8, scaling: 8, warmupCalls: 1, warmupMs: 200 },
   full: { contention: 12, scaling: 20, warmupCalls: 2, warmupMs: 1000 },
 };
 const IDLE = 'idle';
@@ -53,7 +54,7 @@ export function sliceParams(s: StrategyPoint | undefined, tokenizer: TokenizerCh
 }
 
 function batchFor(point: Point, options: RunOptions) {
-  return buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: BATCH_SIZE, distinct: 1 })[0];
+  return buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: point.requests, distinct: 1 })[0];
 }
 
 /**
@@ -77,7 +78,7 @@ interface Watch {
 }
 
 /**
- * Contention: the idle machine and every strategy at cores − 1 and cores workers, in paired rounds of one
+ * Contention: the idle machine and every strategy at cores − 1 and cores workers (quick: cores), in paired rounds of one
  * batch each. The event-loop delay is monitored per slice; /health is probed on a fixed schedule for the
  * whole point and each probe is counted in the slice it was scheduled in. The idle slice lasts as long
  * as main's last batch, so both windows have the same length.
@@ -87,7 +88,7 @@ async function runContention(point: Point, options: RunOptions): Promise<RowInpu
   const prepare = batchTasks('prepare', batch);
   const tokenizer = batchTokenizer(options);
   await checkBatchTokenizer(point, tokenizer, batch);
-  const counts = [...new Set([Math.max(1, cores() - 1), cores()])];
+  const counts = options.quick ? [cores()] : [...new Set([Math.max(1, cores() - 1), cores()])];
   const strategies = strategiesOf(options, counts);
   const watches = new Map<string, Watch>();
   let monitor: { stop(): LoopDelay } | undefined;
@@ -178,7 +179,7 @@ async function runScaling(point: Point, options: RunOptions): Promise<RowInput[]
   const main = strategies.find((s) => s.strategy === 'main');
   const rows = strategies.flatMap((s: StrategyPoint): RowInput[] => {
     const params = strategyParams(s, tokenizer);
-    const measured = variantRow(result, strategyKey(s), `batch_${op}`, `64 requests, ${op} only, round trip included for pools`, params);
+    const measured = variantRow(result, strategyKey(s), `batch_${op}`, `${point.requests} requests, ${op} only, round trip included for pools`, params);
     if (!main || s.strategy === 'main') return [measured];
     return [measured, pairedRow(`speedup_${op}`, 'x', perRound(result, [strategyKey(main), strategyKey(s)], (m, x) => m / x), `main's batch_${op} / this one's in the same round`, params)];
   });
@@ -199,13 +200,15 @@ export const contention: Experiment<Point> = {
   matrix(options) {
     const template = options.quick ? quickTemplate(options) : selectedTemplates(options)[0];
     const engine = engineList(options)[0];
-    return [{ kind: 'contention', template, engine }, ...(['render', 'tokenize'] as const).map((op) => ({ kind: 'scaling' as const, template, engine, op }))];
+    const requests = batchSize(options);
+    return [{ kind: 'contention', template, engine, requests }, ...(['render', 'tokenize'] as const).map((op) => ({ kind: 'scaling' as const, template, engine, requests, op }))];
   },
   headline: ['loop_delay_p99', 'loop_delay_p99_vs_main', 'health_latency', 'speedup_render', 'speedup_tokenize'],
   charts: contentionCharts,
   label,
   coordinates: batchCoordinates,
   group: batchGroup,
+  runs: BATCH_RUNS,
   sanity: speedupBound,
   run: (point, options) => (point.kind === 'contention' ? runContention(point, options) : runScaling(point, options)),
   answers(rows, context) {

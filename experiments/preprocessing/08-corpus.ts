@@ -59,7 +59,7 @@ interface Point {
 }
 
 /** Rounds per template: renders take 0.01–5 ms, so a slice of a few ms holds one to hundreds of calls. */
-const QUICK_ROUNDS = { rounds: 10, sliceMs: 3 };
+const QUICK_ROUNDS = { rounds: 8, sliceMs: 2 };
 const FULL_ROUNDS = { rounds: 30, sliceMs: 10 };
 
 export function conversations(t: CorpusTemplate, seed: number, withSystem: boolean): Conversation[] {
@@ -129,7 +129,7 @@ export const corpus: Experiment<Point> = {
   },
   label: (p) => p.id,
   // One process for the survey (a process per template would be ~20 × runs processes in quick mode):
-  // its render costs rank templates; they are measured after other templates, in rotating order.
+  // its render costs rank templates; each process measures them in its own seeded order.
   group: () => 'corpus survey',
   coordinates: (p) => ({ template: p.id }),
   async run(point, options) {

@@ -7,7 +7,6 @@
 import type { RowInput } from '../../common/results.ts';
 import { TASK_ENCODINGS, type TaskEncoding } from '../../common/strategies/tasks.ts';
 import type { DispatchLoad } from '../../common/workload.ts';
-import { BATCH_SIZE } from './queue-points.ts';
 
 /** Main-thread CPU time below this (ten /proc ticks) is too coarse to report per request. */
 const MIN_CPU_MS = 100;
@@ -39,17 +38,17 @@ export function dispatcherRows(d: DispatchLoad, encoding: TaskEncoding = 'clone'
 
 /**
  * Per pool/process point of one replicate: (main-thread work per request) / (dispatch cost per request),
- * where the work per request is the main strategy's batch_prepare median / 64 in the same replicate, and
+ * where the work per request is the main strategy's batch_prepare median / the batch's requests in the same replicate, and
  * the dispatch cost is the main thread's busy time per request — available in every replicate, never
  * below its CPU time, so the ceiling is conservative and every replicate measures the same thing.
  */
-export function dispatchCeilings(rows: readonly RowInput[]): RowInput[] {
+export function dispatchCeilings(rows: readonly RowInput[], requests: number): RowInput[] {
   return rows.flatMap((r) => {
     const encoding = TASK_ENCODINGS.find((e) => r.metric === `dispatch_per_request${encodingSuffix(e)}`);
     if (!encoding || r.value === undefined || !(r.value > 0)) return [];
     const main = rows.find((m) => m.metric === 'batch_prepare' && m.params?.strategy === 'main' && m.params?.template === r.params?.template && m.params?.engine === r.params?.engine && m.summary);
     if (!main) return [];
-    const workUs = (1000 * main.summary!.median) / BATCH_SIZE;
+    const workUs = (1000 * main.summary!.median) / requests;
     // The row's parameters (its point's) carry over to the ceiling.
     const { value, note: _note, metric: _metric, ...same } = r;
     return [{ ...same, metric: `dispatch_ceiling${encodingSuffix(encoding)}`, unit: 'x', value: workUs / value, note: `Amdahl bound: main-thread work per request (${workUs.toFixed(0)} µs) / the dispatcher's busy time per request (task encoding ${encoding})` }];

@@ -10,7 +10,16 @@ import type { Params, RowInput } from '../../common/results.ts';
 import type { RunOptions } from '../types.ts';
 import { preprocessingOptions } from './cli.ts';
 
-export const BATCH_SIZE = 64;
+/**
+ * Requests per batch: 64, a serving batch. Quick runs send 16 — a quarter of the work per round, so the
+ * rounds that resolve the strategy speedups fit a quick run's time (at the core count each worker still
+ * gets 8 or more requests per batch). The `requests` column keeps the two apart.
+ */
+export const BATCH_SIZE = { quick: 16, full: 64 } as const;
+
+export function batchSize(options: Pick<RunOptions, 'quick'>): number {
+  return options.quick ? BATCH_SIZE.quick : BATCH_SIZE.full;
+}
 export const TURNS = 100;
 export const TOKENS_PER_REQUEST = 1000;
 
@@ -19,16 +28,26 @@ export function cores(): number {
 }
 
 /**
- * Full: 1, 2, 4, … up to 2× cores (the last oversubscribes on purpose). Quick: 1 and the core count —
- * every extra pool costs seconds of start-up (each worker loads its own tokenizer).
+ * Full: 1, 2, 4, … up to 2× cores (the last oversubscribes on purpose). Quick: the core count only — the
+ * count a gateway would choose; every extra pool costs seconds of start-up (each worker loads its own
+ * tokenizer) and a batch per round.
  */
 export function workerCounts(quick = false): number[] {
-  if (quick) return [...new Set([1, cores()])];
+  if (quick) return [cores()];
   const counts: number[] = [];
   for (let w = 1; w <= 2 * cores(); w *= 2) counts.push(w);
   if (counts[counts.length - 1] !== 2 * cores()) counts.push(2 * cores());
   return counts;
 }
+
+/**
+ * Processes of the batch workload (experiments 3 and 4) unless --runs says otherwise. Measured in a quick
+ * run (16-request batches, 8 rounds): a speedup's figure moves 4–9% from process to process, mostly the
+ * rounds' own noise (10–35% per round), and a process costs ≈11 s (≈4.5 s starting main, pool, process and
+ * native, ≈7 s of rounds). Five processes cut the 95% t-factor over processes (t/√n) from 2.48 at three to
+ * 1.24, which narrows an interval more than three processes with twice the rounds would, for less time.
+ */
+export const BATCH_RUNS = { quick: 5, full: 8 };
 
 /** A strategy at a worker count (main and native: 1). */
 export interface StrategyPoint {
@@ -109,9 +128,9 @@ export function machineOf(options: Pick<RunOptions, 'topology'>): Topology {
 }
 
 /** The parameters of a batch-workload point's rows (experiments 3 and 4), in results.csv column order. */
-export const QUEUE_PARAMS = ['model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens'] as const;
+export const QUEUE_PARAMS = ['model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens', 'requests'] as const;
 
 /** Row coordinates of a batch-workload point; each row adds its strategy's (strategyParams). */
-export function batchCoordinates(p: { template: string; engine: string }): Params {
-  return { model: getTemplateVariant(p.template).model, template: p.template, engine: p.engine, turns: TURNS, tokens: TOKENS_PER_REQUEST };
+export function batchCoordinates(p: { template: string; engine: string; requests: number }): Params {
+  return { model: getTemplateVariant(p.template).model, template: p.template, engine: p.engine, turns: TURNS, tokens: TOKENS_PER_REQUEST, requests: p.requests };
 }
