@@ -64,6 +64,17 @@ interface RoundsLogEntry extends RoundsRecord {
   replicate: number;
 }
 
+/** "3 processes per point", or when experiments differ "3–6 processes per point (exp 8: 3; 3, 4: 5; 1, 2: 6)". */
+export function processesText(experiments: readonly number[], runsOf: (id: number) => number): string {
+  const byRuns = new Map<number, number[]>();
+  for (const id of experiments) byRuns.set(runsOf(id), [...(byRuns.get(runsOf(id)) ?? []), id]);
+  const runs = [...byRuns.keys()].sort((a, b) => a - b);
+  const plural = (n: number) => `${n} process${n === 1 ? '' : 'es'}`;
+  if (runs.length <= 1) return `${plural(runs[0] ?? 0)} per point`;
+  const each = runs.map((r) => `exp ${byRuns.get(r)!.join(', ')}: ${r}`).join('; ');
+  return `${runs[0]}–${plural(runs[runs.length - 1])} per point (${each})`;
+}
+
 export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const progress = request.progress ?? new Progress();
   const { dir, runId } = createRunFolder(request.outBase);
@@ -74,7 +85,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const runsOf = (id: number) => request.runsByExperiment?.[id] ?? request.runs;
   const replication = { runs: request.runs, runsByExperiment: request.runsByExperiment ?? {}, order: ORDER_DESCRIPTION, seed: request.options.seed, isolation: 'a fresh child process per point group and replicate', pointTimeoutSeconds: request.pointTimeout };
   writeFileSync(join(dir, 'env.json'), JSON.stringify({ runId, ...env, replication, noise: { start: startNoise } }, null, 2));
-  progress.line(`run ${runId} → ${dir} (${request.runs} process${request.runs === 1 ? '' : 'es'} per point; calibration ${startNoise.calibrationMs} ms)`);
+  progress.line(`run ${runId} → ${dir} (${processesText(request.selection.map((s) => s.experiment.id), runsOf)}; calibration ${startNoise.calibrationMs} ms)`);
 
   const options: RunOptions = { ...request.options, runDir: dir, topology: env.topology, progress: (d) => progress.detail(d) };
   const signal = options.signal;

@@ -5,7 +5,7 @@ import { Progress } from '../common/progress.ts';
 
 import { QUICK_PLAN } from '../common/timing.ts';
 import { liveChildren } from '../suites/child-runner.ts';
-import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
+import { processesText, runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import { createRunFolder, declaredParams } from '../suites/run-output.ts';
 import { toRow } from '../common/results.ts';
 import suite, { counting } from './fixtures/fake-suite.ts';
@@ -106,5 +106,14 @@ describe('declared parameters', () => {
       "row 'm' has parameter 'extra', which its experiment does not declare (declared: template)",
     );
     expect(() => declaredParams([{ ...counting, params: ['unit', 'turns'] }])).toThrow("parameter name 'unit' reserved for results.csv's own columns");
+  });
+});
+
+describe('the run line', () => {
+  it('names the processes per point, and each experiment count when they differ', () => {
+    expect(processesText([1, 2], () => 3)).toBe('3 processes per point');
+    expect(processesText([1], () => 1)).toBe('1 process per point');
+    const runs: Record<number, number> = { 1: 6, 2: 6, 3: 5, 4: 5, 8: 3 };
+    expect(processesText([1, 2, 3, 4, 8], (id) => runs[id])).toBe('3–6 processes per point (exp 8: 3; exp 3, 4: 5; exp 1, 2: 6)');
   });
 });
