@@ -80,6 +80,8 @@ export interface DispatchLoad {
   requests: number;
   /** Event-loop utilization (0–1) of each worker thread (pool strategy only; empty otherwise). */
   workerUtilization: number[];
+  /** Main-thread busy time, ms, in each window (one per round), in the order they ran. */
+  activeMsPerWindow: number[];
 }
 
 /**
@@ -91,6 +93,7 @@ export function dispatchMeter(strategy: Strategy) {
   let loop = { active: 0, idle: 0 };
   let cpuMs: number | undefined = 0;
   let requests = 0;
+  const activeMsPerWindow: number[] = [];
   const workers = threads.map(() => ({ active: 0, idle: 0 }));
   let open: { loop: EventLoopUtilization; cpu?: number; threads: EventLoopUtilization[] } | undefined;
   return {
@@ -102,6 +105,7 @@ export function dispatchMeter(strategy: Strategy) {
       if (!open) return;
       const d = performance.eventLoopUtilization(open.loop);
       loop = { active: loop.active + d.active, idle: loop.idle + d.idle };
+      activeMsPerWindow.push(d.active);
       const cpu = mainThreadCpuMs();
       cpuMs = cpuMs !== undefined && cpu !== undefined && open.cpu !== undefined ? cpuMs + cpu - open.cpu : undefined;
       threads.forEach((t, i) => {
@@ -113,7 +117,7 @@ export function dispatchMeter(strategy: Strategy) {
     },
     load(): DispatchLoad {
       const share = (x: { active: number; idle: number }) => x.active / (x.active + x.idle);
-      return { loopUtilization: share(loop), activeMs: loop.active, cpuMs, requests, workerUtilization: workers.map(share) };
+      return { loopUtilization: share(loop), activeMs: loop.active, cpuMs, requests, workerUtilization: workers.map(share), activeMsPerWindow: [...activeMsPerWindow] };
     },
   };
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { summarize } from '../common/stats.ts';
 import { cpuMsFromStat, mainThreadCpuMs } from '../common/monitor/thread-cpu.ts';
-import { dispatchCeilings, dispatcherRows } from '../suites/preprocessing/dispatcher.ts';
+import { ceilingPerRound, ceilingRow, dispatcherRows } from '../suites/preprocessing/dispatcher.ts';
 import { strategyPoints } from '../suites/preprocessing/queue-points.ts';
 
 const params = { template: 't', engine: 'jinja', strategy: 'pool', workers: 2 };
@@ -9,7 +8,7 @@ const cpuUsageMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 describe("the dispatcher's share", () => {
   it('turns the main thread’s load during the timed batches into rows', () => {
-    const rows = dispatcherRows({ loopUtilization: 0.25, activeMs: 320, cpuMs: 200, requests: 6400, workerUtilization: [0.9, 0.6] });
+    const rows = dispatcherRows({ loopUtilization: 0.25, activeMs: 320, cpuMs: 200, requests: 6400, workerUtilization: [0.9, 0.6], activeMsPerWindow: [320] });
     expect(rows.map((r) => [r.metric, r.unit, r.value])).toEqual([
       ['dispatcher_elu', '%', 25],
       ['dispatch_per_request', 'us', 50],
@@ -19,24 +18,20 @@ describe("the dispatcher's share", () => {
     ]);
   });
 
-  it('the ceiling is the main thread’s work per request over the dispatch cost per request', () => {
-    // main: 64 requests in 320 ms → 5,000 µs each; dispatching costs 50 µs each → at most 100× whatever the workers.
-    const main = { params: { template: 't', engine: 'jinja', strategy: 'main', workers: 1 }, metric: 'batch_prepare', unit: 'ms', summary: summarize([310, 320, 330]) };
-    const dispatch = { params, metric: 'dispatch_per_request', unit: 'us', value: 50 };
-    const [ceiling] = dispatchCeilings([main, dispatch], 64);
-    expect(ceiling).toMatchObject({ params, metric: 'dispatch_ceiling', unit: 'x', value: 100 });
-    // The same main batch of 16 requests: 20,000 µs of work per request → 400×.
-    expect(dispatchCeilings([main, dispatch], 16)[0]).toMatchObject({ value: 400 });
-    expect(dispatchCeilings([dispatch], 64)).toEqual([]);
-    // Each task encoding gets its own ceiling.
-    const json = { params, metric: 'dispatch_per_request_json', unit: 'us', value: 25 };
-    expect(dispatchCeilings([main, dispatch, json], 64).map((r) => [r.metric, r.value])).toEqual([['dispatch_ceiling', 100], ['dispatch_ceiling_json', 200]]);
-    expect(dispatcherRows({ loopUtilization: 0.1, activeMs: 16, requests: 640, workerUtilization: [] }, 'json').map((r) => [r.metric, r.value])).toEqual([['dispatcher_elu_json', 10], ['dispatch_per_request_json', 25]]);
-    // The ceiling always uses the busy time (every replicate has it), not the coarser CPU time.
-    const cpu = { params, metric: 'dispatch_cpu_per_request', unit: 'us', value: 40 };
-    expect(dispatchCeilings([main, dispatch, cpu], 64)[0]).toMatchObject({ metric: 'dispatch_ceiling', value: 100 });
+  it('the ceiling is main’s batch over the dispatcher’s busy time in the same round, one figure per round', () => {
+    // Round 1: main took 320 ms, dispatching the same batch kept the main thread busy 3.2 ms → at most 100×;
+    // round 2 ran on a machine twice as slow: both doubled, the ceiling did not move.
+    const load = { loopUtilization: 0.1, activeMs: 9.6, requests: 32, workerUtilization: [], activeMsPerWindow: [3.2, 6.4] };
+    const row = ceilingRow([320, 640], load, 'clone', params);
+    expect(row).toMatchObject({ params, metric: 'dispatch_ceiling', unit: 'x', samples: [100, 100] });
+    expect(row.summary!.median).toBe(100);
+    expect(ceilingRow([320, 640], { ...load, activeMsPerWindow: [1.6, 6.4] }, 'json', params)).toMatchObject({ metric: 'dispatch_ceiling_json', samples: [200, 100] });
+    // A window in which the dispatcher was never busy has no ceiling; windows and rounds must match.
+    expect(ceilingPerRound([320, 640], [0, 6.4])).toEqual([100]);
+    expect(() => ceilingPerRound([320], [3.2, 6.4])).toThrow('1 main batches but 2 dispatch windows');
+    expect(dispatcherRows({ loopUtilization: 0.1, activeMs: 16, requests: 640, workerUtilization: [], activeMsPerWindow: [16] }, 'json').map((r) => [r.metric, r.value])).toEqual([['dispatcher_elu_json', 10], ['dispatch_per_request_json', 25]]);
     // Under ten /proc ticks of CPU the per-request CPU figure is left out.
-    expect(dispatcherRows({ loopUtilization: 0.1, activeMs: 16, cpuMs: 90, requests: 640, workerUtilization: [] }).map((r) => r.metric)).toEqual(['dispatcher_elu', 'dispatch_per_request']);
+    expect(dispatcherRows({ loopUtilization: 0.1, activeMs: 16, cpuMs: 90, requests: 640, workerUtilization: [], activeMsPerWindow: [16] }).map((r) => r.metric)).toEqual(['dispatcher_elu', 'dispatch_per_request']);
   });
 
   it("reads the main thread's CPU time from a /proc stat line, whatever its command name holds", () => {

@@ -15,7 +15,7 @@ import { batchTasks, buildBatches, dispatchMeter, timeBatch } from '../../common
 import type { Experiment } from '../../suites/types.ts';
 import { queueCharts } from '../../suites/preprocessing/charts/queue.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
-import { dispatchCeilings, dispatcherRows } from '../../suites/preprocessing/dispatcher.ts';
+import { ceilingRow, dispatcherRows } from '../../suites/preprocessing/dispatcher.ts';
 import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, batchTokenizer, checkBatchTokenizer, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 interface Point {
@@ -89,6 +89,7 @@ export const queue: Experiment<Point> = {
     const result = await runPairedRounds(variants, { rounds: mode.rounds, sliceMs: 0, minCalls: 1, warmupMs: mode.warmupMs, warmupCalls: mode.warmupCalls }, roundsSeed(options, 3), { signal: options.signal, onRound: (d, t) => options.progress(`${label(point)}: round ${d}/${t}`) });
 
     const main = measured.find((m) => m.s.strategy === 'main');
+    const mainBatches = main ? perRound(result, [`prepare ${strategyKey(main.s)}`], (m) => m) : undefined;
     for (const { s, meter, jsonMeter } of measured) {
       const params = strategyParams(s, tokenizer);
       const key = strategyKey(s);
@@ -99,13 +100,16 @@ export const queue: Experiment<Point> = {
         rows.push(pairedRow('template_share', '%', perRound(result, [`render ${key}`, `prepare ${key}`], (r, p) => (100 * r) / p), 'batch_render / batch_prepare in the same round', params));
       }
       if (main && s.strategy !== 'main') rows.push(pairedRow('speedup_vs_main', 'x', perRound(result, [`prepare ${strategyKey(main.s)}`, `prepare ${key}`], (m, x) => m / x), "main's batch_prepare / this one's in the same round", params));
-      if (isParallel(s.strategy)) rows.push(...dispatcherRows(meter.load()).map((r) => ({ ...r, params })));
+      if (isParallel(s.strategy)) {
+        rows.push(...dispatcherRows(meter.load()).map((r) => ({ ...r, params })));
+        if (mainBatches) rows.push(ceilingRow(mainBatches, meter.load(), 'clone', params));
+      }
       if (jsonMeter) {
         rows.push(variantRow(result, `prepare_json ${key}`, 'batch_prepare_json', `${point.requests} requests as batch_prepare, task encoding json: JSON text in, packed (transferred for pool) ids out`, params));
         rows.push(...dispatcherRows(jsonMeter.load(), 'json').map((r) => ({ ...r, params })));
+        if (mainBatches) rows.push(ceilingRow(mainBatches, jsonMeter.load(), 'json', params));
       }
     }
-    rows.push(...dispatchCeilings(rows, point.requests));
     return withRounds(rows, result);
   },
   answers(rows, context) {

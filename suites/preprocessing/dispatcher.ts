@@ -4,8 +4,9 @@
  * ceiling it implies — Amdahl's bound on speedup whatever the worker count, because every request needs
  * this much of the one main thread.
  */
+import { pairedRow } from '../../common/paired-rounds.ts';
 import type { RowInput } from '../../common/results.ts';
-import { TASK_ENCODINGS, type TaskEncoding } from '../../common/strategies/tasks.ts';
+import type { TaskEncoding } from '../../common/strategies/tasks.ts';
 import type { DispatchLoad } from '../../common/workload.ts';
 
 /** Main-thread CPU time below this (ten /proc ticks) is too coarse to report per request. */
@@ -37,20 +38,18 @@ export function dispatcherRows(d: DispatchLoad, encoding: TaskEncoding = 'clone'
 }
 
 /**
- * Per pool/process point of one replicate: (main-thread work per request) / (dispatch cost per request),
- * where the work per request is the main strategy's batch_prepare median / the batch's requests in the same replicate, and
- * the dispatch cost is the main thread's busy time per request — available in every replicate, never
- * below its CPU time, so the ceiling is conservative and every replicate measures the same thing.
+ * The dispatch ceiling of a pool or process strategy, per round: main's batch time over the main thread's
+ * busy time while the strategy dispatched the same batch in that round — (work per request) / (dispatch
+ * cost per request), Amdahl's bound on speedup whatever the worker count. Both figures come from the same
+ * round, so a change of machine speed moves them alike. Busy time (event loop active, wall clock) is never
+ * below CPU time, so the ceiling is conservative.
  */
-export function dispatchCeilings(rows: readonly RowInput[], requests: number): RowInput[] {
-  return rows.flatMap((r) => {
-    const encoding = TASK_ENCODINGS.find((e) => r.metric === `dispatch_per_request${encodingSuffix(e)}`);
-    if (!encoding || r.value === undefined || !(r.value > 0)) return [];
-    const main = rows.find((m) => m.metric === 'batch_prepare' && m.params?.strategy === 'main' && m.params?.template === r.params?.template && m.params?.engine === r.params?.engine && m.summary);
-    if (!main) return [];
-    const workUs = (1000 * main.summary!.median) / requests;
-    // The row's parameters (its point's) carry over to the ceiling.
-    const { value, note: _note, metric: _metric, ...same } = r;
-    return [{ ...same, metric: `dispatch_ceiling${encodingSuffix(encoding)}`, unit: 'x', value: workUs / value, note: `Amdahl bound: main-thread work per request (${workUs.toFixed(0)} µs) / the dispatcher's busy time per request (task encoding ${encoding})` }];
-  });
+export function ceilingPerRound(mainBatchMs: readonly number[], dispatcherActiveMs: readonly number[]): number[] {
+  if (mainBatchMs.length !== dispatcherActiveMs.length) throw new Error(`ceiling per round: ${mainBatchMs.length} main batches but ${dispatcherActiveMs.length} dispatch windows`);
+  return mainBatchMs.flatMap((m, r) => (dispatcherActiveMs[r] > 0 ? [m / dispatcherActiveMs[r]] : []));
+}
+
+/** The ceiling row of a strategy point (task encoding `encoding`), paired per round. */
+export function ceilingRow(mainBatchMs: readonly number[], load: DispatchLoad, encoding: TaskEncoding, params: RowInput['params']): RowInput {
+  return pairedRow(`dispatch_ceiling${encodingSuffix(encoding)}`, 'x', ceilingPerRound(mainBatchMs, load.activeMsPerWindow), `Amdahl bound: main's batch_prepare / the main thread's busy time dispatching the same batch (task encoding ${encoding}) in the same round`, params);
 }
