@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { loadTokenizer } from '../common/assets/tokenizers.ts';
 import { generateChat } from '../common/data.ts';
+import { median } from '../common/stats.ts';
 import type { ChatMessage } from '../common/templates/engines.ts';
 import { startEmbeddedBackend, type EmbeddedBackend, type ModelSize } from '../suites/inference/backend/index.ts';
 import type { Timings } from '../suites/inference/backend/llama-engine.ts';
@@ -69,8 +70,6 @@ function llamaCounter() {
   const tok = loadTokenizer('llama3.1', 'js');
   return { encode: (t: string) => tok.encodeSync!(t), decode: (ids: number[]) => tok.decode(ids) };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
