@@ -17,6 +17,7 @@ import { FIXED_DATE_STRING } from '../../common/pipeline.ts';
 import { compileTemplate } from '../../common/templates/engines.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
 import { adversarialTexts, compareIds } from '../../common/tokenizer-parity.ts';
+import { mean } from '../../common/stats.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { tokenizerCharts } from '../../suites/preprocessing/charts/tokenizers.ts';
 import { preprocessingOptions } from '../../suites/preprocessing/cli.ts';
@@ -187,7 +188,7 @@ async function runSpeed(point: Point, options: RunOptions): Promise<RowInput[]> 
   // must not see the same text at every call, which no gateway would.
   const prompts = await Promise.all(Array.from({ length: DISTINCT_PROMPTS }, (_, i) => promptOf(point.model, point.tokens!, Math.max(1, Math.round(point.tokens! / 100)), { ...options, seed: options.seed + i })));
   const counts = await Promise.all(prompts.map(async (p) => (await reference.tokenizer.encode(p)).length));
-  const count = Math.round(counts.reduce((a, b) => a + b, 0) / counts.length);
+  const count = Math.round(mean(counts));
   const rows: RowInput[] = [];
   const timed: { library: LibraryId; tokenizer: LibraryTokenizer; variant: Variant; call: EncodeCall }[] = [];
   // Only a library with the reference's ids on every checked text and on these prompts gets a speed figure.
