@@ -2,9 +2,10 @@
  * Combines the rows that R replicate processes measured for the same coordinates into one row whose
  * figure and 95% interval come from the per-process figures (common/replicate-stats.ts): the interval
  * covers between-process variation. Within-process spread stays in its own column. With one process the
- * row keeps its within-process interval and says so.
+ * row keeps its within-process interval and says so. A combined row names its interval (`interval`:
+ * log-t, t, t>=0 or share; see IntervalKind in common/results.ts).
  */
-import type { RowInput } from './results.ts';
+import type { IntervalKind, RowInput } from './results.ts';
 import { logTInterval, tInterval, type ReplicateInterval } from './replicate-stats.ts';
 import { equalWeightQuantile, mean, median, sampleSd, summarize, type Summary } from './stats.ts';
 
@@ -62,7 +63,8 @@ function withSaturation(combined: RowInput, measured: ReplicateRow[]): RowInput 
 function single(row: RowInput): RowInput {
   const withinHalfPct = row.summary ? halfWidthPct(row.summary.ciLow, row.summary.ciHigh, row.summary.median) : NaN;
   const note = `${row.note ? `${row.note}; ` : ''}one process: the interval is within-process only`;
-  return { ...row, note, replication: { runs: 1, betweenSd: NaN, withinHalfPct } };
+  // A proportion is a share of processes however many there are (here 0 or 100); other rows keep their own interval, which toRow names.
+  return { ...row, note, replication: { runs: 1, betweenSd: NaN, withinHalfPct }, ...(row.proportion ? { interval: 'share' as const } : {}) };
 }
 
 function fromProcesses(rows: RowInput[]): RowInput {
@@ -70,12 +72,13 @@ function fromProcesses(rows: RowInput[]): RowInput {
   const figures = rows.map((r) => perProcessFigure(r)!);
   if (first.proportion) {
     const { low: _low, high: _high, ...rest } = first;
-    return { ...rest, value: mean(figures), replication: { runs: rows.length, betweenSd: sampleSd(figures), withinHalfPct: NaN } };
+    return { ...rest, value: mean(figures), interval: 'share', replication: { runs: rows.length, betweenSd: sampleSd(figures), withinHalfPct: NaN } };
   }
   // Positive figures (times, rates, ratios) vary by factors: their interval is taken on the log scale.
   // Signed differences keep Student's t on the figures; so do figures that can be 0 (counts, idle
   // delays), truncated at 0 since they cannot be negative.
-  const interval = first.signed || figures.some((x) => x < 0) ? tInterval(figures) : figures.every((x) => x > 0) ? logTInterval(figures) : nonNegative(tInterval(figures));
+  const kind: IntervalKind = first.signed || figures.some((x) => x < 0) ? 't' : figures.every((x) => x > 0) ? 'log-t' : 't>=0';
+  const interval = kind === 't' ? tInterval(figures) : kind === 'log-t' ? logTInterval(figures) : nonNegative(tInterval(figures));
   const warmup = rows.every((r) => r.warmup)
     ? { n: rows.reduce((s, r) => s + r.warmup!.n, 0) / rows.length, ms: rows.reduce((s, r) => s + r.warmup!.ms, 0) / rows.length }
     : undefined;
@@ -88,15 +91,15 @@ function fromProcesses(rows: RowInput[]): RowInput {
     if (sets.every((s) => s.length > 0)) {
       // Sampling is budgeted by time, so a faster process leaves more samples: every process weighs the same in the tails.
       const summary: Summary = { ...summarize(sets.flat()), n, p90: equalWeightQuantile(sets, 0.9), p99: equalWeightQuantile(sets, 0.99), median: interval.center, ciLow: interval.low, ciHigh: interval.high };
-      return { ...coords, summary, warmup, replication };
+      return { ...coords, summary, warmup, replication, interval: kind };
     }
     // A process without its samples (a row that carries only a summary): no percentile of the pooled
     // samples can be taken, and the row says what its tails are instead.
     const meanOf = (own: 'p90' | 'p99') => rows.reduce((s, r) => s + r.summary![own], 0) / rows.length;
     const summary: Summary = { ...pooledMoments(rows.map((r) => r.summary!)), n, p90: meanOf('p90'), p99: meanOf('p99'), median: interval.center, ciLow: interval.low, ciHigh: interval.high };
-    return { ...coords, summary, warmup, replication, note: `${coords.note ? `${coords.note}; ` : ''}${TAILS_WITHOUT_SAMPLES}` };
+    return { ...coords, summary, warmup, replication, interval: kind, note: `${coords.note ? `${coords.note}; ` : ''}${TAILS_WITHOUT_SAMPLES}` };
   }
-  return { ...coords, value: interval.center, low: interval.low, high: interval.high, warmup, replication };
+  return { ...coords, value: interval.center, low: interval.low, high: interval.high, warmup, replication, interval: kind };
 }
 
 /** The note of a row whose p90/p99 could not be taken over the pooled samples. */

@@ -14,9 +14,10 @@
  *   rebuilds them from disk alone), and flat columns let any tool read any suite's rows by header name.
  * `toRow` makes a ResultRow of a RowInput. `npm run merge` goes back (suites/merge.ts, `rowInputOf`):
  * a per-process row of replicates.csv plus its samples.jsonl line, written at full precision, give the
- * RowInput the process measured, so a row with samples merges to exactly the figures the unsharded run
- * computes. Not on disk, so not merged exactly: a single value and the warm-up (replicates.csv's 6
- * digits), and a measured row's `signed` and `proportion` flags (derived rows get theirs from `derive`).
+ * RowInput the process measured, and replicates.csv's `kind` column its `signed` or `proportion` flag,
+ * so a row with samples merges to exactly the figures the unsharded run computes. Not on disk, so not
+ * merged exactly: a single value and the warm-up (replicates.csv's 6 digits). Each row's `interval`
+ * column names how its figure and interval were obtained (`IntervalKind`).
  */
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,6 +63,16 @@ export interface ResultFields {
   error: string;
   /** What the figure includes (e.g. "worker round trip included"). */
   note: string;
+  /**
+   * How `median` and `ci_low`/`ci_high` were obtained (see IntervalKind). Optional only for rows made by
+   * hand: toRow always sets it, and a results.csv without the column reads it as ''.
+   */
+  interval?: IntervalKind;
+  /**
+   * Set by toRow and read from replicates.csv (its `kind` column; results.csv has none): the row's
+   * `signed` or `proportion` flag, which a merge gives back to the per-process row.
+   */
+  kind?: RowKind;
   /** Fresh processes whose figures make up the row (its interval is over them when ≥ 2). */
   runs: number | '';
   /** Standard deviation of the per-process figures. */
@@ -79,8 +90,30 @@ export interface ResultFields {
  */
 export type ResultRow = ResultFields & { readonly [param: string]: ParamValue };
 
+/**
+ * How a row's figure (`median`) and 95% interval (`ci_low`/`ci_high`) were obtained — the `interval`
+ * column of results.csv and replicates.csv:
+ * - `log-t`: over ≥ 2 processes, positive figures: the geometric mean of the per-process figures, and
+ *   Student's t-interval on their logarithms (never below 0, symmetric in × and ÷).
+ * - `t`: over ≥ 2 processes, a signed difference or figures of which one is negative: the mean of the
+ *   per-process figures, and Student's t-interval on them.
+ * - `t>=0`: over ≥ 2 processes, figures ≥ 0 with a 0 among them (counts, idle delays): the mean and
+ *   Student's t-interval, its low end raised to 0.
+ * - `share`: a per-process 0/100 flag (`proportion`): the share of processes (%, the mean of the flags),
+ *   no interval.
+ * - `order-stat`: one process's samples: their median, and the distribution-free 95% interval of the
+ *   median from binomial order statistics (within the process only).
+ * - `given`: one process's single value with the interval the experiment computed for it (e.g. a ratio
+ *   of two medians from their intervals' ends, a search bracket).
+ * - '' : a single value without an interval, or no figure (error rows).
+ */
+export type IntervalKind = 'log-t' | 't' | 't>=0' | 'share' | 'order-stat' | 'given' | '';
+
+/** replicates.csv's `kind` of a row: its RowInput flag (`signed` or `proportion`), '' for neither. */
+export type RowKind = 'signed' | 'proportion' | '';
+
 const LEADING_COLUMNS = ['run_id', 'suite', 'experiment'] as const satisfies readonly (keyof ResultFields)[];
-const FIGURE_COLUMNS = ['metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'status', 'error', 'note'] as const satisfies readonly (keyof ResultFields)[];
+const FIGURE_COLUMNS = ['metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'interval', 'status', 'error', 'note'] as const satisfies readonly (keyof ResultFields)[];
 /** How a row was obtained across processes and warm-up. */
 const REPLICATION_COLUMNS = ['runs', 'between_sd', 'within_half_pct', 'warmup_n', 'warmup_ms'] as const satisfies readonly (keyof ResultFields)[];
 
@@ -99,8 +132,11 @@ function csvColumns(params: readonly string[]): string[] {
   return [...LEADING_COLUMNS, ...params, ...FIGURE_COLUMNS, ...REPLICATION_COLUMNS];
 }
 
-/** replicates.csv's columns beyond results.csv's: the process's replicate index and the point's index in its experiment's matrix (empty for rows derived per replicate). */
-export const PROCESS_COLUMNS: readonly string[] = ['replicate', 'point'];
+/**
+ * replicates.csv's columns beyond results.csv's: the process's replicate index, the point's index in its
+ * experiment's matrix (empty for rows derived per replicate) and the row's `kind` (RowKind).
+ */
+export const PROCESS_COLUMNS: readonly string[] = ['replicate', 'point', 'kind'];
 
 /** Whether a column (of results.csv, replicates.csv or a samples.jsonl line) holds a parameter: any name that is not one of their own. */
 export function isParamColumn(column: string): boolean {
@@ -171,6 +207,11 @@ export interface RowInput {
   rounds?: RoundsRecord;
   /** Set on rows combined over replicate processes (common/replicates.ts). */
   replication?: { runs: number; betweenSd: number; withinHalfPct: number };
+  /**
+   * How the figure and interval were obtained, set by common/replicates.ts on combined rows; unset, toRow
+   * names a single process's (`order-stat` with samples, `given` for a value with an interval, else '').
+   */
+  interval?: IntervalKind;
 }
 
 export interface RoundsRecord {
@@ -188,7 +229,14 @@ export interface Warmup {
 /** A numeric cell of a ResultRow as a number (NaN when empty or not a number). */
 export const cellNumber = (v: ParamValue): number => (v === '' ? NaN : Number(v));
 
-const round = (x: number | undefined): number | '' => (x === undefined || !Number.isFinite(x) ? '' : Number(x.toPrecision(6)));
+const cellOf = (x: number | undefined): number | '' => (x === undefined || !Number.isFinite(x) ? '' : Number(x.toPrecision(6)));
+
+/** The interval of a row that common/replicates.ts did not name: one process's own. */
+function ownInterval(input: RowInput): IntervalKind {
+  const finite = (x: number | undefined) => x !== undefined && Number.isFinite(x);
+  if (input.summary) return finite(input.summary.ciLow) || finite(input.summary.ciHigh) ? 'order-stat' : '';
+  return input.value !== undefined && (finite(input.low) || finite(input.high)) ? 'given' : '';
+}
 
 /** A row's set parameters; throws on one its experiment does not declare (a bug in the experiment: it would miss its column). */
 export function checkedParams(input: RowInput, declared: readonly string[] | undefined): Record<string, ParamValue> {
@@ -204,32 +252,35 @@ export function checkedParams(input: RowInput, declared: readonly string[] | und
 /** The results.csv row of a measurement; `declared` lists the experiment's parameters (unknown ones throw). */
 export function toRow(input: RowInput, base: { run_id: string; suite: string; experiment: number }, declared?: readonly string[]): ResultRow {
   const s = input.summary;
+  const kind: RowKind = input.proportion ? 'proportion' : input.signed ? 'signed' : '';
   return {
     ...checkedParams(input, declared),
     ...base,
     metric: input.metric,
     unit: input.unit,
     n: s ? s.n : input.value !== undefined ? 1 : '',
-    median: round(s ? s.median : input.value),
-    p90: round(s?.p90),
-    p99: round(s?.p99),
-    mean: round(s ? s.mean : input.value),
-    sd: round(s?.sd),
-    ci_low: round(s ? s.ciLow : input.low),
-    ci_high: round(s ? s.ciHigh : input.high),
+    median: cellOf(s ? s.median : input.value),
+    p90: cellOf(s?.p90),
+    p99: cellOf(s?.p99),
+    mean: cellOf(s ? s.mean : input.value),
+    sd: cellOf(s?.sd),
+    ci_low: cellOf(s ? s.ciLow : input.low),
+    ci_high: cellOf(s ? s.ciHigh : input.high),
+    interval: input.interval ?? ownInterval(input),
     status: input.status ?? 'ok',
     error: input.error ?? '',
     note: input.note ?? '',
     runs: input.replication?.runs ?? '',
-    between_sd: round(input.replication?.betweenSd),
-    within_half_pct: round(input.replication?.withinHalfPct),
-    warmup_n: round(input.warmup?.n),
-    warmup_ms: round(input.warmup?.ms),
+    between_sd: cellOf(input.replication?.betweenSd),
+    within_half_pct: cellOf(input.replication?.withinHalfPct),
+    warmup_n: cellOf(input.warmup?.n),
+    warmup_ms: cellOf(input.warmup?.ms),
+    ...(kind ? { kind } : {}),
   };
 }
 
 /**
- * Appends rows to a CSV (results.csv, or replicates.csv with a replicate column) and their samples to
+ * Appends rows to a CSV (results.csv, or replicates.csv with the process columns) and their samples to
  * samples.jsonl, synchronously: a row is on disk before the next measurement starts. `params` are the
  * run's parameter columns; a row lacking one gets '' there. Samples are written unrounded (a JSON number
  * reads back as the same double), so a merge recomputes every statistic from exactly what was measured.
@@ -252,8 +303,8 @@ export class ResultWriter {
   write(row: ResultRow, samples?: number[], replicate?: number, point?: number): void {
     const full: ResultRow = { ...Object.fromEntries(this.params.map((p) => [p, ''])), ...row };
     this.rows.push(full);
-    const cells: unknown[] = this.columns.map((c) => full[c]);
-    if (this.withReplicate) cells.push(replicate ?? '', point ?? '');
+    const cells: unknown[] = this.columns.map((c) => full[c] ?? '');
+    if (this.withReplicate) cells.push(replicate ?? '', point ?? '', full.kind ?? '');
     appendFileSync(this.csvPath, stringify([cells]));
     if (samples && samples.length > 0) {
       // A samples line carries the row's identity: its set parameters, metric and unit.

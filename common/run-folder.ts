@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { FIXED_COLUMNS, NUMERIC_FIXED_COLUMNS, PROCESS_COLUMNS, isParamColumn, type ResultRow } from './results.ts';
+import { FIXED_COLUMNS, NUMERIC_FIXED_COLUMNS, PROCESS_COLUMNS, isParamColumn, type ResultRow, type RowKind } from './results.ts';
 
 /** A run folder that cannot be read (missing, not a folder, no results.csv): a usage error. */
 export class RunFolderError extends Error {}
@@ -36,7 +36,10 @@ export function parseResultsCsv(text: string): ResultRow[] {
   });
 }
 
-/** A row of replicates.csv: the measured row, its process's replicate index, and its point (undefined for per-process ratios). */
+/**
+ * A row of replicates.csv: the measured row (with its `kind`, when it has one: replicates.csv's own
+ * column), its process's replicate index, and its point (undefined for per-process ratios).
+ */
 export interface ReplicateRecord {
   row: ResultRow;
   replicate: number;
@@ -45,7 +48,10 @@ export interface ReplicateRecord {
 
 export function parseReplicatesCsv(text: string): ReplicateRecord[] {
   const records = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  return parseResultsCsv(text).map((row, i) => ({ row, replicate: Number(records[i].replicate), point: records[i].point === '' || records[i].point === undefined ? undefined : Number(records[i].point) }));
+  return parseResultsCsv(text).map((row, i) => {
+    const kind = records[i].kind as RowKind | undefined;
+    return { row: kind ? { ...row, kind } : row, replicate: Number(records[i].replicate), point: records[i].point === '' || records[i].point === undefined ? undefined : Number(records[i].point) };
+  });
 }
 
 export function loadRun(dir: string): RunData {

@@ -1,13 +1,16 @@
 /**
- * A merge recomputes results.csv from what the shards wrote (replicates.csv, samples.jsonl). For a row with
- * samples it must reach exactly the figures the run computed in memory: one shard of one (--shard 1/1) is
- * merged and its combined rows are compared with the shard run's own, to the last bit.
+ * A merge recomputes results.csv from what the shards wrote (replicates.csv, samples.jsonl). It must reach
+ * exactly the figures the run computed in memory: one shard of one (--shard 1/1) is merged and its
+ * combined rows are compared with the shard run's own, to the last bit — rows with samples, and rows whose
+ * flags decide their combination (a signed difference, a proportion: replicates.csv's `kind`).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Progress } from '../common/progress.ts';
 import { parseResultsCsv } from '../common/run-folder.ts';
+import { tInterval } from '../common/replicate-stats.ts';
+import { summarize } from '../common/stats.ts';
 import { QUICK_PLAN } from '../common/timing.ts';
 import { mergeShards } from '../suites/merge.ts';
 import { runExperiments } from '../suites/orchestrator.ts';
@@ -33,12 +36,29 @@ async function runAndMerge(runs: number) {
   return { direct: combinedRows.get(shard.dir)!, merged: combinedRows.get(merged.dir)!, directCsv: results(shard.dir), mergedCsv: results(merged.dir) };
 }
 
+/** Each combined row's interval kind in the run's results.csv, by metric (template a's latency first). */
+const INTERVALS = {
+  3: [['latency', 'log-t'], ['a_minus_ref', 't'], ['on_front', 'share'], ['latency', 'log-t'], ['b_vs_a', 'log-t']],
+  1: [['latency', 'order-stat'], ['a_minus_ref', 'order-stat'], ['on_front', 'share'], ['latency', 'order-stat'], ['b_vs_a', '']],
+};
+
 describe('merge precision', () => {
-  it.each([3, 1])('a merged row with samples equals the run\'s own combined row exactly (%i processes)', async (runs) => {
+  it.each([3, 1] as const)('a merged row equals the run\'s own combined row exactly: samples, a signed and a proportion row (%i processes)', async (runs) => {
     const { direct, merged, directCsv, mergedCsv } = await runAndMerge(runs);
-    expect(direct.map((r) => r.metric)).toEqual(['latency', 'latency', 'b_vs_a']);
-    // Every field of the in-memory rows (median, p90, p99, the interval, mean, sd, n, the replication figures, the derived ratio), not only 6 digits of them.
+    expect(directCsv.map((r) => [r.metric, r.interval])).toEqual(INTERVALS[runs]);
+    // Every field of the in-memory rows (median, p90, p99, the interval and its kind, mean, sd, n, the
+    // replication figures, the flags, the derived ratio), not only 6 digits of them.
     expect(merged).toEqual(direct);
     expect(mergedCsv).toEqual(directCsv);
+    const row = (metric: string) => direct.find((r) => r.metric === metric)!;
+    expect(row('a_minus_ref').signed).toBe(true);
+    expect(row('on_front').proportion).toBe(true);
+    if (runs === 3) {
+      // The difference is the mean of the per-process medians (not their geometric mean), its interval Student's t.
+      const medians = [0, 1, 2].map((replicate) => Array.from({ length: 11 + 4 * replicate }, (_, i) => 0.1234567891 + 0.0000123457 * ((i * 7) % 11) + 0.0012345679 * replicate - 0.1 + 0.0003456789 * (i % 3)));
+      expect(row('a_minus_ref').summary!.median).toBe(tInterval(medians.map((m) => summarize(m).median)).center);
+      // 100, 0, 100: two processes of three, no interval.
+      expect([row('on_front').value, row('on_front').low, row('on_front').high]).toEqual([200 / 3, undefined, undefined]);
+    }
   }, 120_000);
 });

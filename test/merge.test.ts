@@ -75,7 +75,7 @@ describe('shards and merge', () => {
       .map((r) => ({ replicate: r.replicate, row: rowInputOf(r.row, samples.get(`${rowKey(r.row)}|${r.replicate}`)) }));
     const expected = combineReplicates(perProcess).map(flagUnstable).map((r) => toRow(r, { run_id: merged.runId, suite: 'sharded', experiment: 96 }));
     const actual = parseResultsCsv(readFileSync(join(merged.dir, 'results.csv'), 'utf8')).filter((r) => r.metric !== 'p5_vs_p1' && r.metric !== 'cpus_seen');
-    const pick = (r: ResultRow) => [r.template, r.metric, r.median, r.ci_low, r.ci_high, r.n, r.runs];
+    const pick = (r: ResultRow) => [r.template, r.metric, r.median, r.ci_low, r.ci_high, r.interval, r.n, r.runs];
     expect(actual.map(pick).sort()).toEqual(expected.map(pick).sort());
     // The ratio is derived across shards (p1 and p5 were measured on different shards), per replicate.
     const ratio = readCsv(join(merged.dir, 'results.csv')).find((r) => r.metric === 'p5_vs_p1')!;

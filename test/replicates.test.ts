@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { combineReplicates, flagUnstable } from '../common/replicates.ts';
 import { logTInterval, tInterval, welchLogRatio } from '../common/replicate-stats.ts';
 import { createRng } from '../common/rng.ts';
-import type { RowInput } from '../common/results.ts';
+import { toRow, type RowInput } from '../common/results.ts';
 import { equalWeightQuantile, summarize } from '../common/stats.ts';
 
 /** Standard normal draws (Box–Muller) from the project's seeded PRNG. */
@@ -136,6 +136,25 @@ describe('statistics over replicate processes', () => {
     expect(share.low).toBeUndefined();
     expect(share.high).toBeUndefined();
     expect(flagUnstable(share).status).toBeUndefined();
+  });
+
+  it('names how each row\'s figure and interval were obtained: the interval column of results.csv and replicates.csv', () => {
+    const over = (values: number[], extra: Partial<RowInput> = {}) => combineReplicates(values.map((value, replicate) => ({ replicate, row: { metric: 'x', unit: 'ms', value, ...extra } })))[0];
+    const cell = (row: RowInput) => toRow(row, { run_id: 'r', suite: 's', experiment: 1 }).interval;
+    // Over processes: geometric mean and log-t for positive figures (with samples too); t for a signed
+    // difference even when every process measured a positive one, and for a negative figure; t truncated
+    // at 0 for figures with a 0; a share of processes for 0/100 flags.
+    const sampled = combineReplicates([[1, 2, 3], [2, 3, 4]].map((samples, replicate) => ({ replicate, row: { metric: 'm', unit: 'ms', summary: summarize(samples), samples } })))[0];
+    expect([sampled, over([1, 2, 4]), over([1, 2, 4], { signed: true }), over([-1, 2, 4]), over([0, 2, 4]), over([100, 0, 100], { proportion: true })].map(cell)).toEqual(['log-t', 'log-t', 't', 't', 't>=0', 'share']);
+    // One process keeps its own interval: the order-statistic interval of its samples' median, an
+    // interval its experiment gave a single value, none for a bare value; a flag is a share of one process.
+    const one = (row: RowInput) => cell(combineReplicates([{ replicate: 0, row }])[0]);
+    expect(one({ metric: 'm', unit: 'ms', summary: summarize([1, 2, 3]), samples: [1, 2, 3] })).toBe('order-stat');
+    expect(one({ metric: 'ratio', unit: 'x', value: 2, low: 1.5, high: 2.5 })).toBe('given');
+    expect(one({ metric: 'count', unit: 'n', value: 2 })).toBe('');
+    expect(one({ metric: 'on_front', unit: '%', value: 100, proportion: true })).toBe('share');
+    // A failed row has no figure.
+    expect(cell(combineReplicates([{ replicate: 0, row: { metric: 'point', unit: '', status: 'error', error: 'boom' } }])[0])).toBe('');
   });
 
   it('flags a row unstable when its half-width exceeds 10% of the figure', () => {
