@@ -9,15 +9,17 @@
  *   receive it; common/replicates.ts combines the RowInputs of R processes into one. The statistics need
  *   what a CSV line drops: every sample, at full precision.
  * - `ResultRow`, a line of results.csv (or replicates.csv): fixed columns plus one flat column per
- *   parameter, figures rounded to 6 significant digits, no samples. `answers`, charts, the report, the
- *   summary table and compare read it, because they read a finished run folder (`npm run report`
- *   rebuilds them from disk alone), and flat columns let any tool read any suite's rows by header name.
- * `toRow` makes a ResultRow of a RowInput. `npm run merge` goes back (suites/merge.ts, `rowInputOf`):
- * a per-process row of replicates.csv plus its samples.jsonl line, written at full precision, give the
- * RowInput the process measured, and replicates.csv's `kind` column its `signed` or `proportion` flag,
- * so a row with samples merges to exactly the figures the unsharded run computes. Not on disk, so not
- * merged exactly: a single value and the warm-up (replicates.csv's 6 digits). Each row's `interval`
- * column names how its figure and interval were obtained (`IntervalKind`).
+ *   parameter, no samples. `answers`, charts, the report, the summary table and compare read it, because
+ *   they read a finished run folder (`npm run report` rebuilds them from disk alone), and flat columns let
+ *   any tool read any suite's rows by header name. results.csv, for reading, holds figures rounded to 6
+ *   significant digits; replicates.csv, for recomputing, holds them at full precision (shortest
+ *   round-trip, so a cell reads back as the same double).
+ * `toRow` makes a ResultRow of a RowInput (at full precision; the results.csv writer rounds). `npm run
+ * merge` goes back (suites/merge.ts, `rowInputOf`): a per-process row of replicates.csv plus its
+ * samples.jsonl line give the RowInput the process measured — its figures, warm-up and, from
+ * replicates.csv's `kind` column, its `signed` or `proportion` flag — so a merge computes exactly the
+ * figures the unsharded run computes. Each row's `interval` column names how its figure and interval were
+ * obtained (`IntervalKind`).
  */
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -138,6 +140,9 @@ function csvColumns(params: readonly string[]): string[] {
  */
 export const PROCESS_COLUMNS: readonly string[] = ['replicate', 'point', 'kind'];
 
+/** results.csv's figures rounded to 6 significant digits (for reading); replicates.csv keeps every digit. */
+const ROUNDED_COLUMNS = ['median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'between_sd', 'within_half_pct', 'warmup_n', 'warmup_ms'] as const satisfies readonly (keyof ResultFields)[];
+
 /** Whether a column (of results.csv, replicates.csv or a samples.jsonl line) holds a parameter: any name that is not one of their own. */
 export function isParamColumn(column: string): boolean {
   return !FIXED_COLUMNS.includes(column) && !PROCESS_COLUMNS.includes(column);
@@ -229,7 +234,18 @@ export interface Warmup {
 /** A numeric cell of a ResultRow as a number (NaN when empty or not a number). */
 export const cellNumber = (v: ParamValue): number => (v === '' ? NaN : Number(v));
 
-const cellOf = (x: number | undefined): number | '' => (x === undefined || !Number.isFinite(x) ? '' : Number(x.toPrecision(6)));
+/** A figure as a cell: every digit, '' when unset or not finite. */
+const cellOf = (x: number | undefined): number | '' => (x === undefined || !Number.isFinite(x) ? '' : x);
+
+/** A row as results.csv holds it: its figures rounded to 6 significant digits. */
+export function roundedRow(row: ResultRow): ResultRow {
+  const out: Record<string, ParamValue | undefined> = { ...row };
+  for (const c of ROUNDED_COLUMNS) {
+    const v = row[c];
+    if (typeof v === 'number') out[c] = Number(v.toPrecision(6));
+  }
+  return out as ResultRow;
+}
 
 /** The interval of a row that common/replicates.ts did not name: one process's own. */
 function ownInterval(input: RowInput): IntervalKind {
@@ -249,7 +265,10 @@ export function checkedParams(input: RowInput, declared: readonly string[] | und
   return out;
 }
 
-/** The results.csv row of a measurement; `declared` lists the experiment's parameters (unknown ones throw). */
+/**
+ * The row of a measurement, figures at full precision (the results.csv writer rounds them: roundedRow);
+ * `declared` lists the experiment's parameters (unknown ones throw).
+ */
 export function toRow(input: RowInput, base: { run_id: string; suite: string; experiment: number }, declared?: readonly string[]): ResultRow {
   const s = input.summary;
   const kind: RowKind = input.proportion ? 'proportion' : input.signed ? 'signed' : '';
@@ -282,8 +301,10 @@ export function toRow(input: RowInput, base: { run_id: string; suite: string; ex
 /**
  * Appends rows to a CSV (results.csv, or replicates.csv with the process columns) and their samples to
  * samples.jsonl, synchronously: a row is on disk before the next measurement starts. `params` are the
- * run's parameter columns; a row lacking one gets '' there. Samples are written unrounded (a JSON number
- * reads back as the same double), so a merge recomputes every statistic from exactly what was measured.
+ * run's parameter columns; a row lacking one gets '' there. results.csv gets figures rounded to 6
+ * significant digits (and `rows` holds them so); replicates.csv and samples.jsonl get them unrounded (a
+ * CSV cell written as the shortest round-trip String(x), like a JSON number, reads back as the same
+ * double), so a merge recomputes every statistic from exactly what was measured.
  */
 export class ResultWriter {
   readonly csvPath: string;
@@ -301,7 +322,8 @@ export class ResultWriter {
   }
 
   write(row: ResultRow, samples?: number[], replicate?: number, point?: number): void {
-    const full: ResultRow = { ...Object.fromEntries(this.params.map((p) => [p, ''])), ...row };
+    const withParams: ResultRow = { ...Object.fromEntries(this.params.map((p) => [p, ''])), ...row };
+    const full = this.withReplicate ? withParams : roundedRow(withParams);
     this.rows.push(full);
     const cells: unknown[] = this.columns.map((c) => full[c] ?? '');
     if (this.withReplicate) cells.push(replicate ?? '', point ?? '', full.kind ?? '');

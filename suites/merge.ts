@@ -66,7 +66,7 @@ export function checkShards(shards: readonly ShardRun[], allowPartial: boolean):
 
 /**
  * A per-process row of replicates.csv back as the RowInput the experiment produced: samples re-attached,
- * figures as written, and the `signed` or `proportion` flag from its `kind`, which decide
+ * figures as written (every digit), and the `signed` or `proportion` flag from its `kind`, which decide
  * how the processes' figures combine.
  */
 export function rowInputOf(r: ResultRow, samples?: number[]): RowInput {

@@ -1,8 +1,9 @@
 /**
  * A merge recomputes results.csv from what the shards wrote (replicates.csv, samples.jsonl). It must reach
  * exactly the figures the run computed in memory: one shard of one (--shard 1/1) is merged and its
- * combined rows are compared with the shard run's own, to the last bit — rows with samples, and rows whose
- * flags decide their combination (a signed difference, a proportion: replicates.csv's `kind`).
+ * combined rows are compared with the shard run's own, to the last bit — rows with samples, a single value
+ * (replicates.csv at full precision), and rows whose flags decide their combination (a signed difference,
+ * a proportion: replicates.csv's `kind`).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,12 +39,12 @@ async function runAndMerge(runs: number) {
 
 /** Each combined row's interval kind in the run's results.csv, by metric (template a's latency first). */
 const INTERVALS = {
-  3: [['latency', 'log-t'], ['a_minus_ref', 't'], ['on_front', 'share'], ['latency', 'log-t'], ['b_vs_a', 'log-t']],
-  1: [['latency', 'order-stat'], ['a_minus_ref', 'order-stat'], ['on_front', 'share'], ['latency', 'order-stat'], ['b_vs_a', '']],
+  3: [['latency', 'log-t'], ['a_minus_ref', 't'], ['on_front', 'share'], ['bracket', 'log-t'], ['latency', 'log-t'], ['b_vs_a', 'log-t']],
+  1: [['latency', 'order-stat'], ['a_minus_ref', 'order-stat'], ['on_front', 'share'], ['bracket', 'given'], ['latency', 'order-stat'], ['b_vs_a', '']],
 };
 
 describe('merge precision', () => {
-  it.each([3, 1] as const)('a merged row equals the run\'s own combined row exactly: samples, a signed and a proportion row (%i processes)', async (runs) => {
+  it.each([3, 1] as const)('a merged row equals the run\'s own combined row exactly: samples, a single value, a signed and a proportion row (%i processes)', async (runs) => {
     const { direct, merged, directCsv, mergedCsv } = await runAndMerge(runs);
     expect(directCsv.map((r) => [r.metric, r.interval])).toEqual(INTERVALS[runs]);
     // Every field of the in-memory rows (median, p90, p99, the interval and its kind, mean, sd, n, the

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { rowKey } from '../common/compare-runs.ts';
 import { Progress } from '../common/progress.ts';
 import { combineReplicates, flagUnstable } from '../common/replicates.ts';
-import { toRow, type ResultRow } from '../common/results.ts';
+import { roundedRow, toRow, type ResultRow } from '../common/results.ts';
 import { QUICK_PLAN } from '../common/timing.ts';
 import { MergeInputError, mergeShards, rowInputOf } from '../suites/merge.ts';
 import { runExperiments, type RunOutcome, type RunRequest } from '../suites/orchestrator.ts';
@@ -73,7 +73,7 @@ describe('shards and merge', () => {
     const perProcess = parseReplicatesCsv(readFileSync(join(merged.dir, 'replicates.csv'), 'utf8'))
       .filter((r) => r.point !== undefined)
       .map((r) => ({ replicate: r.replicate, row: rowInputOf(r.row, samples.get(`${rowKey(r.row)}|${r.replicate}`)) }));
-    const expected = combineReplicates(perProcess).map(flagUnstable).map((r) => toRow(r, { run_id: merged.runId, suite: 'sharded', experiment: 96 }));
+    const expected = combineReplicates(perProcess).map(flagUnstable).map((r) => roundedRow(toRow(r, { run_id: merged.runId, suite: 'sharded', experiment: 96 })));
     const actual = parseResultsCsv(readFileSync(join(merged.dir, 'results.csv'), 'utf8')).filter((r) => r.metric !== 'p5_vs_p1' && r.metric !== 'cpus_seen');
     const pick = (r: ResultRow) => [r.template, r.metric, r.median, r.ci_low, r.ci_high, r.interval, r.n, r.runs];
     expect(actual.map(pick).sort()).toEqual(expected.map(pick).sort());

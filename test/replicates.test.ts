@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { combineReplicates, flagUnstable } from '../common/replicates.ts';
 import { logTInterval, tInterval, welchLogRatio } from '../common/replicate-stats.ts';
 import { createRng } from '../common/rng.ts';
-import { toRow, type RowInput } from '../common/results.ts';
+import { ResultWriter, toRow, type RowInput } from '../common/results.ts';
+import { parseReplicatesCsv, parseResultsCsv } from '../common/run-folder.ts';
 import { equalWeightQuantile, summarize } from '../common/stats.ts';
+import { readCsv, tempDir } from './helpers.ts';
 
 /** Standard normal draws (Box–Muller) from the project's seeded PRNG. */
 function normals(seed: number) {
@@ -155,6 +159,32 @@ describe('statistics over replicate processes', () => {
     expect(one({ metric: 'on_front', unit: '%', value: 100, proportion: true })).toBe('share');
     // A failed row has no figure.
     expect(cell(combineReplicates([{ replicate: 0, row: { metric: 'point', unit: '', status: 'error', error: 'boom' } }])[0])).toBe('');
+  });
+
+  it('replicates.csv keeps every digit and each row\'s kind; results.csv rounds to 6 digits and has no kind', () => {
+    const dir = tempDir();
+    const rows: RowInput[] = [
+      { metric: 'added', unit: 'ms', signed: true, value: 0.1234567890123, low: -0.0987654321987, high: 0.3456789012345 },
+      { metric: 'on_front', unit: '%', proportion: true, value: 100 },
+      { metric: 'time', unit: 'ms', value: 1 / 3, warmup: { n: 7, ms: 12.345678901 } },
+    ];
+    const base = { run_id: 'r', suite: 's', experiment: 1 };
+    const replicates = new ResultWriter(dir, [], 'replicates.csv', true);
+    const results = new ResultWriter(dir, []);
+    for (const row of rows) {
+      replicates.write(toRow(row, base), undefined, 0, 0);
+      results.write(toRow(row, base));
+    }
+    const back = parseReplicatesCsv(readFileSync(join(dir, 'replicates.csv'), 'utf8'));
+    expect(back.map((r) => [r.row.kind, r.row.median, r.row.ci_low, r.row.ci_high, r.row.warmup_ms, r.row.interval])).toEqual([
+      ['signed', 0.1234567890123, -0.0987654321987, 0.3456789012345, '', 'given'],
+      ['proportion', 100, '', '', '', ''],
+      [undefined, 1 / 3, '', '', 12.345678901, ''],
+    ]);
+    const csv = readCsv(join(dir, 'results.csv'));
+    expect(Object.keys(csv[0])).not.toContain('kind');
+    expect(csv.map((r) => [r.median, r.ci_low, r.warmup_ms, r.interval])).toEqual([['0.123457', '-0.0987654', '', 'given'], ['100', '', '', ''], ['0.333333', '', '12.3457', '']]);
+    expect(parseResultsCsv(readFileSync(join(dir, 'results.csv'), 'utf8')).map((r) => r.kind)).toEqual([undefined, undefined, undefined]);
   });
 
   it('flags a row unstable when its half-width exceeds 10% of the figure', () => {
