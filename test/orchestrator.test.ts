@@ -41,7 +41,7 @@ describe('orchestrator', () => {
     expect(outcome.errors).toHaveLength(1);
     // Fixed leading columns, the experiment's declared parameters, then metric, statistics and replication.
     expect(readCsvHeader(join(outcome.dir, 'results.csv'))).toEqual([
-      'run_id', 'suite', 'experiment', 'strategy', 'turns', 'metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'status', 'error', 'note',
+      'run_id', 'suite', 'experiment', 'strategy', 'turns', 'metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'interval', 'status', 'error', 'note',
       'runs', 'between_sd', 'within_half_pct', 'warmup_n', 'warmup_ms',
     ]);
     // Every process's rows, with its replicate index.
