@@ -189,7 +189,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .enablePositionalOptions()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)')
-    .option('-q, --quick', 'reduced matrix and sample counts (about a minute on 2 cores)')
+    .option('-q, --quick', 'reduced matrix and sample counts (2–3 minutes on 2 cores)')
     .option('-e, --exp <ids...>', 'experiment numbers to run (default: every experiment of the suite but those --list marks as only with --exp)')
     .option('-s, --suite <name>', `suite to run (${allSuites().map((s) => s.name).join(', ')}; default ${DEFAULT_SUITE})`)
     .option('-l, --list', 'list suites, their experiments and the names their options accept, then exit')

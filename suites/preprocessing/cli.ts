@@ -59,7 +59,7 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
     new Option('--engines <list>', `comma-separated template engines (${ENGINES.join(',')})`).argParser(list),
     new Option('--strategies <list>', `comma-separated strategies (default ${STRATEGIES.join(',')}; --quick: experiment 4 leaves process out when pool is selected)`).argParser(list),
     new Option('--tokenizers <list>', `comma-separated tokenizers (default ${DEFAULT_TOKENIZERS.join(',')}; any of ${TOKENIZER_CHOICES.join(', ')}): compared in experiments 1 and 2; the first that is not native runs the main, pool and process strategies of 3 and 4`).argParser(list),
-    new Option('--workers <list>', 'worker counts of the pool and process points of experiments 3 and 4, e.g. 1,2,4,8,16 (default: 1 and the core count with --quick; 1, 2, 4 … 2×cores otherwise)').argParser(parseWorkerList),
+    new Option('--workers <list>', 'worker counts of the pool and process points of experiments 3 and 4, e.g. 1,2,4,8,16 (default: the core count with --quick; 1, 2, 4 … 2×cores otherwise)').argParser(parseWorkerList),
   ],
   resolve(raw, { experiments }) {
     const flags = raw as Flags;
