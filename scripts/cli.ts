@@ -164,7 +164,8 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
     }
     if (outcome.report) io.stderr(`\nAnswers (with the headline table in ${join(outcome.dir, 'summary.md')}${flags.table ? '' : '; --table prints it here'}):\n${formatFindings(outcome.report.findings)}\n\n`);
     io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, ${outcome.unstable.length} unstable, ${outcome.suspect.length} suspect, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
-    const over = runs === 1 ? 'within the one process' : `over ${runs} processes`;
+    const counts = [...new Set(selection.map((s) => runsByExperiment[s.experiment.id] ?? runs))];
+    const over = counts.length > 1 ? "over each experiment's processes (the run line lists them)" : counts[0] === 1 ? 'within the one process' : `over ${counts[0]} processes`;
     if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval ${over} is wider than ±10% of the figure; more --runs narrows it\n`);
     for (const s of outcome.suspect) io.stderr(`  suspect: exp ${s.experiment} ${pointText(s)} ${s.metric}: ${s.error}\n`);
     const saturated = outcome.rows.filter((r) => r.status === 'client_saturated');

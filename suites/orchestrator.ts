@@ -64,7 +64,7 @@ interface RoundsLogEntry extends RoundsRecord {
   replicate: number;
 }
 
-/** "3 processes per point", or when experiments differ "3–6 processes per point (exp 8: 3; 3, 4: 5; 1, 2: 6)". */
+/** "3 processes per point", or when experiments differ "3–6 processes per point (exp 8: 3; exp 3, 4: 5; exp 1, 2: 6)". */
 export function processesText(experiments: readonly number[], runsOf: (id: number) => number): string {
   const byRuns = new Map<number, number[]>();
   for (const id of experiments) byRuns.set(runsOf(id), [...(byRuns.get(runsOf(id)) ?? []), id]);

@@ -27,7 +27,8 @@ export interface Experiment<P = any> {
   onlyWhenNamed?: string;
   /**
    * Processes per point when --runs is not given, if not the mode's default: for experiments whose
-   * processes are cheap and whose figures vary mostly from one process to the next.
+   * figures vary from one process to the next more than their rounds can narrow (the measured reason
+   * sits beside each count).
    */
   runs?: { quick: number; full: number };
   /** Points to measure; `quick` selects the reduced matrix. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cpuMsFromStat, mainThreadCpuMs } from '../common/monitor/thread-cpu.ts';
-import { ceilingPerRound, ceilingRow, dispatcherRows } from '../suites/preprocessing/dispatcher.ts';
+import { ceilingPerRound, ceilingRows, dispatcherRows } from '../suites/preprocessing/dispatcher.ts';
 import { strategyPoints } from '../suites/preprocessing/queue-points.ts';
 
 const params = { template: 't', engine: 'jinja', strategy: 'pool', workers: 2 };
@@ -22,10 +22,12 @@ describe("the dispatcher's share", () => {
     // Round 1: main took 320 ms, dispatching the same batch kept the main thread busy 3.2 ms → at most 100×;
     // round 2 ran on a machine twice as slow: both doubled, the ceiling did not move.
     const load = { loopUtilization: 0.1, activeMs: 9.6, requests: 32, workerUtilization: [], activeMsPerWindow: [3.2, 6.4] };
-    const row = ceilingRow([320, 640], load, 'clone', params);
+    const [row] = ceilingRows([320, 640], load, 'clone', params);
     expect(row).toMatchObject({ params, metric: 'dispatch_ceiling', unit: 'x', samples: [100, 100] });
     expect(row.summary!.median).toBe(100);
-    expect(ceilingRow([320, 640], { ...load, activeMsPerWindow: [1.6, 6.4] }, 'json', params)).toMatchObject({ metric: 'dispatch_ceiling_json', samples: [200, 100] });
+    expect(ceilingRows([320, 640], { ...load, activeMsPerWindow: [1.6, 6.4] }, 'json', params)).toMatchObject([{ metric: 'dispatch_ceiling_json', samples: [200, 100] }]);
+    // No round with a busy dispatcher: no ceiling row at all.
+    expect(ceilingRows([320, 640], { ...load, activeMsPerWindow: [0, 0] }, 'clone', params)).toEqual([]);
     // A window in which the dispatcher was never busy has no ceiling; windows and rounds must match.
     expect(ceilingPerRound([320, 640], [0, 6.4])).toEqual([100]);
     expect(() => ceilingPerRound([320], [3.2, 6.4])).toThrow('1 main batches but 2 dispatch windows');

@@ -96,6 +96,10 @@ describe('experiments 3 and 4', () => {
     const found = queue.answers!(rows, { cores: 2 });
     expect(found.map((f) => f.id)).toEqual(['main-batch', 'pool-speedup', 'process-speedup']);
     expect(found[0].text).toBe('On the main thread a batch of 64 × 100-turn requests is ready for the GPU after 290 ms (95% CI 273–307): 221 req/s (95% CI 208–234).');
+    // The batch size comes from the rows: a quick run's 16, and 64 for runs from before the requests column.
+    const sized = (requests: number | '') => queue.answers!(rows.slice(0, 2).map((r) => ({ ...r, requests })), { cores: 2 })[0].text;
+    expect(sized(16)).toMatch(/^On the main thread a batch of 16 × 100-turn requests/);
+    expect(sized('')).toMatch(/^On the main thread a batch of 64 × 100-turn requests/);
     expect(found[1].text).toBe('A worker-thread pool of 4 workers (its best count here) prepares the batch 1.7× (95% CI 1.5–1.9) faster than the main thread; its dispatcher would allow up to 26.6× (95% CI 16.8–36.4) whatever the worker count.');
     expect(found[1].caveats).toEqual(['4 workers on a machine with 2 logical CPUs']);
     expect(found[2].text).toBe('A child-process pool of 2 workers (its best count here) prepares the batch with no measurable speedup over the main thread (1.2× (95% CI 0.8–1.6)).');

@@ -23,7 +23,7 @@ export const CONFIG: Config = {
 };
 
 /**
- * Strategies in the order and with the names the CLI uses; `idle` is a no-load baseline.
+ * Strategies in the order and with the names the CLI uses, after `idle`: the colour of a `mode` idle slice (no load).
  * Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
  */
 export const STRATEGY_ORDER = ['idle', 'main', 'pool', 'process', 'native'];

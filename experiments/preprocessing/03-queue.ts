@@ -3,7 +3,7 @@
  * until its token ids are collated and the GPU could start, per strategy × workers?
  */
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
-import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
+import { pairedRow, perRound, roundFigures, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type ResultRow, type RowInput } from '../../common/results.ts';
 import { summarize } from '../../common/stats.ts';
 import { getStrategy } from '../../common/strategies/cache.ts';
@@ -15,8 +15,8 @@ import { batchTasks, buildBatches, dispatchMeter, timeBatch } from '../../common
 import type { Experiment } from '../../suites/types.ts';
 import { queueCharts } from '../../suites/preprocessing/charts/queue.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
-import { ceilingRow, dispatcherRows } from '../../suites/preprocessing/dispatcher.ts';
-import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, batchTokenizer, checkBatchTokenizer, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { ceilingRows, dispatcherRows } from '../../suites/preprocessing/dispatcher.ts';
+import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, requestsOf, batchTokenizer, checkBatchTokenizer, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 interface Point {
   template: string;
@@ -25,7 +25,7 @@ interface Point {
 }
 
 /**
- * Batches are long (≈0.3–0.6 s on one thread): a slice is one batch, and every strategy runs one batch
+ * Batches are long (≈0.3–0.6 s on one thread; quick's 16 requests ≈0.1–0.15 s): a slice is one batch, and every strategy runs one batch
  * per round. Warm-up: every strategy at least this many batches, all of them together at least this long.
  */
 const ROUNDS = { quick: { rounds: 8, warmupCalls: 1, warmupMs: 200 }, full: { rounds: 20, warmupCalls: 3, warmupMs: 1000 } };
@@ -41,7 +41,7 @@ export const queue: Experiment<Point> = {
   id: 3,
   slug: 'queue',
   title: 'Serving queue',
-  question: 'How long does a GPU wait for a batch of 64 chat requests to be templated, tokenized and collated, per execution strategy?',
+  question: 'How long does a GPU wait for a batch of 64 chat requests (quick: 16) to be templated, tokenized and collated, per execution strategy?',
   params: QUEUE_PARAMS,
   matrix(options) {
     const templates = options.quick ? [quickTemplate(options)] : selectedTemplates(options);
@@ -89,7 +89,7 @@ export const queue: Experiment<Point> = {
     const result = await runPairedRounds(variants, { rounds: mode.rounds, sliceMs: 0, minCalls: 1, warmupMs: mode.warmupMs, warmupCalls: mode.warmupCalls }, roundsSeed(options, 3), { signal: options.signal, onRound: (d, t) => options.progress(`${label(point)}: round ${d}/${t}`) });
 
     const main = measured.find((m) => m.s.strategy === 'main');
-    const mainBatches = main ? perRound(result, [`prepare ${strategyKey(main.s)}`], (m) => m) : undefined;
+    const mainBatches = main ? roundFigures(result, `prepare ${strategyKey(main.s)}`) : undefined;
     for (const { s, meter, jsonMeter } of measured) {
       const params = strategyParams(s, tokenizer);
       const key = strategyKey(s);
@@ -102,12 +102,12 @@ export const queue: Experiment<Point> = {
       if (main && s.strategy !== 'main') rows.push(pairedRow('speedup_vs_main', 'x', perRound(result, [`prepare ${strategyKey(main.s)}`, `prepare ${key}`], (m, x) => m / x), "main's batch_prepare / this one's in the same round", params));
       if (isParallel(s.strategy)) {
         rows.push(...dispatcherRows(meter.load()).map((r) => ({ ...r, params })));
-        if (mainBatches) rows.push(ceilingRow(mainBatches, meter.load(), 'clone', params));
+        if (mainBatches) rows.push(...ceilingRows(mainBatches, meter.load(), 'clone', params));
       }
       if (jsonMeter) {
         rows.push(variantRow(result, `prepare_json ${key}`, 'batch_prepare_json', `${point.requests} requests as batch_prepare, task encoding json: JSON text in, packed (transferred for pool) ids out`, params));
         rows.push(...dispatcherRows(jsonMeter.load(), 'json').map((r) => ({ ...r, params })));
-        if (mainBatches) rows.push(ceilingRow(mainBatches, jsonMeter.load(), 'json', params));
+        if (mainBatches) rows.push(...ceilingRows(mainBatches, jsonMeter.load(), 'json', params));
       }
     }
     return withRounds(rows, result);
@@ -117,7 +117,7 @@ export const queue: Experiment<Point> = {
     const main = pick(rows, { metric: 'batch_prepare', strategy: 'main' });
     const perSecond = pick(rows, { metric: 'requests_per_s', strategy: 'main' });
     if (main && perSecond) {
-      findings.push({ id: 'main-batch', chart: 'queue', row: main, caveats: caveatsOf([main, perSecond]), text: `On the main thread a batch of ${main.requests} × ${TURNS}-turn requests is ready for the GPU after ${withCi(main)}: ${withCi(perSecond)}.` });
+      findings.push({ id: 'main-batch', chart: 'queue', row: main, caveats: caveatsOf([main, perSecond]), text: `On the main thread a batch of ${requestsOf([main])} × ${TURNS}-turn requests is ready for the GPU after ${withCi(main)}: ${withCi(perSecond)}.` });
     }
     for (const strategy of ['pool', 'process'] as const) {
       const speedups = rows.filter((r) => r.metric === 'speedup_vs_main' && r.strategy === strategy && hasFigure(r.status) && typeof r.workers === 'number');

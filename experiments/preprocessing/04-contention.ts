@@ -33,7 +33,7 @@ interface Point {
 }
 
 const HEALTH_INTERVAL_MS = 5;
-/** One batch per strategy per round (batches take ≈0.2–0.6 s); warm-up of at least one batch and this long. */
+/** One batch per strategy per round (batches take ≈0.2–0.6 s; quick's 16 requests ≈0.1–0.15 s); warm-up of at least one batch and this long. */
 const ROUNDS = {
   // /health's median per slice varies ≈30% from round to round: contention needs as many rounds as scaling.
   quick: { contention: 8, scaling: 8, warmupCalls: 1, warmupMs: 200 },

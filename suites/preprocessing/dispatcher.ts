@@ -49,7 +49,9 @@ export function ceilingPerRound(mainBatchMs: readonly number[], dispatcherActive
   return mainBatchMs.flatMap((m, r) => (dispatcherActiveMs[r] > 0 ? [m / dispatcherActiveMs[r]] : []));
 }
 
-/** The ceiling row of a strategy point (task encoding `encoding`), paired per round. */
-export function ceilingRow(mainBatchMs: readonly number[], load: DispatchLoad, encoding: TaskEncoding, params: RowInput['params']): RowInput {
-  return pairedRow(`dispatch_ceiling${encodingSuffix(encoding)}`, 'x', ceilingPerRound(mainBatchMs, load.activeMsPerWindow), `Amdahl bound: main's batch_prepare / the main thread's busy time dispatching the same batch (task encoding ${encoding}) in the same round`, params);
+/** The ceiling row of a strategy point (task encoding `encoding`), paired per round; none when no round had a busy dispatcher. */
+export function ceilingRows(mainBatchMs: readonly number[], load: DispatchLoad, encoding: TaskEncoding, params: RowInput['params']): RowInput[] {
+  const values = ceilingPerRound(mainBatchMs, load.activeMsPerWindow);
+  if (values.length === 0) return [];
+  return [pairedRow(`dispatch_ceiling${encodingSuffix(encoding)}`, 'x', values, `Amdahl bound: main's batch_prepare / the main thread's busy time dispatching the same batch (task encoding ${encoding}) in the same round`, params)];
 }

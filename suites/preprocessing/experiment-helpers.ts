@@ -38,6 +38,6 @@ export function mainThreadGroup(p: { template: string }): string {
  * process but a process keeps a speed state of its own that moves templating more than tokenizing (in
  * one quick run: jinja 0.30 ms in one process, 0.46–0.48 ms in two others, the JS tokenizer 4.3 vs
  * 4.6–4.8 ms), so shares move from process to process and only processes narrow their interval. Their
- * processes are cheap (≈7 s), so quick runs 6 of them with 12 rounds each rather than 3 with 24.
+ * processes are cheap (≈6 s), so quick runs 6 of them with 12 rounds each rather than 3 with 24.
  */
 export const MAIN_THREAD_RUNS = { quick: 6, full: 8 };

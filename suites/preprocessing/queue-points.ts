@@ -6,19 +6,25 @@ import { readTopology, type Topology } from '../../common/topology.ts';
 import { identicalIds, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import { preprocessor } from '../../common/preprocessor-cache.ts';
 import type { ChatMessage, EngineId } from '../../common/templates/engines.ts';
-import type { Params, RowInput } from '../../common/results.ts';
+import type { Params, ResultRow, RowInput } from '../../common/results.ts';
 import type { RunOptions } from '../types.ts';
 import { preprocessingOptions } from './cli.ts';
 
 /**
  * Requests per batch: 64, a serving batch. Quick runs send 16 — a quarter of the work per round, so the
- * rounds that resolve the strategy speedups fit a quick run's time (at the core count each worker still
- * gets 8 or more requests per batch). The `requests` column keeps the two apart.
+ * rounds that resolve the strategy speedups fit a quick run's time (on 2 cores each worker still gets 8
+ * requests per batch). The `requests` column keeps the two apart.
  */
-export const BATCH_SIZE = { quick: 16, full: 64 } as const;
+const BATCH_SIZE = { quick: 16, full: 64 } as const;
 
 export function batchSize(options: Pick<RunOptions, 'quick'>): number {
   return options.quick ? BATCH_SIZE.quick : BATCH_SIZE.full;
+}
+
+/** The batch size of a run's rows (their `requests`); rows of runs before that column had 64, the only size then. */
+export function requestsOf(rows: readonly ResultRow[]): number {
+  const sizes = new Set(rows.map((r) => Number(r.requests)).filter((n) => n > 0));
+  return sizes.size === 1 ? [...sizes][0] : BATCH_SIZE.full;
 }
 export const TURNS = 100;
 export const TOKENS_PER_REQUEST = 1000;
@@ -43,8 +49,8 @@ export function workerCounts(quick = false): number[] {
 /**
  * Processes of the batch workload (experiments 3 and 4) unless --runs says otherwise. Measured in a quick
  * run (16-request batches, 8 rounds): a speedup's figure moves 4–9% from process to process, mostly the
- * rounds' own noise (10–35% per round), and a process costs ≈11 s (≈4.5 s starting main, pool, process and
- * native, ≈7 s of rounds). Five processes cut the 95% t-factor over processes (t/√n) from 2.48 at three to
+ * rounds' own noise (10–35% per round), and a process costs ≈11–20 s as the machine's speed goes (≈4.5 s starting
+ * main, pool, process and native, the rest rounds). Five processes cut the 95% t-factor over processes (t/√n) from 2.48 at three to
  * 1.24, which narrows an interval more than three processes with twice the rounds would, for less time.
  */
 export const BATCH_RUNS = { quick: 5, full: 8 };

@@ -6,6 +6,7 @@ import type { ResultRow } from '../../../common/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, STRATEGY_ORDER, measured, missingReason, strategyLabel, titleBlock, withInterval } from '../../../visualization/style.ts';
+import { requestsOf } from '../queue-points.ts';
 import { cpuCounts, cpuRuleLayer, cpuRules, strategyColor, strategyLayers, workerPoints, workersAxis } from './workers-panel.ts';
 
 const SCALING_TITLE = 'How do templating and tokenizing each scale with workers, compared with ideal linear scaling?';
@@ -44,7 +45,7 @@ function buildScaling(rows: ResultRow[]): VegaLiteSpec {
   return {
     $schema: SCHEMA,
     title: titleBlock(SCALING_TITLE, [
-      '64-request batches, one stage only; speedup = main-thread median / strategy median, whiskers 95% CI.',
+      `${requestsOf(rows)}-request batches, one stage only; speedup = main-thread median / strategy median, whiskers 95% CI.`,
       `Grey dashed: ideal (linear, capped at the ${counts.physical ? 'physical cores' : 'core count'}); dotted vertical${marked.length > 1 ? 's' : ''}: ${marked.length > 0 ? marked.join(', ') : 'CPU count not recorded in this run'}. native tokenizes on libuv's threadpool.`,
     ]),
     config: CONFIG,

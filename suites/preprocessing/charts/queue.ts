@@ -1,11 +1,12 @@
-/** Experiment 3: how long a batch of 64 requests takes to prepare, per strategy and worker count. */
+/** Experiment 3: how long a batch of requests (64; quick: 16) takes to prepare, per strategy and worker count. */
 import { hasFigure, type ResultRow } from '../../../common/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, SCHEMA, STRATEGY_COLORS, STRATEGY_ORDER, measured, missingReason, titleBlock } from '../../../visualization/style.ts';
+import { requestsOf } from '../queue-points.ts';
 import { cpuCounts, cpuRuleLayer, cpuRules, strategyColor, strategyLayers, workerPoints, workersAxis, type CpuRule, type WorkerPoint } from './workers-panel.ts';
 
-const TITLE = 'How long does the GPU wait for a batch of 64 chat requests to be templated, tokenized and collated, per strategy and worker count?';
+const TITLE = 'How long does the GPU wait for a batch of chat requests to be templated, tokenized and collated, per strategy and worker count?';
 
 const HEIGHT = 230;
 
@@ -38,7 +39,7 @@ function build(rows: ResultRow[]): VegaLiteSpec {
     encoding: { y: { field: 'median', type: 'quantitative' as const } },
   };
   const panels = [
-    withRules(prepare, [mainRule, ...strategyLayers(prepare, 'batch of 64 ready after (ms)', { zero: true }, color, x)]),
+    withRules(prepare, [mainRule, ...strategyLayers(prepare, `batch of ${requestsOf(rows)} ready after (ms)`, { zero: true }, color, x)]),
   ];
   if (share.length > 0) panels.push(withRules(share, strategyLayers(share, 'template share of batch time (%)', { domain: [0, 100] }, color, x)));
   const failed = rows.filter((r) => !hasFigure(r.status)).map((r) => `${strategyLabelOf(r)}: ${r.status}`);
