@@ -26,4 +26,4 @@ export type ChildMessage =
   | { type: 'rows'; item: number; rows: RowInput[] }
   | { type: 'point-error'; item: number; message: string }
   | { type: 'progress'; detail: string }
-  | { type: 'done'; teardownError?: string };
+  | { type: 'done'; teardownError?: string; calibrationMs?: number };

@@ -25,6 +25,8 @@ export interface JobOutcome {
   unfinished: number[];
   /** From fork until the child started its first point (Node, tsx, the suite module), ms; undefined if it never did. */
   startupMs?: number;
+  /** The calibration workload (common/machine-noise.ts) timed in the child after its points, ms. */
+  calibrationMs?: number;
   teardownError?: string;
 }
 
@@ -55,6 +57,7 @@ export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: Abo
   return new Promise((resolve) => {
     const forkedAt = performance.now();
     let startupMs: number | undefined;
+    let calibrationMs: number | undefined;
     const child = fork(CHILD_ENTRY, [], {
       // --expose-gc: paired rounds collect the heap between slices (common/paired-rounds.ts).
       execArgv: ['--expose-gc', '--import', TSX_LOADER],
@@ -112,6 +115,7 @@ export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: Abo
           break;
         case 'done':
           teardownError = message.teardownError;
+          calibrationMs = message.calibrationMs;
           break;
       }
     });
@@ -132,7 +136,7 @@ export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: Abo
           callbacks.onPointError(item, `${how} ${where}${tail ? `; stderr: ${tail}` : ''}`);
         }
       }
-      resolve({ unfinished, startupMs, teardownError });
+      resolve({ unfinished, startupMs, calibrationMs, teardownError });
     });
     child.send({ type: 'job', job } satisfies ParentMessage);
   });

@@ -4,6 +4,7 @@
  * they exist. It exits when done; the parent turns a crash, a hang or a non-zero exit into error rows.
  */
 import { errorMessage } from '../common/error-message.ts';
+import { calibrate } from '../common/machine-noise.ts';
 import { checkedParams, type RowInput } from '../common/results.ts';
 import type { Experiment, Suite } from './types.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
@@ -49,13 +50,16 @@ async function runJob(job: ChildJob): Promise<void> {
       await send({ type: 'point-error', item, message: errorMessage(err) });
     }
   }
+  // The machine's speed as this process saw it, after its points (so its start-up is not delayed): speed
+  // states differ from one process to the next, and this puts a figure on each.
+  const calibrationMs = controller.signal.aborted ? undefined : Number(calibrate().toPrecision(4));
   let teardownError: string | undefined;
   try {
     await suite.teardown?.();
   } catch (err) {
     teardownError = errorMessage(err);
   }
-  await send({ type: 'done', teardownError });
+  await send({ type: 'done', teardownError, calibrationMs });
 }
 
 process.on('message', (message: ParentMessage) => {

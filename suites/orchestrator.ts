@@ -16,7 +16,7 @@ import { noiseRecord, noiseSnapshot } from '../common/machine-noise.ts';
 import { Progress } from '../common/progress.ts';
 import { ResultWriter, toRow, type ResultRow, type RoundsRecord, type RowInput } from '../common/results.ts';
 import type { ReportOutcome } from '../visualization/build-report.ts';
-import { runJobInChild } from './child-runner.ts';
+import { runJobInChild, type JobOutcome } from './child-runner.ts';
 import { createRunFolder, declaredParams, renderReport, rowCounts, writeResults, type Collected, type Selected } from './run-output.ts';
 import type { RunOptions } from './types.ts';
 import { ORDER_DESCRIPTION, planHash, planWork, shardOf, type Shard, type WorkItem, type WorkUnit } from './work-plan.ts';
@@ -116,14 +116,14 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
 
   const { signal: _parentSignal, ...parentOptions } = request.options;
   const childOptions = { ...parentOptions, runDir: dir };
-  const unitSeconds: { group: string; replicate: number; points: number; seconds: number; startupSeconds?: number }[] = [];
+  const unitSeconds: { group: string; replicate: number; points: number; seconds: number; startupSeconds?: number; calibrationMs?: number }[] = [];
   const roundsLog: RoundsLogEntry[] = [];
   for (const unit of plan) {
     if (signal.aborted) break;
     const t0 = performance.now();
-    const startupMs = await runUnit(unit, collected, childOptions, request, replicateWriter, runId, progress, roundsLog);
+    const { startupMs, calibrationMs } = await runUnit(unit, collected, childOptions, request, replicateWriter, runId, progress, roundsLog);
     const startupSeconds = startupMs === undefined ? {} : { startupSeconds: Number((startupMs / 1000).toFixed(2)) };
-    unitSeconds.push({ group: unit.group, replicate: unit.replicate, points: unit.items.length, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)), ...startupSeconds });
+    unitSeconds.push({ group: unit.group, replicate: unit.replicate, points: unit.items.length, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)), ...startupSeconds, ...(calibrationMs === undefined ? {} : { calibrationMs }) });
   }
 
   const endNoise = noiseSnapshot();
@@ -151,7 +151,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   return { dir, runId, rows: writer.rows, errors, unstable, suspect, wallSeconds, noiseWarning: noise.warning, report };
 }
 
-async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<RunOptions, 'signal' | 'progress'>, request: RunRequest, writer: ResultWriter, runId: string, progress: Progress, roundsLog: RoundsLogEntry[]): Promise<number | undefined> {
+async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<RunOptions, 'signal' | 'progress'>, request: RunRequest, writer: ResultWriter, runId: string, progress: Progress, roundsLog: RoundsLogEntry[]): Promise<JobOutcome> {
   const entries = unit.items.map((item) => collected.find((c) => c.selected.experiment.id === item.experiment)!);
   const labelOf = (i: number) => entries[i].selected.experiment.label(entries[i].points[unit.items[i].point]);
   const keep = (i: number, measured: RowInput) => {
@@ -177,5 +177,5 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
     onProgress: (detail) => progress.detail(detail),
   });
   if (outcome.teardownError) entries[0].failures.push({ metric: 'teardown', unit: '', status: 'error', error: errorMessage(outcome.teardownError) });
-  return outcome.startupMs;
+  return outcome;
 }

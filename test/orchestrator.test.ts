@@ -33,6 +33,13 @@ describe('orchestrator', () => {
       ['3', 'latency', 'ok', '2'],
       ['', 'count', 'ok', '2'],
     ]);
+    // env.json lists every process (a group per point here, in 2 replicates), each with its start-up and the calibration workload it timed.
+    const processes = JSON.parse(readFileSync(join(outcome.dir, 'env.json'), 'utf8')).replication.processes as { replicate: number; startupSeconds: number; calibrationMs: number }[];
+    expect(processes.map((p) => p.replicate).sort()).toEqual([0, 0, 0, 1, 1, 1]);
+    for (const p of processes) {
+      expect(p.startupSeconds).toBeGreaterThan(0);
+      expect(p.calibrationMs).toBeGreaterThan(0);
+    }
     // The CSV quoting survives quotes, commas and newlines in a message.
     expect(rows[1].error).toBe('template exploded, with "quotes", commas and a newline');
     expect(rows[1].note).toBe('in 2 processes');
