@@ -65,7 +65,7 @@ describe('report.html in Chromium', () => {
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       await page.goto(fileUrl, { waitUntil: 'load' });
 
-      expect(await page.locator('h1').textContent()).toMatch(/^prepbench run 2026-12-05T23-47-55Z$/);
+      expect(await page.locator('h1').textContent()).toMatch(/^prepbench run 2026-12-06T01-25-16Z$/);
       expect(await page.locator('h2').allTextContents()).toEqual(['Answers', 'Environment', ...expectedSections]);
       // The Answers section comes first, before the Environment heading.
       const answersFirst = await page.evaluate(() => {

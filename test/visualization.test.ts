@@ -23,6 +23,19 @@ const FIXTURE = join(import.meta.dirname, 'fixtures', 'run');
 const rows = loadRun(FIXTURE).rows;
 const charts = preprocessingSuite.experiments.flatMap((e) => (e.charts ?? []).map((chart) => ({ experiment: e.id, chart })));
 const rowsOf = (id: number) => rows.filter((r) => r.experiment === id);
+/**
+ * Quick runs (the fixture) measure pool and process at the core count only, 2 workers here. The fixture's
+ * rows with each workers-2 pool, process or ideal row also copied at `workers`, placed as a run measuring
+ * both would place it (fewer workers first); experiment 4's ideal copies get the derive's figure, linear
+ * capped at the fixture's 2 physical cores.
+ */
+const withWorkers = (fixture: ResultRow[], workers: number): ResultRow[] =>
+  fixture.flatMap((r) => {
+    if (r.workers !== 2 || !(r.strategy === 'pool' || r.strategy === 'process' || r.metric.endsWith('_ideal'))) return [r];
+    const ideal = Math.min(workers, 2);
+    const copy = r.metric.endsWith('_ideal') ? { ...r, workers, median: ideal, mean: ideal, ci_low: ideal, ci_high: ideal } : { ...r, workers };
+    return workers < 2 ? [copy, r] : [r, copy];
+  });
 
 describe('chart specs', () => {
   it('every preprocessing experiment declares charts with unique ids and a question as title', () => {
@@ -72,8 +85,10 @@ describe('chart specs', () => {
     const idle = rowsOf(4).filter((r) => r.mode === 'idle');
     expect(idle.map((r) => [r.metric, r.strategy, r.workers])).toEqual(['loop_delay_p99', 'loop_delay_max', 'health_latency', 'loop_delay_p99_vs_main', 'health_speedup_vs_main'].map((m) => [m, '', 0]));
     expect(rowsOf(4).filter((r) => r.strategy === 'idle')).toEqual([]);
+    // With pool×1 rows, as a run measuring two worker counts: within a strategy, points sort by worker count.
+    const withPool1 = withWorkers(rowsOf(4), 1);
     for (const id of ['loop-delay', 'health']) {
-      const spec = contentionCharts.find((c) => c.id === id)!.build(rowsOf(4)) as { encoding: { y: { sort: string[] } }; data: { values: { point: string; strategy: string }[] } };
+      const spec = contentionCharts.find((c) => c.id === id)!.build(withPool1) as { encoding: { y: { sort: string[] } }; data: { values: { point: string; strategy: string }[] } };
       expect(spec.encoding.y.sort, id).toEqual(['idle (no load)', 'main', 'pool×1', 'pool×2', 'native']);
       expect(spec.data.values.filter((v) => v.point === 'idle (no load)').map((v) => v.strategy), id).toEqual(['idle']);
     }
@@ -130,9 +145,8 @@ describe('workers axis and CPU rules (experiments 3 and 4)', () => {
 
   it('4-scaling with SMT (4 logical CPUs, 2 physical cores): log2 workers axis, ideal capped at 2, a labelled rule at each', () => {
     const fixture = rowsOf(4).filter((r) => r.metric !== 'logical_cpus' && r.metric !== 'physical_cores');
-    // Workers 4: the pool and process speedups and the ideal, capped at the 2 physical cores.
-    const at4 = fixture.filter((r) => r.workers === 2 && (r.strategy === 'pool' || r.strategy === 'process' || r.metric.endsWith('_ideal'))).map((r) => ({ ...r, workers: 4 }));
-    const spec = scaling.build([...fixture, ...at4, topologyRow(4, 'logical_cpus', 4), topologyRow(4, 'physical_cores', 2)]);
+    // Workers 1 and 4: the pool and process speedups and the ideal, capped at the 2 physical cores.
+    const spec = scaling.build([...withWorkers(withWorkers(fixture, 1), 4), topologyRow(4, 'logical_cpus', 4), topologyRow(4, 'physical_cores', 2)]);
     valid(spec);
     const xEncodings = xs(spec);
     expect(xEncodings.length).toBeGreaterThan(4);
@@ -155,7 +169,8 @@ describe('workers axis and CPU rules (experiments 3 and 4)', () => {
   });
 
   it('4-scaling without SMT (the fixture: 2 logical CPUs = 2 physical cores): one rule, labelled as both', () => {
-    const spec = scaling.build(rowsOf(4));
+    // With pool×1 rows, as a run measuring two worker counts: an ideal point at each.
+    const spec = scaling.build(withWorkers(rowsOf(4), 1));
     for (const x of xs(spec)) expect(x).toEqual(log2Axis([1, 2], 2));
     expect(ofKind(spec, 'ideal').map((v) => v.ideal)).toEqual([1, 2, 1, 2]);
     expect(ofKind(spec, 'cpu_rule')).toEqual(['templating', 'tokenizing'].map((op) => ({ op, kind: 'cpu_rule', which: 'logical', x_pos: 2, label: '2 logical CPUs (= physical cores)' })));
