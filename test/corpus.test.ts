@@ -45,6 +45,19 @@ describe('template corpus loader', () => {
   });
 });
 
+describe('the survey\'s chats', () => {
+  it('are generated once and shared by every template, and no template\'s render changes them', () => {
+    const [first, second] = corpus.filter((t) => QUICK_CORPUS.includes(t.id as (typeof QUICK_CORPUS)[number]));
+    const a = conversations(first, 7, true);
+    const b = conversations(second, 7, true);
+    expect(b.map((c) => c.context.messages)).toEqual(a.map((c) => c.context.messages));
+    expect(b[0].context.messages).toBe(a[0].context.messages);
+    const before = JSON.stringify(a.map((c) => c.context.messages));
+    for (const t of corpus) for (const engine of ['jinja', 'nunjucks'] as const) renderAll(engine, t.source, conversations(t, 7, true));
+    expect(JSON.stringify(conversations(first, 7, true).map((c) => c.context.messages))).toBe(before);
+  });
+});
+
 describe('corpus statuses are computed by rendering', () => {
   const synthetic = (source: string) => buildCorpus([{ model: 'library/synthetic:1b', gguf: source }])[0];
 
