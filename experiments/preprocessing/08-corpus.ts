@@ -7,8 +7,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { QUICK_CORPUS, loadCorpus, type CorpusTemplate } from '../../common/assets/corpus.ts';
-import { loadTokenizer } from '../../common/assets/tokenizers.ts';
-import { generateChat } from '../../common/data.ts';
 import { caveatsOf, fmt, pick, withCi, type Finding } from '../../common/findings.ts';
 import type { ResultRow, RowInput } from '../../common/results.ts';
 import { median } from '../../common/stats.ts';
@@ -18,6 +16,7 @@ import { jinja2Available, renderWithJinja2 } from '../../common/templates/jinja2
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { corpusCharts } from '../../suites/preprocessing/charts/corpus-survey.ts';
 import { FIXED_DATE_STRING } from '../../common/pipeline.ts';
+import { chatFor } from '../../common/preprocessor-cache.ts';
 import { corpusReportSection } from '../../suites/preprocessing/corpus-report.ts';
 
 export type CompatStatus = 'ok' | 'differs' | 'error';
@@ -62,26 +61,14 @@ interface Point {
 const QUICK_ROUNDS = { rounds: 8, sliceMs: 2 };
 const FULL_ROUNDS = { rounds: 30, sliceMs: 10 };
 
-/** Every template gets the same chats (only its special tokens differ): generated once per process (≈26 ms a template otherwise). */
-const chats = new Map<string, ChatMessage[]>();
-
-function chatOf(seed: number, turns: number, withSystem: boolean): ChatMessage[] {
-  const key = JSON.stringify([seed, turns, withSystem]);
-  let chat = chats.get(key);
-  if (!chat) {
-    const tok = loadTokenizer('llama3.1', 'js');
-    chat = generateChat({ seed, turns, totalTokens: TOKENS_PER_MESSAGE * (turns + 1), system: withSystem }, { encode: tok.encodeSync!, decode: tok.decode });
-    chats.set(key, chat);
-  }
-  return chat;
-}
-
 export function conversations(t: CorpusTemplate, seed: number, withSystem: boolean): Conversation[] {
   const base = { add_generation_prompt: true, bos_token: t.bos_token, eos_token: t.eos_token, date_string: FIXED_DATE_STRING };
   const plain = TURNS.map((turns) => ({
     name: `${turns} turns`,
     turns,
-    context: { ...base, messages: chatOf(seed, turns, withSystem) },
+    // Every template gets the same chats (only its special tokens differ), generated once per process and
+    // counted with the Llama 3.1 tokenizer.
+    context: { ...base, messages: chatFor('llama3.1', { seed, turns, totalTokens: TOKENS_PER_MESSAGE * (turns + 1), system: withSystem }) },
   }));
   if (!t.supportsTools) return plain;
   const tools = toolConversation().filter((m) => withSystem || m.role !== 'system');
