@@ -4,14 +4,15 @@
  */
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
 import { pairedRow, perRound, roundFigures, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
-import { hasFigure, type ResultRow, type RowInput } from '../../common/results.ts';
+import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
 import { summarize } from '../../common/stats.ts';
 import { getStrategy } from '../../common/strategies/cache.ts';
 import { cpuCountRows } from '../../common/topology.ts';
 import { isParallel } from '../../common/strategies/index.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
 import { sampleLatency } from '../../common/timing.ts';
-import { batchTasks, buildBatches, dispatchMeter, timeBatch } from '../../common/workload.ts';
+import { batchTasks, buildBatches, dispatchMeter, timeBatch, type DispatchLoad } from '../../common/workload.ts';
+import type { TaskEncoding } from '../../common/strategies/tasks.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { queueCharts } from '../../suites/preprocessing/charts/queue.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
@@ -90,6 +91,11 @@ export const queue: Experiment<Point> = {
 
     const main = measured.find((m) => m.s.strategy === 'main');
     const mainBatches = main ? roundFigures(result, `prepare ${strategyKey(main.s)}`) : undefined;
+    // The dispatcher's share of a strategy for one task encoding, and its ceiling when main ran too.
+    const dispatch = (load: DispatchLoad, encoding: TaskEncoding, params: Params): RowInput[] => [
+      ...dispatcherRows(load, encoding).map((r) => ({ ...r, params })),
+      ...(mainBatches ? ceilingRows(mainBatches, load, encoding, params) : []),
+    ];
     for (const { s, meter, jsonMeter } of measured) {
       const params = strategyParams(s, tokenizer);
       const key = strategyKey(s);
@@ -100,14 +106,10 @@ export const queue: Experiment<Point> = {
         rows.push(pairedRow('template_share', '%', perRound(result, [`render ${key}`, `prepare ${key}`], (r, p) => (100 * r) / p), 'batch_render / batch_prepare in the same round', params));
       }
       if (main && s.strategy !== 'main') rows.push(pairedRow('speedup_vs_main', 'x', perRound(result, [`prepare ${strategyKey(main.s)}`, `prepare ${key}`], (m, x) => m / x), "main's batch_prepare / this one's in the same round", params));
-      if (isParallel(s.strategy)) {
-        rows.push(...dispatcherRows(meter.load()).map((r) => ({ ...r, params })));
-        if (mainBatches) rows.push(...ceilingRows(mainBatches, meter.load(), 'clone', params));
-      }
+      if (isParallel(s.strategy)) rows.push(...dispatch(meter.load(), 'clone', params));
       if (jsonMeter) {
         rows.push(variantRow(result, `prepare_json ${key}`, 'batch_prepare_json', `${point.requests} requests as batch_prepare, task encoding json: JSON text in, packed (transferred for pool) ids out`, params));
-        rows.push(...dispatcherRows(jsonMeter.load(), 'json').map((r) => ({ ...r, params })));
-        if (mainBatches) rows.push(...ceilingRows(mainBatches, jsonMeter.load(), 'json', params));
+        rows.push(...dispatch(jsonMeter.load(), 'json', params));
       }
     }
     return withRounds(rows, result);
