@@ -38,7 +38,7 @@ describe('prepareTokenizer: encodeSync for every synchronous library', () => {
       expect(tok.encodeSync!(WITH_SPECIALS)).toEqual(await tok.encode(WITH_SPECIALS));
       expect(directEncode(tok)).toBe(tok.encodeSync);
       expect(encodeCallOf(tok)).toBe('sync call');
-      expect(tokenizerNote(choice)).toContain('timed: sync call');
+      expect(tokenizerNote(choice, tok)).toContain('timed: sync call');
     });
   }
 
@@ -49,7 +49,7 @@ describe('prepareTokenizer: encodeSync for every synchronous library', () => {
     expect(isThenable(pending)).toBe(true);
     expect(await pending).toEqual(EXPECTED[0][1]);
     expect(encodeCallOf(tok)).toBe('awaited promise (libuv thread)');
-    expect(tokenizerNote('native')).toContain('timed: awaited promise (libuv thread)');
+    expect(tokenizerNote('native', tok)).toContain('timed: awaited promise (libuv thread)');
   });
 });
 

@@ -7,7 +7,7 @@
 import { UnknownNameError } from './models.ts';
 import { compareIds } from '../tokenizer-parity.ts';
 import { TOKENIZER_LIBRARIES, loadLibrary, type LibraryTokenizer } from './tokenizer-libraries.ts';
-import { TOKENIZERS, loadTokenizer, type EncodeCall, type PreparedTokenizer } from './tokenizers.ts';
+import { TOKENIZERS, encodeCallOf, loadTokenizer, type PreparedTokenizer } from './tokenizers.ts';
 
 /** `js` is the library `hf` under the name the suite has always used for it. */
 export const TOKENIZER_CHOICES = [...TOKENIZERS, ...TOKENIZER_LIBRARIES.filter((l) => l !== 'hf' && l !== 'native')] as const;
@@ -19,11 +19,11 @@ export function assertTokenizerChoice(name: string): TokenizerChoice {
 }
 
 /**
- * What each tokenizer's figures include (the `note` of its rows), and which call was timed: the
- * synchronous encode of every library but native (`encodeSync`, see directEncode), native's promise.
+ * What each tokenizer's figures include (the `note` of its rows), and which call of `tok` (its prepared
+ * form) was timed: directEncode's, as encodeCallOf names it.
  */
-export function tokenizerNote(choice: TokenizerChoice): string {
-  const timed: EncodeCall = choice === 'native' ? 'awaited promise (libuv thread)' : 'sync call';
+export function tokenizerNote(choice: TokenizerChoice, tok: PreparedTokenizer): string {
+  const timed = encodeCallOf(tok);
   if (choice === 'js') return `@huggingface/tokenizers on the calling thread; timed: ${timed}`;
   if (choice === 'native') return `tokenizers (Rust napi) encode on libuv threadpool; timed: ${timed}, the async round trip included`;
   return `${choice} on the calling thread, with the vocabulary derived from the shipped tokenizer.json; timed: ${timed}`;

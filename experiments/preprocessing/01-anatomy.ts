@@ -76,11 +76,14 @@ export const anatomy: Experiment<Point> = {
     }
     // Every selected tokenizer whose ids equal the Rust tokenizer's on this prompt is timed; another is a row saying where it differs.
     const model = getTemplateVariant(point.template).model;
-    const encoders: { tokenizer: TokenizerChoice; encode: (text: string) => number[] | Promise<number[]> }[] = [];
+    const encoders: { tokenizer: TokenizerChoice; encode: (text: string) => number[] | Promise<number[]>; note: string }[] = [];
     for (const tokenizer of preprocessingOptions(options).tokenizers) {
       const differs = await identicalIds(model, tokenizer, [prompt]);
       if (differs) rows.push({ params: { tokenizer, tokens }, metric: 'tokenize', unit: 'ms', status: 'unsupported', error: `${tokenizer}: ${differs}` });
-      else encoders.push({ tokenizer, encode: directEncode(await prepareTokenizer(model, tokenizer)) });
+      else {
+        const prepared = await prepareTokenizer(model, tokenizer);
+        encoders.push({ tokenizer, encode: directEncode(prepared), note: tokenizerNote(tokenizer, prepared) });
+      }
     }
     const variants: Variant[] = [
       ...supported.map((s) => ({ name: renderOf(s.engine), fn: s.render })),
@@ -93,7 +96,7 @@ export const anatomy: Experiment<Point> = {
     const result = await runPairedRounds(variants, plan, roundsSeed(options, 1), { signal: options.signal, onRound: (d, t) => options.progress(`${label(point)}: round ${d}/${t}`) });
 
     for (const s of supported) rows.push(variantRow(result, renderOf(s.engine), 'template', `${s.engine} render of a parsed template; prompt tokens in 'tokens'`, { engine: s.engine, tokens }));
-    for (const e of encoders) rows.push(variantRow(result, encodeOf(e.tokenizer), 'tokenize', tokenizerNote(e.tokenizer), { tokenizer: e.tokenizer, tokens }));
+    for (const e of encoders) rows.push(variantRow(result, encodeOf(e.tokenizer), 'tokenize', e.note, { tokenizer: e.tokenizer, tokens }));
     rows.push(variantRow(result, 'collate', 'collate', 'pad to a multiple of 8 into Int32Array + attention mask', { tokens }));
     for (const s of supported) {
       for (const e of encoders) {

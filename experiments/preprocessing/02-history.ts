@@ -66,7 +66,7 @@ export const history: Experiment<Point> = {
     const variants: Variant[] = [];
     const rendered: { engine: EngineId; turns: number }[] = [];
     const prompts: string[] = [];
-    const tokenizers: TokenizerChoice[] = [];
+    const tokenizers: { tokenizer: TokenizerChoice; note: string }[] = [];
     for (const turns of turnsList) {
       const messages = chatFor(point.template, { seed: options.seed, turns, totalTokens: point.tokens });
       const prompt = ref.render(messages);
@@ -89,8 +89,9 @@ export const history: Experiment<Point> = {
         rows.push({ params: { tokenizer }, metric: 'tokenize', unit: 'ms', status: 'unsupported', error: `${tokenizer}: ${differs}` });
         continue;
       }
-      const encode = directEncode(await prepareTokenizer(model, tokenizer));
-      tokenizers.push(tokenizer);
+      const prepared = await prepareTokenizer(model, tokenizer);
+      const encode = directEncode(prepared);
+      tokenizers.push({ tokenizer, note: tokenizerNote(tokenizer, prepared) });
       turnsList.forEach((turns, i) => variants.push({ name: encodeOf(tokenizer, turns), fn: () => encode(prompts[i]) }));
     }
     const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
@@ -104,9 +105,9 @@ export const history: Experiment<Point> = {
         rows.push(pairedRow('template_growth', 'x', perRound(result, [renderOf(engine, turns), renderOf(engine, first)], (a, b) => a / b), `render median / the ${first}-turn chat's in the same round`, { engine, turns }));
       }
     }
-    for (const tokenizer of tokenizers) {
+    for (const { tokenizer, note } of tokenizers) {
       for (const turns of turnsList) {
-        rows.push(variantRow(result, encodeOf(tokenizer, turns), 'tokenize', tokenizerNote(tokenizer), { tokenizer, turns }));
+        rows.push(variantRow(result, encodeOf(tokenizer, turns), 'tokenize', note, { tokenizer, turns }));
         rows.push(pairedRow('tokenize_growth', 'x', perRound(result, [encodeOf(tokenizer, turns), encodeOf(tokenizer, first)], (a, b) => a / b), `encode median / the ${first}-turn chat's in the same round`, { tokenizer, turns }));
       }
     }
