@@ -5,12 +5,63 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { errorMessage } from '../common/error-message.ts';
+import { defaultCacheDir, prebuild, type Prebuilt } from '../common/prebuilt.ts';
 import type { RowInput } from '../common/results.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
+import type { Suite } from './types.ts';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+/** How children start: from a prebuilt bundle of the child entry and the run's suites, or through tsx. */
+export interface ChildLauncher {
+  prebuilt?: Prebuilt;
+  /** What env.json records: `prebuilt` (with the build's time or `reused`) or `tsx` with the reason. */
+  record: { start: 'prebuilt'; buildSeconds?: number; dir: string } | { start: 'tsx'; reason: string };
+}
+
+/** Children start through tsx: every start transpiles (or reads back) its imports. */
+export const TSX_LAUNCHER: ChildLauncher = { record: { start: 'tsx', reason: 'not prebuilt' } };
+
+/** A source file of this project's own (not a package's, not an external suite's). */
+function ownSource(url: string): string | undefined {
+  if (!url.startsWith('file:')) return undefined;
+  const path = fileURLToPath(url);
+  return path.startsWith(ROOT) && !path.slice(ROOT.length).split(sep).includes('node_modules') ? path : undefined;
+}
+
+/**
+ * Prebuilds the child entry with `suites` (those of this project) and the modules their workers load
+ * (common/prebuilt.ts). When the build fails the run goes on through tsx and says why.
+ */
+export async function prepareLauncher(suites: readonly Suite[]): Promise<ChildLauncher> {
+  const modules = suites.flatMap((s) => [s.entry, ...(s.workerModules ?? [])]).map(ownSource);
+  const entries = [CHILD_ENTRY, ...new Set(modules.filter((m): m is string => m !== undefined))];
+  try {
+    const prebuilt = await prebuild(entries, ROOT, defaultCacheDir(ROOT));
+    const buildSeconds = prebuilt.buildMs === undefined ? {} : { buildSeconds: Number((prebuilt.buildMs / 1000).toFixed(2)) };
+    return { prebuilt, record: { start: 'prebuilt', dir: prebuilt.dir, ...buildSeconds } };
+  } catch (err) {
+    return { record: { start: 'tsx', reason: `prebuild failed: ${errorMessage(err)}` } };
+  }
+}
+
+/** The module, Node flags, environment and suite module of `job`'s child under `launcher`. */
+function childStart(job: ChildJob, launcher: ChildLauncher) {
+  // --expose-gc: paired rounds collect the heap between slices (common/paired-rounds.ts).
+  const outputs = launcher.prebuilt?.outputs;
+  const source = ownSource(job.entry);
+  const suiteModule = outputs && source ? outputs[source] : undefined;
+  if (outputs && suiteModule) {
+    const env = { ...process.env, PREPBENCH_PREBUILT: JSON.stringify(outputs) };
+    return { module: fileURLToPath(outputs[CHILD_ENTRY]), execArgv: ['--expose-gc'], env, job: { ...job, entry: suiteModule } };
+  }
+  return { module: CHILD_ENTRY, execArgv: ['--expose-gc', '--import', TSX_LOADER], env: process.env, job };
+}
 const STDERR_TAIL = 600;
 
 export interface JobCallbacks {
@@ -23,7 +74,7 @@ export interface JobCallbacks {
 export interface JobOutcome {
   /** Items the child never reported (crash, timeout or interruption); they got error rows unless interrupted. */
   unfinished: number[];
-  /** From fork until the child started its first point (Node, tsx, the suite module), ms; undefined if it never did. */
+  /** From fork until the child started its first point (Node, the suite module — prebuilt or through tsx), ms; undefined if it never did. */
   startupMs?: number;
   /** The calibration workload (common/machine-noise.ts) timed in the child after its points, ms. */
   calibrationMs?: number;
@@ -53,14 +104,15 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
  * Measures `job` in a new process. `pointTimeoutMs` bounds each point (reset at every point start);
  * `signal` interrupts: the child is killed and its unreported points are left without rows.
  */
-export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: AbortSignal, callbacks: JobCallbacks): Promise<JobOutcome> {
+export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: AbortSignal, callbacks: JobCallbacks, launcher: ChildLauncher = TSX_LAUNCHER): Promise<JobOutcome> {
   return new Promise((resolve) => {
     const forkedAt = performance.now();
     let startupMs: number | undefined;
     let calibrationMs: number | undefined;
-    const child = fork(CHILD_ENTRY, [], {
-      // --expose-gc: paired rounds collect the heap between slices (common/paired-rounds.ts).
-      execArgv: ['--expose-gc', '--import', TSX_LOADER],
+    const start = childStart(job, launcher);
+    const child = fork(start.module, [], {
+      execArgv: start.execArgv,
+      env: start.env,
       serialization: 'advanced',
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -138,6 +190,6 @@ export function runJobInChild(job: ChildJob, pointTimeoutMs: number, signal: Abo
       }
       resolve({ unfinished, startupMs, calibrationMs, teardownError });
     });
-    child.send({ type: 'job', job } satisfies ParentMessage);
+    child.send({ type: 'job', job: start.job } satisfies ParentMessage);
   });
 }

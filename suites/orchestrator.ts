@@ -16,7 +16,7 @@ import { noiseRecord, noiseSnapshot } from '../common/machine-noise.ts';
 import { Progress } from '../common/progress.ts';
 import { ResultWriter, toRow, type ResultRow, type RoundsRecord, type RowInput } from '../common/results.ts';
 import type { ReportOutcome } from '../visualization/build-report.ts';
-import { runJobInChild, type JobOutcome } from './child-runner.ts';
+import { prepareLauncher, runJobInChild, type ChildLauncher, type JobOutcome } from './child-runner.ts';
 import { createRunFolder, declaredParams, renderReport, rowCounts, writeResults, type Collected, type Selected } from './run-output.ts';
 import type { RunOptions } from './types.ts';
 import { ORDER_DESCRIPTION, planHash, planWork, shardOf, type Shard, type WorkItem, type WorkUnit } from './work-plan.ts';
@@ -83,7 +83,9 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const startNoise = noiseSnapshot();
   const env = collectEnvironment({ ...request.args, experiments: request.selection.map((s) => s.experiment.id) });
   const runsOf = (id: number) => request.runsByExperiment?.[id] ?? request.runs;
-  const replication = { runs: request.runs, runsByExperiment: request.runsByExperiment ?? {}, order: ORDER_DESCRIPTION, seed: request.options.seed, isolation: 'a fresh child process per point group and replicate', pointTimeoutSeconds: request.pointTimeout };
+  const launcher = await prepareLauncher([...new Set(request.selection.map((s) => s.suite))]);
+  if (launcher.record.start === 'tsx') progress.line(`children start through tsx (${launcher.record.reason})`);
+  const replication = { runs: request.runs, runsByExperiment: request.runsByExperiment ?? {}, order: ORDER_DESCRIPTION, seed: request.options.seed, isolation: 'a fresh child process per point group and replicate', children: launcher.record, pointTimeoutSeconds: request.pointTimeout };
   writeFileSync(join(dir, 'env.json'), JSON.stringify({ runId, ...env, replication, noise: { start: startNoise } }, null, 2));
   progress.line(`run ${runId} → ${dir} (${processesText(request.selection.map((s) => s.experiment.id), runsOf)}; calibration ${startNoise.calibrationMs} ms)`);
 
@@ -121,7 +123,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   for (const unit of plan) {
     if (signal.aborted) break;
     const t0 = performance.now();
-    const { startupMs, calibrationMs } = await runUnit(unit, collected, childOptions, request, replicateWriter, runId, progress, roundsLog);
+    const { startupMs, calibrationMs } = await runUnit(unit, collected, childOptions, request, replicateWriter, runId, progress, roundsLog, launcher);
     const startupSeconds = startupMs === undefined ? {} : { startupSeconds: Number((startupMs / 1000).toFixed(2)) };
     unitSeconds.push({ group: unit.group, replicate: unit.replicate, points: unit.items.length, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)), ...startupSeconds, ...(calibrationMs === undefined ? {} : { calibrationMs }) });
   }
@@ -151,7 +153,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   return { dir, runId, rows: writer.rows, errors, unstable, suspect, wallSeconds, noiseWarning: noise.warning, report };
 }
 
-async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<RunOptions, 'signal' | 'progress'>, request: RunRequest, writer: ResultWriter, runId: string, progress: Progress, roundsLog: RoundsLogEntry[]): Promise<JobOutcome> {
+async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<RunOptions, 'signal' | 'progress'>, request: RunRequest, writer: ResultWriter, runId: string, progress: Progress, roundsLog: RoundsLogEntry[], launcher: ChildLauncher): Promise<JobOutcome> {
   const entries = unit.items.map((item) => collected.find((c) => c.selected.experiment.id === item.experiment)!);
   const labelOf = (i: number) => entries[i].selected.experiment.label(entries[i].points[unit.items[i].point]);
   const keep = (i: number, measured: RowInput) => {
@@ -175,7 +177,7 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
       progress.advance(experiment.id);
     },
     onProgress: (detail) => progress.detail(detail),
-  });
+  }, launcher);
   if (outcome.teardownError) entries[0].failures.push({ metric: 'teardown', unit: '', status: 'error', error: errorMessage(outcome.teardownError) });
   return outcome;
 }

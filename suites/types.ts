@@ -106,6 +106,11 @@ export interface Suite {
   name: string;
   /** URL of the module whose default export is this suite: child processes load it from there. */
   entry: string;
+  /**
+   * URLs of the TypeScript modules its plain-JS worker entries load through common/import-ts.mjs (pool
+   * workers, load workers): the runner prebuilds them with the child entry, so a worker starts without tsx.
+   */
+  workerModules?: string[];
   description: string;
   experiments: Experiment[];
   cli?: SuiteCli;

@@ -34,7 +34,10 @@ describe('orchestrator', () => {
       ['', 'count', 'ok', '2'],
     ]);
     // env.json lists every process (a group per point here, in 2 replicates), each with its start-up and the calibration workload it timed.
-    const processes = JSON.parse(readFileSync(join(outcome.dir, 'env.json'), 'utf8')).replication.processes as { replicate: number; startupSeconds: number; calibrationMs: number }[];
+    const replication = JSON.parse(readFileSync(join(outcome.dir, 'env.json'), 'utf8')).replication;
+    const processes = replication.processes as { replicate: number; startupSeconds: number; calibrationMs: number }[];
+    // The children ran from the prebuilt bundle (common/prebuilt.ts), not through tsx.
+    expect(replication.children.start).toBe('prebuilt');
     expect(processes.map((p) => p.replicate).sort()).toEqual([0, 0, 0, 1, 1, 1]);
     for (const p of processes) {
       expect(p.startupSeconds).toBeGreaterThan(0);

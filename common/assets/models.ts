@@ -103,7 +103,9 @@ export function loadTemplateCorpus(): Promise<CorpusEntry[]> {
     const main = require.resolve('@huggingface/ollama-utils');
     const src = join(dirname(main), '..', 'src', 'chat-template-automap.ts');
     if (!existsSync(src)) throw new Error(`template corpus not found at ${src}; is @huggingface/ollama-utils installed?`);
-    const mod = await import(pathToFileURL(src).href);
+    // A TypeScript file: through tsx's API, since a prebuilt child (common/prebuilt.ts) has no loader for it.
+    const { tsImport } = await import('tsx/esm/api');
+    const mod = await tsImport(pathToFileURL(src).href, import.meta.url);
     const entries = mod.OLLAMA_CHAT_TEMPLATE_MAPPING as CorpusEntry[];
     if (!Array.isArray(entries)) throw new Error(`template corpus at ${src} has no OLLAMA_CHAT_TEMPLATE_MAPPING array`);
     return entries;

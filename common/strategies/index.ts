@@ -85,6 +85,14 @@ function serialOnEventLoop(handle: (task: Task) => Promise<TaskResult>): (task: 
   };
 }
 
+/** The TypeScript module both worker entries (pool-worker.mjs, process-worker.mjs) load. */
+export const WORKER_HANDLER_MODULE = new URL('./worker-handler.ts', import.meta.url).href;
+
+/** How this process's workers load that module (common/import-ts.mjs), which their start-up includes. */
+export function workerCodeLoad(): string {
+  return process.env.PREPBENCH_PREBUILT ? 'handler prebuilt as JavaScript' : 'handler TypeScript through tsx';
+}
+
 async function startPiscina(workers: number, init: WorkerInit, t0: number): Promise<Strategy> {
   const { config } = init;
   const pool = new Piscina({

@@ -1,10 +1,10 @@
 // piscina worker entry (plain JS: worker threads do not inherit a TypeScript loader). Loads the TypeScript
-// handler through tsx, then initialises it with { config, templateSource } passed as workerData.
+// handler (prebuilt or through tsx: common/import-ts.mjs), then initialises it with { config, templateSource } passed as workerData.
 import { workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { tsImport } from 'tsx/esm/api';
+import { importTs } from '../import-ts.mjs';
 
-const handler = await tsImport('./worker-handler.ts', import.meta.url);
+const handler = await importTs('./worker-handler.ts', import.meta.url);
 await handler.init(workerData);
 
 /** Packed ids (task encoding `json`) go back transferred: their buffer moves, nothing is copied. */

@@ -1,8 +1,8 @@
 // workerpool child-process entry (plain JS, see pool-worker.mjs). { config, templateSource } arrives as argv[2].
 import workerpool from 'workerpool';
-import { tsImport } from 'tsx/esm/api';
+import { importTs } from '../import-ts.mjs';
 
-const handler = await tsImport('./worker-handler.ts', import.meta.url);
+const handler = await importTs('./worker-handler.ts', import.meta.url);
 await handler.init(JSON.parse(process.argv[2]));
 
 /** IPC sends JSON: packed ids (task encoding `json`) cannot be transferred and go back as a plain array. */

@@ -8,7 +8,7 @@ import { hasFigure, type Params, type ResultRow, type RowInput } from '../../com
 import { summarize } from '../../common/stats.ts';
 import { getStrategy } from '../../common/strategies/cache.ts';
 import { cpuCountRows } from '../../common/topology.ts';
-import { isParallel } from '../../common/strategies/index.ts';
+import { isParallel, workerCodeLoad } from '../../common/strategies/index.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
 import { sampleLatency } from '../../common/timing.ts';
 import { batchTasks, buildBatches, dispatchMeter, timeBatch, type DispatchLoad } from '../../common/workload.ts';
@@ -74,7 +74,7 @@ export const queue: Experiment<Point> = {
       options.progress(`${label(point)}: starting ${s.strategy}×${s.workers}`);
       const strategy = await getStrategy(s.strategy, s.workers, { template: point.template, engine: point.engine, tokenizer });
       const params = strategyParams(s, tokenizer);
-      rows.push({ params, metric: 'startup', unit: 'ms', value: strategy.startupMs, note: 'start until every worker loaded template + tokenizer (once per process; pools are shared with exp 4)' });
+      rows.push({ params, metric: 'startup', unit: 'ms', value: strategy.startupMs, note: `start until every worker loaded template + tokenizer (${isParallel(s.strategy) ? `${workerCodeLoad()}; ` : ''}once per process; pools are shared with exp 4)` });
       const roundtrip = await sampleLatency('roundtrip', () => strategy.run({ op: 'noop' }), { warmupIterations: 20, warmupTime: 50, iterations: 100, time: 50 });
       rows.push({ params, metric: 'roundtrip', unit: 'ms', summary: summarize(roundtrip.samples), ...roundtrip, note: ROUNDTRIP_NOTE });
       const meter = dispatchMeter(strategy);

@@ -10,12 +10,16 @@ import { prefix } from '../../experiments/inference/07-prefix.ts';
 import { goodput } from '../../experiments/inference/09-goodput.ts';
 import { closeTargets } from './targets.ts';
 import { closeAllStrategies } from '../../common/strategies/cache.ts';
+import { WORKER_HANDLER_MODULE } from '../../common/strategies/index.ts';
+import { LOAD_WORKER_MODULE } from './load-workers.ts';
 import { inferenceCli } from './cli.ts';
 import { writeInferenceSummary } from './summary-file.ts';
 
 const inferenceSuite: Suite = {
   name: 'inference',
   entry: import.meta.url,
+  // The gateway's pools (experiment 6) and the load workers.
+  workerModules: [WORKER_HANDLER_MODULE, LOAD_WORKER_MODULE],
   description: 'Streaming latency and throughput of an OpenAI-compatible server (embedded llama.cpp by default), and what a Node gateway\'s preprocessing adds to it',
   experiments: [latency, gateway, prefix, goodput],
   cli: inferenceCli,

@@ -11,6 +11,9 @@ import { phaseCounters, type PhaseOutcome, type PhaseShape } from './load-phase.
 import type { LoadWorkerInit, PhaseMessage, WorkerReply } from './load-worker-thread.ts';
 import type { RequestPlan } from './request-plan.ts';
 
+/** The TypeScript module the load worker entry (load-worker.mjs) loads. */
+export const LOAD_WORKER_MODULE = new URL('./load-worker-thread.ts', import.meta.url).href;
+
 /** Lead time between posting a phase and its start, ms: a posted message takes well under this to arrive. */
 const START_MARGIN_MS = 50;
 

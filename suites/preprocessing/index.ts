@@ -7,11 +7,13 @@ import { contention } from '../../experiments/preprocessing/04-contention.ts';
 import { corpus } from '../../experiments/preprocessing/08-corpus.ts';
 import { tokenizers } from '../../experiments/preprocessing/10-tokenizers.ts';
 import { closeAllStrategies } from '../../common/strategies/cache.ts';
+import { WORKER_HANDLER_MODULE } from '../../common/strategies/index.ts';
 import { preprocessingCli } from './cli.ts';
 
 const preprocessingSuite: Suite = {
   name: 'preprocessing',
   entry: import.meta.url,
+  workerModules: [WORKER_HANDLER_MODULE],
   description: 'Chat-template rendering, BPE tokenization and collation across engines, tokenizers and execution strategies',
   experiments: [anatomy, history, queue, contention, corpus, tokenizers],
   cli: preprocessingCli,
