@@ -167,6 +167,21 @@ export function pointText(row: ResultRow, shown?: readonly string[]): string {
   return paramsOf(row, params).map(([k, v]) => (typeof v === 'number' ? `${k}=${v}` : v)).join(' ');
 }
 
+/**
+ * "N unstable (a of b ratios and shares, c of d absolute figures)": ratios and shares (× and %) are paired
+ * within each process; absolute figures move with the machine's speed state between processes. Counted
+ * over the rows with an interval.
+ */
+export function unstableSummary(rows: readonly ResultRow[]): string {
+  const judged = rows.filter((r) => (r.status === 'ok' || r.status === 'unstable') && r.ci_low !== '');
+  const count = (ratio: boolean) => {
+    const of = judged.filter((r) => (r.unit === 'x' || r.unit === '%') === ratio);
+    return `${of.filter((r) => r.status === 'unstable').length} of ${of.length}`;
+  };
+  const unstable = rows.filter((r) => r.status === 'unstable').length;
+  return `${unstable} unstable (${count(true)} ratios and shares, ${count(false)} absolute figures)`;
+}
+
 /** The parameters whose value differs between rows: what tells their points apart. */
 export function varyingParams(rows: readonly ResultRow[]): string[] {
   const params = [...new Set(rows.flatMap((r) => paramColumns(Object.keys(r))))];

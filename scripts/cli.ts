@@ -10,7 +10,7 @@ import { formatFindings } from '../common/findings.ts';
 import { InputError } from '../common/input-error.ts';
 import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
 import { Progress } from '../common/progress.ts';
-import { pointText } from '../common/results.ts';
+import { pointText, unstableSummary } from '../common/results.ts';
 import { formatText, summaryLines } from '../common/summary-table.ts';
 import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
 import { runExperiments, type Selected } from '../suites/orchestrator.ts';
@@ -163,10 +163,10 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
       io.stderr(`\n${formatText(summaryLines(outcome.rows, selections))}\n`);
     }
     if (outcome.report) io.stderr(`\nAnswers (with the headline table in ${join(outcome.dir, 'summary.md')}${flags.table ? '' : '; --table prints it here'}):\n${formatFindings(outcome.report.findings)}\n\n`);
-    io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, ${outcome.unstable.length} unstable, ${outcome.suspect.length} suspect, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
+    io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, ${unstableSummary(outcome.rows)}, ${outcome.suspect.length} suspect, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
     const counts = [...new Set(selection.map((s) => runsByExperiment[s.experiment.id] ?? runs))];
     const over = counts.length > 1 ? "over each experiment's processes (the run line lists them)" : counts[0] === 1 ? 'within the one process' : `over ${counts[0]} processes`;
-    if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval ${over} is wider than ±10% of the figure; more --runs narrows it\n`);
+    if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval ${over} is wider than ±10% of the figure; more --runs narrows it. Absolute figures move with the machine's speed from one process to the next; ratios and shares are paired within each process\n`);
     for (const s of outcome.suspect) io.stderr(`  suspect: exp ${s.experiment} ${pointText(s)} ${s.metric}: ${s.error}\n`);
     const saturated = outcome.rows.filter((r) => r.status === 'client_saturated');
     if (saturated.length > 0) io.stderr(`  client_saturated: ${saturated.length} rows, the measuring client fell behind its schedule; first: exp ${saturated[0].experiment} ${pointText(saturated[0])}: ${saturated[0].error}\n`);
