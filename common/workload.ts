@@ -11,7 +11,7 @@ import type { ChatMessage } from './templates/engines.ts';
 import type { Strategy } from './strategies/index.ts';
 import type { Task, TaskEncoding, TaskOp } from './strategies/tasks.ts';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { mainThreadCpuMs } from './monitor/thread-cpu.ts';
+import { mainThreadCpuClock, type ThreadCpuClock } from './monitor/thread-cpu.ts';
 
 export interface BatchSpec {
   template: string;
@@ -72,17 +72,18 @@ export async function timeBatch(strategy: Strategy, tasks: Task[]): Promise<numb
 export interface DispatchLoad {
   /** Main-thread event-loop utilization (0–1) over the timed batches. */
   loopUtilization: number;
-  /** Main-thread busy (event-loop active) time, ms, over the timed batches. */
-  activeMs: number;
-  /** Main-thread CPU time, ms, over the timed batches (Linux; undefined elsewhere). */
-  cpuMs?: number;
   /** Requests dispatched in the timed batches. */
   requests: number;
   /** Event-loop utilization (0–1) of each worker thread (pool strategy only; empty otherwise). */
   workerUtilization: number[];
-  /** Main-thread busy time, ms, in each window (one per round), in the order they ran. */
+  /** Main-thread busy time (event loop active, wall clock), ms, in each window (one per round), in the order they ran. */
   activeMsPerWindow: number[];
+  /** Main-thread CPU time, ms, in each window, and the clock it was read from (Linux; undefined elsewhere). */
+  cpu?: { msPerWindow: number[]; source: ThreadCpuClock['source']; resolutionMs: number };
 }
+
+/** Main-thread busy time over all windows, ms. */
+export const activeMsOf = (load: DispatchLoad): number => load.activeMsPerWindow.reduce((a, b) => a + b, 0);
 
 /**
  * Meters the main thread and the worker threads while a strategy's batches run, over any number of
@@ -90,15 +91,16 @@ export interface DispatchLoad {
  */
 export function dispatchMeter(strategy: Strategy) {
   const threads = strategy.threads?.() ?? [];
+  const clock = mainThreadCpuClock();
   let loop = { active: 0, idle: 0 };
-  let cpuMs: number | undefined = 0;
   let requests = 0;
   const activeMsPerWindow: number[] = [];
+  const cpuMsPerWindow: number[] = [];
   const workers = threads.map(() => ({ active: 0, idle: 0 }));
   let open: { loop: EventLoopUtilization; cpu?: number; threads: EventLoopUtilization[] } | undefined;
   return {
     enter() {
-      open = { loop: performance.eventLoopUtilization(), cpu: mainThreadCpuMs(), threads: threads.map((t) => t.performance.eventLoopUtilization()) };
+      open = { loop: performance.eventLoopUtilization(), cpu: clock?.read(), threads: threads.map((t) => t.performance.eventLoopUtilization()) };
     },
     /** Closes the window opened by `enter`, in which `dispatched` requests were sent. */
     leave(dispatched: number) {
@@ -106,8 +108,7 @@ export function dispatchMeter(strategy: Strategy) {
       const d = performance.eventLoopUtilization(open.loop);
       loop = { active: loop.active + d.active, idle: loop.idle + d.idle };
       activeMsPerWindow.push(d.active);
-      const cpu = mainThreadCpuMs();
-      cpuMs = cpuMs !== undefined && cpu !== undefined && open.cpu !== undefined ? cpuMs + cpu - open.cpu : undefined;
+      if (clock && open.cpu !== undefined) cpuMsPerWindow.push(clock.read() - open.cpu);
       threads.forEach((t, i) => {
         const w = t.performance.eventLoopUtilization(open!.threads[i]);
         workers[i] = { active: workers[i].active + w.active, idle: workers[i].idle + w.idle };
@@ -117,7 +118,8 @@ export function dispatchMeter(strategy: Strategy) {
     },
     load(): DispatchLoad {
       const share = (x: { active: number; idle: number }) => x.active / (x.active + x.idle);
-      return { loopUtilization: share(loop), activeMs: loop.active, cpuMs, requests, workerUtilization: workers.map(share), activeMsPerWindow: [...activeMsPerWindow] };
+      const cpu = clock ? { cpu: { msPerWindow: [...cpuMsPerWindow], source: clock.source, resolutionMs: clock.resolutionMs } } : {};
+      return { loopUtilization: share(loop), requests, workerUtilization: workers.map(share), activeMsPerWindow: [...activeMsPerWindow], ...cpu };
     },
   };
 }
