@@ -2,8 +2,9 @@
  * Combines the rows that R replicate processes measured for the same coordinates into one row whose
  * figure and 95% interval come from the per-process figures (common/replicate-stats.ts): the interval
  * covers between-process variation. Within-process spread stays in its own column. With one process the
- * row keeps its within-process interval and says so. A combined row names its interval (`interval`:
- * log-t, t, t>=0 or share; see IntervalKind in common/results.ts).
+ * row keeps its within-process interval and says so. A constant by construction (`exact`) keeps its value
+ * and gets no interval. A combined row names its interval (`interval`: log-t, t, t>=0, share, or '' for a
+ * constant; see IntervalKind in common/results.ts).
  */
 import type { IntervalKind, RowInput } from './results.ts';
 import { logTInterval, tInterval, type ReplicateInterval } from './replicate-stats.ts';
@@ -43,7 +44,8 @@ function combineGroup(group: ReplicateRow[]): RowInput {
     const note = group.length > 1 ? `${first.note ? `${first.note}; ` : ''}in ${group.length} processes` : first.note;
     return { ...first, note };
   }
-  const combined = withSaturation(measured.length === 1 ? single(measured[0].row) : fromProcesses(measured.map((m) => m.row)), measured);
+  const rows = measured.map((m) => m.row);
+  const combined = withSaturation(rows[0].exact ? constant(rows) : rows.length === 1 ? single(rows[0]) : fromProcesses(rows), measured);
   if (failed.length === 0) return combined;
   const failures = `failed in ${failed.length} of ${group.length} processes (${failed[0].row.status}: ${failed[0].row.error ?? ''})`;
   return { ...combined, note: combined.note ? `${combined.note}; ${failures}` : failures };
@@ -58,6 +60,23 @@ function withSaturation(combined: RowInput, measured: ReplicateRow[]): RowInput 
   if (saturated.length === 0) return combined;
   const where = measured.length > 1 ? `in ${saturated.length} of ${measured.length} processes: ` : '';
   return { ...combined, status: 'client_saturated', error: `${where}${saturated[0].row.error ?? ''}` };
+}
+
+/**
+ * A row the same in every process by construction (`exact`: the machine's CPU counts, an ideal speedup):
+ * its value, with no interval and no note about processes — an interval over identical figures would
+ * have zero width and read as a perfectly precise measurement. Processes that disagree break the premise
+ * (rows of two machines, a bug): the row is then an error naming each value and in how many processes
+ * it was found, rather than one of them chosen or an average that no process saw.
+ */
+function constant(rows: RowInput[]): RowInput {
+  const { samples: _samples, summary: _summary, value: _value, low: _low, high: _high, ...coords } = rows[0];
+  const figures = rows.map((r) => perProcessFigure(r)!);
+  const values = [...new Set(figures)];
+  if (values.length === 1) return { ...coords, value: values[0], interval: '', replication: { runs: rows.length, betweenSd: rows.length > 1 ? 0 : NaN, withinHalfPct: NaN } };
+  const seen = values.map((v) => `${v} in ${figures.filter((f) => f === v).length}`).join(', ');
+  const error = `constant by construction, yet its ${rows.length} processes disagree: ${seen}`;
+  return { ...coords, status: 'error', error, interval: '', replication: { runs: rows.length, betweenSd: sampleSd(figures), withinHalfPct: NaN } };
 }
 
 function single(row: RowInput): RowInput {
@@ -125,9 +144,9 @@ function halfWidthPct(low: number, high: number, center: number): number {
   return (100 * (high - low)) / 2 / Math.abs(center);
 }
 
-/** `unstable` when the interval's half-width exceeds 10% of the figure; other statuses are kept. */
+/** `unstable` when the interval's half-width exceeds 10% of the figure; other statuses, and constants, are kept. */
 export function flagUnstable(row: RowInput): RowInput {
-  if ((row.status ?? 'ok') !== 'ok' || row.signed || row.proportion) return row;
+  if ((row.status ?? 'ok') !== 'ok' || row.signed || row.proportion || row.exact) return row;
   const center = row.summary ? row.summary.median : row.value;
   const low = row.summary ? row.summary.ciLow : row.low;
   const high = row.summary ? row.summary.ciHigh : row.high;

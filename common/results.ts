@@ -5,7 +5,7 @@
  * A row has two shapes, one on each side of the disk:
  * - `RowInput`, a measurement as an experiment makes it: `params` (what the row adds to its point's
  *   coordinates), a `summary` of its raw `samples` or a single `value` with its interval, and flags that
- *   steer the statistics (`signed`, `proportion`). `run` returns it; `derive`, `sanity` and `writeFiles`
+ *   steer the statistics (`signed`, `proportion`, `exact`). `run` returns it; `derive`, `sanity` and `writeFiles`
  *   receive it; common/replicates.ts combines the RowInputs of R processes into one. The statistics need
  *   what a CSV line drops: every sample, at full precision.
  * - `ResultRow`, a line of results.csv (or replicates.csv): fixed columns plus one flat column per
@@ -17,7 +17,7 @@
  * `toRow` makes a ResultRow of a RowInput (at full precision; the results.csv writer rounds). `npm run
  * merge` goes back (suites/merge.ts, `rowInputOf`): a per-process row of replicates.csv plus its
  * samples.jsonl line give the RowInput the process measured — its figures, warm-up and, from
- * replicates.csv's `kind` column, its `signed` or `proportion` flag — so a merge computes exactly the
+ * replicates.csv's `kind` column, its `signed`, `proportion` or `exact` flag — so a merge computes exactly the
  * figures the unsharded run computes. Each row's `interval` column names how its figure and interval were
  * obtained (`IntervalKind`).
  */
@@ -72,7 +72,7 @@ export interface ResultFields {
   interval?: IntervalKind;
   /**
    * Set by toRow and read from replicates.csv (its `kind` column; results.csv has none): the row's
-   * `signed` or `proportion` flag, which a merge gives back to the per-process row.
+   * `signed`, `proportion` or `exact` flag, which a merge gives back to the per-process row.
    */
   kind?: RowKind;
   /** Fresh processes whose figures make up the row (its interval is over them when ≥ 2). */
@@ -107,12 +107,14 @@ export type ResultRow = ResultFields & { readonly [param: string]: ParamValue };
  *   median from binomial order statistics (within the process only).
  * - `given`: one process's single value with the interval the experiment computed for it (e.g. a ratio
  *   of two medians from their intervals' ends, a search bracket).
- * - '' : a single value without an interval, or no figure (error rows).
+ * - '' : a single value without an interval — one process's value, or a constant by construction
+ *   (`exact`: the same in every process, e.g. the machine's CPU counts or an ideal speedup), whatever the
+ *   number of processes — or no figure (error rows).
  */
 export type IntervalKind = 'log-t' | 't' | 't>=0' | 'share' | 'order-stat' | 'given' | '';
 
-/** replicates.csv's `kind` of a row: its RowInput flag (`signed` or `proportion`), '' for neither. */
-export type RowKind = 'signed' | 'proportion' | '';
+/** replicates.csv's `kind` of a row: its RowInput flag (`signed`, `proportion` or `exact`), '' for none. */
+export type RowKind = 'signed' | 'proportion' | 'exact' | '';
 
 const LEADING_COLUMNS = ['run_id', 'suite', 'experiment'] as const satisfies readonly (keyof ResultFields)[];
 const FIGURE_COLUMNS = ['metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'interval', 'status', 'error', 'note'] as const satisfies readonly (keyof ResultFields)[];
@@ -168,9 +170,9 @@ export function pointText(row: ResultRow, shown?: readonly string[]): string {
 }
 
 /**
- * "N unstable (a of b ratios and shares, c of d absolute figures)": ratios and shares (× and %) are paired
- * within each process; absolute figures move with the machine's speed state between processes. Counted
- * over the rows with an interval.
+ * "N unstable (a of b ratios and shares, c of d absolute figures)": ratios and shares (× and %; most are
+ * paired within each process) apart from absolute figures, which move with the machine's speed state
+ * between processes. Counted over the rows with an interval.
  */
 export function unstableSummary(rows: readonly ResultRow[]): string {
   const judged = rows.filter((r) => (r.status === 'ok' || r.status === 'unstable') && r.ci_low !== '');
@@ -220,6 +222,13 @@ export interface RowInput {
    * with no interval (a t-interval over flags means nothing) and no `unstable` judgement.
    */
   proportion?: boolean;
+  /**
+   * A constant by construction, the same in every process (the machine's CPU counts, an ideal speedup):
+   * over processes the row is that value, with no interval (identical figures would give a zero-width
+   * one, read as a perfectly precise measurement) and no `unstable` judgement. Processes that disagree on
+   * it make the combined row an error that names their values (common/replicates.ts).
+   */
+  exact?: boolean;
   /**
    * Set on one row of a point measured in paired rounds (common/paired-rounds.ts): the seed and order of
    * its rounds. The runner moves it to env.json; it is no column.
@@ -286,7 +295,7 @@ export function checkedParams(input: RowInput, declared: readonly string[] | und
  */
 export function toRow(input: RowInput, base: { run_id: string; suite: string; experiment: number }, declared?: readonly string[]): ResultRow {
   const s = input.summary;
-  const kind: RowKind = input.proportion ? 'proportion' : input.signed ? 'signed' : '';
+  const kind: RowKind = input.proportion ? 'proportion' : input.signed ? 'signed' : input.exact ? 'exact' : '';
   return {
     ...checkedParams(input, declared),
     ...base,

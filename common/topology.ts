@@ -184,12 +184,12 @@ export function readTopology(root = '/', fallbackLogicalCpus: number | undefined
 
 /**
  * Results rows `logical_cpus` and `physical_cores` (those known), so that charts, which see only
- * results.csv, can mark where each ends.
+ * results.csv, can mark where each ends. `exact`: the same in every process, they get no interval.
  */
 export function cpuCountRows(t: Topology): RowInput[] {
   const note = `machine topology (${t.source})`;
   return [
-    ...(typeof t.logicalCpus === 'number' ? [{ metric: 'logical_cpus', unit: 'count', value: t.logicalCpus, note }] : []),
-    ...(typeof t.physicalCores === 'number' ? [{ metric: 'physical_cores', unit: 'count', value: t.physicalCores, note }] : []),
+    ...(typeof t.logicalCpus === 'number' ? [{ metric: 'logical_cpus', unit: 'count', value: t.logicalCpus, note, exact: true }] : []),
+    ...(typeof t.physicalCores === 'number' ? [{ metric: 'physical_cores', unit: 'count', value: t.physicalCores, note, exact: true }] : []),
   ];
 }

@@ -66,14 +66,15 @@ export function checkShards(shards: readonly ShardRun[], allowPartial: boolean):
 
 /**
  * A per-process row of replicates.csv back as the RowInput the experiment produced: samples re-attached,
- * figures as written (every digit), and the `signed` or `proportion` flag from its `kind`, which decide
- * how the processes' figures combine.
+ * figures as written (every digit), and the `signed`, `proportion` or `exact` flag from its `kind`, which
+ * decide how the processes' figures combine.
  */
 export function rowInputOf(r: ResultRow, samples?: number[]): RowInput {
   const input: RowInput = { params: Object.fromEntries(paramsOf(r, paramColumns(Object.keys(r)))), metric: r.metric, unit: r.unit };
   if (r.status !== 'ok') input.status = r.status as RowStatus;
   if (r.kind === 'signed') input.signed = true;
   if (r.kind === 'proportion') input.proportion = true;
+  if (r.kind === 'exact') input.exact = true;
   if (r.error) input.error = r.error;
   if (r.note) input.note = r.note;
   if (typeof r.warmup_n === 'number' && typeof r.warmup_ms === 'number') input.warmup = { n: r.warmup_n, ms: r.warmup_ms };

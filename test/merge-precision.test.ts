@@ -3,7 +3,7 @@
  * exactly the figures the run computed in memory: one shard of one (--shard 1/1) is merged and its
  * combined rows are compared with the shard run's own, to the last bit — rows with samples, a single value
  * (replicates.csv at full precision), and rows whose flags decide their combination (a signed difference,
- * a proportion: replicates.csv's `kind`).
+ * a proportion, a constant measured or derived: replicates.csv's `kind`).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,12 +39,12 @@ async function runAndMerge(runs: number) {
 
 /** Each combined row's interval kind in the run's results.csv, by metric (template a's latency first). */
 const INTERVALS = {
-  3: [['latency', 'log-t'], ['a_minus_ref', 't'], ['on_front', 'share'], ['bracket', 'log-t'], ['latency', 'log-t'], ['b_vs_a', 'log-t']],
-  1: [['latency', 'order-stat'], ['a_minus_ref', 'order-stat'], ['on_front', 'share'], ['bracket', 'given'], ['latency', 'order-stat'], ['b_vs_a', '']],
+  3: [['latency', 'log-t'], ['a_minus_ref', 't'], ['on_front', 'share'], ['bracket', 'log-t'], ['threads', ''], ['latency', 'log-t'], ['b_vs_a', 'log-t'], ['ideal', '']],
+  1: [['latency', 'order-stat'], ['a_minus_ref', 'order-stat'], ['on_front', 'share'], ['bracket', 'given'], ['threads', ''], ['latency', 'order-stat'], ['b_vs_a', ''], ['ideal', '']],
 };
 
 describe('merge precision', () => {
-  it.each([3, 1] as const)('a merged row equals the run\'s own combined row exactly: samples, a single value, a signed and a proportion row (%i processes)', async (runs) => {
+  it.each([3, 1] as const)('a merged row equals the run\'s own combined row exactly: samples, a single value, a signed, a proportion and constant rows (%i processes)', async (runs) => {
     const { direct, merged, directCsv, mergedCsv } = await runAndMerge(runs);
     expect(directCsv.map((r) => [r.metric, r.interval])).toEqual(INTERVALS[runs]);
     // Every field of the in-memory rows (median, p90, p99, the interval and its kind, mean, sd, n, the
@@ -54,6 +54,12 @@ describe('merge precision', () => {
     const row = (metric: string) => direct.find((r) => r.metric === metric)!;
     expect(row('a_minus_ref').signed).toBe(true);
     expect(row('on_front').proportion).toBe(true);
+    // Constants (measured in a point, derived per process) keep their value, no interval, in the run and the merge alike.
+    const constants = (csv: typeof directCsv) => csv.filter((r) => r.metric === 'threads' || r.metric === 'ideal').map((r) => [r.metric, r.median, r.ci_low, r.ci_high, r.interval, r.status, r.runs]);
+    const expected = [['threads', 3, '', '', '', 'ok', runs], ['ideal', 2.12346, '', '', '', 'ok', runs]];
+    expect(constants(directCsv)).toEqual(expected);
+    expect(constants(mergedCsv)).toEqual(expected);
+    expect([row('threads').exact, row('ideal').exact, row('ideal').value]).toEqual([true, true, 2.123456789]);
     if (runs === 3) {
       // The difference is the mean of the per-process medians (not their geometric mean), its interval Student's t.
       const medians = [0, 1, 2].map((replicate) => Array.from({ length: 11 + 4 * replicate }, (_, i) => 0.1234567891 + 0.0000123457 * ((i * 7) % 11) + 0.0012345679 * replicate - 0.1 + 0.0003456789 * (i % 3)));

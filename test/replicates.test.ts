@@ -142,6 +142,29 @@ describe('statistics over replicate processes', () => {
     expect(flagUnstable(share).status).toBeUndefined();
   });
 
+  it('a constant by construction (exact) keeps its value over processes, with no interval, no note about processes and no unstable flag', () => {
+    const base = { run_id: 'r', suite: 's', experiment: 1 };
+    const constant = (value: number) => ({ metric: 'logical_cpus', unit: 'count', value, note: 'machine topology', exact: true });
+    const [row] = combineReplicates([0, 1, 2].map((replicate) => ({ replicate, row: constant(8) })));
+    expect(row).toEqual({ metric: 'logical_cpus', unit: 'count', value: 8, note: 'machine topology', exact: true, interval: '', replication: { runs: 3, betweenSd: 0, withinHalfPct: NaN } });
+    expect(flagUnstable(row)).toBe(row);
+    expect(toRow(row, base)).toMatchObject({ median: 8, mean: 8, n: 1, ci_low: '', ci_high: '', interval: '', status: 'ok', runs: 3, between_sd: 0, note: 'machine topology', kind: 'exact' });
+    // Without the flag the same figures read as a measurement with a zero-width interval (and the geometric
+    // mean is not even the value to the last bit): what `exact` avoids.
+    const [measured] = combineReplicates([0, 1, 2].map((replicate) => ({ replicate, row: { ...constant(8), exact: undefined } })));
+    const { ci_low, ci_high, interval } = toRow(measured, base);
+    expect([interval, ci_low === ci_high, Number(ci_low)]).toEqual(['log-t', true, expect.closeTo(8, 12)]);
+    // One process: its value, not "the interval is within-process only" (there is none).
+    const [one] = combineReplicates([{ replicate: 0, row: constant(8) }]);
+    expect(toRow(one, base)).toMatchObject({ median: 8, ci_low: '', ci_high: '', interval: '', note: 'machine topology', runs: 1 });
+  });
+
+  it('processes that disagree on a constant make it an error row naming each value, not a figure', () => {
+    const rows = [8, 8, 16].map((value, replicate) => ({ replicate, row: { metric: 'logical_cpus', unit: 'count', value, exact: true } }));
+    const [row] = combineReplicates(rows);
+    expect(toRow(flagUnstable(row), { run_id: 'r', suite: 's', experiment: 1 })).toMatchObject({ median: '', ci_low: '', ci_high: '', interval: '', status: 'error', error: 'constant by construction, yet its 3 processes disagree: 8 in 2, 16 in 1', runs: 3 });
+  });
+
   it('names how each row\'s figure and interval were obtained: the interval column of results.csv and replicates.csv', () => {
     const over = (values: number[], extra: Partial<RowInput> = {}) => combineReplicates(values.map((value, replicate) => ({ replicate, row: { metric: 'x', unit: 'ms', value, ...extra } })))[0];
     const cell = (row: RowInput) => toRow(row, { run_id: 'r', suite: 's', experiment: 1 }).interval;
@@ -167,6 +190,7 @@ describe('statistics over replicate processes', () => {
       { metric: 'added', unit: 'ms', signed: true, value: 0.1234567890123, low: -0.0987654321987, high: 0.3456789012345 },
       { metric: 'on_front', unit: '%', proportion: true, value: 100 },
       { metric: 'time', unit: 'ms', value: 1 / 3, warmup: { n: 7, ms: 12.345678901 } },
+      { metric: 'cores', unit: 'count', exact: true, value: 4 },
     ];
     const base = { run_id: 'r', suite: 's', experiment: 1 };
     const replicates = new ResultWriter(dir, [], 'replicates.csv', true);
@@ -180,10 +204,11 @@ describe('statistics over replicate processes', () => {
       ['signed', 0.1234567890123, -0.0987654321987, 0.3456789012345, '', 'given'],
       ['proportion', 100, '', '', '', ''],
       [undefined, 1 / 3, '', '', 12.345678901, ''],
+      ['exact', 4, '', '', '', ''],
     ]);
     const csv = readCsv(join(dir, 'results.csv'));
     expect(Object.keys(csv[0])).not.toContain('kind');
-    expect(csv.map((r) => [r.median, r.ci_low, r.warmup_ms, r.interval])).toEqual([['0.123457', '-0.0987654', '', 'given'], ['100', '', '', ''], ['0.333333', '', '12.3457', '']]);
+    expect(csv.map((r) => [r.median, r.ci_low, r.warmup_ms, r.interval])).toEqual([['0.123457', '-0.0987654', '', 'given'], ['100', '', '', ''], ['0.333333', '', '12.3457', ''], ['4', '', '', '']]);
   });
 
   it('flags a row unstable when its half-width exceeds 10% of the figure', () => {

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { collectEnvironment } from '../common/environment.ts';
+import { combineReplicates, flagUnstable } from '../common/replicates.ts';
+import { toRow, type RowInput } from '../common/results.ts';
 import { summarize } from '../common/stats.ts';
 import { cpuCountRows, parseCpuList, parseCpuinfo, readTopology, topologyFrom, type Topology } from '../common/topology.ts';
 
@@ -141,25 +143,28 @@ describe('topology parsing', () => {
     const known = { logicalCpus: 4, physicalCores: 2, smtSiblingsPerCore: 2, sockets: 1, cpuModel: 'X', source: SYS };
     const note = `machine topology (${SYS})`;
     expect(cpuCountRows(known)).toEqual([
-      { metric: 'logical_cpus', unit: 'count', value: 4, note },
-      { metric: 'physical_cores', unit: 'count', value: 2, note },
+      { metric: 'logical_cpus', unit: 'count', value: 4, note, exact: true },
+      { metric: 'physical_cores', unit: 'count', value: 2, note, exact: true },
     ]);
     expect(cpuCountRows({ ...known, physicalCores: 'unknown' }).map((r) => r.metric)).toEqual(['logical_cpus']);
   });
 });
 
 describe('experiment 4 derive', () => {
+  /** The parameters a point of experiment 4 gives its rows (batchCoordinates), as the child adds them. */
+  const point = { model: 'm', template: 't', engine: 'jinja', turns: 100, tokens: 1000, requests: 16 };
   /** Experiment 4's derive on a main + pool×{1,2,4,8} batch_render with readTopology() returning `topology`. */
   async function deriveWith(topology: Topology) {
     vi.resetModules();
     vi.doMock('../common/topology.ts', async (importOriginal) => ({ ...(await importOriginal<typeof import('../common/topology.ts')>()), readTopology: () => topology }));
     const { contention } = await import('../experiments/preprocessing/04-contention.ts');
     vi.doUnmock('../common/topology.ts');
-    const batch = (strategy: string, workers: number, median: number) => ({ params: { template: 't', engine: 'jinja', strategy, workers }, metric: 'batch_render', unit: 'ms', summary: summarize([median * 0.99, median, median * 1.01]) });
+    const batch = (strategy: string, workers: number, median: number) => ({ params: { ...point, strategy, workers, tokenizer: 'js' }, metric: 'batch_render', unit: 'ms', summary: summarize([median * 0.99, median, median * 1.01]) });
     const derived = contention.derive!([batch('main', 1, 100), ...[1, 2, 4, 8].map((w) => batch('pool', w, 100 / Math.min(w, 2)))], {} as never);
-    return { ideal: derived.filter((r) => r.metric === 'speedup_render_ideal'), counts: derived.filter((r) => r.unit === 'count') };
+    return { derived, params: contention.params, ideal: derived.filter((r) => r.metric === 'speedup_render_ideal'), counts: derived.filter((r) => r.unit === 'count') };
   }
-  const ideal = (values: number[], note: string) => [1, 2, 4, 8].map((workers, i) => ({ params: { template: 't', engine: 'jinja', workers }, metric: 'speedup_render_ideal', unit: 'x', value: values[i], note }));
+  // The point's parameters of the speedup rows they accompany (requests included), no strategy nor tokenizer.
+  const ideal = (values: number[], note: string) => [1, 2, 4, 8].map((workers, i) => ({ params: { ...point, workers }, metric: 'speedup_render_ideal', unit: 'x', value: values[i], note, exact: true }));
   const smt = { logicalCpus: 4, physicalCores: 2, smtSiblingsPerCore: 2, sockets: 1, cpuModel: 'X', source: SYS } as const;
 
   it('SMT machine (4 logical CPUs, 2 cores): the ideal is capped at the 2 physical cores; both counts are rows', async () => {
@@ -167,14 +172,33 @@ describe('experiment 4 derive', () => {
     expect(rows).toEqual(ideal([1, 2, 2, 2], 'linear scaling capped at 2 physical cores'));
     const note = `machine topology (${SYS})`;
     expect(counts).toEqual([
-      { metric: 'logical_cpus', unit: 'count', value: 4, note },
-      { metric: 'physical_cores', unit: 'count', value: 2, note },
+      { metric: 'logical_cpus', unit: 'count', value: 4, note, exact: true },
+      { metric: 'physical_cores', unit: 'count', value: 2, note, exact: true },
     ]);
+  });
+
+  it('the ideal rows carry requests: a filter on requests keeps them beside the speedups', async () => {
+    const { ideal: rows, params } = await deriveWith(smt);
+    const csv = rows.map((r) => toRow(r, { run_id: 'r', suite: 'preprocessing', experiment: 4 }, params));
+    expect(csv.map((r) => [r.workers, r.requests, r.model, r.turns, r.tokens, r.strategy, r.tokenizer])).toEqual([1, 2, 4, 8].map((w) => [w, 16, 'm', 100, 1000, undefined, undefined]));
+  });
+
+  it('over processes the constant rows keep their value with no interval (interval empty), never unstable', async () => {
+    const { derived, params } = await deriveWith(smt);
+    // Experiment 4's derive returns only constants here (the speedups themselves are measured rows).
+    expect(derived.every((r: RowInput) => r.exact)).toBe(true);
+    const combined = combineReplicates([0, 1, 2].flatMap((replicate) => derived.map((row) => ({ replicate, row })))).map(flagUnstable);
+    const csv = combined.map((r) => toRow(r, { run_id: 'r', suite: 'preprocessing', experiment: 4 }, params));
+    const cells = (metric: string, workers?: number) => csv.filter((r) => r.metric === metric && (workers === undefined || r.workers === workers)).map((r) => [r.median, r.ci_low, r.ci_high, r.interval, r.status, r.runs, r.between_sd]);
+    expect(cells('speedup_render_ideal', 4)).toEqual([[2, '', '', '', 'ok', 3, 0]]);
+    expect(cells('logical_cpus')).toEqual([[4, '', '', '', 'ok', 3, 0]]);
+    expect(cells('physical_cores')).toEqual([[2, '', '', '', 'ok', 3, 0]]);
+    expect(csv.every((r) => r.interval === '' && r.ci_low === '' && r.ci_high === '' && r.kind === 'exact')).toBe(true);
   });
 
   it('physical cores unknown: the ideal is capped at the logical CPUs; no physical_cores row', async () => {
     const { ideal: rows, counts } = await deriveWith({ ...smt, physicalCores: 'unknown', smtSiblingsPerCore: 'unknown', source: 'os.availableParallelism()' });
     expect(rows).toEqual(ideal([1, 2, 4, 4], 'linear scaling capped at 4 logical CPUs (physical cores unknown)'));
-    expect(counts).toEqual([{ metric: 'logical_cpus', unit: 'count', value: 4, note: 'machine topology (os.availableParallelism())' }]);
+    expect(counts).toEqual([{ metric: 'logical_cpus', unit: 'count', value: 4, note: 'machine topology (os.availableParallelism())', exact: true }]);
   });
 });

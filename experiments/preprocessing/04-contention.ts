@@ -258,8 +258,11 @@ export const contention: Experiment<Point> = {
       const measured = rows.filter((r) => r.metric === `batch_${op}` && r.summary);
       const main = measured.find((r) => r.params?.strategy === 'main');
       if (!main) continue;
+      // The point's parameters of the speedup rows it accompanies (model, template, requests…) at each
+      // worker count; no strategy or tokenizer: the ideal is the same for every one. A constant (`exact`).
+      const { strategy: _strategy, tokenizer: _tokenizer, workers: _workers, ...point } = main.params ?? {};
       for (const w of new Set(measured.filter((r) => isParallel(r.params?.strategy as StrategyId)).map((r) => Number(r.params?.workers)))) {
-        derived.push({ params: { template: main.params?.template, engine: main.params?.engine, workers: w }, metric: `speedup_${op}_ideal`, unit: 'x', value: Math.min(w, cap), note: `linear scaling capped at ${capNote}` });
+        derived.push({ params: { ...point, workers: w }, metric: `speedup_${op}_ideal`, unit: 'x', value: Math.min(w, cap), note: `linear scaling capped at ${capNote}`, exact: true });
       }
     }
     // Machine topology for the charts, which see only results.csv (constant over replicates).
