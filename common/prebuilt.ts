@@ -2,7 +2,7 @@
  * Prebuilt JavaScript for TypeScript entry points that start often (measuring children, pool workers):
  * through tsx every start transpiles or reads back the whole import graph (≈0.25–0.35 s here), an esbuild
  * bundle loads in ≈0.05 s. The bundle is rebuilt only when one of its sources changed since the last
- * build, into a folder named by the sources' content, so a run in progress keeps its own files.
+ * build, into a folder named by its entries and the sources' content, so a run in progress keeps its own files.
  *
  * Each source keeps its own `import.meta.url` (replaced at load by its original URL), so paths relative
  * to it — worker files, package.json, caches — resolve as they do unbundled. Packages stay external and
@@ -70,6 +70,23 @@ function isCurrent(manifest: Manifest | undefined, key: string): manifest is Man
   });
 }
 
+/** Bumped when the build options or the plugin change: builds of another format are not reused. */
+const FORMAT = 1;
+
+/** What a reusable build must have been made from besides its sources: entries, options, tools. */
+function buildKey(entries: readonly string[], root: string): string {
+  const tsconfig = join(root, 'tsconfig.json');
+  const config = existsSync(tsconfig) ? createHash('sha256').update(readFileSync(tsconfig)).digest('hex') : '';
+  return JSON.stringify({ format: FORMAT, entries: [...entries].sort(), root, tsconfig: config, esbuild: esbuildVersion, node: process.versions.node });
+}
+
+/** Replaces the manifest atomically: a concurrent reader sees the old one or the new one, never half. */
+function writeManifest(cacheDir: string, manifest: Manifest): void {
+  const temporary = join(cacheDir, `${MANIFEST}.${randomUUID()}`);
+  writeFileSync(temporary, JSON.stringify(manifest));
+  renameSync(temporary, join(cacheDir, MANIFEST));
+}
+
 /** Moves a finished build to `dir`, unless the same sources were built there already (by an earlier or a concurrent run). */
 function moveIntoPlace(staging: string, dir: string): void {
   if (existsSync(dir)) return;
@@ -90,18 +107,20 @@ function markUsed(dir: string): void {
 function pruneOld(cacheDir: string): void {
   const cutoff = Date.now() - KEEP_MS;
   for (const entry of readdirSync(cacheDir, { withFileTypes: true })) {
-    const path = join(cacheDir, entry.name);
-    if (entry.isDirectory() && statSync(path).mtimeMs < cutoff) rmSync(path, { recursive: true, force: true });
+    if (!entry.isDirectory()) continue;
+    // A concurrent run may rename or remove its own folder meanwhile.
+    const changed = stamp(join(cacheDir, entry.name))?.[1];
+    if (changed !== undefined && changed < cutoff) rmSync(join(cacheDir, entry.name), { recursive: true, force: true });
   }
 }
 
 /**
  * Bundles `entries` (absolute .ts paths under `root`) into `cacheDir`, or returns the build already there
  * when none of its sources changed. Concurrent runs are safe: each builds into a folder of its own and
- * moves it into place under the sources' content hash; the manifest is replaced atomically.
+ * moves it into place under the hash of its key and sources; the manifest is replaced atomically.
  */
 export async function prebuild(entries: readonly string[], root: string, cacheDir: string): Promise<Prebuilt> {
-  const key = JSON.stringify({ entries: [...entries].sort(), root, esbuild: esbuildVersion, node: process.versions.node });
+  const key = buildKey(entries, root);
   const previous = readManifest(cacheDir);
   if (isCurrent(previous, key)) {
     markUsed(previous.dir);
@@ -109,6 +128,7 @@ export async function prebuild(entries: readonly string[], root: string, cacheDi
   }
 
   const t0 = performance.now();
+  const startedAt = Date.now();
   const staging = join(cacheDir, `staging-${randomUUID()}`);
   mkdirSync(staging, { recursive: true });
   try {
@@ -130,7 +150,8 @@ export async function prebuild(entries: readonly string[], root: string, cacheDi
       plugins: [ownImportMetaUrl],
     });
     const sources = Object.keys(result.metafile.inputs).map((p) => resolve(root, p));
-    const hash = createHash('sha256');
+    // The key too: two entry sets over the same sources are different builds.
+    const hash = createHash('sha256').update(key);
     const inputs: Manifest['inputs'] = {};
     for (const path of sources.sort()) {
       hash.update(path).update(readFileSync(path));
@@ -145,10 +166,8 @@ export async function prebuild(entries: readonly string[], root: string, cacheDi
       if (meta.entryPoint) outputs[resolve(root, meta.entryPoint)] = pathToFileURL(join(dir, relative(staging, resolve(root, out)))).href;
     }
     const buildMs = performance.now() - t0;
-    const manifest: Manifest = { key, dir, outputs, inputs, buildMs };
-    const temporary = join(cacheDir, `${MANIFEST}.${randomUUID()}`);
-    writeFileSync(temporary, JSON.stringify(manifest));
-    renameSync(temporary, join(cacheDir, MANIFEST));
+    // A source saved while esbuild read it may be newer than what was bundled: then the next run builds again.
+    if (Object.values(inputs).every(([, mtimeMs]) => mtimeMs < startedAt)) writeManifest(cacheDir, { key, dir, outputs, inputs, buildMs });
     return { dir, outputs, buildMs };
   } finally {
     if (existsSync(staging)) rmSync(staging, { recursive: true, force: true });

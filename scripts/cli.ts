@@ -166,7 +166,7 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
     io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, ${unstableSummary(outcome.rows)}, ${outcome.suspect.length} suspect, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
     const counts = [...new Set(selection.map((s) => runsByExperiment[s.experiment.id] ?? runs))];
     const over = counts.length > 1 ? "over each experiment's processes (the run line lists them)" : counts[0] === 1 ? 'within the one process' : `over ${counts[0]} processes`;
-    if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval ${over} is wider than ±10% of the figure; more --runs narrows it. Absolute figures move with the machine's speed from one process to the next; ratios and shares are paired within each process\n`);
+    if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval ${over} is wider than ±10% of the figure; more --runs narrows it. Absolute figures move with the machine's speed from one process to the next; most ratios and shares are paired within each process\n`);
     for (const s of outcome.suspect) io.stderr(`  suspect: exp ${s.experiment} ${pointText(s)} ${s.metric}: ${s.error}\n`);
     const saturated = outcome.rows.filter((r) => r.status === 'client_saturated');
     if (saturated.length > 0) io.stderr(`  client_saturated: ${saturated.length} rows, the measuring client fell behind its schedule; first: exp ${saturated[0].experiment} ${pointText(saturated[0])}: ${saturated[0].error}\n`);

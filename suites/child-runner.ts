@@ -20,7 +20,7 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
 /** How children start: from a prebuilt bundle of the child entry and the run's suites, or through tsx. */
 export interface ChildLauncher {
   prebuilt?: Prebuilt;
-  /** What env.json records: `prebuilt` (with the build's time or `reused`) or `tsx` with the reason. */
+  /** What env.json records: `prebuilt` (with the build's time when this run built it) or `tsx` with the reason. */
   record: { start: 'prebuilt'; buildSeconds?: number; dir: string } | { start: 'tsx'; reason: string };
 }
 

@@ -53,6 +53,34 @@ describe('prebuild', () => {
     expect((await import(first.outputs[p.a])).version).toBe('one');
   });
 
+  it('gives entries that import the same module one instance of it (shared chunks)', async () => {
+    const p = project('one');
+    writeFileSync(join(p.root, 'lib', 'state.ts'), 'export const state = { calls: 0 };\n');
+    writeFileSync(p.a, "export { state } from './lib/state.ts';\n");
+    writeFileSync(p.b, "export { state } from './state.ts';\n");
+    const built = await prebuild([p.a, p.b], p.root, p.cache);
+    const [a, b] = await Promise.all([import(built.outputs[p.a]), import(built.outputs[p.b])]);
+    expect(a.state).toBe(b.state);
+  });
+
+  it('builds different entry sets over the same sources into different folders, also when run at once', async () => {
+    const p = project('one');
+    const [one, both] = await Promise.all([prebuild([p.a], p.root, p.cache), prebuild([p.a, p.b], p.root, p.cache)]);
+    expect(one.dir).not.toBe(both.dir);
+    for (const url of [...Object.values(one.outputs), ...Object.values(both.outputs)]) expect((await import(url)).version).toBe('one');
+  });
+
+  it('keeps a build it reused, however old, when it prunes', async () => {
+    const p = project('one');
+    const reused = await prebuild([p.a], p.root, p.cache);
+    const monthAgo = new Date(Date.now() - 30 * 24 * 3600 * 1000);
+    utimesSync(reused.dir, monthAgo, monthAgo);
+    await prebuild([p.a], p.root, p.cache);
+    // Another entry set forces a build, which prunes: the folder reused a moment ago stays.
+    await prebuild([p.a, p.b], p.root, p.cache);
+    expect(readdirSync(p.cache)).toContain(basename(reused.dir));
+  });
+
   it('removes builds older than a week when it builds, and keeps the newer ones', async () => {
     const p = project('one');
     const kept = await prebuild([p.a], p.root, p.cache);

@@ -88,9 +88,10 @@ function serialOnEventLoop(handle: (task: Task) => Promise<TaskResult>): (task: 
 /** The TypeScript module both worker entries (pool-worker.mjs, process-worker.mjs) load. */
 export const WORKER_HANDLER_MODULE = new URL('./worker-handler.ts', import.meta.url).href;
 
-/** How this process's workers load that module (common/import-ts.mjs), which their start-up includes. */
+/** How this process's workers load that module (common/import-ts.mjs: prebuilt when the runner's map has it), which their start-up includes. */
 export function workerCodeLoad(): string {
-  return process.env.PREPBENCH_PREBUILT ? 'handler prebuilt as JavaScript' : 'handler TypeScript through tsx';
+  const prebuilt = JSON.parse(process.env.PREPBENCH_PREBUILT || '{}') as Record<string, string>;
+  return fileURLToPath(WORKER_HANDLER_MODULE) in prebuilt ? 'handler prebuilt as JavaScript' : 'handler TypeScript through tsx';
 }
 
 async function startPiscina(workers: number, init: WorkerInit, t0: number): Promise<Strategy> {
