@@ -6,7 +6,6 @@ import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/fin
 import { pairedRow, perRound, roundFigures, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
 import { summarize } from '../../common/stats.ts';
-import { getStrategy } from '../../common/strategies/cache.ts';
 import { cpuCountRows } from '../../common/topology.ts';
 import { isParallel, workerCodeLoad } from '../../common/strategies/index.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
@@ -17,7 +16,7 @@ import type { Experiment } from '../../suites/types.ts';
 import { queueCharts } from '../../suites/preprocessing/charts/queue.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 import { ceilingRows, dispatcherRows } from '../../suites/preprocessing/dispatcher.ts';
-import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, requestsOf, batchTokenizer, checkBatchTokenizer, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, requestsOf, batchTokenizer, checkBatchTokenizer, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, warmStrategy, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 interface Point {
   template: string;
@@ -72,7 +71,7 @@ export const queue: Experiment<Point> = {
     const measured: { s: StrategyPoint; meter: ReturnType<typeof dispatchMeter>; jsonMeter?: ReturnType<typeof dispatchMeter> }[] = [];
     for (const s of strategyPoints(options)) {
       options.progress(`${label(point)}: starting ${s.strategy}×${s.workers}`);
-      const strategy = await getStrategy(s.strategy, s.workers, { template: point.template, engine: point.engine, tokenizer });
+      const strategy = await warmStrategy(s, { template: point.template, engine: point.engine, tokenizer }, prepare);
       const params = strategyParams(s, tokenizer);
       rows.push({ params, metric: 'startup', unit: 'ms', value: strategy.startupMs, note: `start until every worker loaded template + tokenizer (${isParallel(s.strategy) ? `${workerCodeLoad()}; ` : ''}once per process; pools are shared with exp 4)` });
       const roundtrip = await sampleLatency('roundtrip', () => strategy.run({ op: 'noop' }), { warmupIterations: 20, warmupTime: 50, iterations: 100, time: 50 });

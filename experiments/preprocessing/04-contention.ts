@@ -10,7 +10,6 @@ import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRound
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
 import { median, summarize } from '../../common/stats.ts';
 import { cpuCountRows } from '../../common/topology.ts';
-import { getStrategy } from '../../common/strategies/cache.ts';
 import { isParallel, type StrategyId } from '../../common/strategies/index.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
 import type { TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
@@ -19,7 +18,7 @@ import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { contentionCharts } from '../../suites/preprocessing/charts/contention.ts';
 import { preprocessor } from '../../common/preprocessor-cache.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
-import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, batchTokenizer, checkBatchTokenizer, cores, logicalCpusOf, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, batchTokenizer, checkBatchTokenizer, cores, logicalCpusOf, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, warmStrategy, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 type Kind = 'contention' | 'scaling';
 type ScalingOp = 'render' | 'tokenize';
@@ -112,7 +111,7 @@ async function runContention(point: Point, options: RunOptions): Promise<RowInpu
   let lastMainMs = 300;
   const variants: Variant[] = [watched(IDLE, () => new Promise((r) => setTimeout(r, lastMainMs)))];
   for (const s of strategies) {
-    const strategy = await getStrategy(s.strategy, s.workers, { template: point.template, engine: point.engine, tokenizer });
+    const strategy = await warmStrategy(s, { template: point.template, engine: point.engine, tokenizer }, prepare);
     const runBatch = () => timeBatch(strategy, prepare);
     variants.push(watched(strategyKey(s), s.strategy === 'main' ? async () => (lastMainMs = await runBatch()) : runBatch));
   }
@@ -171,8 +170,9 @@ async function runScaling(point: Point, options: RunOptions): Promise<RowInput[]
   // Nothing to compare (e.g. --strategies native on the render stage): the point has no rows.
   if (strategies.length === 0) return [];
   const variants: Variant[] = [];
+  const prepare = batchTasks('prepare', batch);
   for (const s of strategies) {
-    const strategy = await getStrategy(s.strategy, s.workers, { template: point.template, engine: point.engine, tokenizer });
+    const strategy = await warmStrategy(s, { template: point.template, engine: point.engine, tokenizer }, prepare);
     variants.push({ name: strategyKey(s), fn: () => timeBatch(strategy, tasks) });
   }
   const result = await runPairedRounds(variants, roundsPlan(options, 'scaling'), roundsSeed(options, 4, op === 'render' ? 2 : 3), { signal: options.signal, onRound: (d, t) => options.progress(`scaling ${op}: round ${d}/${t}`) });
