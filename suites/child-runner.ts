@@ -16,6 +16,9 @@ import type { Suite } from './types.ts';
 const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+// --expose-gc: paired rounds collect the heap between slices (common/paired-rounds.ts).
+const NODE_FLAGS = ['--expose-gc'];
+const STDERR_TAIL = 600;
 
 /** How children start: from a prebuilt bundle of the child entry and the run's suites, or through tsx. */
 export interface ChildLauncher {
@@ -52,17 +55,15 @@ export async function prepareLauncher(suites: readonly Suite[]): Promise<ChildLa
 
 /** The module, Node flags, environment and suite module of `job`'s child under `launcher`. */
 function childStart(job: ChildJob, launcher: ChildLauncher) {
-  // --expose-gc: paired rounds collect the heap between slices (common/paired-rounds.ts).
   const outputs = launcher.prebuilt?.outputs;
   const source = ownSource(job.entry);
   const suiteModule = outputs && source ? outputs[source] : undefined;
   if (outputs && suiteModule) {
     const env = { ...process.env, PREPBENCH_PREBUILT: JSON.stringify(outputs) };
-    return { module: fileURLToPath(outputs[CHILD_ENTRY]), execArgv: ['--expose-gc'], env, job: { ...job, entry: suiteModule } };
+    return { module: fileURLToPath(outputs[CHILD_ENTRY]), execArgv: NODE_FLAGS, env, job: { ...job, entry: suiteModule } };
   }
-  return { module: CHILD_ENTRY, execArgv: ['--expose-gc', '--import', TSX_LOADER], env: process.env, job };
+  return { module: CHILD_ENTRY, execArgv: [...NODE_FLAGS, '--import', TSX_LOADER], env: process.env, job };
 }
-const STDERR_TAIL = 600;
 
 export interface JobCallbacks {
   onPointStart(item: number): void;
