@@ -7,6 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sum } from './stats.ts';
 
 export interface ExperimentCoverage {
   experiment: number;
@@ -58,7 +59,6 @@ export function mergeCoverage(shards: readonly (Coverage | undefined)[]): Covera
   return { planned: known[0].planned, done: sum(experiments.map((e) => e.done)), experiments };
 }
 
-const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Labels shown in a partial note; the rest are counted. */

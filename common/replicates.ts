@@ -114,7 +114,7 @@ function fromProcesses(rows: RowInput[]): RowInput {
     }
     // A process without its samples (a row that carries only a summary): no percentile of the pooled
     // samples can be taken, and the row says what its tails are instead.
-    const meanOf = (own: 'p90' | 'p99') => rows.reduce((s, r) => s + r.summary![own], 0) / rows.length;
+    const meanOf = (own: 'p90' | 'p99') => mean(rows.map((r) => r.summary![own]));
     const summary: Summary = { ...pooledMoments(rows.map((r) => r.summary!)), n, p90: meanOf('p90'), p99: meanOf('p99'), median: interval.center, ciLow: interval.low, ciHigh: interval.high };
     return { ...coords, summary, warmup, replication, interval: kind, note: `${coords.note ? `${coords.note}; ` : ''}${TAILS_WITHOUT_SAMPLES}` };
   }

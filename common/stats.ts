@@ -60,8 +60,12 @@ export function median(values: ArrayLike<number>): number {
   return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+export function sum(values: readonly number[]): number {
+  return values.reduce((s, x) => s + x, 0);
+}
+
 export function mean(values: readonly number[]): number {
-  return values.reduce((s, x) => s + x, 0) / values.length;
+  return sum(values) / values.length;
 }
 
 /** Sample standard deviation (n − 1); 0 for fewer than two values. */

@@ -12,6 +12,7 @@ import type { Strategy } from './strategies/index.ts';
 import type { Task, TaskEncoding, TaskOp } from './strategies/tasks.ts';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { mainThreadCpuClock, type ThreadCpuClock } from './monitor/thread-cpu.ts';
+import { sum } from './stats.ts';
 
 export interface BatchSpec {
   template: string;
@@ -83,7 +84,7 @@ export interface DispatchLoad {
 }
 
 /** Main-thread busy time over all windows, ms. */
-export const activeMsOf = (load: DispatchLoad): number => load.activeMsPerWindow.reduce((a, b) => a + b, 0);
+export const activeMsOf = (load: DispatchLoad): number => sum(load.activeMsPerWindow);
 
 /**
  * Meters the main thread and the worker threads while a strategy's batches run, over any number of

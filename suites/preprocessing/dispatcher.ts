@@ -7,6 +7,7 @@
 import { pairedRow } from '../../common/paired-rounds.ts';
 import type { RowInput } from '../../common/results.ts';
 import type { TaskEncoding } from '../../common/strategies/tasks.ts';
+import { sum } from '../../common/stats.ts';
 import { activeMsOf, type DispatchLoad } from '../../common/workload.ts';
 
 /** Main-thread CPU time below this many ticks of its clock is too coarse to report per request. */
@@ -26,9 +27,9 @@ export function dispatcherRows(d: DispatchLoad, encoding: TaskEncoding = 'clone'
     { metric: `dispatcher_elu${suffix}`, unit: '%', value: 100 * d.loopUtilization, note: `main-thread event-loop utilization ${scope}` },
     { metric: `dispatch_per_request${suffix}`, unit: 'us', value: (1000 * activeMsOf(d)) / d.requests, note: `main-thread busy time (event loop active, wall clock) per dispatched request ${scope}: send, receive, collate` },
   ];
-  const cpuMs = d.cpu?.msPerWindow.reduce((a, b) => a + b, 0);
+  const cpuMs = d.cpu ? sum(d.cpu.msPerWindow) : 0;
   // Fewer than ten ticks of the clock would make the figure mostly rounding: then it is left out.
-  if (d.cpu && cpuMs !== undefined && cpuMs >= MIN_CPU_TICKS * d.cpu.resolutionMs) {
+  if (d.cpu && cpuMs >= MIN_CPU_TICKS * d.cpu.resolutionMs) {
     rows.push({ metric: `dispatch_cpu_per_request${suffix}`, unit: 'us', value: (1000 * cpuMs) / d.requests, note: `main-thread CPU time (${CPU_SOURCE[d.cpu.source]}) per dispatched request ${scope}` });
   }
   if (d.workerUtilization.length > 0) {
