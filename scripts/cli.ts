@@ -13,7 +13,7 @@ import { Progress } from '../common/progress.ts';
 import { pointText, unstableSummary } from '../common/results.ts';
 import { formatText, summaryLines } from '../common/summary-table.ts';
 import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
-import { runExperiments, type Selected } from '../suites/orchestrator.ts';
+import { processesOf, runExperiments, type Selected } from '../suites/orchestrator.ts';
 import { DEFAULT_SUITE, allExperiments, allSuites, findExperiment, getSuite, loadExternalSuites } from '../suites/registry.ts';
 import type { Suite } from '../suites/types.ts';
 import type { Shard } from '../suites/work-plan.ts';
@@ -153,7 +153,8 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
   const pointTimeout = flags.pointTimeout ?? DEFAULT_POINT_TIMEOUT[mode];
   try {
     // An experiment's own default number of processes applies unless --runs says otherwise.
-    const runsByExperiment = flags.runs === undefined ? Object.fromEntries(selection.flatMap((s) => (s.experiment.runs ? [[s.experiment.id, s.experiment.runs[mode]]] : []))) : {};
+    const own = selection.map((s) => [s.experiment.id, s.experiment.runs?.[mode]] as const).filter((e): e is readonly [number, number] => e[1] !== undefined);
+    const runsByExperiment = flags.runs === undefined ? Object.fromEntries(own) : {};
     const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, runsByExperiment, pointTimeout, shard: flags.shard, args: { ...flags, suites, runs, pointTimeout }, progress });
     // An interrupted run or a shard says so before its answers (as summary.md and report.html do).
     const notice = runNoticeOf(outcome.dir);
@@ -164,7 +165,7 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
     }
     if (outcome.report) io.stderr(`\nAnswers (with the headline table in ${join(outcome.dir, 'summary.md')}${flags.table ? '' : '; --table prints it here'}):\n${formatFindings(outcome.report.findings)}\n\n`);
     io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, ${unstableSummary(outcome.rows)}, ${outcome.suspect.length} suspect, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
-    const counts = [...new Set(selection.map((s) => runsByExperiment[s.experiment.id] ?? runs))];
+    const counts = [...new Set(selection.map((s) => processesOf({ runs, runsByExperiment }, s.experiment.id)))];
     const over = counts.length > 1 ? "over each experiment's processes (the run line lists them)" : counts[0] === 1 ? 'within the one process' : `over ${counts[0]} processes`;
     if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval ${over} is wider than ±10% of the figure; more --runs narrows it. Absolute figures move with the machine's speed from one process to the next; most ratios and shares are paired within each process\n`);
     for (const s of outcome.suspect) io.stderr(`  suspect: exp ${s.experiment} ${pointText(s)} ${s.metric}: ${s.error}\n`);

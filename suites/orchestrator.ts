@@ -64,6 +64,11 @@ interface RoundsLogEntry extends RoundsRecord {
   replicate: number;
 }
 
+/** The processes each point of experiment `id` is measured in: its own number, else the run's. */
+export function processesOf(request: Pick<RunRequest, 'runs' | 'runsByExperiment'>, id: number): number {
+  return request.runsByExperiment?.[id] ?? request.runs;
+}
+
 /** "3 processes per point", or when experiments differ "3–6 processes per point (exp 8: 3; exp 3, 4: 5; exp 1, 2: 6)". */
 export function processesText(experiments: readonly number[], runsOf: (id: number) => number): string {
   const byRuns = new Map<number, number[]>();
@@ -82,7 +87,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const replicateWriter = new ResultWriter(dir, params, 'replicates.csv', true);
   const startNoise = noiseSnapshot();
   const env = collectEnvironment({ ...request.args, experiments: request.selection.map((s) => s.experiment.id) });
-  const runsOf = (id: number) => request.runsByExperiment?.[id] ?? request.runs;
+  const runsOf = (id: number) => processesOf(request, id);
   const launcher = await prepareLauncher([...new Set(request.selection.map((s) => s.suite))]);
   if (launcher.record.start === 'tsx') progress.line(`children start through tsx (${launcher.record.reason})`);
   const replication = { runs: request.runs, runsByExperiment: request.runsByExperiment ?? {}, order: ORDER_DESCRIPTION, seed: request.options.seed, isolation: 'a fresh child process per point group and replicate', children: launcher.record, pointTimeoutSeconds: request.pointTimeout };
@@ -165,7 +170,7 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
   };
   const items = unit.items.map((item, i) => ({ ...item, label: labelOf(i) }));
   const outcome = await runJobInChild({ entry: entries[0].selected.suite.entry, items, options: { ...options, replicate: unit.replicate } }, request.pointTimeout * 1000, request.options.signal, {
-    onPointStart: (i) => progress.pointStarted(`  exp ${unit.items[i].experiment} run ${unit.replicate + 1}/${request.runsByExperiment?.[unit.items[i].experiment] ?? request.runs} ${labelOf(i)}`),
+    onPointStart: (i) => progress.pointStarted(`  exp ${unit.items[i].experiment} run ${unit.replicate + 1}/${processesOf(request, unit.items[i].experiment)} ${labelOf(i)}`),
     onRows: (i, rows) => {
       for (const row of rows) keep(i, row);
       progress.advance(unit.items[i].experiment);

@@ -26,11 +26,11 @@ export interface Experiment<P = any> {
    */
   onlyWhenNamed?: string;
   /**
-   * Processes per point when --runs is not given, if not the mode's default: for experiments whose
-   * figures vary from one process to the next more than their rounds can narrow (the measured reason
-   * sits beside each count).
+   * Processes per point when --runs is not given, in a mode whose default does not suit it: for
+   * experiments whose figures vary from one process to the next more than their rounds can narrow (the
+   * measured reason sits beside each count). A mode left out uses the default.
    */
-  runs?: { quick: number; full: number };
+  runs?: { quick?: number; full?: number };
   /** Points to measure; `quick` selects the reduced matrix. */
   matrix(options: RunOptions): P[] | Promise<P[]>;
   /**

@@ -40,4 +40,4 @@ export function mainThreadGroup(p: { template: string }): string {
  * 4.6–4.8 ms), so shares move from process to process and only processes narrow their interval. Their
  * processes are cheap (≈6 s), so quick runs 6 of them with 12 rounds each rather than 3 with 24.
  */
-export const MAIN_THREAD_RUNS = { quick: 6, full: 8 };
+export const MAIN_THREAD_RUNS = { quick: 6 };

@@ -77,7 +77,7 @@ export function workerCounts(quick = false): number[] {
  * main, pool, process and native, the rest rounds). Five processes cut the 95% t-factor over processes (t/√n) from 2.48 at three to
  * 1.24, which narrows an interval more than three processes with twice the rounds would, for less time.
  */
-export const BATCH_RUNS = { quick: 5, full: 8 };
+export const BATCH_RUNS = { quick: 5 };
 
 /** A strategy at a worker count (main and native: 1). */
 export interface StrategyPoint {
