@@ -4,8 +4,8 @@
  */
 import { collate } from '../../common/collate.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
-import { identicalIds, prepareTokenizer, tokenizerNote, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
-import { directEncode, thenIds } from '../../common/assets/tokenizers.ts';
+import type { TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
+import { thenIds } from '../../common/assets/tokenizers.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
 import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
@@ -14,8 +14,7 @@ import type { EngineId } from '../../common/templates/engines.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { anatomyCharts } from '../../suites/preprocessing/charts/anatomy.ts';
 import { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
-import { MAIN_THREAD_RUNS, engineList, mainThreadGroup, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
-import { preprocessingOptions } from '../../suites/preprocessing/cli.ts';
+import { MAIN_THREAD_RUNS, engineList, mainThreadGroup, quickTemplate, selectedTemplates, timedTokenizers } from '../../suites/preprocessing/experiment-helpers.ts';
 
 interface Point {
   template: string;
@@ -75,16 +74,8 @@ export const anatomy: Experiment<Point> = {
       else rows.push({ params: { engine, tokens }, metric: 'template', unit: 'ms', status: 'unsupported', error: support.reason });
     }
     // Every selected tokenizer whose ids equal the Rust tokenizer's on this prompt is timed; another is a row saying where it differs.
-    const model = getTemplateVariant(point.template).model;
-    const encoders: { tokenizer: TokenizerChoice; encode: (text: string) => number[] | Promise<number[]>; note: string }[] = [];
-    for (const tokenizer of preprocessingOptions(options).tokenizers) {
-      const differs = await identicalIds(model, tokenizer, [prompt]);
-      if (differs) rows.push({ params: { tokenizer, tokens }, metric: 'tokenize', unit: 'ms', status: 'unsupported', error: `${tokenizer}: ${differs}` });
-      else {
-        const prepared = await prepareTokenizer(model, tokenizer);
-        encoders.push({ tokenizer, encode: directEncode(prepared), note: tokenizerNote(tokenizer, prepared) });
-      }
-    }
+    const { timed: encoders, rows: differing } = await timedTokenizers(options, getTemplateVariant(point.template).model, [prompt], { tokens });
+    rows.push(...differing);
     const variants: Variant[] = [
       ...supported.map((s) => ({ name: renderOf(s.engine), fn: s.render })),
       ...encoders.map((e) => ({ name: encodeOf(e.tokenizer), fn: () => e.encode(prompt) })),

@@ -3,8 +3,7 @@
  * rendering and tokenization costs grow as the same tokens are spread over more turns?
  */
 import { getTemplateVariant } from '../../common/assets/models.ts';
-import { identicalIds, prepareTokenizer, tokenizerNote, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
-import { directEncode } from '../../common/assets/tokenizers.ts';
+import type { TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
 import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
@@ -13,8 +12,7 @@ import type { EngineId } from '../../common/templates/engines.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { historyCharts } from '../../suites/preprocessing/charts/history.ts';
 import { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
-import { MAIN_THREAD_RUNS, engineList, mainThreadGroup, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
-import { preprocessingOptions } from '../../suites/preprocessing/cli.ts';
+import { MAIN_THREAD_RUNS, engineList, mainThreadGroup, quickTemplate, selectedTemplates, timedTokenizers } from '../../suites/preprocessing/experiment-helpers.ts';
 
 interface Point {
   template: string;
@@ -66,7 +64,6 @@ export const history: Experiment<Point> = {
     const variants: Variant[] = [];
     const rendered: { engine: EngineId; turns: number }[] = [];
     const prompts: string[] = [];
-    const tokenizers: { tokenizer: TokenizerChoice; note: string }[] = [];
     for (const turns of turnsList) {
       const messages = chatFor(point.template, { seed: options.seed, turns, totalTokens: point.tokens });
       const prompt = ref.render(messages);
@@ -83,17 +80,9 @@ export const history: Experiment<Point> = {
       prompts.push(prompt);
     }
     // A selected tokenizer whose ids differ from the Rust tokenizer's on these prompts is not timed.
-    for (const tokenizer of preprocessingOptions(options).tokenizers) {
-      const differs = await identicalIds(model, tokenizer, prompts);
-      if (differs) {
-        rows.push({ params: { tokenizer }, metric: 'tokenize', unit: 'ms', status: 'unsupported', error: `${tokenizer}: ${differs}` });
-        continue;
-      }
-      const prepared = await prepareTokenizer(model, tokenizer);
-      const encode = directEncode(prepared);
-      tokenizers.push({ tokenizer, note: tokenizerNote(tokenizer, prepared) });
-      turnsList.forEach((turns, i) => variants.push({ name: encodeOf(tokenizer, turns), fn: () => encode(prompts[i]) }));
-    }
+    const { timed: tokenizers, rows: differing } = await timedTokenizers(options, model, prompts);
+    rows.push(...differing);
+    for (const { tokenizer, encode } of tokenizers) turnsList.forEach((turns, i) => variants.push({ name: encodeOf(tokenizer, turns), fn: () => encode(prompts[i]) }));
     const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
     const plan = { ...mode, minCalls: 1, warmupMs: options.plan.warmupTime, warmupCalls: options.plan.warmupIterations };
     const result = await runPairedRounds(variants, plan, roundsSeed(options, 2), { signal: options.signal, onRound: (d, t) => options.progress(`${label(point)}: round ${d}/${t}`) });

@@ -1,9 +1,12 @@
 /**
- * Pieces the preprocessing experiments share: the selected templates and engines, the main-thread
- * process group and its number of processes. The preprocessor cache, the reference engine and chat building live in
+ * Pieces the preprocessing experiments share: the selected templates, engines and timed tokenizers, the
+ * main-thread process group and its number of processes. The preprocessor cache, the reference engine and chat building live in
  * common/preprocessor-cache.ts (the inference suite uses them too).
  */
 import { templateVariantsFor } from '../../common/assets/models.ts';
+import { identicalIds, prepareTokenizer, tokenizerNote, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
+import { directEncode } from '../../common/assets/tokenizers.ts';
+import type { Params, RowInput } from '../../common/results.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
 import type { RunOptions } from '../types.ts';
 import { preprocessingOptions } from './cli.ts';
@@ -23,6 +26,32 @@ export function quickTemplate(options: RunOptions): string {
 /** The template engines selected with --engines. */
 export function engineList(options: RunOptions): EngineId[] {
   return preprocessingOptions(options).engines;
+}
+
+/** A selected tokenizer to time: its direct encode (directEncode) and what its rows' notes say. */
+export interface TimedTokenizer {
+  tokenizer: TokenizerChoice;
+  encode: (text: string) => number[] | Promise<number[]>;
+  note: string;
+}
+
+/**
+ * The selected tokenizers whose ids equal the Rust tokenizer's on every one of `prompts`, to be timed; each
+ * other one is an `unsupported` tokenize row (with `params`) saying where it differs.
+ */
+export async function timedTokenizers(options: RunOptions, model: string, prompts: readonly string[], params: Params = {}): Promise<{ timed: TimedTokenizer[]; rows: RowInput[] }> {
+  const timed: TimedTokenizer[] = [];
+  const rows: RowInput[] = [];
+  for (const tokenizer of preprocessingOptions(options).tokenizers) {
+    const differs = await identicalIds(model, tokenizer, prompts);
+    if (differs) {
+      rows.push({ params: { tokenizer, ...params }, metric: 'tokenize', unit: 'ms', status: 'unsupported', error: `${tokenizer}: ${differs}` });
+      continue;
+    }
+    const prepared = await prepareTokenizer(model, tokenizer);
+    timed.push({ tokenizer, encode: directEncode(prepared), note: tokenizerNote(tokenizer, prepared) });
+  }
+  return { timed, rows };
 }
 
 /**
