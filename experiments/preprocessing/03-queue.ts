@@ -16,7 +16,7 @@ import type { Experiment } from '../../suites/types.ts';
 import { queueCharts } from '../../suites/preprocessing/charts/queue.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 import { ceilingRows, dispatcherRows } from '../../suites/preprocessing/dispatcher.ts';
-import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, requestsOf, batchTokenizer, checkBatchTokenizer, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, warmStrategy, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, requestsOf, batchTokenizer, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, warmStrategy, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 interface Point {
   template: string;
@@ -65,8 +65,7 @@ export const queue: Experiment<Point> = {
     const prepare = batchTasks('prepare', batch);
     const render = batchTasks('render', batch);
     const json = batchTasks('prepare', batch, undefined, 'json');
-    const tokenizer = batchTokenizer(options);
-    await checkBatchTokenizer(point, tokenizer, batch);
+    const tokenizer = await batchTokenizer(point, options, batch);
     const variants: Variant[] = [];
     const measured: { s: StrategyPoint; meter: ReturnType<typeof dispatchMeter>; jsonMeter?: ReturnType<typeof dispatchMeter> }[] = [];
     for (const s of strategyPoints(options)) {

@@ -18,7 +18,7 @@ import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { contentionCharts } from '../../suites/preprocessing/charts/contention.ts';
 import { preprocessor } from '../../common/preprocessor-cache.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
-import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, batchTokenizer, checkBatchTokenizer, cores, logicalCpusOf, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, warmStrategy, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, batchTokenizer, cores, logicalCpusOf, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, warmStrategy, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 type Kind = 'contention' | 'scaling';
 type ScalingOp = 'render' | 'tokenize';
@@ -85,8 +85,7 @@ interface Watch {
 async function runContention(point: Point, options: RunOptions): Promise<RowInput[]> {
   const batch = batchFor(point, options);
   const prepare = batchTasks('prepare', batch);
-  const tokenizer = batchTokenizer(options);
-  await checkBatchTokenizer(point, tokenizer, batch);
+  const tokenizer = await batchTokenizer(point, options, batch);
   const counts = options.quick ? [cores()] : [...new Set([Math.max(1, cores() - 1), cores()])];
   const strategies = strategiesOf(options, counts);
   const watches = new Map<string, Watch>();
@@ -164,8 +163,7 @@ async function runScaling(point: Point, options: RunOptions): Promise<RowInput[]
   const batch = batchFor(point, options);
   const ref = await preprocessor({ template: point.template, engine: point.engine, tokenizer: 'js' });
   const tasks = op === 'tokenize' ? batchTasks('tokenize', batch, batch.map((m) => ref.render(m))) : batchTasks('render', batch);
-  const tokenizer = batchTokenizer(options);
-  await checkBatchTokenizer(point, tokenizer, batch);
+  const tokenizer = await batchTokenizer(point, options, batch);
   const strategies = strategiesOf(options).filter((s) => s.strategy !== 'native' || op === 'tokenize');
   // Nothing to compare (e.g. --strategies native on the render stage): the point has no rows.
   if (strategies.length === 0) return [];

@@ -100,19 +100,16 @@ export function strategyParams(s: StrategyPoint, tokenizer: TokenizerChoice): Pa
   return { strategy: s.strategy, workers: s.workers, tokenizer: s.strategy === 'native' ? 'native' : tokenizer };
 }
 
-/** The tokenizer of the main, pool and process strategies: the first selected that is not native (js when only native is). */
-export function batchTokenizer(options: Pick<RunOptions, 'quick' | 'suites'>): TokenizerChoice {
-  return preprocessingOptions(options).tokenizers.find((t) => t !== 'native') ?? 'js';
-}
-
 const checked = new Map<string, Promise<string | undefined>>();
 
 /**
- * Refuses to time a strategy tokenizer whose ids differ from the Rust tokenizer's on the batch's rendered
+ * The tokenizer of the main, pool and process strategies: the first selected that is not native (js when
+ * only native is). Refuses (throws) one whose ids differ from the Rust tokenizer's on the batch's rendered
  * prompts; checked once per process for the points of experiments 3 and 4 that share the batch.
  */
-export async function checkBatchTokenizer(point: { template: string; engine: EngineId }, tokenizer: TokenizerChoice, batch: readonly ChatMessage[][]): Promise<void> {
-  if (tokenizer === 'js') return;
+export async function batchTokenizer(point: { template: string; engine: EngineId }, options: Pick<RunOptions, 'quick' | 'suites'>, batch: readonly ChatMessage[][]): Promise<TokenizerChoice> {
+  const tokenizer = preprocessingOptions(options).tokenizers.find((t) => t !== 'native') ?? 'js';
+  if (tokenizer === 'js') return tokenizer;
   const key = JSON.stringify([point.template, point.engine, tokenizer]);
   let differs = checked.get(key);
   if (!differs) {
@@ -124,6 +121,7 @@ export async function checkBatchTokenizer(point: { template: string; engine: Eng
   }
   const reason = await differs;
   if (reason) throw new Error(`tokenizer ${tokenizer}: ${reason}; choose one that gives the reference ids (experiment 10, --exp 10)`);
+  return tokenizer;
 }
 
 /**
