@@ -70,13 +70,19 @@ function withSaturation(combined: RowInput, measured: ReplicateRow[]): RowInput 
  * it was found, rather than one of them chosen or an average that no process saw.
  */
 function constant(rows: RowInput[]): RowInput {
-  const { samples: _samples, summary: _summary, value: _value, low: _low, high: _high, ...coords } = rows[0];
+  const coords = withoutFigures(rows[0]);
   const figures = rows.map((r) => perProcessFigure(r)!);
   const values = [...new Set(figures)];
   if (values.length === 1) return { ...coords, value: values[0], interval: '', replication: { runs: rows.length, betweenSd: rows.length > 1 ? 0 : NaN, withinHalfPct: NaN } };
   const seen = values.map((v) => `${v} in ${figures.filter((f) => f === v).length}`).join(', ');
   const error = `constant by construction, yet its ${rows.length} processes disagree: ${seen}`;
   return { ...coords, status: 'error', error, interval: '', replication: { runs: rows.length, betweenSd: sampleSd(figures), withinHalfPct: NaN } };
+}
+
+/** A row without its per-process figures (samples, summary, value and interval ends): what a combined row keeps of it. */
+function withoutFigures(row: RowInput): Omit<RowInput, 'samples' | 'summary' | 'value' | 'low' | 'high'> {
+  const { samples: _samples, summary: _summary, value: _value, low: _low, high: _high, ...coords } = row;
+  return coords;
 }
 
 function single(row: RowInput): RowInput {
@@ -103,7 +109,7 @@ function fromProcesses(rows: RowInput[]): RowInput {
     : undefined;
   const withinHalves = rows.filter((r) => r.summary).map((r) => halfWidthPct(r.summary!.ciLow, r.summary!.ciHigh, r.summary!.median));
   const replication = { runs: rows.length, betweenSd: interval.sd, withinHalfPct: withinHalves.length ? median(withinHalves) : NaN };
-  const { samples: _samples, summary: _summary, value: _value, low: _low, high: _high, ...coords } = first;
+  const coords = withoutFigures(first);
   if (rows.every((r) => r.summary)) {
     const sets = rows.map((r) => r.samples ?? []);
     const n = rows.reduce((s, r) => s + r.summary!.n, 0);
