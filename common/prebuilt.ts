@@ -173,8 +173,3 @@ export async function prebuild(entries: readonly string[], root: string, cacheDi
     if (existsSync(staging)) rmSync(staging, { recursive: true, force: true });
   }
 }
-
-/** The project's prebuilt cache folder (git-ignored with node_modules). */
-export function defaultCacheDir(root: string): string {
-  return join(root, 'node_modules', '.cache', 'prepbench', 'build');
-}

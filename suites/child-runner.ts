@@ -5,10 +5,11 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { errorMessage } from '../common/error-message.ts';
-import { defaultCacheDir, prebuild, type Prebuilt } from '../common/prebuilt.ts';
+import { PROJECT_CACHE_DIR } from '../common/cache-dir.ts';
+import { prebuild, type Prebuilt } from '../common/prebuilt.ts';
 import type { RowInput } from '../common/results.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
 import type { Suite } from './types.ts';
@@ -45,7 +46,7 @@ export async function prepareLauncher(suites: readonly Suite[]): Promise<ChildLa
   const modules = suites.flatMap((s) => [s.entry, ...(s.workerModules ?? [])]).map(ownSource);
   const entries = [CHILD_ENTRY, ...new Set(modules.filter((m): m is string => m !== undefined))];
   try {
-    const prebuilt = await prebuild(entries, ROOT, defaultCacheDir(ROOT));
+    const prebuilt = await prebuild(entries, ROOT, join(PROJECT_CACHE_DIR, 'build'));
     const buildSeconds = prebuilt.buildMs === undefined ? {} : { buildSeconds: Number((prebuilt.buildMs / 1000).toFixed(2)) };
     return { prebuilt, record: { start: 'prebuilt', dir: prebuilt.dir, ...buildSeconds } };
   } catch (err) {

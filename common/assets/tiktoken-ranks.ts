@@ -6,8 +6,8 @@
  * by the source file's size and mtime.
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PROJECT_CACHE_DIR } from '../cache-dir.ts';
 import { loadTokenizerJson, tokenizerFiles } from './models.ts';
 
 export interface TiktokenVocabulary {
@@ -23,7 +23,6 @@ export interface TiktokenVocabulary {
 
 export type VocabularyOutcome = { ok: true; vocabulary: TiktokenVocabulary } | { ok: false; reason: string };
 
-const CACHE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules', '.cache', 'prepbench');
 /** Bumped whenever derive() changes, so stale cache files are not read. */
 const CACHE_FORMAT = 2;
 
@@ -46,7 +45,7 @@ export function tiktokenVocabulary(model: string): VocabularyOutcome {
 function fromDiskCache(model: string): VocabularyOutcome {
   const source = tokenizerFiles(model).tokenizerJsonPath;
   const { size, mtimeMs } = statSync(source);
-  const file = join(CACHE_DIR, `tiktoken-${model}-${size}-${Math.round(mtimeMs)}.json`);
+  const file = join(PROJECT_CACHE_DIR, `tiktoken-${model}-${size}-${Math.round(mtimeMs)}.json`);
   let cached: CachedFile | undefined;
   try {
     cached = JSON.parse(readFileSync(file, 'utf8')) as CachedFile;
@@ -62,7 +61,7 @@ function fromDiskCache(model: string): VocabularyOutcome {
         ? { ok: true, ...derived.vocabulary, tokens: derived.vocabulary.tokens.map((t) => Buffer.from(t).toString('base64')) }
         : derived,
     };
-    mkdirSync(CACHE_DIR, { recursive: true });
+    mkdirSync(PROJECT_CACHE_DIR, { recursive: true });
     // Write then rename, so a concurrent process never reads a half-written file.
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(cached));

@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, accessSync, constants, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { PROJECT_CACHE_DIR } from '../../../common/cache-dir.ts';
 import { loadTokenizerConfig, loadTokenizerJson, tokenizerFiles } from '../../../common/assets/models.ts';
 import { emittableTokens } from './word-vocab.ts';
 import { GgmlType, GgufType, writeGguf, type GgufValue, type TensorSpec } from './gguf-writer.ts';
@@ -63,8 +63,7 @@ const TOKENIZER_MODEL = 'llama3.1';
 
 /** node_modules/.cache/prepbench of this checkout, or the OS temp folder when that is not writable. */
 export function defaultCacheDir(): string {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-  const candidate = join(root, 'node_modules', '.cache', 'prepbench');
+  const candidate = PROJECT_CACHE_DIR;
   try {
     mkdirSync(candidate, { recursive: true });
     accessSync(candidate, constants.W_OK);
