@@ -188,15 +188,15 @@ describe('whole corpus, computed: nunjucks is identical wherever @huggingface/ji
     'llama3.2-vision:latest': '1 turns: Expected iterable or object type in for loop: got string',
     'qwen3-coder:30b': 'tool call: Cannot apply filter "reject" to list or dict',
   };
-  // Where nunjucks does not fail as the reference does. qwen3-coder: it fails at the same conversation
-  // for another reason — the reference lacks the `reject` filter, the compatibility layer the `in` test
-  // that the template passes to it. llama3.2-vision: it loops over each message's `content` (a string
+  // Where nunjucks does not fail as the reference does. qwen3-coder: neither has the `reject` filter (the
+  // layer resolves filters from its own table only, never nunjucks' builtins), each says so in its own
+  // words. llama3.2-vision: it loops over each message's `content` (a string
   // here); the reference refuses a `for` over a string, Python's Jinja2 iterates its characters and so
   // does the layer — its prompts are Python's (checked against Jinja2 below).
   const NUNJUCKS_FAILS_OTHERWISE: Record<string, string> = {
     'llama3.2-vision:90b': 'renders every conversation',
     'llama3.2-vision:latest': 'renders every conversation',
-    'qwen3-coder:30b': 'tool call: test not found: in',
+    'qwen3-coder:30b': 'tool call: filter not found: reject',
   };
 
   /** The first conversation that fails, with its failure reason; undefined when all render. */
@@ -258,12 +258,12 @@ describe('whole corpus, varied message shapes: nunjucks renders what the referen
     'thinking off': { messages: [{ role: 'user', content: 'u1' }], enable_thinking: false },
     documents: { messages: [{ role: 'user', content: 'u1' }], documents: [{ title: 't', text: 'doc text' }] },
   };
-  // Both fail, for different reasons: in qwen3-coder the reference lacks the `reject` filter, the
-  // compatibility layer the `in` test the template passes to it (see the whole-corpus test above); in
+  // Both fail, with different messages: in qwen3-coder neither engine has the `reject` filter (see the
+  // whole-corpus test above); in
   // llama3.2-vision the reference refuses the `for` over the user's string `content` before reaching
   // what nunjucks (like Python) fails on — a none `content`, the template's single-call rule.
   const DIFFERENT_FAILURES = Object.fromEntries([
-    ...['tools, no call', 'string arguments', 'two calls'].map((shape) => [`qwen3-coder:30b / ${shape}`, ['Cannot apply filter "reject" to list or dict', 'test not found: in']]),
+    ...['tools, no call', 'string arguments', 'two calls'].map((shape) => [`qwen3-coder:30b / ${shape}`, ['Cannot apply filter "reject" to list or dict', 'filter not found: reject']]),
     ...STRING_LOOP.flatMap((id) => [
       [`${id} / string arguments`, ['Expected iterable or object type in for loop: got string', 'Expected iterable or object type in for loop: got none']],
       [`${id} / two calls`, ['Expected iterable or object type in for loop: got string', 'This model only supports single tool-calls at once!']],

@@ -1,11 +1,13 @@
 /**
  * Template engines behind one interface. `jinja` is @huggingface/jinja (the reference: it is what
  * transformers.js uses and follows Python Jinja2 semantics); `nunjucks` renders the same unmodified
- * Hugging Face template through a Jinja-compatibility layer local to its environment.
+ * Hugging Face template through a Jinja-compatibility layer local to its environment. Templates are
+ * untrusted: both engines render within the same bounds (render-limits.ts).
  */
-import { Template } from '@huggingface/jinja';
 import { UnknownNameError } from '../assets/models.ts';
+import { compileBoundedJinja } from './bounded-jinja.ts';
 import { compileNunjucks } from './nunjucks-compat.ts';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from './render-limits.ts';
 
 export const ENGINES = ['jinja', 'nunjucks'] as const;
 export type EngineId = (typeof ENGINES)[number];
@@ -37,16 +39,14 @@ export function assertEngine(name: string): EngineId {
 }
 
 /** Parse once; rendering reuses the parsed template (as a server would). */
-export function compileTemplate(engine: EngineId, source: string): CompiledTemplate {
+export function compileTemplate(engine: EngineId, source: string, limits: RenderLimits = DEFAULT_RENDER_LIMITS): CompiledTemplate {
   switch (engine) {
     case 'jinja': {
-      const tpl = new Template(source);
-      return { engine, render: (ctx) => tpl.render(ctx as Record<string, unknown>) };
+      const render = compileBoundedJinja(source, limits);
+      return { engine, render: (ctx) => render(ctx as Record<string, unknown>) };
     }
-    case 'nunjucks': {
-      const render = compileNunjucks(source);
-      return { engine, render };
-    }
+    case 'nunjucks':
+      return { engine, render: compileNunjucks(source, limits) };
   }
 }
 

@@ -2,6 +2,7 @@
  * The filters, tests and globals chat templates use, with the reference's (@huggingface/jinja) semantics.
  * They are registered on one nunjucks Environment only (see nunjucks-compat.ts), never globally.
  */
+import { boundedRange, checkLength } from '../render-limits.ts';
 import { Namespace, capitalize, fail, isMapping, splitArgs, titleCase, toJSON, truthy, unsafe, callMember, type JsonOptions } from './values.ts';
 
 type Filter = (value: unknown, ...args: unknown[]) => unknown;
@@ -75,9 +76,11 @@ export const FILTERS: Record<string, Filter> = {
     const width = (pos[0] ?? kw.width ?? 4) as number;
     const first = truthy(pos[1] ?? kw.first ?? false);
     const blank = truthy(pos[2] ?? kw.blank ?? false);
+    const text = str(v, 'indent');
+    const lines = text.split('\n');
+    checkLength(text.length + Math.max(0, width) * lines.length, 'the indented text');
     const pad = ' '.repeat(width);
-    return str(v, 'indent')
-      .split('\n')
+    return lines
       .map((line, i) => ((!first && i === 0) || (!blank && line.length === 0) ? line : pad + line))
       .join('\n');
   },
@@ -224,20 +227,12 @@ export function strftime(date: Date, format: string): string {
   });
 }
 
-function range(start: number, stop?: number, step = 1): number[] {
-  if (stop === undefined) [start, stop] = [0, start];
-  if (step === 0) throw new Error('range() step must not be zero');
-  const out: number[] = [];
-  for (let i = start; step > 0 ? i < stop : i > stop; i += step) out.push(i);
-  return out;
-}
-
 export const GLOBALS: Record<string, unknown> = {
   raise_exception: (msg: unknown) => {
     throw new Error(String(msg));
   },
   strftime_now: (format: string) => strftime(new Date(), format),
-  range,
+  range: boundedRange,
   namespace: (...args: unknown[]) => {
     const [pos, kw] = splitArgs(args);
     if (pos.length > 1) throw new Error(`namespace expected at most 1 argument, got ${pos.length}`);

@@ -8,7 +8,12 @@
  *   unpacks, `{% set ns.attr = … %}` assigns to a namespace;
  * - `for` over lists, dict keys or a string's characters, `for x in xs if cond` (the filter runs first,
  *   so `loop.*` counts only kept items), `loop.previtem`/`loop.nextitem`, `{% break %}`/`{% continue %}`;
- * - tests with arguments.
+ * - tests with arguments;
+ * - sandboxing (sandbox.ts): every name and string reaches the generated code as a JSON string literal;
+ *   variables, filters and tests resolve only through the layer's own tables (runtime.jxLookup,
+ *   jxFilter, jxTest: no inherited property is ever found); dict literals keep a `__proto__` key as a
+ *   key; each loop iteration ticks the render clock and `*` repeats strings within the limits
+ *   (render-limits.ts).
  */
 import { nj, type NjFrame, type NjNode } from './internals.ts';
 import { LoopControl, Slice } from './parser.ts';
@@ -106,6 +111,57 @@ export class JinjaCompiler extends nj.compiler.Compiler {
     else super.compileGroup(node, frame);
   }
 
+  compileLiteral(node: NjNode): void {
+    const v = node.value;
+    if (typeof v === 'string') this._emit(JSON.stringify(v));
+    else if (typeof v === 'number' || typeof v === 'boolean' || v === null) this._emit(String(v));
+    else this.fail('invalid literal', node.lineno, node.colno);
+  }
+
+  compileSymbol(node: NjNode, frame: NjFrame): void {
+    // A name the template bound itself is a JS variable (frames map names to generated identifiers).
+    const id = frame.lookup(node.value) as string | undefined;
+    this._emit(id ?? `runtime.jxLookup(context, frame, ${JSON.stringify(node.value)})`);
+  }
+
+  compileFilter(node: NjNode, frame: NjFrame): void {
+    this._emit(`runtime.jxFilter(${JSON.stringify(node.name.value)})(`);
+    this._compileAggregate(node.args, frame);
+    this._emit(')');
+  }
+
+  /** As a list of [key, value] pairs: an object literal would turn a `__proto__` key into a prototype. */
+  compileDict(node: NjNode, frame: NjFrame): void {
+    this._emit('runtime.jxDict([');
+    node.children.forEach((pair: NjNode, i: number) => {
+      if (i) this._emit(', ');
+      this._emit('[');
+      if (pair.key.typename === 'Symbol') this._emit(JSON.stringify(pair.key.value));
+      else this._compileExpression(pair.key, frame);
+      this._emit(', ');
+      this._compileExpression(pair.value, frame);
+      this._emit(']');
+    });
+    this._emit('])');
+  }
+
+  compileMul(node: NjNode, frame: NjFrame): void {
+    this.call('jxMul', [node.left, node.right], frame);
+  }
+
+  /** Parenthesised, so `- -1` is `-(-(1))`, not JavaScript's `--1`. */
+  compileNeg(node: NjNode, frame: NjFrame): void {
+    this._emit('-(');
+    this._compileExpression(node.target, frame);
+    this._emit(')');
+  }
+
+  compilePos(node: NjNode, frame: NjFrame): void {
+    this._emit('+(');
+    this._compileExpression(node.target, frame);
+    this._emit(')');
+  }
+
   compileJxSlice(node: NjNode, frame: NjFrame): void {
     this.call('jxSlice', [node.target, node.start, node.stop, node.step], frame);
   }
@@ -118,7 +174,7 @@ export class JinjaCompiler extends nj.compiler.Compiler {
     const test = node.right;
     const isCall = test.typename === 'FunCall';
     const name = String(isCall ? test.name.value : test.value);
-    this._emit(`(env.getTest(${JSON.stringify(name)}).call(context, `);
+    this._emit(`(runtime.jxTest(${JSON.stringify(name)})(`);
     this._compileExpression(node.left, frame);
     if (isCall) for (const arg of test.args.children) {
       this._emit(', ');
@@ -130,7 +186,11 @@ export class JinjaCompiler extends nj.compiler.Compiler {
   /** `obj.method(args)` goes through runtime.jxCallMember (no bound function per call). */
   override compileFunCall(node: NjNode, frame: NjFrame): void {
     if (node.name.typename !== 'LookupVal') {
-      super.compileFunCall(node, frame);
+      this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.callWrap(`);
+      this._compileExpression(node.name, frame);
+      this._emit(`, ${JSON.stringify(this._getNodeName(node.name))}, context, `);
+      this._compileAggregate(node.args, frame, '[', ']');
+      this._emit('))');
       return;
     }
     this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.jxCallMember(`);
@@ -209,6 +269,7 @@ export class JinjaCompiler extends nj.compiler.Compiler {
       const [kept, k] = [this._tmpid(), this._tmpid()];
       this._emitLine(`var ${kept} = [];`);
       this._emitLine(`for (var ${k} = 0; ${k} < ${arr}.length; ${k}++) {`);
+      this._emitLine(`runtime.jxTick(${this.buffer}.length);`);
       bind(`${arr}[${k}]`);
       this._emit('if (');
       this.truthy(node.arr.cond, frame);
@@ -218,6 +279,7 @@ export class JinjaCompiler extends nj.compiler.Compiler {
     }
     this._emitLine(`var ${len} = ${arr}.length;`);
     this._emitLine(`for (var ${i} = 0; ${i} < ${len}; ${i}++) {`);
+    this._emitLine(`runtime.jxTick(${this.buffer}.length);`);
     bind(`${arr}[${i}]`);
     // One object per iteration instead of nunjucks' seven dotted frame.set calls.
     this._emitLine(

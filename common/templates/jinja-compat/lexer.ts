@@ -4,9 +4,12 @@
  * - it ends a `{{ … }}` at the first `}}`, even inside a dict literal (`{% set x = {"a": {"b": 1}} %}`);
  *   Jinja counts braces, so `}` is a closing brace while a `{` is open;
  * - string escapes as the reference reads them: `\n \t \r \b \f \v \' \" \\`, `\xHH`, `\uHHHH`
- *   (nunjucks knows only the first three and drops the backslash of the others).
+ *   (nunjucks knows only the first three and drops the backslash of the others);
+ * - a name must be an identifier: nunjucks reads any run of characters up to a delimiter as a name, `\`
+ *   and `"` included, and those once reached the generated JavaScript (see sandbox.ts).
  */
 import { nj, type NjToken } from './internals.ts';
+import { IDENTIFIER, TemplateSecurityError } from './sandbox.ts';
 
 interface TokenizerApi {
   str: string;
@@ -21,7 +24,10 @@ interface TokenizerApi {
 }
 
 const Tokenizer = Object.getPrototypeOf(nj.lexer.lex('', {})).constructor as new (src: string, opts: object) => TokenizerApi;
-const { TOKEN_LEFT_CURLY: LEFT, TOKEN_RIGHT_CURLY: RIGHT, TOKEN_BLOCK_END: BLOCK_END, TOKEN_VARIABLE_END: VARIABLE_END } = nj.lexer as Record<string, string>;
+const { TOKEN_LEFT_CURLY: LEFT, TOKEN_RIGHT_CURLY: RIGHT, TOKEN_BLOCK_END: BLOCK_END, TOKEN_VARIABLE_END: VARIABLE_END, TOKEN_SYMBOL: SYMBOL } = nj.lexer as Record<
+  string,
+  string
+>;
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', "'": "'", '"': '"', '\\': '\\' };
 
@@ -36,6 +42,9 @@ export class JinjaTokenizer extends Tokenizer {
       return tok;
     }
     const tok = super.nextToken();
+    if (tok?.type === SYMBOL && !IDENTIFIER.test(tok.value)) {
+      throw new TemplateSecurityError(`invalid name ${JSON.stringify(tok.value)} at line ${tok.lineno + 1}, column ${tok.colno + 1}: names are letters, digits and _`);
+    }
     if (tok?.type === LEFT) this.depth++;
     else if (tok?.type === RIGHT) this.depth--;
     else if (tok?.type === BLOCK_END || tok?.type === VARIABLE_END) this.depth = 0;

@@ -8,8 +8,10 @@
  * - trailing commas in list, dict and tuple literals; `(a,)` is a one-element tuple;
  * - `{% break %}` / `{% continue %}` (transformers enables Jinja's loopcontrols extension).
  * `{% set ns.attr = … %}`, `for … if …` and tuples parse already; the compiler gives them Jinja meaning.
+ * Tags that load other templates (include, import, extends, …) are refused here (sandbox.ts says why).
  */
 import { T, nj, type NjNode, type NjToken } from './internals.ts';
+import { REFUSED_TAGS, TemplateSecurityError } from './sandbox.ts';
 
 const { nodes } = nj;
 
@@ -135,6 +137,9 @@ export class JinjaParser extends nj.parser.Parser {
 
   override parseStatement(): NjNode | null {
     const tok = this.peekToken();
+    if (tok?.type === T.SYMBOL && REFUSED_TAGS.has(tok.value)) {
+      throw new TemplateSecurityError(`{% ${tok.value} %} is not allowed in a chat template (line ${tok.lineno + 1}, column ${tok.colno + 1})`);
+    }
     if (tok?.type === T.SYMBOL && (tok.value === 'break' || tok.value === 'continue') && !(this as unknown as { breakOnBlocks: string[] | null }).breakOnBlocks?.includes(tok.value)) {
       this.nextToken();
       this.advanceAfterBlockEnd(tok.value);

@@ -4,6 +4,7 @@
  * namespaces, slicing, negative indexes, and the Python methods of strings and dicts. Where the reference
  * refuses what Python renders — a `for` over a string — Python is followed.
  */
+import { checkLength } from '../render-limits.ts';
 import { nj } from './internals.ts';
 
 const SafeString = nj.runtime.SafeString;
@@ -12,8 +13,18 @@ const hasOwn = (o: object, k: PropertyKey) => Object.hasOwn(o, k);
 /** `namespace(...)`: a mutable attribute bag — the only object `{% set ns.attr = … %}` may assign to. */
 export class Namespace {
   constructor(entries: Record<string, unknown>) {
-    Object.assign(this, entries);
+    for (const [k, v] of Object.entries(entries)) defineKey(this, k, v);
   }
+}
+
+/** Sets an own property even when the key is `__proto__` (plain assignment would replace the prototype). */
+function defineKey(obj: object, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** A dict literal: `__proto__` stays an ordinary key, as in the reference. */
+export function dict(pairs: [unknown, unknown][]): Record<string, unknown> {
+  return Object.fromEntries(pairs);
 }
 
 type Dict = Record<string, unknown>;
@@ -54,6 +65,7 @@ const asciiSafe = (s: string) => s.replace(/[\x7f-\uffff]/g, (c) => '\\u' + c.ch
 export function toJSON(input: unknown, options: JsonOptions = {}, undefinedToNull = true): string {
   // The layout is settled once per call, not again for every nested value.
   const { indent = null, ensureAscii = false, separators = null, sortKeys = false } = options;
+  if (indent) checkLength(indent, 'a tojson indent');
   const [itemSep, keySep] = separators ?? (indent ? [',', ': '] : [', ', ': ']);
   const pad = indent ? ' '.repeat(indent) : '';
   const quote = (s: string) => (ensureAscii ? asciiSafe(JSON.stringify(s)) : JSON.stringify(s));
@@ -244,7 +256,7 @@ export function callWrap(fn: unknown, name: string, context: unknown, args: unkn
 /** `{% set ns.attr = value %}` */
 export function setAttr(obj: unknown, key: unknown, value: unknown): void {
   if (!(obj instanceof Namespace)) throw new Error('cannot assign attribute on non-namespace object');
-  (obj as unknown as Dict)[key as string] = value;
+  defineKey(obj, String(key), value);
 }
 
 /**
@@ -298,20 +310,41 @@ export function add(a: unknown, b: unknown): unknown {
   const ta = typeof a;
   const tb = typeof b;
   // Fast paths first: this runs for every `+` in a template's message loop.
-  if (ta === 'string' && tb === 'string') return (a as string) + (b as string);
+  if (ta === 'string' && tb === 'string') return joined(a as string, b as string);
   if (ta === 'number' && tb === 'number') return (a as number) + (b as number);
   if (a === undefined || b === undefined) throw new Error('Cannot perform operation + on undefined values');
   if (a === null || b === null) throw new Error('Cannot perform operation on null values');
-  if (Array.isArray(a) && Array.isArray(b)) return a.concat(b);
-  if (ta === 'string' || tb === 'string' || a instanceof SafeString || b instanceof SafeString) return operandText(a) + operandText(b);
+  if (Array.isArray(a) && Array.isArray(b)) {
+    checkLength(a.length + b.length, 'a concatenated list');
+    return a.concat(b);
+  }
+  if (ta === 'string' || tb === 'string' || a instanceof SafeString || b instanceof SafeString) return joined(operandText(a), operandText(b));
   throw new Error(`Unknown operator "+" between ${describe(a)} and ${describe(b)}`);
+}
+
+/** `a * b`: numbers multiply; a string or list times an integer repeats it, as in Python's Jinja2. */
+export function multiply(a: unknown, b: unknown): unknown {
+  if (typeof a === 'number' && typeof b === 'number') return a * b;
+  const [seq, n] = typeof a === 'number' ? [unsafe(b), a] : [unsafe(a), b];
+  if (typeof n === 'number' && Number.isInteger(n) && (typeof seq === 'string' || Array.isArray(seq))) {
+    const count = Math.max(0, n);
+    checkLength(seq.length * count, 'a repeated value');
+    return typeof seq === 'string' ? seq.repeat(count) : Array.from({ length: count }, () => seq).flat(1);
+  }
+  throw new Error(`Unknown operator "*" between ${describe(a)} and ${describe(b)}`);
 }
 
 /** `a ~ b`: string concatenation (the reference refuses undefined and none operands). */
 export function concat(a: unknown, b: unknown): string {
   if (a === undefined || b === undefined) throw new Error('Cannot perform operation ~ on undefined values');
   if (a === null || b === null) throw new Error('Cannot perform operation on null values');
-  return operandText(a) + operandText(b);
+  return joined(operandText(a), operandText(b));
+}
+
+/** `a + b` of two strings within the character limit (doubling a string 30 times would need 1 GB). */
+function joined(a: string, b: string): string {
+  if (a.length + b.length > 65_536) checkLength(a.length + b.length, 'a concatenated string');
+  return a + b;
 }
 
 /** `a in b`: list membership, substring, dict key; anything is not in an undefined value. */
