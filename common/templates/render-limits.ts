@@ -74,7 +74,7 @@ export function boundedRange(start: number, stop?: number, step = 1): number[] {
   if (count > active.maxRange) {
     throw new RenderLimitError(`range too big: ${count} items; the sandbox allows ${active.maxRange} (as Jinja2's MAX_RANGE)`);
   }
-  const out = new Array<number>(count);
-  for (let i = 0; i < count; i++) out[i] = start + i * step;
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) out.push(start + i * step);
   return out;
 }
