@@ -4,6 +4,7 @@ import { DEFAULT_MODEL_IDS, MODELS, TEMPLATE_VARIANTS, getModelSpec } from '../.
 import { TOKENIZER_CHOICES, assertTokenizerChoice, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import { TOKENIZERS } from '../../common/assets/tokenizers.ts';
 import { InputError, refuseUnusedFlags } from '../../common/input-error.ts';
+import { DEFAULT_MESSAGES_LIMITS, parseMessagesLimit } from '../../common/messages-file.ts';
 import { STRATEGIES, assertStrategy, type StrategyId } from '../../common/strategies/index.ts';
 import { ENGINES, assertEngine, type EngineId } from '../../common/templates/engines.ts';
 import type { RunOptions } from '../../common/run-options.ts';
@@ -83,6 +84,8 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
       .option('--engine <name>', `template engine (${ENGINES.join(', ')})`, 'jinja')
       .option('--tokenizer <name>', `tokenizer (${TOKENIZER_CHOICES.join(', ')})`, 'js')
       .option('--ids', 'print the token ids (JSON) on stdout instead of the prompt')
+      .option('--max-messages-mb <n>', `refuse a messages file larger than this, MB (default ${DEFAULT_MESSAGES_LIMITS.fileMb})`, parseMessagesLimit('fileMb'))
+      .option('--max-message-chars <n>', `refuse a message whose content is longer than this, characters (default ${DEFAULT_MESSAGES_LIMITS.messageChars})`, parseMessagesLimit('messageChars'))
       .action(async (flags) => setExit(await renderCommand({ ...flags, engine: assertEngine(flags.engine), tokenizer: assertTokenizerChoice(flags.tokenizer) }, io))),
   ],
   listing: () => [

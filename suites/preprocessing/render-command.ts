@@ -1,7 +1,8 @@
 /** `bench render`: the exact prompt (or token ids) the suite would measure for a messages file. */
-import { getModelSpec, getTemplateVariant, templateVariantsFor, UnknownNameError } from '../../common/assets/models.ts';
+import { getModelSpec, getTemplateVariant, templateVariantsFor } from '../../common/assets/models.ts';
 import type { TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
-import { MessagesFileError, readMessagesFile } from '../../common/messages-file.ts';
+import { InputError } from '../../common/input-error.ts';
+import { DEFAULT_MESSAGES_LIMITS, readMessagesFile } from '../../common/messages-file.ts';
 import { createPreprocessor } from '../../common/pipeline.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
 import type { CliIO } from '../../common/cli-io.ts';
@@ -13,6 +14,9 @@ export interface RenderFlags {
   engine: EngineId;
   tokenizer: TokenizerChoice;
   ids?: boolean;
+  /** --max-messages-mb and --max-message-chars (common/messages-file.ts); defaults when absent. */
+  maxMessagesMb?: number;
+  maxMessageChars?: number;
 }
 
 export async function renderCommand(flags: RenderFlags, io: CliIO): Promise<number> {
@@ -25,9 +29,9 @@ export async function renderCommand(flags: RenderFlags, io: CliIO): Promise<numb
       io.stderr(`error: template '${template}' belongs to model '${getTemplateVariant(template).model}', not '${model}'\n`);
       return 2;
     }
-    chat = readMessagesFile(flags.messages);
+    chat = readMessagesFile(flags.messages, { fileMb: flags.maxMessagesMb ?? DEFAULT_MESSAGES_LIMITS.fileMb, messageChars: flags.maxMessageChars ?? DEFAULT_MESSAGES_LIMITS.messageChars });
   } catch (err) {
-    if (err instanceof UnknownNameError || err instanceof MessagesFileError) {
+    if (err instanceof InputError) {
       io.stderr(`error: ${err.message}\n`);
       return 2;
     }
