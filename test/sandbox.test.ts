@@ -2,7 +2,7 @@
  * Untrusted templates: the attack corpus against both engines, judged by side effects (a global, a file,
  * a shell), and the bounds that turn a process-killing render into an error.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nunjucks from 'nunjucks';
@@ -39,10 +39,13 @@ describe('the corpus', () => {
   it('would see a payload that runs: an unsandboxed template engine fails the check', () => {
     // The checker's own witness: nunjucks without the layer runs range.constructor's code at render time.
     const payload = ATTACK_PAYLOADS.find((p) => p.id === 'range-constructor')!;
-    const marker = join(markerDir, 'witness');
-    new nunjucks.Template(payload.source.replaceAll('%MARKER%', marker)).render({});
-    expect((globalThis as { PREPBENCH_PWNED?: unknown }).PREPBENCH_PWNED).toBe(1);
-    delete (globalThis as { PREPBENCH_PWNED?: unknown }).PREPBENCH_PWNED;
+    const global = globalThis as { PREPBENCH_PWNED?: unknown; PREPBENCH_MARKER?: string };
+    global.PREPBENCH_MARKER = join(markerDir, 'witness');
+    new nunjucks.Template(payload.source).render({});
+    expect(global.PREPBENCH_PWNED).toBe(1);
+    expect(readFileSync(global.PREPBENCH_MARKER, 'utf8')).toBe('pwned');
+    delete global.PREPBENCH_PWNED;
+    delete global.PREPBENCH_MARKER;
   });
 });
 

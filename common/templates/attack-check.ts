@@ -47,9 +47,10 @@ export function payloadById(id: string): AttackPayload {
 export function checkPayload(engine: EngineId, payload: AttackPayload, limits: RenderLimits, markerDir: string): AttackOutcome {
   const marker = join(markerDir, `pwned-${engine}-${payload.id}`);
   rmSync(marker, { force: true });
-  const global = globalThis as { PREPBENCH_PWNED?: unknown };
+  const global = globalThis as { PREPBENCH_PWNED?: unknown; PREPBENCH_MARKER?: string };
   delete global.PREPBENCH_PWNED;
-  const source = payload.source.replaceAll('%MARKER%', marker);
+  global.PREPBENCH_MARKER = marker;
+  const source = payload.source;
   const start = performance.now();
   let how = 'rendered';
   let detail = '';
@@ -69,6 +70,7 @@ export function checkPayload(engine: EngineId, payload: AttackPayload, limits: R
   const ms = performance.now() - start;
   const sideEffects = [global.PREPBENCH_PWNED !== undefined && 'set a global', existsSync(marker) && 'wrote a file'].filter(Boolean);
   delete global.PREPBENCH_PWNED;
+  delete global.PREPBENCH_MARKER;
   rmSync(marker, { force: true });
   const base = { id: payload.id, kind: payload.kind, bound: payload.bound, engine, ms };
   if (sideEffects.length > 0) return { ...base, blocked: false, how: `ran code (${sideEffects.join(', ')})`, detail };

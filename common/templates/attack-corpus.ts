@@ -2,7 +2,7 @@
  * Hostile chat templates: what a model file could carry to run code, read the host's objects, load other
  * templates or end the process. Each payload's code, where it has any, marks success with a side effect a
  * check can see — a global, a file, a child process that writes the file — so "blocked" never rests on
- * the engine's word. `%MARKER%` is replaced by the checker with a fresh file path.
+ * the engine's word. The checker names a fresh file in `globalThis.PREPBENCH_MARKER`.
  *
  * Kinds:
  * - code-injection: names and strings that reach nunjucks' generated JavaScript (compile time);
@@ -21,43 +21,57 @@ export interface AttackPayload {
   bound?: 'range' | 'chars' | 'time' | 'recursion';
 }
 
-/** Sets a global and writes the marker file: either one seen afterwards means the payload ran. */
-const JS = `globalThis.PREPBENCH_PWNED=1;process.getBuiltinModule('fs').writeFileSync('%MARKER%','pwned')`;
+/** Sets a global and writes the marker file (its path in a global the checker sets): either means it ran. */
+const JS = `globalThis.PREPBENCH_PWNED=1;process.getBuiltinModule('fs').writeFileSync(globalThis.PREPBENCH_MARKER,'pwned')`;
 /** The same through a child process (the file appears only if a shell ran). */
-const SHELL = `globalThis.PREPBENCH_PWNED=1;process.getBuiltinModule('child_process').execSync('echo pwned > %MARKER%')`;
-/** Breaks out of the string literal nunjucks would paste a name into, runs, and re-opens a comment. */
-const BREAKOUT = `")));}catch(e){}}${JS};function z(){try{//`;
+const SHELL = `globalThis.PREPBENCH_PWNED=1;process.getBuiltinModule('child_process').execSync('echo pwned > '+globalThis.PREPBENCH_MARKER)`;
+/**
+ * Code after a name ending in a backslash swallowed the quote closing its own string in the generated code, so that
+ * the next string literal's text is read as code: close `parens` open calls (and the try block and
+ * function around them), run, and comment out the rest of the line. Runs when the template is compiled.
+ */
+const breakout = (parens: number, code = JS) => `${')'.repeat(parens)};}catch(e){}}${code};function z(){try{//`;
+/**
+ * A name that is JavaScript once pasted between quotes: `x"&&Function`…```&&"` builds a function from a
+ * template literal and calls it. Names end at whitespace and at ( ) . - / and the like, so the code is
+ * written with \xHH escapes, which the template literal decodes.
+ */
+const quotedName = (code = JS) => `x"&&Function\`${code.replace(/[^A-Za-z0-9_]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}\`\`\`&&"`;
 const q = JSON.stringify;
 
 const injection: [string, string][] = [
-  ['name-backslash', `{{ x\\ ~ ${q(BREAKOUT)} }}`],
-  ['name-backslash-shell', `{{ x\\ ~ ${q(`")));}catch(e){}}${SHELL};function z(){try{//`)} }}`],
-  ['name-quote', `{{ x"+(${JS})+" }}`],
+  ['name-backslash', `{{ x\\ ~ ${q(breakout(3))} }}`],
+  ['name-backslash-shell', `{{ x\\ ~ ${q(breakout(3, SHELL))} }}`],
+  ['name-quote', `{{ ${quotedName()} }}`],
+  ['name-quote-shell', `{{ ${quotedName(SHELL)} }}`],
   ['name-quote-only', `{{ a"b }}`],
-  ['filter-name-backslash', `{{ 1 | x\\(${q(BREAKOUT)}) }}`],
-  ['filter-name-quote', `{{ 1 | x").call(context,(${JS}));(" }}`],
-  ['test-name-quote', `{{ 1 is x"+(${JS})+" }}`],
-  ['trim-markers', `{{- x\\ ~ ${q(BREAKOUT)} -}}`],
-  ['generation-tag', `{% generation %}{{ x\\ ~ ${q(BREAKOUT)} }}{% endgeneration %}`],
-  ['if-condition', `{% if x\\ ~ ${q(BREAKOUT)} %}y{% endif %}`],
-  ['for-variable', `{% for x\\ in [1] %}{{ 1 ~ ${q(BREAKOUT)} }}{% endfor %}`],
-  ['for-iterable', `{% for m in x\\ ~ ${q(BREAKOUT)} %}{% endfor %}`],
-  ['set-target', `{% set x\\ = ${q(BREAKOUT)} %}`],
-  ['set-target-quote', `{% set a"+(${JS})+" = 1 %}`],
-  ['macro-name', `{% macro m"+(${JS})+"() %}{% endmacro %}`],
-  ['macro-argument', `{% macro m(a"+(${JS})+") %}{% endmacro %}{{ m(1) }}`],
-  ['macro-keyword', `{% macro m(a=1) %}{{ a }}{% endmacro %}{{ m(a"+(${JS})+"=2) }}`],
-  ['call-name', `{{ x\\(1) ~ ${q(BREAKOUT)} }}`],
-  ['call-name-through-lookup', `{{ messages["a\\\\"]()(${q(BREAKOUT)}) }}`],
-  ['attribute-name', `{{ messages.x\\ ~ ${q(BREAKOUT)} }}`],
-  ['dict-key-name', `{{ {x\\: ${q(BREAKOUT)}} }}`],
-  ['namespace-attribute', `{% set ns = namespace() %}{% set ns.x\\ = ${q(BREAKOUT)} %}`],
-  ['string-line-separator', `{{ "\u2028${BREAKOUT}" }}`],
-  ['string-escapes', `{{ "\\x22\\u0022\\\\${BREAKOUT.replaceAll('"', '\\"')}" }}`],
+  ['filter-name-backslash', `{{ 1 | x\\(${q(breakout(2))}) }}`],
+  ['filter-name-quote', `{{ 1 | ${quotedName()} }}`],
+  ['test-name-quote', `{{ 1 is ${quotedName()} }}`],
+  ['trim-markers', `{{- x\\ ~ ${q(breakout(3))} -}}`],
+  ['generation-tag', `{% generation %}{{ x\\ ~ ${q(breakout(3))} }}{% endgeneration %}`],
+  ['if-condition', `{% if x\\ ~ ${q(`)))){}}catch(e){}}${JS};function z(){try{if(1){//`)} %}y{% endif %}`],
+  ['if-condition-quote', `{% if ${quotedName()} %}y{% endif %}`],
+  ['for-variable', `{% for x\\ in [1] %}{{ 1 ~ ${q(breakout(3))} }}{% endfor %}`],
+  ['for-iterable', `{% for m in x\\ ~ ${q(breakout(3))} %}{% endfor %}`],
+  ['for-iterable-quote', `{% for m in ${quotedName()} %}{% endfor %}`],
+  ['set-target', `{% set x\\ = ${q(breakout(3))} %}`],
+  ['set-value-quote', `{% set a = ${quotedName()} %}{{ a }}`],
+  ['macro-name', `{% macro ${quotedName()}() %}{% endmacro %}`],
+  ['macro-argument', `{% macro m(${quotedName()}) %}{% endmacro %}{{ m(1) }}`],
+  ['macro-keyword', `{% macro m(a=1) %}{{ a }}{% endmacro %}{{ m(${quotedName()}=2) }}`],
+  ['call-name', `{{ ${quotedName()}(1) }}`],
+  ['call-name-through-lookup', `{{ messages[${q(`\\")));}catch(e){}}${JS};function z(){try{//`)}]()(1) }}`],
+  ['attribute-name', `{{ messages.x\\ ~ ${q(breakout(3))} }}`],
+  ['dict-key-name', `{{ {${quotedName()}: 1} }}`],
+  ['namespace-attribute', `{% set ns = namespace() %}{% set ns.x\\ = ${q(breakout(3))} %}`],
+  ['string-line-separator', `{{ "\u2028${breakout(3)}" }}`],
+  ['string-escapes', `{{ "\\x22\\u0022\\\\${breakout(3)}" }}`],
   ['template-text-quote', `"+(${JS})+"\\{{ 1 }}`],
-  ['number-name', `{{ 1x\\ ~ ${q(BREAKOUT)} }}`],
-  ['filter-block-name', `{% filter x\\ %}${BREAKOUT}{% endfilter %}`],
-  ['call-block', `{% macro m() %}{{ caller() }}{% endmacro %}{% call m() %}{{ x\\ ~ ${q(BREAKOUT)} }}{% endcall %}`],
+  ['number-name', `{{ 1x\\ ~ ${q(breakout(3))} }}`],
+  ['filter-block-name', `{% filter ${quotedName()} %}x{% endfilter %}`],
+  ['call-block', `{% macro m() %}{{ caller() }}{% endmacro %}{% call m() %}{{ x\\ ~ ${q(breakout(3))} }}{% endcall %}`],
+  ['keyword-argument-name', `{{ 'a' | replace('a', 'b', ${quotedName()}=1) }}`],
 ];
 
 const escapes: [string, string][] = [

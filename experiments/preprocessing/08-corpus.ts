@@ -1,7 +1,10 @@
 /**
  * Experiment 8 — the template corpus: for ~97 real Hugging Face chat templates, does each engine render
  * them, is the output identical to the reference (@huggingface/jinja), and what does rendering cost as
- * the history grows? Statuses are computed by rendering, never listed by hand.
+ * the history grows? Statuses are computed by rendering, never listed by hand. Beside them, the sandbox:
+ * how many hostile templates (common/templates/attack-corpus.ts) each engine blocks, and which of its
+ * bounds hold — a template arrives inside a model file, so an engine that is fast but runs its code is no
+ * candidate.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +21,9 @@ import { corpusCharts } from '../../suites/preprocessing/charts/corpus-survey.ts
 import { FIXED_DATE_STRING } from '../../common/pipeline.ts';
 import { chatFor } from '../../common/preprocessor-cache.ts';
 import { corpusReportSection } from '../../suites/preprocessing/corpus-report.ts';
+import { ATTACK_PAYLOADS } from '../../common/templates/attack-corpus.ts';
+import { runAttackCorpus } from '../../common/templates/attack-isolated.ts';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../../common/templates/render-limits.ts';
 
 export type CompatStatus = 'ok' | 'differs' | 'error';
 
@@ -51,11 +57,22 @@ function toolConversation(): ChatMessage[] {
   ];
 }
 
-/** A corpus template to survey: its id and the template itself (undefined when the installed corpus lacks a quick-mode id). */
+/**
+ * A corpus template to survey: its id and the template itself (undefined when the installed corpus lacks a
+ * quick-mode id); or the sandbox check.
+ */
 interface Point {
   id: string;
   template?: CorpusTemplate;
+  sandbox?: true;
 }
+
+const SANDBOX_POINT = 'sandbox';
+/**
+ * The default bounds, but 0.25 s of render time instead of 5 s: each runaway payload runs until the clock
+ * stops it, and three of them per engine at 5 s would add half a minute per process.
+ */
+const SANDBOX_LIMITS: RenderLimits = { ...DEFAULT_RENDER_LIMITS, maxMs: 250 };
 
 /** Rounds per template: renders take 0.01–5 ms, so a slice of a few ms holds one to hundreds of calls. */
 const QUICK_ROUNDS = { rounds: 8, sliceMs: 2 };
@@ -117,21 +134,22 @@ export const corpus: Experiment<Point> = {
   title: 'Template corpus',
   question: 'Which real chat templates does each engine render identically to the reference, and what does rendering cost as history grows?',
   // The family of a corpus template is in `model`, its corpus id in `template`.
-  params: ['model', 'template', 'engine', 'turns'],
-  headline: ['templates_ok', 'templates_differs', 'templates_error'],
+  params: ['model', 'template', 'engine', 'turns', 'payload', 'attack', 'bound'],
+  headline: ['templates_ok', 'templates_differs', 'templates_error', 'attacks_blocked'],
   charts: corpusCharts,
   async matrix(options) {
     const all = await loadCorpus();
     const ids = options.quick ? [...QUICK_CORPUS] : all.map((t) => t.id);
     // The template travels in the point: run() gets the point this matrix built in its own process.
-    return ids.map((id) => ({ id, template: all.find((t) => t.id === id) }));
+    return [...ids.map((id) => ({ id, template: all.find((t) => t.id === id) })), { id: SANDBOX_POINT, sandbox: true as const }];
   },
   label: (p) => p.id,
   // One process for the survey (a process per template would be ~20 × runs processes in quick mode):
   // its render costs rank templates; each process measures them in its own seeded order.
   group: () => 'corpus survey',
-  coordinates: (p) => ({ template: p.id }),
+  coordinates: (p) => (p.sandbox ? {} : { template: p.id }),
   async run(point, options) {
+    if (point.sandbox) return measureSandbox();
     if (!point.template) throw new Error(`template '${point.id}' is not in the corpus`);
     return measureTemplate(point.template, options);
   },
@@ -144,12 +162,69 @@ export const corpus: Experiment<Point> = {
         derived.push({ params: { engine }, metric: `templates_${status}`, unit: 'count', value: mine.filter((r) => compatStatusOf(r) === status).length, note: `of ${mine.length} templates` });
       }
     }
-    return derived;
+    return [...derived, ...sandboxCounts(rows.filter((r) => r.metric === 'attack'))];
   },
   writeFiles: writeCorpusCsv,
   reportSection: corpusReportSection,
   answers: corpusAnswers,
 };
+
+/** One row per payload and engine: blocked (ok) or how it got through. */
+async function measureSandbox(): Promise<RowInput[]> {
+  const outcomes = await runAttackCorpus(ENGINES, SANDBOX_LIMITS);
+  return outcomes.map((o) => ({
+    params: { engine: o.engine, payload: o.id, attack: o.kind, bound: o.bound },
+    metric: 'attack',
+    unit: 'status',
+    status: o.blocked ? 'ok' : 'unsupported',
+    error: o.blocked ? '' : `not blocked: ${o.how}${o.detail ? `: ${o.detail}` : ''}`,
+    note: o.blocked ? `${o.how}${o.detail ? `: ${o.detail}` : ''}` : '',
+  }));
+}
+
+/**
+ * Per engine: payloads blocked of all, then per kind and per bound. The same in every process (the
+ * checks are deterministic), so `exact`: processes that disagree make the row an error naming both.
+ */
+function sandboxCounts(attacks: RowInput[]): RowInput[] {
+  const rows: RowInput[] = [];
+  for (const engine of ENGINES) {
+    const mine = attacks.filter((r) => r.params?.engine === engine);
+    if (mine.length === 0) continue;
+    const count = (subset: RowInput[], params: Record<string, string>, what: string): RowInput => {
+      const open = subset.filter((r) => r.status !== 'ok').map((r) => String(r.params?.payload));
+      const note = `of ${subset.length} ${what}${open.length ? `; not blocked: ${open.join(', ')}` : ''}`;
+      return { params: { engine, ...params }, metric: 'attacks_blocked', unit: 'count', value: subset.length - open.length, exact: true, note };
+    };
+    rows.push(count(mine, {}, 'hostile templates'));
+    for (const kind of new Set(mine.map((r) => String(r.params?.attack)))) rows.push(count(mine.filter((r) => r.params?.attack === kind), { attack: kind }, `${kind} payloads`));
+    for (const bound of new Set(mine.flatMap((r) => (r.params?.bound ? [String(r.params.bound)] : [])))) {
+      rows.push(count(mine.filter((r) => r.params?.bound === bound), { bound }, `payloads the ${bound} bound must stop`));
+    }
+  }
+  return rows;
+}
+
+/** The sandbox finding: payloads blocked per engine, and the bounds that hold in every engine. */
+function sandboxFinding(rows: ResultRow[]): Finding | undefined {
+  const totals = rows.filter((r) => r.metric === 'attacks_blocked' && r.status !== 'error' && r.attack === '' && r.bound === '');
+  if (totals.length === 0) return undefined;
+  const total = ATTACK_PAYLOADS.length;
+  const engines = totals.map((r) => `${r.engine} blocks ${fmt(Number(r.median))} of ${total}`);
+  const bounds = rows.filter((r) => r.metric === 'attacks_blocked' && r.bound !== '' && r.status !== 'error');
+  const held = [...new Set(bounds.map((r) => String(r.bound)))].map((bound) => {
+    const failing = bounds.filter((r) => r.bound === bound && /not blocked/.test(r.note)).map((r) => r.engine);
+    return failing.length ? `${bound} fails in ${failing.join(', ')}` : `${bound} holds`;
+  });
+  const open = totals.filter((r) => /not blocked/.test(r.note));
+  const verdict = open.length ? ` Not blocked — ${open.map((r) => `${r.engine}: ${r.note.replace(/^.*not blocked: /, '')}`).join('; ')}: such an engine must not render untrusted templates.` : '';
+  return {
+    id: 'sandbox',
+    caveats: [],
+    row: totals[0],
+    text: `Of ${total} hostile templates (code injection, escapes to the Function constructor, prototype leaks, template loading, resource exhaustion; blocked = no code ran, nothing of the host printed, an error instead of exhaustion), ${engines.join(' and ')}; bounds (time tested at ${SANDBOX_LIMITS.maxMs} ms): ${held.join(', ')}.${verdict}`,
+  };
+}
 
 /** Caveats of many rows, summed up when there are more than two. */
 function manyCaveats(rows: ResultRow[]): string[] {
@@ -160,6 +235,8 @@ function manyCaveats(rows: ResultRow[]): string[] {
 /** Experiment 8's answers: identical renders per engine, render-cost growth with the history, the costliest template. */
 export function corpusAnswers(rows: ResultRow[]): Finding[] {
   const findings: Finding[] = [];
+  const sandbox = sandboxFinding(rows);
+  if (sandbox) findings.push(sandbox);
   // ok / unsupported compat rows are verdicts; an error row means the point failed and says nothing.
   const compat = rows.filter((r) => r.metric === 'compat' && r.status !== 'error');
   const engines = ENGINES.filter((e) => compat.some((r) => r.engine === e));
