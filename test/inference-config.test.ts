@@ -20,7 +20,7 @@ describe('--slo', () => {
   it('rejects bad input with the reason', () => {
     expect(() => parseSlo('ttft')).toThrow(/--slo: 'ttft' is not key=value/);
     expect(() => parseSlo('latency=5')).toThrow(/--slo: unknown key 'latency'; valid: ttft, tpot, e2e/);
-    expect(() => parseSlo('ttft=-1')).toThrow(/--slo: ttft must be a positive number of milliseconds, got '-1'/);
+    expect(() => parseSlo('ttft=-1')).toThrow("--slo: ttft: must be a number > 0 and ≤ 86400000 (ms), got '-1'");
     expect(() => parseSlo('tpot=abc')).toThrow(/got 'abc'/);
     expect(() => parseSlo('')).toThrow(InputError);
   });
@@ -82,13 +82,30 @@ slo: { ttft: 500, tpot: 50 }
     expect(bad({ targets: [{ url: 'http://a/v1', client: 'curl' }] })).toThrow('bench.yaml: targets[0].client: must be one of fetch, openai, got "curl"');
     expect(bad({ targets: [{ embedded: { size: 'huge' } }] })).toThrow('bench.yaml: targets[0].embedded.size: must be tiny or small, got "huge"');
     expect(bad({ targets: [{ url: 'http://a/v1' }, { url: 'http://a/v1' }] })).toThrow("bench.yaml: targets: two targets are named 'http://a/v1'");
-    expect(bad({ concurrency: [1, 0] })).toThrow('bench.yaml: concurrency[1]: must be a positive integer, got 0');
-    expect(bad({ concurrency: 'many' })).toThrow('bench.yaml: concurrency: must be a positive integer, got "many"');
-    expect(bad({ rate: [-2] })).toThrow('bench.yaml: rate[0]: must be a positive number, got -2');
+    expect(bad({ concurrency: [1, 0] })).toThrow('bench.yaml: concurrency[1]: must be a whole number from 1 to 4096, got 0');
+    expect(bad({ concurrency: 'many' })).toThrow('bench.yaml: concurrency: must be a whole number from 1 to 4096, got "many"');
+    expect(bad({ rate: [-2] })).toThrow('bench.yaml: rate[0]: must be a number > 0 and ≤ 100000 (requests/s), got -2');
     expect(bad({ prompts: [{ name: 'x' }] })).toThrow("bench.yaml: prompts[0]: needs 'input_tokens' (synthetic prompts) or 'file' (JSONL dataset)");
-    expect(bad({ slo: { ttft: 'fast' } })).toThrow('bench.yaml: slo.ttft: must be a positive number, got "fast"');
+    expect(bad({ slo: { ttft: 'fast' } })).toThrow('bench.yaml: slo.ttft: must be a number > 0 and ≤ 86400000 (ms), got "fast"');
     expect(bad({ concurency: [1] })).toThrow('bench.yaml: concurency: unknown field; valid: targets, prompts, concurrency');
-    expect(bad({ warmup: -1 })).toThrow('bench.yaml: warmup: must be an integer ≥ 0, got -1');
+    expect(bad({ warmup: -1 })).toThrow('bench.yaml: warmup: must be a whole number from 0 to 10000, got -1');
+  });
+
+  it('every number has a range; timers stay under Node\'s 2^31−1 ms', () => {
+    const bad = (doc: unknown) => () => validateConfig(doc, 'bench.yaml');
+    expect(bad({ timeout_s: 1e12 })).toThrow('bench.yaml: timeout_s: must be a number > 0 and ≤ 86400 (seconds), got 1000000000000');
+    expect(bad({ timeout_s: 0 })).toThrow('bench.yaml: timeout_s: must be a number > 0 and ≤ 86400 (seconds), got 0');
+    expect(validateConfig({ timeout_s: 86_400, duration_s: 0.5 }).timeoutS).toBe(86_400);
+    expect(bad({ concurrency: [-1] })).toThrow('bench.yaml: concurrency[0]: must be a whole number from 1 to 4096, got -1');
+    expect(bad({ concurrency: [1.5] })).toThrow('bench.yaml: concurrency[0]: must be a whole number from 1 to 4096, got 1.5');
+    expect(bad({ requests: 1e7 })).toThrow('bench.yaml: requests: must be a whole number from 1 to 1000000, got 10000000');
+    expect(bad({ rate: [1e6] })).toThrow('bench.yaml: rate[0]: must be a number > 0 and ≤ 100000 (requests/s), got 1000000');
+    expect(bad({ prompts: [{ input_tokens: 1e9 }] })).toThrow('bench.yaml: prompts[0].input_tokens: must be a whole number from 1 to 131072 (tokens), got 1000000000');
+    expect(bad({ prompts: [{ input_tokens: 8, output_tokens: 0 }] })).toThrow('bench.yaml: prompts[0].output_tokens: must be a whole number from 1 to 131072 (tokens), got 0');
+    expect(bad({ targets: [{ embedded: { threads: 1000 } }] })).toThrow('bench.yaml: targets[0].embedded.threads: must be a whole number from 1 to 256, got 1000');
+    expect(bad({ targets: [{ embedded: { parallel: 0 } }] })).toThrow('bench.yaml: targets[0].embedded.parallel: must be a whole number from 1 to 4096, got 0');
+    expect(bad({ slo: { e2e: 1e12 } })).toThrow('bench.yaml: slo.e2e: must be a number > 0 and ≤ 86400000 (ms), got 1000000000000');
+    expect(() => parseSlo('tpot=1e9')).toThrow("--slo: tpot: must be a number > 0 and ≤ 86400000 (ms), got '1e9'");
   });
 
   it('malformed YAML and missing files are named', () => {
@@ -101,7 +118,7 @@ slo: { ttft: 500, tpot: 50 }
     expect(() => loadPromptsFile(file('a.jsonl', '{"prompt":"ok"}\n{oops\n'))).toThrow(/a\.jsonl:2: not valid JSON/);
     expect(() => loadPromptsFile(file('b.jsonl', '{"messages":[{"role":"user"}]}\n'))).toThrow(/b\.jsonl:1: messages\[0\] needs string "role" and "content"/);
     expect(() => loadPromptsFile(file('c.jsonl', '{"text":"x"}\n'))).toThrow(/c\.jsonl:1: expected "messages" \(array\) or "prompt" \(string\)/);
-    expect(() => loadPromptsFile(file('d.jsonl', '{"prompt":"x","max_tokens":0}\n'))).toThrow(/d\.jsonl:1: "max_tokens" must be a positive integer/);
+    expect(() => loadPromptsFile(file('d.jsonl', '{"prompt":"x","max_tokens":0}\n'))).toThrow(/d\.jsonl:1: "max_tokens": must be a whole number from 1 to 131072 \(tokens\), got 0/);
     expect(() => loadPromptsFile(file('e.jsonl', '\n\n'))).toThrow(/has no prompts/);
   });
 });

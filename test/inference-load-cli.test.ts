@@ -12,15 +12,18 @@ import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';
 
 describe('load generator options: bad values exit 2 naming the value', () => {
   const cases: [string[], string][] = [
-    [['--load-workers', '0'], "--load-workers: '0' is not a whole number ≥ 1"],
-    [['--load-workers', 'two'], "--load-workers: 'two' is not a whole number ≥ 1"],
-    [['--saturation', '5,10'], "--saturation: '5,10' is not a limit; expected <ms>ms,<percent>% with both > 0, e.g. 5ms,10%"],
+    [['--load-workers', '0'], "--load-workers: must be a whole number from 1 to 256, got '0'"],
+    [['--load-workers', 'two'], "--load-workers: must be a whole number from 1 to 256, got 'two'"],
+    [['--saturation', '5,10'], "--saturation: '5,10' is not a limit; expected <ms>ms,<percent>%, e.g. 5ms,10%"],
+    [['--saturation', '0ms,10%'], "--saturation: ms: must be a number > 0 and ≤ 86400000 (ms), got '0'"],
+    [['--saturation', '5ms,5000%'], "--saturation: percent: must be a number > 0 and ≤ 1000, got '5000'"],
     [['--search', 'fastest', '--slo', 'ttft=100'], "--search: unknown search 'fastest'; valid: goodput"],
     [['--search', 'goodput'], '--search goodput needs an SLO: --slo ttft=…,tpot=… (milliseconds), or slo: in --config'],
     [['--search', 'goodput', '--slo', 'ttft=100', '--search-axis', 'tokens'], "--search-axis: unknown axis 'tokens'; valid: rate, concurrency"],
     [['--search', 'goodput', '--slo', 'ttft=100', '--attainment', '1.5'], "--attainment: '1.5' is not a share of requests; expected 0 < x ≤ 1 or a percentage, e.g. 0.9 or 90%"],
     [['--search', 'goodput', '--slo', 'ttft=100', '--search-precision', '0'], "--search-precision: '0' is not a relative width; expected 0 < x < 1, e.g. 0.1"],
-    [['--search', 'goodput', '--slo', 'ttft=100', '--search-axis', 'concurrency', '--search-start', '1.5'], "--search-start: '1.5' is not a whole concurrency ≥ 1"],
+    [['--search', 'goodput', '--slo', 'ttft=100', '--search-axis', 'concurrency', '--search-start', '1.5'], "--search-start: must be a whole number from 1 to 4096, got '1.5'"],
+    [['--search', 'goodput', '--slo', 'ttft=100', '--search-start', '1e9'], "--search-start: must be a number > 0 and ≤ 100000 (requests/s), got '1e9'"],
     [['--attainment', '0.9'], '--attainment needs --search goodput'],
   ];
   for (const [args, message] of cases) {

@@ -7,7 +7,7 @@ import { CLIENTS } from './client.ts';
 import { GATEWAY_STRATEGIES, type GatewayStrategy } from './gateway.ts';
 import { GOODPUT_DEFAULTS } from './goodput-search.ts';
 import { hasSlo } from './metrics.ts';
-import { resolveInferenceOptions, type InferenceFlags, type InferenceOptions } from './config.ts';
+import { inRange, RANGES, resolveInferenceOptions, type InferenceFlags, type InferenceOptions } from './config.ts';
 import { DEFAULT_SATURATION_THRESHOLD, type SaturationThreshold } from './saturation.ts';
 
 /** The goodput search of experiment 9 (--search goodput). */
@@ -49,19 +49,23 @@ interface Flags extends InferenceFlags {
   searchStart?: string;
 }
 
-/** `--load-workers 2`: a whole number ≥ 1. */
+/** A number typed on the command line (NaN unless it is one: Number('') would be 0). */
+const numberOf = (text: string): number => (/^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(text) ? Number(text) : NaN);
+
+/** `--load-workers 2`: threads. */
 function loadWorkers(text: string | undefined): number {
-  if (text === undefined) return 1;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InputError(`--load-workers: '${text}' is not a whole number ≥ 1`);
-  return Number(text);
+  return text === undefined ? 1 : inRange('--load-workers', numberOf(text), RANGES.threads, `'${text}'`);
 }
+
+/** --saturation's share of the mean inter-arrival time, %. */
+const SATURATION_PCT = { min: 0, aboveMin: true, max: 1000 };
 
 /** `--saturation 5ms,10%`: the absolute floor and the share of the mean inter-arrival time. */
 function saturation(text: string | undefined): SaturationThreshold {
   if (text === undefined) return DEFAULT_SATURATION_THRESHOLD;
   const m = /^\s*(\d+(?:\.\d+)?)\s*ms\s*,\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(text);
-  if (!m || !(Number(m[1]) > 0) || !(Number(m[2]) > 0)) throw new InputError(`--saturation: '${text}' is not a limit; expected <ms>ms,<percent>% with both > 0, e.g. 5ms,10%`);
-  return { absMs: Number(m[1]), pct: Number(m[2]) };
+  if (!m) throw new InputError(`--saturation: '${text}' is not a limit; expected <ms>ms,<percent>%, e.g. 5ms,10%`);
+  return { absMs: inRange('--saturation: ms', Number(m[1]), RANGES.ms, `'${m[1]}'`), pct: inRange('--saturation: percent', Number(m[2]), SATURATION_PCT, `'${m[2]}'`) };
 }
 
 /** `--attainment 0.9` or `90%`. */
@@ -85,8 +89,7 @@ function searchOptions(flags: Flags, slo: InferenceOptions['slo']): SearchOption
   if (axis !== 'rate' && axis !== 'concurrency') throw new InputError(`--search-axis: unknown axis '${axis}'; valid: rate, concurrency`);
   const precision = flags.searchPrecision === undefined ? GOODPUT_DEFAULTS.precision : Number(flags.searchPrecision);
   if (!(precision > 0 && precision < 1)) throw new InputError(`--search-precision: '${flags.searchPrecision}' is not a relative width; expected 0 < x < 1, e.g. 0.1`);
-  const start = flags.searchStart === undefined ? undefined : Number(flags.searchStart);
-  if (start !== undefined && !(start > 0 && (axis === 'rate' || Number.isInteger(start)))) throw new InputError(`--search-start: '${flags.searchStart}' is not a ${axis === 'rate' ? 'request rate > 0' : 'whole concurrency ≥ 1'}`);
+  const start = flags.searchStart === undefined ? undefined : inRange('--search-start', numberOf(flags.searchStart), axis === 'rate' ? RANGES.rate : RANGES.concurrency, `'${flags.searchStart}'`);
   return { axis, attainment: attainment(flags.attainment), precision, start };
 }
 

@@ -1,7 +1,8 @@
 /**
  * What the inference suite takes from the command line and from a YAML config: targets, prompts,
  * concurrency / rates, bounds, SLOs. Everything is validated up front; a bad value raises an
- * InputError naming the field and the reason (the CLI turns it into exit code 2).
+ * InputError naming the field and the reason (the CLI turns it into exit code 2). Every number has a
+ * stated range (RANGES).
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -9,6 +10,49 @@ import { fsReason } from '../../common/fs-reason.ts';
 import { CLIENTS, type ClientKind } from './client.ts';
 import type { Slo } from './metrics.ts';
 import { InputError } from '../../common/input-error.ts';
+
+/** The values a numeric field or flag accepts. */
+export interface Range {
+  min: number;
+  max: number;
+  /** Whole numbers only. */
+  integer?: boolean;
+  /** `min` itself is refused (a duration or a rate must be above 0). */
+  aboveMin?: boolean;
+  unit?: string;
+}
+
+/**
+ * The longest a timer of a run may be set for, s: a day. Node fires a timer of more than 2^31−1 ms
+ * (≈24.8 days) at once, which turned `timeout_s: 1e12` into every request failing immediately.
+ */
+const MAX_TIMER_S = 86_400;
+
+/** The ranges of the suite's numbers, in the config file and on the command line. */
+export const RANGES = {
+  concurrency: { min: 1, max: 4096, integer: true },
+  rate: { min: 0, aboveMin: true, max: 100_000, unit: 'requests/s' },
+  requests: { min: 1, max: 1_000_000, integer: true },
+  warmup: { min: 0, max: 10_000, integer: true },
+  seconds: { min: 0, aboveMin: true, max: MAX_TIMER_S, unit: 'seconds' },
+  /** Prompt and output lengths: up to the 128k-token context of Llama 3.1. */
+  tokens: { min: 1, max: 131_072, integer: true, unit: 'tokens' },
+  threads: { min: 1, max: 256, integer: true },
+  /** SLO bounds and lag limits. */
+  ms: { min: 0, aboveMin: true, max: MAX_TIMER_S * 1000, unit: 'ms' },
+} as const satisfies Record<string, Range>;
+
+export function rangeText(r: Range): string {
+  const unit = r.unit ? ` (${r.unit})` : '';
+  return r.integer ? `a whole number from ${r.min} to ${r.max}${unit}` : `a number ${r.aboveMin ? '>' : '≥'} ${r.min} and ≤ ${r.max}${unit}`;
+}
+
+/** `x` when it is in `range`, else an InputError naming the field, the value (`given`: as typed) and the range. */
+export function inRange(field: string, x: unknown, range: Range, given = JSON.stringify(x)): number {
+  const ok = typeof x === 'number' && Number.isFinite(x) && (!range.integer || Number.isInteger(x)) && (range.aboveMin ? x > range.min : x >= range.min) && x <= range.max;
+  if (!ok) throw new InputError(`${field}: must be ${rangeText(range)}, got ${given}`);
+  return x as number;
+}
 
 
 export interface EmbeddedSpec {
@@ -77,9 +121,7 @@ export function parseSlo(text: string): Slo {
     if (!m) throw new InputError(`--slo: '${part}' is not key=value; expected e.g. ttft=500,tpot=50 (milliseconds)`);
     const key = m[1].toLowerCase();
     if (key !== 'ttft' && key !== 'tpot' && key !== 'e2e') throw new InputError(`--slo: unknown key '${m[1]}'; valid: ttft, tpot, e2e (milliseconds)`);
-    const value = Number(m[2].replace(/ms$/, ''));
-    if (m[2].trim() === '' || !Number.isFinite(value) || value <= 0) throw new InputError(`--slo: ${key} must be a positive number of milliseconds, got '${m[2]}'`);
-    slo[key] = value;
+    slo[key] = inRange(`--slo: ${key}`, m[2].trim() === '' ? NaN : Number(m[2].replace(/ms$/, '')), RANGES.ms, `'${m[2]}'`);
   }
   return slo;
 }
@@ -128,10 +170,7 @@ export function loadPromptsFile(path: string, field = '--prompts'): DatasetPromp
       throw new InputError(`${field}: ${where}: expected "messages" (array) or "prompt" (string)`);
     }
     const mt = json.max_tokens ?? json.output_tokens;
-    if (mt !== undefined) {
-      if (!Number.isInteger(mt) || (mt as number) < 1) throw new InputError(`${field}: ${where}: "max_tokens" must be a positive integer`);
-      p.maxTokens = mt as number;
-    }
+    if (mt !== undefined) p.maxTokens = inRange(`${field}: ${where}: "max_tokens"`, mt, RANGES.tokens);
     prompts.push(p);
   });
   if (prompts.length === 0) throw new InputError(`${field}: ${path} has no prompts`);
@@ -144,14 +183,9 @@ function fail(file: string, field: string, reason: string): never {
   throw new InputError(`${file}: ${field}: ${reason}`);
 }
 
-function posInt(file: string, field: string, x: unknown): number {
-  if (!Number.isInteger(x) || (x as number) < 1) fail(file, field, `must be a positive integer, got ${JSON.stringify(x)}`);
-  return x as number;
-}
-
-function posNumber(file: string, field: string, x: unknown): number {
-  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) fail(file, field, `must be a positive number, got ${JSON.stringify(x)}`);
-  return x;
+/** A config field's number, in its range. */
+function num(file: string, field: string, x: unknown, range: Range): number {
+  return inRange(`${file}: ${field}`, x, range);
 }
 
 function checkKeys(file: string, field: string, obj: Record<string, unknown>, allowed: string[]): void {
@@ -208,8 +242,8 @@ export function validateConfig(doc: unknown, file = 'config'): Partial<Inference
         if (e.size !== undefined && e.size !== 'tiny' && e.size !== 'small') fail(file, `${f}.embedded.size`, `must be tiny or small, got ${JSON.stringify(e.size)}`);
         spec.embedded = {
           size: e.size as EmbeddedSpec['size'],
-          threads: e.threads === undefined ? undefined : posInt(file, `${f}.embedded.threads`, e.threads),
-          parallel: e.parallel === undefined ? undefined : posInt(file, `${f}.embedded.parallel`, e.parallel),
+          threads: e.threads === undefined ? undefined : num(file, `${f}.embedded.threads`, e.threads, RANGES.threads),
+          parallel: e.parallel === undefined ? undefined : num(file, `${f}.embedded.parallel`, e.parallel, RANGES.concurrency),
         };
       }
       if (t.model !== undefined) {
@@ -234,8 +268,8 @@ export function validateConfig(doc: unknown, file = 'config'): Partial<Inference
       checkKeys(file, f, p, ['name', 'input_tokens', 'output_tokens', 'file']);
       if (p.input_tokens === undefined && p.file === undefined) fail(file, f, "needs 'input_tokens' (synthetic prompts) or 'file' (JSONL dataset)");
       const set: PromptSet = { name: '' };
-      if (p.input_tokens !== undefined) set.inputTokens = posInt(file, `${f}.input_tokens`, p.input_tokens);
-      if (p.output_tokens !== undefined) set.outputTokens = posInt(file, `${f}.output_tokens`, p.output_tokens);
+      if (p.input_tokens !== undefined) set.inputTokens = num(file, `${f}.input_tokens`, p.input_tokens, RANGES.tokens);
+      if (p.output_tokens !== undefined) set.outputTokens = num(file, `${f}.output_tokens`, p.output_tokens, RANGES.tokens);
       if (p.file !== undefined) {
         if (typeof p.file !== 'string') fail(file, `${f}.file`, 'must be a path string');
         const base = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
@@ -247,20 +281,17 @@ export function validateConfig(doc: unknown, file = 'config'): Partial<Inference
       return set;
     });
   }
-  if (doc.concurrency !== undefined) out.concurrency = list(file, 'concurrency', doc.concurrency, (f, x) => posInt(file, f, x));
-  if (doc.rate !== undefined) out.rates = list(file, 'rate', doc.rate, (f, x) => posNumber(file, f, x));
-  if (doc.requests !== undefined) out.requests = posInt(file, 'requests', doc.requests);
-  if (doc.duration_s !== undefined) out.durationS = posNumber(file, 'duration_s', doc.duration_s);
-  if (doc.warmup !== undefined) {
-    if (!Number.isInteger(doc.warmup) || (doc.warmup as number) < 0) fail(file, 'warmup', `must be an integer ≥ 0, got ${JSON.stringify(doc.warmup)}`);
-    out.warmup = doc.warmup as number;
-  }
-  if (doc.timeout_s !== undefined) out.timeoutS = posNumber(file, 'timeout_s', doc.timeout_s);
+  if (doc.concurrency !== undefined) out.concurrency = list(file, 'concurrency', doc.concurrency, (f, x) => num(file, f, x, RANGES.concurrency));
+  if (doc.rate !== undefined) out.rates = list(file, 'rate', doc.rate, (f, x) => num(file, f, x, RANGES.rate));
+  if (doc.requests !== undefined) out.requests = num(file, 'requests', doc.requests, RANGES.requests);
+  if (doc.duration_s !== undefined) out.durationS = num(file, 'duration_s', doc.duration_s, RANGES.seconds);
+  if (doc.warmup !== undefined) out.warmup = num(file, 'warmup', doc.warmup, RANGES.warmup);
+  if (doc.timeout_s !== undefined) out.timeoutS = num(file, 'timeout_s', doc.timeout_s, RANGES.seconds);
   if (doc.slo !== undefined) {
     if (!isObject(doc.slo)) fail(file, 'slo', 'expected a mapping like {ttft: 500, tpot: 50} (milliseconds)');
     checkKeys(file, 'slo', doc.slo, ['ttft', 'tpot', 'e2e']);
     out.slo = {};
-    for (const k of ['ttft', 'tpot', 'e2e'] as const) if (doc.slo[k] !== undefined) out.slo[k] = posNumber(file, `slo.${k}`, doc.slo[k]);
+    for (const k of ['ttft', 'tpot', 'e2e'] as const) if (doc.slo[k] !== undefined) out.slo[k] = num(file, `slo.${k}`, doc.slo[k], RANGES.ms);
   }
   return out;
 }

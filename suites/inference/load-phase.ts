@@ -86,6 +86,9 @@ async function openLoop(send: SendRequest, p: Phase, schedule: number[], cap: nu
   signal.addEventListener('abort', wake, { once: true });
   for (let i = p.self; i < p.count; i += p.of) {
     const scheduled = p.start + schedule[i];
+    // Due after the time bound: never issued, so not waited for either (at a very low rate the wait could
+    // exceed Node's longest timer, 2^31−1 ms, which would fire at once).
+    if (scheduled >= p.deadline) break;
     await sleepUntil(scheduled);
     const slot = await acquire(counters, cap, signal);
     if (slot === 'aborted') break;
