@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { readTopology, type Topology } from './topology.ts';
+import { redactCredentialsDeep } from './url-credentials.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -76,7 +77,8 @@ export function collectEnvironment(options: Record<string, unknown>): Environmen
     uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
     packages: Object.fromEntries(dependencies().map((p) => [p, packageVersion(p)])),
     gitCommit: gitCommit(),
-    argv: process.argv.slice(2),
-    options,
+    // A target URL may carry user:password; env.json and the report show it without.
+    argv: redactCredentialsDeep(process.argv.slice(2)),
+    options: redactCredentialsDeep(options),
   };
 }

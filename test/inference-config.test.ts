@@ -32,6 +32,12 @@ describe('--target', () => {
     expect(() => parseTargetUrl('localhost:8000')).toThrow(/--target: 'localhost:8000' must be http:\/\/ or https:\/\//);
     expect(() => parseTargetUrl('not a url')).toThrow(/--target: 'not a url' is not a URL/);
   });
+  it('userinfo is kept for the requests (Basic auth) and shown as *** wherever the target is named', () => {
+    expect(parseTargetUrl('http://u:p@127.0.0.1:8000/v1/')).toBe('http://u:p@127.0.0.1:8000/v1');
+    expect(resolveInferenceOptions({ target: 'http://u:p@h:1/v1' }).targets).toEqual([{ name: 'http://***@h:1/v1', url: 'http://u:p@h:1/v1', model: undefined, client: 'fetch' }]);
+    expect(validateConfig({ targets: [{ url: 'https://me:s%40cret@h/v1' }, { name: 'see http://a:b@h', url: 'http://h/v1' }] }).targets!.map((t) => t.name)).toEqual(['https://***@h/v1', 'see http://***@h']);
+    expect(() => parseTargetUrl('ftp://u:p@h/v1')).toThrow("--target: 'ftp://***@h/v1' must be http:// or https://");
+  });
   it('--model needs --target; flags override the config', () => {
     expect(() => resolveInferenceOptions({ model: 'llama' })).toThrow(/--model needs --target/);
     const o = resolveInferenceOptions({ target: 'http://h:1/v1', model: 'm', slo: 'ttft=100' });

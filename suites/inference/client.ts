@@ -5,8 +5,12 @@
  * or killed server turns into an error, never a hang; and a bound on its text from max_tokens, so a server
  * that sends more than it asked for fails that request instead of exhausting the process. A failed
  * request's error ends with the endpoint it went to.
+ * A target is untrusted: no redirect is followed (a 3xx answer fails the request, naming where it pointed),
+ * so a request — and the API key or credentials it carries — only ever goes to the configured origin.
+ * Userinfo in a target URL (http://user:pass@host/v1) is sent as Basic auth and shown as `***`.
  */
-import OpenAI from 'openai';
+import OpenAI, { APIError } from 'openai';
+import { redactUrlCredentials } from '../../common/url-credentials.ts';
 import type { BackendTimings, RequestRecord } from './metrics.ts';
 import { SseLines, parseData, quote } from './sse.ts';
 
@@ -65,7 +69,45 @@ function textLimit(b: Record<string, unknown>): { maxTokens: number; chars: numb
   return { maxTokens, chars: maxTokens * MAX_CHARS_PER_TOKEN };
 }
 
-const endpoint = (req: StreamRequest) => `${req.baseURL.replace(/\/+$/, '')}/${req.messages ? 'chat/completions' : 'completions'}`;
+/**
+ * A target's base URL as requests use it: without userinfo (fetch refuses a URL with credentials), and the
+ * Basic authorization that userinfo stands for.
+ */
+export function targetURL(baseURL: string): { url: string; authorization?: string } {
+  const trimmed = baseURL.replace(/\/+$/, '');
+  if (!trimmed.includes('@')) return { url: trimmed };
+  const u = new URL(trimmed);
+  if (u.username === '' && u.password === '') return { url: trimmed };
+  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+  u.username = '';
+  u.password = '';
+  return { url: u.href.replace(/\/+$/, ''), authorization };
+}
+
+const endpoint = (req: StreamRequest) => `${targetURL(req.baseURL).url}/${req.messages ? 'chat/completions' : 'completions'}`;
+
+/** The statuses fetch would follow (its `redirect: 'follow'`); every request here asks for 'manual'. */
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+
+/** Where a redirect answer pointed, resolved against the request's URL, credentials hidden, at most 200 characters. */
+function locationOf(headers: Headers, url: string): string {
+  const location = headers.get('location');
+  if (location === null) return '(no Location header)';
+  let resolved = location;
+  try {
+    resolved = new URL(location, url).href;
+  } catch {}
+  return redactUrlCredentials(resolved).slice(0, 200);
+}
+
+/** A redirect answer: following it would measure another server (and hand it the request's authorization) while the run reports no error. */
+class RedirectError extends Error {}
+
+/** The error of a redirect answer to a request for `url`, or undefined for any other status. */
+function redirectError(status: number, headers: Headers, url: string): RedirectError | undefined {
+  if (!REDIRECT_STATUSES.includes(status)) return undefined;
+  return new RedirectError(`target answered ${status} redirect to ${locationOf(headers, url)}; redirects are not followed`);
+}
 
 /** The content of one streamed chunk (chat delta or completion text). */
 function chunkContent(json: any): string | undefined {
@@ -157,10 +199,16 @@ export async function streamFetch(req: StreamRequest): Promise<RequestRecord> {
   try {
     const res = await doFetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: 'Bearer prepbench' },
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: targetURL(req.baseURL).authorization ?? 'Bearer prepbench' },
       body: JSON.stringify(b),
       signal: dog.signal,
+      redirect: 'manual',
     });
+    const redirect = redirectError(res.status, res.headers, url);
+    if (redirect) {
+      res.body?.cancel().catch(() => {});
+      throw redirect;
+    }
     if (!res.ok || !res.body) {
       const text = await res.text().catch(() => '');
       throw new Error(`HTTP ${res.status}${text ? `: ${text.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`);
@@ -213,10 +261,14 @@ export async function streamFetch(req: StreamRequest): Promise<RequestRecord> {
 const sdkClients = new Map<string, OpenAI>();
 
 function sdkClient(baseURL: string, customFetch?: typeof fetch): OpenAI {
-  if (customFetch) return new OpenAI({ baseURL, apiKey: 'prepbench', maxRetries: 0, fetch: customFetch });
+  const { url, authorization } = targetURL(baseURL);
+  // A redirect comes back as an APIError with its status (streamOpenAI names it), never followed. Basic auth
+  // from the URL's userinfo replaces the SDK's bearer key.
+  const common = { baseURL: url, maxRetries: 0, fetchOptions: { redirect: 'manual' as const }, ...(authorization ? { defaultHeaders: { authorization } } : {}) };
+  if (customFetch) return new OpenAI({ ...common, apiKey: 'prepbench', fetch: customFetch });
   let c = sdkClients.get(baseURL);
   if (!c) {
-    c = new OpenAI({ baseURL, apiKey: process.env.OPENAI_API_KEY ?? 'prepbench', maxRetries: 0 });
+    c = new OpenAI({ ...common, apiKey: process.env.OPENAI_API_KEY ?? 'prepbench' });
     sdkClients.set(baseURL, c);
   }
   return c;
@@ -244,8 +296,10 @@ export async function streamOpenAI(req: StreamRequest): Promise<RequestRecord> {
     if (dog.signal.aborted) throw dog.signal.reason;
     if (record.chunkTimes.length === 0) throw new Error('stream ended without content');
   } catch (err) {
+    const url = endpoint(req);
+    const redirect = err instanceof APIError && err.status !== undefined && err.headers ? redirectError(err.status, err.headers, url) : undefined;
     // The SDK's own JSON.parse of a chunk throws a bare SyntaxError (it logs the chunk itself).
-    record.error = failure(err instanceof SyntaxError ? new Error(`a chunk is not JSON (${err.message})`) : err, dog, endpoint(req));
+    record.error = failure(redirect ?? (err instanceof SyntaxError ? new Error(`a chunk is not JSON (${err.message})`) : err), dog, url);
   } finally {
     dog.done();
     record.end = performance.now();
@@ -257,8 +311,18 @@ export function streamRequest(kind: ClientKind, req: StreamRequest): Promise<Req
   return kind === 'openai' ? streamOpenAI(req) : streamFetch(req);
 }
 
-const getModels = (baseURL: string, timeoutMs: number) =>
-  fetch(`${baseURL.replace(/\/+$/, '')}/models`, { signal: AbortSignal.timeout(timeoutMs), headers: { authorization: 'Bearer prepbench' } });
+/** GET {baseURL}/models; a redirect answer is an error (never followed), its body left unread. */
+async function getModels(baseURL: string, timeoutMs: number): Promise<Response> {
+  const { url: base, authorization } = targetURL(baseURL);
+  const url = `${base}/models`;
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { authorization: authorization ?? 'Bearer prepbench' }, redirect: 'manual' });
+  const redirect = redirectError(res.status, res.headers, url);
+  if (redirect) {
+    res.body?.cancel().catch(() => {});
+    throw new RedirectError(`${redirect.message} (at ${url})`);
+  }
+  return res;
+}
 
 /** GET {baseURL}/models: the model names a target serves (also a reachability check). */
 export async function listModels(baseURL: string, timeoutMs = 3000): Promise<string[]> {
@@ -268,16 +332,21 @@ export async function listModels(baseURL: string, timeoutMs = 3000): Promise<str
   return Array.isArray(json?.data) ? json.data.map((m: any) => String(m.id)) : [];
 }
 
-/** Throws an error naming the target and the cause when it cannot be reached (any HTTP answer will do). */
+/**
+ * Throws an error naming the target and the cause when it cannot be reached (any HTTP answer will do but a
+ * redirect, whose error says where it pointed).
+ */
 export async function checkReachable(baseURL: string, timeoutMs = 3000): Promise<void> {
+  let res: Response;
   try {
-    const res = await getModels(baseURL, timeoutMs);
-    await res.arrayBuffer().catch(() => {});
+    res = await getModels(baseURL, timeoutMs);
   } catch (err) {
+    if (err instanceof RedirectError) throw err;
     const e = err as any;
     const cause = e?.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : describeError(err);
-    throw new Error(`target ${baseURL} unreachable: ${cause}`);
+    throw new Error(`target ${redactUrlCredentials(baseURL)} unreachable: ${cause}`);
   }
+  await res.arrayBuffer().catch(() => {});
 }
 
 /**

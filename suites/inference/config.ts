@@ -2,11 +2,12 @@
  * What the inference suite takes from the command line and from a YAML config: targets, prompts,
  * concurrency / rates, bounds, SLOs. Everything is validated up front; a bad value raises an
  * InputError naming the field and the reason (the CLI turns it into exit code 2). Every number has a
- * stated range (RANGES).
+ * stated range (RANGES). A target URL's userinfo never names a target: its default name shows `***`.
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { fsReason } from '../../common/fs-reason.ts';
+import { redactUrlCredentials } from '../../common/url-credentials.ts';
 import { CLIENTS, type ClientKind } from './client.ts';
 import type { Slo } from './metrics.ts';
 import { InputError } from '../../common/input-error.ts';
@@ -126,15 +127,16 @@ export function parseSlo(text: string): Slo {
   return slo;
 }
 
-/** An OpenAI-compatible base URL (http or https). */
+/** An OpenAI-compatible base URL (http or https); userinfo (user:password@) is kept for Basic auth. */
 export function parseTargetUrl(text: string, field = '--target'): string {
   let url: URL;
+  const shown = redactUrlCredentials(text);
   try {
     url = new URL(text);
   } catch {
-    throw new InputError(`${field}: '${text}' is not a URL; expected e.g. http://127.0.0.1:8000/v1`);
+    throw new InputError(`${field}: '${shown}' is not a URL; expected e.g. http://127.0.0.1:8000/v1`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError(`${field}: '${text}' must be http:// or https://`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError(`${field}: '${shown}' must be http:// or https://`);
   return text.replace(/\/+$/, '');
 }
 
@@ -255,7 +257,8 @@ export function validateConfig(doc: unknown, file = 'config'): Partial<Inference
         spec.client = t.client as ClientKind;
       }
       if (t.name !== undefined && (typeof t.name !== 'string' || t.name === '')) fail(file, `${f}.name`, 'must be a non-empty string');
-      spec.name = (t.name as string | undefined) ?? spec.url ?? 'embedded';
+      // The name goes into every row and label: a URL in it never shows its credentials.
+      spec.name = redactUrlCredentials((t.name as string | undefined) ?? spec.url ?? 'embedded');
       return spec;
     });
     const names = out.targets.map((t) => t.name);
@@ -316,7 +319,7 @@ export function resolveInferenceOptions(flags: InferenceFlags): InferenceOptions
   let targets: TargetSpec[];
   if (flags.target !== undefined) {
     const url = parseTargetUrl(flags.target);
-    targets = [{ name: url, url, model: flags.model, client: client ?? 'fetch' }];
+    targets = [{ name: redactUrlCredentials(url), url, model: flags.model, client: client ?? 'fetch' }];
   } else {
     if (flags.model !== undefined) throw new InputError('--model needs --target (the embedded backend serves its own model)');
     targets = (config.targets ?? [EMBEDDED_TARGET]).map((t) => ({ ...t, client: client ?? t.client }));

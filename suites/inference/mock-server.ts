@@ -5,7 +5,7 @@
  * final chunk; GET /health and /v1/models. `killConnections()` drops every socket mid-stream, as a crashed
  * server would; `fault` makes chosen requests misbehave (fault-server.ts). Runnable as a process: `tsx suites/inference/mock-server.ts --port 0` prints its URL as JSON.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serveFault, type Fault } from './fault-server.ts';
@@ -29,6 +29,8 @@ export interface MockServer {
   model: string;
   /** Requests received, in order (parsed bodies). */
   requests: any[];
+  /** Every HTTP request received, any path, in order: what a test checks reached (or never reached) this server. */
+  received: { method: string; url: string; headers: IncomingHttpHeaders }[];
   killConnections(): void;
   close(): Promise<void>;
 }
@@ -53,6 +55,7 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
   const perPrompt = opts.ttftPerPromptTokenMs ?? 0;
   const sockets = new Set<Socket>();
   const requests: any[] = [];
+  const received: MockServer['received'] = [];
 
   async function complete(req: IncomingMessage, res: ServerResponse, chat: boolean) {
     let json: any;
@@ -102,6 +105,7 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
 
   const server = createServer((req, res) => {
     const url = req.url ?? '';
+    received.push({ method: req.method ?? '', url, headers: req.headers });
     if (req.method === 'GET' && url === '/health') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     } else if (req.method === 'GET' && url === '/v1/models') {
@@ -122,6 +126,7 @@ export async function startMockServer(opts: MockServerOptions = {}): Promise<Moc
     baseURL: `http://127.0.0.1:${port}/v1`,
     model,
     requests,
+    received,
     killConnections: () => sockets.forEach((s) => s.destroy()),
     close: () =>
       new Promise<void>((resolve) => {

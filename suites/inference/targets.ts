@@ -11,6 +11,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { redactUrlCredentials } from '../../common/url-credentials.ts';
 import { checkReachable, listModels } from './client.ts';
 import type { EmbeddedSpec, TargetSpec } from './config.ts';
 
@@ -192,10 +193,11 @@ export async function acquireTarget(spec: TargetSpec, parallel = 4, size: 'tiny'
   await checkReachable(spec.url);
   let model = spec.model;
   if (!model) {
+    const shown = redactUrlCredentials(spec.url);
     const models = await listModels(spec.url).catch((err) => {
-      throw new Error(`target ${spec.url}: no --model given and GET /models failed (${(err as Error).message})`);
+      throw new Error(`target ${shown}: no --model given and GET /models failed (${(err as Error).message})`);
     });
-    if (models.length === 0) throw new Error(`target ${spec.url}: no --model given and GET /models lists none`);
+    if (models.length === 0) throw new Error(`target ${shown}: no --model given and GET /models lists none`);
     model = models[0];
   }
   return { target: { spec, name: spec.name, baseURL: spec.url, model, embedded: false } };
