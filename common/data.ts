@@ -103,20 +103,20 @@ export function textOfTokens(rng: Rng, budget: number, counter: TokenCounter): s
 /** Common words that are a single token after a space in BPE vocabularies. */
 const FILLERS = [' the', ' and', ' of', ' to', ' in'];
 
-export function generateChat(spec: ChatSpec, counter: TokenCounter): ChatMessage[] {
-  const { seed, turns, totalTokens, system = false } = spec;
+/** The roles of a chat's messages: the optional system prompt, then user and assistant in turn. Throws on an impossible spec. */
+export function chatRoles(spec: ChatSpec): ('system' | 'user' | 'assistant')[] {
+  const { turns, totalTokens, system = false } = spec;
   const slots = turns + (system ? 1 : 0);
   if (!Number.isInteger(turns) || turns < 1) throw new Error(`turns must be a positive integer, got ${turns}`);
   if (totalTokens < slots) throw new Error(`totalTokens (${totalTokens}) must be ≥ number of messages (${slots})`);
-  const base = Math.floor(totalTokens / slots);
-  const extra = totalTokens - base * slots;
-  const messages: ChatMessage[] = [];
-  for (let i = 0; i < slots; i++) {
-    const rng = createRng(deriveSeed(seed, i));
-    const role = system && i === 0 ? 'system' : (i - (system ? 1 : 0)) % 2 === 0 ? 'user' : 'assistant';
-    messages.push({ role, content: textOfTokens(rng, base + (i < extra ? 1 : 0), counter) });
-  }
-  return messages;
+  return Array.from({ length: slots }, (_, i) => (system && i === 0 ? 'system' : (i - (system ? 1 : 0)) % 2 === 0 ? 'user' : 'assistant'));
+}
+
+export function generateChat(spec: ChatSpec, counter: TokenCounter): ChatMessage[] {
+  const roles = chatRoles(spec);
+  const base = Math.floor(spec.totalTokens / roles.length);
+  const extra = spec.totalTokens - base * roles.length;
+  return roles.map((role, i) => ({ role, content: textOfTokens(createRng(deriveSeed(spec.seed, i)), base + (i < extra ? 1 : 0), counter) }));
 }
 
 /** Total content tokens of a chat, as the counter sees them. */
@@ -124,7 +124,7 @@ export function countChatTokens(messages: ChatMessage[], counter: TokenCounter):
   return messages.reduce((sum, m) => sum + counter.encode(String(m.content)).length, 0);
 }
 
-/** A batch of distinct chats of the same shape (request i uses seed derived from (seed, i)). */
-export function generateBatch(spec: ChatSpec, size: number, counter: TokenCounter): ChatMessage[][] {
-  return Array.from({ length: size }, (_, i) => generateChat({ ...spec, seed: deriveSeed(spec.seed, 1000 + i) }, counter));
+/** A batch of distinct chats of the same shape (request i uses seed derived from (seed, i)), made by `chat`. */
+export function generateBatch<S extends ChatSpec>(spec: S, size: number, counter: TokenCounter, chat: (spec: S, counter: TokenCounter) => ChatMessage[] = generateChat): ChatMessage[][] {
+  return Array.from({ length: size }, (_, i) => chat({ ...spec, seed: deriveSeed(spec.seed, 1000 + i) }, counter));
 }

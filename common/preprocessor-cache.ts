@@ -5,9 +5,9 @@
  */
 import { getTemplateVariant } from './assets/models.ts';
 import { loadTokenizer } from './assets/tokenizers.ts';
-import { generateChat, type ChatSpec } from './data.ts';
 import { createPreprocessor, type PipelineConfig, type Preprocessor } from './pipeline.ts';
 import type { ChatMessage } from './templates/engines.ts';
+import { chatOf, type TextChatSpec } from './text/chat.ts';
 
 const preprocessors = new Map<string, Promise<Preprocessor>>();
 
@@ -25,12 +25,12 @@ export function referenceOf(config: PipelineConfig): Promise<Preprocessor> {
 
 const chats = new Map<string, ChatMessage[]>();
 
-/** A seeded chat whose content tokens are counted with the template's own model tokenizer. */
-export function chatFor(template: string, spec: ChatSpec): ChatMessage[] {
+/** A seeded chat (of `spec.text`, synthetic by default) whose content tokens are counted with the template's own model tokenizer. */
+export function chatFor(template: string, spec: TextChatSpec): ChatMessage[] {
   const key = JSON.stringify([template, spec]);
   if (!chats.has(key)) {
     const tok = loadTokenizer(getTemplateVariant(template).model, 'js');
-    chats.set(key, generateChat(spec, { encode: tok.encodeSync!, decode: tok.decode }));
+    chats.set(key, chatOf(spec, { encode: tok.encodeSync!, decode: tok.decode }));
   }
   return chats.get(key)!;
 }

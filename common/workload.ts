@@ -3,11 +3,13 @@
  * measurement of one batch's preparation through a strategy.
  */
 import { collate } from './collate.ts';
-import { generateBatch, type ChatSpec } from './data.ts';
+import { generateBatch } from './data.ts';
 import { getTemplateVariant } from './assets/models.ts';
 import { loadTokenizer } from './assets/tokenizers.ts';
 import { deriveSeed } from './rng.ts';
 import type { ChatMessage } from './templates/engines.ts';
+import { chatOf, type TextChatSpec } from './text/chat.ts';
+import type { TextKind } from './text/kinds.ts';
 import type { Strategy } from './strategies/index.ts';
 import type { Task, TaskEncoding, TaskOp } from './strategies/tasks.ts';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
@@ -23,6 +25,8 @@ export interface BatchSpec {
   batchSize: number;
   /** Distinct batches to rotate through (so tokenizer caches see new text, as a server would). */
   distinct: number;
+  /** The chats' text (--text); synthetic when not given. */
+  text?: TextKind;
 }
 
 const batchCache = new Map<string, ChatMessage[][][]>();
@@ -35,8 +39,8 @@ export function buildBatches(spec: BatchSpec): ChatMessage[][][] {
     const tok = loadTokenizer(getTemplateVariant(spec.template).model, 'js');
     const counter = { encode: tok.encodeSync!, decode: tok.decode };
     batches = Array.from({ length: spec.distinct }, (_, b) => {
-      const chat: ChatSpec = { seed: deriveSeed(spec.seed, b), turns: spec.turns, totalTokens: spec.tokensPerRequest, system: true };
-      return generateBatch(chat, spec.batchSize, counter);
+      const chat: TextChatSpec = { seed: deriveSeed(spec.seed, b), turns: spec.turns, totalTokens: spec.tokensPerRequest, system: true, text: spec.text };
+      return generateBatch(chat, spec.batchSize, counter, chatOf);
     });
     batchCache.set(key, batches);
   }
