@@ -11,8 +11,8 @@ export interface FileLimit {
   mb: number;
   /** What the file is, for the message: "a messages file". */
   what: string;
-  /** The flag that raises the limit. */
-  flag: string;
+  /** The flag that raises the limit, if one does. */
+  flag?: string;
 }
 
 /** The file's text as UTF-8, or an InputError naming the path and what is wrong with it. */
@@ -29,7 +29,7 @@ export function readRegularFile(path: string, limit: FileLimit): string {
     if (stats.isDirectory()) throw new InputError(`${path}: cannot read file ${fsReason({ code: 'EISDIR' })}`);
     if (!stats.isFile()) throw new InputError(`${path}: cannot read file: it is ${kindOf(stats)}, not a regular file`);
     if (stats.size > limit.mb * 2 ** 20) {
-      throw new InputError(`${path}: the file is ${(stats.size / 2 ** 20).toFixed(1)} MB, over the limit of ${limit.mb} MB for ${limit.what} (${limit.flag} raises it)`);
+      throw new InputError(`${path}: the file is ${(stats.size / 2 ** 20).toFixed(1)} MB, over the limit of ${limit.mb} MB for ${limit.what}${limit.flag ? ` (${limit.flag} raises it)` : ''}`);
     }
     return readFileSync(fd, 'utf8');
   } finally {
