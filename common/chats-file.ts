@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { InputError } from './input-error.ts';
+import { DEFAULT_MESSAGES_LIMITS } from './messages-file.ts';
 import { readRegularFile } from './regular-file.ts';
 import { shuffle } from './rng.ts';
 import type { ChatMessage } from './templates/engines.ts';
@@ -66,6 +67,14 @@ export function sampleChats(record: ChatsFileRecord, n: number, seed: number): C
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** One message's content, bounded as `render` bounds it: a megabyte without spaces keeps a tokenizer busy for many seconds. */
+function contentOf(value: unknown, at: string): string {
+  if (typeof value !== 'string') throw new InputError(`${at} is missing or not a string`);
+  const limit = DEFAULT_MESSAGES_LIMITS.messageChars;
+  if (value.length > limit) throw new InputError(`${at} has ${value.length} characters, over the limit of ${limit} for one message`);
+  return value;
+}
+
 function openAiJsonl(path: string, text: string): ChatMessage[][] {
   const chats: ChatMessage[][] = [];
   text.split('\n').forEach((line, i) => {
@@ -83,8 +92,7 @@ function openAiJsonl(path: string, text: string): ChatMessage[][] {
       record.messages.map((m: unknown, j: number) => {
         if (!isObject(m)) throw new InputError(`${where}: messages[${j}] is not an object`);
         if (typeof m.role !== 'string' || m.role === '') throw new InputError(`${where}: messages[${j}].role is missing or not a non-empty string`);
-        if (typeof m.content !== 'string') throw new InputError(`${where}: messages[${j}].content is missing or not a string`);
-        return { role: m.role, content: m.content };
+        return { role: m.role, content: contentOf(m.content, `${where}: messages[${j}].content`) };
       }),
     );
   });
@@ -108,8 +116,7 @@ function shareGpt(path: string, text: string): ChatMessage[][] {
       if (!isObject(turn)) throw new InputError(`${at} is not an object`);
       const role = typeof turn.from === 'string' && Object.hasOwn(SHAREGPT_ROLES, turn.from) ? SHAREGPT_ROLES[turn.from] : undefined;
       if (!role) throw new InputError(`${at}.from is ${JSON.stringify(turn.from)}; expected one of ${Object.keys(SHAREGPT_ROLES).join(', ')}`);
-      if (typeof turn.value !== 'string') throw new InputError(`${at}.value is missing or not a string`);
-      return { role, content: turn.value };
+      return { role, content: contentOf(turn.value, `${at}.value`) };
     });
   });
 }
