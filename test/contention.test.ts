@@ -17,13 +17,13 @@ const NATIVE = sliceParams({ strategy: 'native', workers: 1 }, 'js');
 
 /** A results.csv row of the contention point: the runner's coordinates, then the slice's own parameters. */
 function row(slice: RowInput['params'], metric: string, median: number): ResultRow {
-  const input: RowInput = { params: { ...batchCoordinates({ template: 'llama3.1-full', engine: 'jinja', requests: 64 }), ...slice }, metric, unit: 'ms', value: median, low: median / 2, high: median * 2 };
+  const input: RowInput = { params: { ...batchCoordinates({ template: 'llama3.1-full', engine: 'jinja', requests: 64, text: 'mixed', file: false }), ...slice }, metric, unit: 'ms', value: median, low: median / 2, high: median * 2 };
   return { ...Object.fromEntries(CONTENTION_PARAMS.map((p) => [p, ''])), ...toRow(input, { run_id: 'r', suite: 'preprocessing', experiment: 4 }, contention.params) };
 }
 
 describe('experiment 4: the idle slice is a mode, not a strategy', () => {
   it('declares mode before strategy among experiment 3\'s parameters', () => {
-    expect(CONTENTION_PARAMS).toEqual(['model', 'template', 'engine', 'tokenizer', 'mode', 'strategy', 'workers', 'turns', 'tokens', 'requests']);
+    expect(CONTENTION_PARAMS).toEqual(['model', 'template', 'engine', 'tokenizer', 'mode', 'strategy', 'workers', 'text', 'turns', 'tokens', 'requests']);
     expect(contention.params).toBe(CONTENTION_PARAMS);
     expect(QUEUE_PARAMS).not.toContain('mode');
   });

@@ -1,6 +1,7 @@
 /**
  * Experiment 1 — anatomy of one request (~1k content tokens, system + 9 turns): how long do template
- * rendering, tokenization and collation each take, per model template × engine × tokenizer?
+ * rendering, tokenization and collation each take, per model template × engine × tokenizer? With
+ * --chats, of each of the user's chats as it is (every variant takes them in turn).
  */
 import { collate } from '../../common/collate.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
@@ -10,14 +11,21 @@ import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/fin
 import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
 import { checkSupport } from '../../common/templates/support.ts';
-import type { EngineId } from '../../common/templates/engines.ts';
-import type { Experiment } from '../../suites/types.ts';
+import type { ChatMessage, EngineId } from '../../common/templates/engines.ts';
+import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { anatomyCharts } from '../../suites/preprocessing/charts/anatomy.ts';
 import { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
-import { MAIN_THREAD_RUNS, engineList, mainThreadGroup, quickTemplate, selectedTemplates, timedTokenizers } from '../../suites/preprocessing/experiment-helpers.ts';
+import { sampleChats } from '../../common/chats-file.ts';
+import { median } from '../../common/stats.ts';
+import { MAIN_THREAD_RUNS, chatsFile, engineList, inTurn, mainThreadGroup, measuredText, promptTokensRow, quickTemplate, selectedTemplates, textKind, timedTokenizers } from '../../suites/preprocessing/experiment-helpers.ts';
+import { batchSize } from '../../suites/preprocessing/queue-points.ts';
 
 interface Point {
   template: string;
+  /** The kind of generated text, or the label of the user's chats file. */
+  text: string;
+  /** The user's chats (--chats) instead of one generated chat. */
+  file: boolean;
 }
 
 const TURNS = 9;
@@ -30,9 +38,16 @@ function label(p: Point): string {
   return p.template;
 }
 
-/** A point's parameters, which every row of the point carries; each row adds its engine or tokenizer. */
+/** A point's parameters, which every row of the point carries; each row adds its engine or tokenizer. The user's chats have no one turn count. */
 function coordinates(p: Point): Params {
-  return { template: p.template, model: getTemplateVariant(p.template).model, strategy: 'main', turns: TURNS, tokens: TOKENS };
+  return { template: p.template, model: getTemplateVariant(p.template).model, strategy: 'main', text: p.text, turns: p.file ? undefined : TURNS, tokens: p.file ? undefined : TOKENS };
+}
+
+/** The chats a point measures: one generated request, or the user's (as many as a batch of experiment 3 holds, the same ones). */
+function chatsOf(point: Point, options: RunOptions): ChatMessage[][] {
+  const file = chatsFile(options);
+  if (point.file && file) return sampleChats(file, batchSize(options), options.seed);
+  return [chatFor(point.template, { seed: options.seed, turns: TURNS, totalTokens: TOKENS, system: true, text: textKind(options) })];
 }
 
 const STAGES = ['template', 'tokenize', 'collate'] as const;
@@ -46,9 +61,9 @@ export const anatomy: Experiment<Point> = {
   slug: 'anatomy',
   title: 'Anatomy of a request',
   question: 'For one ~1k-token request, how is the CPU time split between chat template, tokenization and collation?',
-  params: ['model', 'template', 'engine', 'tokenizer', 'strategy', 'turns', 'tokens'],
+  params: ['model', 'template', 'engine', 'tokenizer', 'strategy', 'text', 'turns', 'tokens'],
   // Quick: the first model's fullest template only (every extra template costs a process per replicate).
-  matrix: (options) => (options.quick ? [quickTemplate(options)] : selectedTemplates(options)).map((template) => ({ template })),
+  matrix: (options) => (options.quick ? [quickTemplate(options)] : selectedTemplates(options)).map((template) => ({ template, text: measuredText(options), file: chatsFile(options) !== undefined })),
   headline: ['template', 'tokenize', 'collate', 'total', 'template_share', 'tokenize_share', 'template_speedup', 'tokenize_speedup'],
   charts: anatomyCharts,
   label,
@@ -60,27 +75,27 @@ export const anatomy: Experiment<Point> = {
   async run(point, options) {
     const engines = engineList(options);
     const ref = await referenceOf({ template: point.template, engine: 'jinja', tokenizer: 'js' });
-    const messages = chatFor(point.template, { seed: options.seed, turns: TURNS, totalTokens: TOKENS, system: true });
-    const prompt = ref.render(messages);
-    const ids = await ref.tokenize(prompt);
-    // The prompt's actual token count replaces the point's nominal one.
-    const tokens = ids.length;
-    const rows: RowInput[] = [];
-    const supported: { engine: EngineId; render: () => string }[] = [];
+    const chats = chatsOf(point, options);
+    const prompts = chats.map((messages) => ref.render(messages));
+    const idsOf = await Promise.all(prompts.map((prompt) => ref.tokenize(prompt)));
+    // The prompt's actual token count (the user's chats: the median) replaces the point's nominal one.
+    const tokens = Math.round(median(idsOf.map((ids) => ids.length)));
+    const rows: RowInput[] = point.file ? [promptTokensRow(idsOf.map((ids) => ids.length))] : [];
+    const supported: { engine: EngineId; render: (messages: ChatMessage[]) => string }[] = [];
     for (const engine of engines) {
       const pre = await preprocessor({ template: point.template, engine, tokenizer: 'js' });
-      const support = checkSupport(pre, ref, messages);
-      if (support.ok) supported.push({ engine, render: () => pre.render(messages) });
-      else rows.push({ params: { engine, tokens }, metric: 'template', unit: 'ms', status: 'unsupported', error: support.reason });
+      const failed = chats.map((messages) => checkSupport(pre, ref, messages)).find((support) => !support.ok);
+      if (!failed) supported.push({ engine, render: (messages) => pre.render(messages) });
+      else rows.push({ params: { engine, tokens }, metric: 'template', unit: 'ms', status: 'unsupported', error: failed.reason });
     }
-    // Every selected tokenizer whose ids equal the Rust tokenizer's on this prompt is timed; another is a row saying where it differs.
-    const { timed: encoders, rows: differing } = await timedTokenizers(options, getTemplateVariant(point.template).model, [prompt], { tokens });
+    // Every selected tokenizer whose ids equal the Rust tokenizer's on these prompts is timed; another is a row saying where it differs.
+    const { timed: encoders, rows: differing } = await timedTokenizers(options, getTemplateVariant(point.template).model, prompts, { tokens });
     rows.push(...differing);
     const variants: Variant[] = [
-      ...supported.map((s) => ({ name: renderOf(s.engine), fn: s.render })),
-      ...encoders.map((e) => ({ name: encodeOf(e.tokenizer), fn: () => e.encode(prompt) })),
-      { name: 'collate', fn: () => collate([ids]) },
-      ...supported.flatMap((s) => encoders.map((e) => ({ name: totalOf(s.engine, e.tokenizer), fn: () => thenIds(e.encode(s.render()), (ids) => collate([ids])) }))),
+      ...supported.map((s) => ({ name: renderOf(s.engine), fn: inTurn(chats, s.render) })),
+      ...encoders.map((e) => ({ name: encodeOf(e.tokenizer), fn: inTurn(prompts, e.encode) })),
+      { name: 'collate', fn: inTurn(idsOf, (ids) => collate([ids])) },
+      ...supported.flatMap((s) => encoders.map((e) => ({ name: totalOf(s.engine, e.tokenizer), fn: inTurn(chats, (messages) => thenIds(e.encode(s.render(messages)), (ids) => collate([ids]))) }))),
     ];
     const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
     const plan = { ...mode, minCalls: 1, warmupMs: options.plan.warmupTime, warmupCalls: options.plan.warmupIterations };

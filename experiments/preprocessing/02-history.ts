@@ -12,11 +12,13 @@ import type { EngineId } from '../../common/templates/engines.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { historyCharts } from '../../suites/preprocessing/charts/history.ts';
 import { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
-import { MAIN_THREAD_RUNS, engineList, mainThreadGroup, quickTemplate, selectedTemplates, timedTokenizers } from '../../suites/preprocessing/experiment-helpers.ts';
+import { MAIN_THREAD_RUNS, engineList, mainThreadGroup, quickTemplate, selectedTemplates, textKind, timedTokenizers } from '../../suites/preprocessing/experiment-helpers.ts';
+import type { TextKind } from '../../common/text/kinds.ts';
 
 interface Point {
   template: string;
   tokens: number;
+  text: TextKind;
 }
 
 const TURNS_FULL = [1, 2, 5, 10, 20, 50, 100];
@@ -31,7 +33,7 @@ function label(p: Point): string {
 
 /** A point's parameters, which every row of the point carries; each row adds its turns and engine or tokenizer. */
 function coordinates(p: Point): Params {
-  return { model: getTemplateVariant(p.template).model, template: p.template, tokens: p.tokens, strategy: 'main' };
+  return { model: getTemplateVariant(p.template).model, template: p.template, tokens: p.tokens, strategy: 'main', text: p.text };
 }
 
 const renderOf = (engine: EngineId, turns: number) => `render ${engine} ${turns}`;
@@ -42,11 +44,11 @@ export const history: Experiment<Point> = {
   slug: 'history',
   title: 'Chat-history tax',
   question: 'With total tokens fixed, how much more do templating and tokenizing cost as the chat has more turns?',
-  params: ['model', 'template', 'engine', 'tokenizer', 'strategy', 'turns', 'tokens'],
+  params: ['model', 'template', 'engine', 'tokenizer', 'strategy', 'text', 'turns', 'tokens'],
   matrix: (options) => {
     const tokens = options.quick ? 5_000 : 100_000;
     // Quick: the first model's fullest template only (every extra template costs a process per replicate).
-    return (options.quick ? [quickTemplate(options)] : selectedTemplates(options)).map((template) => ({ template, tokens }));
+    return (options.quick ? [quickTemplate(options)] : selectedTemplates(options)).map((template) => ({ template, tokens, text: textKind(options) }));
   },
   headline: ['template_growth', 'tokenize_growth'],
   charts: historyCharts,
@@ -65,7 +67,7 @@ export const history: Experiment<Point> = {
     const rendered: { engine: EngineId; turns: number }[] = [];
     const prompts: string[] = [];
     for (const turns of turnsList) {
-      const messages = chatFor(point.template, { seed: options.seed, turns, totalTokens: point.tokens });
+      const messages = chatFor(point.template, { seed: options.seed, turns, totalTokens: point.tokens, text: point.text });
       const prompt = ref.render(messages);
       for (const engine of engineList(options)) {
         const pre = await preprocessor({ template: point.template, engine, tokenizer: 'js' });

@@ -8,21 +8,16 @@ import { hasFigure, type Params, type ResultRow, type RowInput } from '../../com
 import { summarize } from '../../common/stats.ts';
 import { cpuCountRows } from '../../common/topology.ts';
 import { isParallel, workerCodeLoad } from '../../common/strategies/index.ts';
-import type { EngineId } from '../../common/templates/engines.ts';
 import { sampleLatency } from '../../common/timing.ts';
-import { batchTasks, buildBatches, dispatchMeter, timeBatch, type DispatchLoad } from '../../common/workload.ts';
+import { batchTasks, dispatchMeter, timeBatch, type DispatchLoad } from '../../common/workload.ts';
 import type { TaskEncoding } from '../../common/strategies/tasks.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { queueCharts } from '../../suites/preprocessing/charts/queue.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 import { ceilingRows, dispatcherRows } from '../../suites/preprocessing/dispatcher.ts';
-import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, requestsOf, batchTokenizer, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, warmStrategy, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_RUNS, QUEUE_PARAMS, TURNS, batchCoordinates, batchGroup, batchOf, batchShape, batchTokenRows, requestsOf, batchTokenizer, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, warmStrategy, type BatchPoint, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
-interface Point {
-  template: string;
-  engine: EngineId;
-  requests: number;
-}
+type Point = BatchPoint;
 
 /**
  * Batches are long (≈0.3–0.6 s on one thread; quick's 16 requests ≈0.1–0.15 s): a slice is one batch, and every strategy runs one batch
@@ -48,7 +43,7 @@ export const queue: Experiment<Point> = {
     // One engine (the first selected; jinja by default): engines are compared in experiments 1 and 2,
     // and each extra engine would double the pools started here. `--engines nunjucks` swaps it.
     const engines = engineList(options).slice(0, 1);
-    return templates.flatMap((template) => engines.map((engine) => ({ template, engine, requests: batchSize(options) })));
+    return templates.flatMap((template) => engines.map((engine) => ({ template, engine, ...batchShape(options) })));
   },
   headline: ['batch_prepare', 'requests_per_s', 'speedup_vs_main', 'template_share', 'roundtrip', 'startup', 'dispatch_per_request', 'dispatch_per_request_json', 'dispatch_ceiling', 'dispatch_ceiling_json'],
   charts: queueCharts,
@@ -60,8 +55,8 @@ export const queue: Experiment<Point> = {
   // Every strategy and worker count runs in one process, in paired rounds of one batch each: a speedup is
   // main's batch time over the strategy's in the same round.
   async run(point, options) {
-    const [batch] = buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: point.requests, distinct: 1 });
-    const rows: RowInput[] = [];
+    const batch = batchOf(point, options);
+    const rows: RowInput[] = await batchTokenRows(point, batch);
     const prepare = batchTasks('prepare', batch);
     const render = batchTasks('render', batch);
     const json = batchTasks('prepare', batch, undefined, 'json');

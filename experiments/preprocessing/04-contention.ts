@@ -11,23 +11,19 @@ import { hasFigure, type Params, type ResultRow, type RowInput } from '../../com
 import { median, summarize } from '../../common/stats.ts';
 import { cpuCountRows } from '../../common/topology.ts';
 import { isParallel, type StrategyId } from '../../common/strategies/index.ts';
-import type { EngineId } from '../../common/templates/engines.ts';
 import type { TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
-import { batchTasks, buildBatches, timeBatch } from '../../common/workload.ts';
+import { batchTasks, timeBatch } from '../../common/workload.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { contentionCharts } from '../../suites/preprocessing/charts/contention.ts';
 import { preprocessor } from '../../common/preprocessor-cache.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
-import { BATCH_RUNS, QUEUE_PARAMS, TOKENS_PER_REQUEST, TURNS, batchCoordinates, batchGroup, batchSize, batchTokenizer, cores, logicalCpusOf, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, warmStrategy, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
+import { BATCH_RUNS, QUEUE_PARAMS, batchCoordinates, batchGroup, batchOf, batchShape, batchTokenRows, batchTokenizer, cores, logicalCpusOf, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, warmStrategy, type BatchPoint, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 
 type Kind = 'contention' | 'scaling';
 type ScalingOp = 'render' | 'tokenize';
 
-interface Point {
+interface Point extends BatchPoint {
   kind: Kind;
-  template: string;
-  engine: EngineId;
-  requests: number;
   op?: ScalingOp;
 }
 
@@ -50,10 +46,6 @@ export const CONTENTION_PARAMS: readonly string[] = QUEUE_PARAMS.flatMap((p) => 
 /** The parameters of a contention slice's rows: the idle wait (no strategy; 0 workers), or a strategy point's under load. */
 export function sliceParams(s: StrategyPoint | undefined, tokenizer: TokenizerChoice): Params {
   return s ? { mode: 'load', ...strategyParams(s, tokenizer) } : { mode: 'idle', workers: 0 };
-}
-
-function batchFor(point: Point, options: RunOptions) {
-  return buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: point.requests, distinct: 1 })[0];
 }
 
 /**
@@ -83,7 +75,7 @@ interface Watch {
  * as main's last batch, so both windows have the same length.
  */
 async function runContention(point: Point, options: RunOptions): Promise<RowInput[]> {
-  const batch = batchFor(point, options);
+  const batch = batchOf(point, options);
   const prepare = batchTasks('prepare', batch);
   const tokenizer = await batchTokenizer(point, options, batch);
   const counts = options.quick ? [cores()] : [...new Set([Math.max(1, cores() - 1), cores()])];
@@ -125,7 +117,7 @@ async function runContention(point: Point, options: RunOptions): Promise<RowInpu
     await server.close();
   }
   const probesIn = ([from, to]: [number, number]) => probes.samples.filter((_, i) => probes.at[i] >= from && probes.at[i] < to);
-  const rows: RowInput[] = [];
+  const rows: RowInput[] = await batchTokenRows(point, batch);
   const named = [{ name: IDLE, params: sliceParams(undefined, tokenizer) }, ...strategies.map((s) => ({ name: strategyKey(s), params: sliceParams(s, tokenizer) }))];
   const main = strategies.find((s) => s.strategy === 'main');
   const roundP99 = (name: string) => watches.get(name)!.delays.map((d) => d.p99);
@@ -160,7 +152,7 @@ function pairedValues(a: number[], b: number[], f: (x: number, y: number) => num
 /** Scaling: every strategy on one stage (render or tokenize only), in paired rounds of one batch each. */
 async function runScaling(point: Point, options: RunOptions): Promise<RowInput[]> {
   const op = point.op!;
-  const batch = batchFor(point, options);
+  const batch = batchOf(point, options);
   const ref = await preprocessor({ template: point.template, engine: point.engine, tokenizer: 'js' });
   const tasks = op === 'tokenize' ? batchTasks('tokenize', batch, batch.map((m) => ref.render(m))) : batchTasks('render', batch);
   const tokenizer = await batchTokenizer(point, options, batch);
@@ -198,8 +190,8 @@ export const contention: Experiment<Point> = {
   matrix(options) {
     const template = options.quick ? quickTemplate(options) : selectedTemplates(options)[0];
     const engine = engineList(options)[0];
-    const requests = batchSize(options);
-    return [{ kind: 'contention', template, engine, requests }, ...(['render', 'tokenize'] as const).map((op) => ({ kind: 'scaling' as const, template, engine, requests, op }))];
+    const shape = batchShape(options);
+    return [{ kind: 'contention', template, engine, ...shape }, ...(['render', 'tokenize'] as const).map((op) => ({ kind: 'scaling' as const, template, engine, ...shape, op }))];
   },
   headline: ['loop_delay_p99', 'loop_delay_p99_vs_main', 'health_latency', 'speedup_render', 'speedup_tokenize'],
   charts: contentionCharts,

@@ -1,12 +1,15 @@
-/** The preprocessing suite's command-line options: models, template engines, execution strategies, worker counts. */
+/** The preprocessing suite's command-line options: models, template engines, execution strategies, worker counts, the chats' text. */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_MODEL_IDS, MODELS, TEMPLATE_VARIANTS, getModelSpec } from '../../common/assets/models.ts';
 import { TOKENIZER_CHOICES, assertTokenizerChoice, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import { TOKENIZERS } from '../../common/assets/tokenizers.ts';
+import { chatsFileRecord, type ChatsFileRecord } from '../../common/chats-file.ts';
 import { InputError, refuseUnusedFlags } from '../../common/input-error.ts';
 import { DEFAULT_MESSAGES_LIMITS, parseMessagesLimit } from '../../common/messages-file.ts';
 import { STRATEGIES, assertStrategy, type StrategyId } from '../../common/strategies/index.ts';
 import { ENGINES, assertEngine, type EngineId } from '../../common/templates/engines.ts';
+import { DEFAULT_TEXT, MIX, TEXT_KINDS, assertTextKind } from '../../common/text/kinds.ts';
+import { describeText, type TextRecord } from '../../common/text/sources.ts';
 import type { RunOptions } from '../../common/run-options.ts';
 import type { SuiteCli } from '../types.ts';
 import { renderCommand } from './render-command.ts';
@@ -25,6 +28,10 @@ export interface PreprocessingOptions {
   tokenizers: TokenizerChoice[];
   /** Worker counts of the pool and process points (--workers); default: the experiment's own. */
   workers?: number[];
+  /** The generated chats' text (--text), with its sources and their versions (env.json records it). */
+  text: TextRecord;
+  /** The user's chats (--chats): experiments 1, 3 and 4 measure them instead of generated ones. */
+  chats?: ChatsFileRecord;
 }
 
 const DEFAULT_TOKENIZERS: readonly TokenizerChoice[] = TOKENIZERS;
@@ -45,6 +52,8 @@ interface Flags {
   strategies?: string[];
   tokenizers?: string[];
   workers?: number[];
+  text?: string;
+  chats?: string;
 }
 
 /** The experiments that read a flag: given without any of them, the flag would be silently ignored. */
@@ -52,7 +61,11 @@ const USED_BY = [
   ['strategies', '--strategies', [3, 4]],
   ['workers', '--workers', [3, 4]],
   ['tokenizers', '--tokenizers', [1, 2, 3, 4]],
+  ['chats', '--chats', [1, 3, 4]],
 ] as const;
+
+/** Experiments 1, 3 and 4 measure the user's chats when given: then only 2 and 8 read --text. */
+const textUsers = (flags: Flags) => ['text', '--text', flags.chats === undefined ? [1, 2, 3, 4, 8] : [2, 8]] as const;
 
 export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
   options: () => [
@@ -61,10 +74,12 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
     new Option('--strategies <list>', `comma-separated strategies (default ${STRATEGIES.join(',')}; --quick: experiment 4 leaves process out when pool is selected)`).argParser(list),
     new Option('--tokenizers <list>', `comma-separated tokenizers (default ${DEFAULT_TOKENIZERS.join(',')}; any of ${TOKENIZER_CHOICES.join(', ')}): compared in experiments 1 and 2; the first that is not native runs the main, pool and process strategies of 3 and 4`).argParser(list),
     new Option('--workers <list>', 'worker counts of the pool and process points of experiments 3 and 4, e.g. 1,2,4,8,16 (default: the core count with --quick; 1, 2, 4 … 2×cores otherwise)').argParser(parseWorkerList),
+    new Option('--text <kind>', `text of the generated chats: ${TEXT_KINDS.join(', ')} (default ${DEFAULT_TEXT}: per message ${mixText()}; synthetic: the 100-word generator)`),
+    new Option('--chats <file>', 'your own chats, measured as they are by experiments 1, 3 and 4 (each chat one request): OpenAI-style JSONL ({"messages": [...]} a line) or ShareGPT JSON ([{"conversations": [...]}])'),
   ],
   resolve(raw, { experiments }) {
     const flags = raw as Flags;
-    if (experiments) refuseUnusedFlags(raw, USED_BY, experiments);
+    if (experiments) refuseUnusedFlags(raw, [...USED_BY, textUsers(flags)], experiments);
     const models = (flags.models ?? DEFAULT_MODEL_IDS).map((m) => getModelSpec(m).id);
     if (models.length === 0) throw new InputError('--models needs at least one model');
     return {
@@ -73,6 +88,8 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
       strategies: (flags.strategies ?? [...STRATEGIES]).map(assertStrategy),
       tokenizers: [...new Set((flags.tokenizers ?? [...DEFAULT_TOKENIZERS]).map(assertTokenizerChoice))],
       workers: flags.workers,
+      text: describeText(assertTextKind(flags.text ?? DEFAULT_TEXT)),
+      chats: flags.chats === undefined ? undefined : chatsFileRecord(flags.chats),
     };
   },
   commands: (io, setExit) => [
@@ -94,8 +111,14 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
     `engines: ${ENGINES.join(', ')}`,
     `tokenizers: ${TOKENIZER_CHOICES.join(', ')} (default ${DEFAULT_TOKENIZERS.join(',')}; experiment 10 says which give the reference ids)`,
     `strategies: ${STRATEGIES.join(', ')}`,
+    `texts: ${TEXT_KINDS.join(', ')} (default ${DEFAULT_TEXT}: ${mixText()})`,
   ],
 };
+
+/** The mixed kind's proportions, e.g. "english 50%, code 25%, multilingual 25%". */
+function mixText(): string {
+  return Object.entries(MIX).map(([kind, p]) => `${kind} ${p * 100}%`).join(', ');
+}
 
 /** The preprocessing options of a run (the defaults of its mode when the run has none, e.g. in a test). */
 export function preprocessingOptions(options: Pick<RunOptions, 'quick' | 'suites'>): PreprocessingOptions {

@@ -4,10 +4,13 @@
  * common/preprocessor-cache.ts (the inference suite uses them too).
  */
 import { templateVariantsFor } from '../../common/assets/models.ts';
+import type { ChatsFileRecord } from '../../common/chats-file.ts';
 import { identicalIds, prepareTokenizer, tokenizerNote, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import { directEncode } from '../../common/assets/tokenizers.ts';
 import type { Params, RowInput } from '../../common/results.ts';
+import { median } from '../../common/stats.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
+import type { TextKind } from '../../common/text/kinds.ts';
 import type { RunOptions } from '../types.ts';
 import { preprocessingOptions } from './cli.ts';
 
@@ -26,6 +29,39 @@ export function quickTemplate(options: RunOptions): string {
 /** The template engines selected with --engines. */
 export function engineList(options: RunOptions): EngineId[] {
   return preprocessingOptions(options).engines;
+}
+
+/** The text of the generated chats (--text). */
+export function textKind(options: RunOptions): TextKind {
+  return preprocessingOptions(options).text.kind;
+}
+
+/** The user's chats (--chats), which experiments 1, 3 and 4 measure instead of generated ones. */
+export function chatsFile(options: RunOptions): ChatsFileRecord | undefined {
+  return preprocessingOptions(options).chats;
+}
+
+/**
+ * The `text` parameter of the rows of an experiment that measures the user's chats when given: the
+ * file's label, else the kind of generated text. Rows of different texts never match in a compare.
+ */
+export function measuredText(options: RunOptions): string {
+  return chatsFile(options)?.label ?? textKind(options);
+}
+
+/**
+ * A row of the token counts of the user's chats as measured (each chat one request): the median over
+ * their rendered prompts, the same in every process.
+ */
+export function promptTokensRow(counts: readonly number[]): RowInput {
+  const sorted = [...counts].sort((a, b) => a - b);
+  return { metric: 'prompt_tokens', unit: 'tokens', value: median(sorted), exact: true, note: `median over ${counts.length} chats' rendered prompts (min ${sorted[0]}, max ${sorted.at(-1)}); each chat is one request` };
+}
+
+/** `f` of the items in turn, one per call: a variant timed on several chats takes the next one each time. */
+export function inTurn<T, R>(items: readonly T[], f: (item: T) => R): () => R {
+  let i = 0;
+  return () => f(items[i++ % items.length]);
 }
 
 /** A selected tokenizer to time: its direct encode (directEncode) and what its rows' notes say. */

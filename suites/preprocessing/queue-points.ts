@@ -4,7 +4,8 @@ import { getStrategy } from '../../common/strategies/cache.ts';
 import { isParallel, type Strategy, type StrategyId } from '../../common/strategies/index.ts';
 import type { Task } from '../../common/strategies/tasks.ts';
 import type { PipelineConfig } from '../../common/pipeline.ts';
-import { timeBatch } from '../../common/workload.ts';
+import { buildBatches, timeBatch } from '../../common/workload.ts';
+import { sampleChats } from '../../common/chats-file.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
 import { readTopology, type Topology } from '../../common/topology.ts';
 import { identicalIds, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
@@ -13,6 +14,7 @@ import type { ChatMessage, EngineId } from '../../common/templates/engines.ts';
 import type { Params, ResultRow, RowInput } from '../../common/results.ts';
 import type { RunOptions } from '../types.ts';
 import { preprocessingOptions } from './cli.ts';
+import { chatsFile, measuredText, promptTokensRow } from './experiment-helpers.ts';
 
 /**
  * Requests per batch: 64, a serving batch. Quick runs send 16 — a quarter of the work per round, so the
@@ -32,6 +34,39 @@ export function requestsOf(rows: readonly ResultRow[]): number {
 }
 export const TURNS = 100;
 export const TOKENS_PER_REQUEST = 1000;
+
+/** What a batch-workload point (experiments 3 and 4) prepares: its template, engine, requests per batch and their text. */
+export interface BatchPoint {
+  template: string;
+  engine: EngineId;
+  requests: number;
+  /** The kind of generated text, or the label of the user's chats file. */
+  text: string;
+  /** The user's chats (--chats) instead of generated ones. */
+  file: boolean;
+}
+
+/** A batch point's requests and text: a batch of generated chats, or up to a batch of the user's (each chat one request). */
+export function batchShape(options: RunOptions): Pick<BatchPoint, 'requests' | 'text' | 'file'> {
+  const file = chatsFile(options);
+  return { requests: file ? Math.min(file.chats, batchSize(options)) : batchSize(options), text: measuredText(options), file: file !== undefined };
+}
+
+/** The batch a point prepares: seeded chats of the selected text, or the user's chats as they are. */
+export function batchOf(point: BatchPoint, options: RunOptions): ChatMessage[][] {
+  const file = chatsFile(options);
+  if (point.file && file) return sampleChats(file, point.requests, options.seed);
+  const text = preprocessingOptions(options).text.kind;
+  return buildBatches({ template: point.template, seed: options.seed, turns: TURNS, tokensPerRequest: TOKENS_PER_REQUEST, batchSize: point.requests, distinct: 1, text })[0];
+}
+
+/** With the user's chats, the token counts of the batch's rendered prompts (the reference engine and tokenizer). */
+export async function batchTokenRows(point: BatchPoint, batch: readonly ChatMessage[][]): Promise<RowInput[]> {
+  if (!point.file) return [];
+  const reference = await preprocessor({ template: point.template, engine: 'jinja', tokenizer: 'js' });
+  const counts = await Promise.all(batch.map(async (messages) => (await reference.tokenize(reference.render(messages))).length));
+  return [promptTokensRow(counts)];
+}
 
 /**
  * Batches a strategy prepares at its first use in a process, before any point times it. Pool and process
@@ -156,9 +191,10 @@ export function machineOf(options: Pick<RunOptions, 'topology'>): Topology {
 }
 
 /** The parameters of a batch-workload point's rows (experiments 3 and 4), in results.csv column order. */
-export const QUEUE_PARAMS = ['model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'turns', 'tokens', 'requests'] as const;
+export const QUEUE_PARAMS = ['model', 'template', 'engine', 'tokenizer', 'strategy', 'workers', 'text', 'turns', 'tokens', 'requests'] as const;
 
-/** Row coordinates of a batch-workload point; each row adds its strategy's (strategyParams). */
-export function batchCoordinates(p: { template: string; engine: string; requests: number }): Params {
-  return { model: getTemplateVariant(p.template).model, template: p.template, engine: p.engine, turns: TURNS, tokens: TOKENS_PER_REQUEST, requests: p.requests };
+/** Row coordinates of a batch-workload point; each row adds its strategy's (strategyParams). The user's chats have no one turn or token count (see their prompt_tokens row). */
+export function batchCoordinates(p: BatchPoint): Params {
+  const shape = p.file ? {} : { turns: TURNS, tokens: TOKENS_PER_REQUEST };
+  return { model: getTemplateVariant(p.template).model, template: p.template, engine: p.engine, text: p.text, ...shape, requests: p.requests };
 }
