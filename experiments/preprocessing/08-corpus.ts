@@ -20,6 +20,8 @@ import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { corpusCharts } from '../../suites/preprocessing/charts/corpus-survey.ts';
 import { FIXED_DATE_STRING } from '../../common/pipeline.ts';
 import { chatFor } from '../../common/preprocessor-cache.ts';
+import type { TextKind } from '../../common/text/kinds.ts';
+import { textKind } from '../../suites/preprocessing/experiment-helpers.ts';
 import { corpusReportSection } from '../../suites/preprocessing/corpus-report.ts';
 import { ATTACK_PAYLOADS } from '../../common/templates/attack-corpus.ts';
 import { runAttackCorpus } from '../../common/templates/attack-isolated.ts';
@@ -64,6 +66,8 @@ function toolConversation(): ChatMessage[] {
 interface Point {
   id: string;
   template?: CorpusTemplate;
+  /** The chats' text (--text); the sandbox point renders none. */
+  text?: TextKind;
   sandbox?: true;
 }
 
@@ -78,14 +82,14 @@ const SANDBOX_LIMITS: RenderLimits = { ...DEFAULT_RENDER_LIMITS, maxMs: 250 };
 const QUICK_ROUNDS = { rounds: 8, sliceMs: 2 };
 const FULL_ROUNDS = { rounds: 30, sliceMs: 10 };
 
-export function conversations(t: CorpusTemplate, seed: number, withSystem: boolean): Conversation[] {
+export function conversations(t: CorpusTemplate, seed: number, withSystem: boolean, text: TextKind = 'synthetic'): Conversation[] {
   const base = { add_generation_prompt: true, bos_token: t.bos_token, eos_token: t.eos_token, date_string: FIXED_DATE_STRING };
   const plain = TURNS.map((turns) => ({
     name: `${turns} turns`,
     turns,
     // Every template gets the same chats (only its special tokens differ), generated once per process and
     // counted with the Llama 3.1 tokenizer.
-    context: { ...base, messages: chatFor('llama3.1', { seed, turns, totalTokens: TOKENS_PER_MESSAGE * (turns + 1), system: withSystem }) },
+    context: { ...base, messages: chatFor('llama3.1', { seed, turns, totalTokens: TOKENS_PER_MESSAGE * (turns + 1), system: withSystem, text }) },
   }));
   if (!t.supportsTools) return plain;
   const tools = toolConversation().filter((m) => withSystem || m.role !== 'system');
@@ -134,24 +138,24 @@ export const corpus: Experiment<Point> = {
   title: 'Template corpus',
   question: 'Which real chat templates does each engine render identically to the reference, and what does rendering cost as history grows?',
   // The family of a corpus template is in `model`, its corpus id in `template`.
-  params: ['model', 'template', 'engine', 'turns', 'payload', 'attack', 'bound'],
+  params: ['model', 'template', 'engine', 'text', 'turns', 'payload', 'attack', 'bound'],
   headline: ['templates_ok', 'templates_differs', 'templates_error', 'attacks_blocked'],
   charts: corpusCharts,
   async matrix(options) {
     const all = await loadCorpus();
     const ids = options.quick ? [...QUICK_CORPUS] : all.map((t) => t.id);
     // The template travels in the point: run() gets the point this matrix built in its own process.
-    return [...ids.map((id) => ({ id, template: all.find((t) => t.id === id) })), { id: SANDBOX_POINT, sandbox: true as const }];
+    return [...ids.map((id) => ({ id, template: all.find((t) => t.id === id), text: textKind(options) })), { id: SANDBOX_POINT, sandbox: true as const }];
   },
   label: (p) => p.id,
   // One process for the survey (a process per template would be ~20 × runs processes in quick mode):
   // its render costs rank templates; each process measures them in its own seeded order.
   group: () => 'corpus survey',
-  coordinates: (p) => (p.sandbox ? {} : { template: p.id }),
+  coordinates: (p) => (p.sandbox ? {} : { template: p.id, text: p.text }),
   async run(point, options) {
     if (point.sandbox) return measureSandbox();
     if (!point.template) throw new Error(`template '${point.id}' is not in the corpus`);
-    return measureTemplate(point.template, options);
+    return measureTemplate(point.template, options, point.text);
   },
   derive(rows) {
     const compat = rows.filter((r) => r.metric === 'compat');
@@ -301,16 +305,16 @@ export function compatStatusOf(row: RowInput): CompatStatus {
   return row.status === 'ok' ? 'ok' : (row.error ?? '').startsWith('differs') ? 'differs' : 'error';
 }
 
-export async function measureTemplate(t: CorpusTemplate, options: RunOptions): Promise<RowInput[]> {
+export async function measureTemplate(t: CorpusTemplate, options: RunOptions, text: TextKind = 'synthetic'): Promise<RowInput[]> {
   // Rows carry the template's family in `model`.
   const params = { model: t.family, template: t.id };
   // Templates that refuse a system role (e.g. Gemma 2) are rendered without one; that is the template's
   // rule, not an engine failure.
-  let convs = conversations(t, options.seed, true);
+  let convs = conversations(t, options.seed, true, text);
   let reference = renderAll('jinja', t.source, convs);
   let noSystem = false;
   if ('error' in reference.outputs[0]) {
-    const retry = conversations(t, options.seed, false);
+    const retry = conversations(t, options.seed, false, text);
     const again = renderAll('jinja', t.source, retry);
     if ('ok' in again.outputs[0]) {
       convs = retry;
