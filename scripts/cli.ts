@@ -1,6 +1,7 @@
 /**
  * The `bench` command line (commander). Exit codes: 0 all rows ok, 1 some rows are errors,
- * 2 bad input (unknown experiment/model/engine/strategy, bad flag, malformed file), 130 interrupted.
+ * 2 bad input (unknown experiment/model/engine/strategy, bad flag, malformed file), 130/143/129 stopped by
+ * SIGINT/SIGTERM/SIGHUP (the run folder written all the same).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { join } from 'node:path';
@@ -10,10 +11,12 @@ import { formatFindings } from '../common/findings.ts';
 import { InputError } from '../common/input-error.ts';
 import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
 import { Progress } from '../common/progress.ts';
+import { StopSignals } from '../common/stop-signals.ts';
 import { pointText, unstableSummary } from '../common/results.ts';
 import { formatText, summaryLines } from '../common/summary-table.ts';
 import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
 import { processesOf, runExperiments, type Selected } from '../suites/orchestrator.ts';
+import { RunFiles } from '../suites/run-files.ts';
 import { DEFAULT_SUITE, allExperiments, allSuites, findExperiment, getSuite, loadExternalSuites } from '../suites/registry.ts';
 import type { Suite } from '../suites/types.ts';
 import type { Shard } from '../suites/work-plan.ts';
@@ -137,17 +140,11 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
     throw err;
   }
 
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    io.stderr('\ninterrupted: stopping the measuring process; rows measured so far are on disk and results.csv is being written (Ctrl-C again to quit now)\n');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const files = new RunFiles();
+  const stop = new StopSignals({ say: io.stderr, state: () => files.describe(), quit: (code) => process.exit(code) });
+  stop.install();
   const progress = new Progress(process.stderr, flags.progress);
-  const options = { quick: !!flags.quick, seed: flags.seed, plan: flags.quick ? QUICK_PLAN : FULL_PLAN, signal: controller.signal, suites };
+  const options = { quick: !!flags.quick, seed: flags.seed, plan: flags.quick ? QUICK_PLAN : FULL_PLAN, signal: stop.controller.signal, suites };
   const mode = flags.quick ? 'quick' : 'full';
   const runs = flags.runs ?? DEFAULT_RUNS[mode];
   const pointTimeout = flags.pointTimeout ?? DEFAULT_POINT_TIMEOUT[mode];
@@ -155,7 +152,7 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
     // An experiment's own default number of processes applies unless --runs says otherwise.
     const own = selection.map((s) => [s.experiment.id, s.experiment.runs?.[mode]] as const).filter((e): e is readonly [number, number] => e[1] !== undefined);
     const runsByExperiment = flags.runs === undefined ? Object.fromEntries(own) : {};
-    const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, runsByExperiment, pointTimeout, shard: flags.shard, args: { ...flags, suites, runs, pointTimeout }, progress });
+    const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, runsByExperiment, pointTimeout, shard: flags.shard, args: { ...flags, suites, runs, pointTimeout }, progress, files });
     // An interrupted run or a shard says so before its answers (as summary.md and report.html do).
     const notice = runNoticeOf(outcome.dir);
     if (notice) io.stderr(`\n${notice}\n`);
@@ -175,10 +172,9 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
     if (outcome.report) io.stderr(`report: ${outcome.report.reportPath} (${outcome.report.charts.length} charts, rendered in ${(outcome.report.chartsMs / 1000).toFixed(2)} s)\n`);
     else io.stderr(`report: not written (see above); rebuild with npm run report -- ${outcome.dir}\n`);
     for (const e of outcome.errors) io.stderr(`  error: exp ${e.experiment} ${pointText(e)} ${e.metric}: ${e.error}\n`);
-    if (controller.signal.aborted) return 130;
-    return outcome.errors.length > 0 ? 1 : 0;
+    return stop.exitCode ?? (outcome.errors.length > 0 ? 1 : 0);
   } finally {
-    process.off('SIGINT', onSigint);
+    stop.dispose();
   }
 }
 

@@ -18,6 +18,7 @@ import { ResultWriter, toRow, type ResultRow, type RoundsRecord, type RowInput }
 import type { ReportOutcome } from '../visualization/build-report.ts';
 import { prepareLauncher, runJobInChild, type ChildLauncher, type JobOutcome } from './child-runner.ts';
 import { createRunFolder, declaredParams, renderReport, rowCounts, writeResults, type Collected, type Selected } from './run-output.ts';
+import { RunFiles } from './run-files.ts';
 import type { RunOptions } from './types.ts';
 import { ORDER_DESCRIPTION, planHash, planWork, shardOf, type Shard, type WorkItem, type WorkUnit } from './work-plan.ts';
 
@@ -39,6 +40,8 @@ export interface RunRequest {
   /** Everything the user asked for, recorded in env.json. */
   args: Record<string, unknown>;
   progress?: Progress;
+  /** Kept up to date with what of the folder is complete (for a user who quits before the end). */
+  files?: RunFiles;
 }
 
 export interface RunOutcome {
@@ -83,6 +86,8 @@ export function processesText(experiments: readonly number[], runsOf: (id: numbe
 export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const progress = request.progress ?? new Progress();
   const { dir, runId } = createRunFolder(request.outBase);
+  const files = request.files ?? new RunFiles();
+  files.dir = dir;
   const params = declaredParams(request.selection.map((s) => s.experiment));
   const replicateWriter = new ResultWriter(dir, params, 'replicates.csv', true);
   const startNoise = noiseSnapshot();
@@ -136,6 +141,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const endNoise = noiseSnapshot();
   const noise = noiseRecord(startNoise, endNoise);
   const writer = new ResultWriter(dir, params);
+  files.stage = 'results';
   await writeResults(collected, options, runsOf, writer, replicateWriter, runId);
   progress.finish();
 
@@ -154,7 +160,9 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
     ),
   );
   if (noise.warning) progress.line(`warning: ${noise.warning}`);
+  files.stage = 'report';
   const report = await renderReport(dir, request.selection.map((s) => s.experiment), progress);
+  files.stage = 'done';
   return { dir, runId, rows: writer.rows, errors, unstable, suspect, wallSeconds, noiseWarning: noise.warning, report };
 }
 
