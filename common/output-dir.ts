@@ -48,6 +48,8 @@ function nearestExisting(path: string): { existing: string; isDirectory: boolean
  * missing parents) if needed. Throws OutputDirError naming the path and the reason otherwise.
  */
 export function ensureWritableDir(path: string): void {
+  // resolve('') is the working folder, yet mkdir('') fails with a bare ENOENT: an empty path is refused.
+  if (path.trim() === '') throw new OutputDirError(`'${path}' is an empty path: give a folder, e.g. results`);
   const target = resolve(path);
   const shown = path === target ? path : `${path} (${target})`;
   const { existing, isDirectory } = nearestExisting(target);

@@ -151,7 +151,9 @@ export function perRound(result: RoundsResult, names: readonly string[], f: (...
  * The runner then combines processes (common/replicates.ts).
  */
 export function pairedRow(metric: string, unit: string, perRoundValues: number[], note: string, params?: RowInput['params']): RowInput {
-  return { params, metric, unit, summary: summarize(perRoundValues), samples: perRoundValues, note: `${note}; per round, median over ${perRoundValues.length} rounds` };
+  // A % taken round by round is one variant's part of the round's whole (a stage's share): it stays inside 0–100.
+  const percent = unit === '%' ? { percent: true } : {};
+  return { params, metric, unit, summary: summarize(perRoundValues), samples: perRoundValues, note: `${note}; per round, median over ${perRoundValues.length} rounds`, ...percent };
 }
 
 /** A variant's measured row: every call of every round as samples, with the variant's warm-up. */

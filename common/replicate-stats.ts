@@ -48,6 +48,27 @@ export function logTInterval(values: readonly number[], confidence = 0.95): Repl
   return { runs, center, sd, low: center * Math.exp(-half), high: center * Math.exp(half) };
 }
 
+/**
+ * For a part of a whole (0 < share < whole, e.g. a stage's % of the time): a t-interval on the logits of
+ * the per-process shares, mapped back — inside 0–whole whatever the spread, narrower towards the bound it
+ * is near. A share of exactly 0 or the whole is moved 1e-6 of the whole inside, so its logit is finite.
+ */
+export function logitTInterval(values: readonly number[], whole = 100, confidence = 0.95): ReplicateInterval {
+  const runs = values.length;
+  const edge = 1e-6;
+  const logits = values.map((v) => {
+    const p = Math.min(1 - edge, Math.max(edge, v / whole));
+    return Math.log(p / (1 - p));
+  });
+  const back = (x: number) => whole / (1 + Math.exp(-x));
+  const sd = sampleSd(values);
+  if (runs === 0) return { runs, center: NaN, sd: NaN, low: NaN, high: NaN };
+  const center = back(mean(logits));
+  if (runs < 2) return { runs, center, sd, low: NaN, high: NaN };
+  const half = tQuantile(1 - (1 - confidence) / 2, runs - 1) * (sampleSd(logits) / Math.sqrt(runs));
+  return { runs, center, sd, low: back(mean(logits) - half), high: back(mean(logits) + half) };
+}
+
 /** Welch–Satterthwaite degrees of freedom from two squared standard errors and their sample sizes. */
 function welchDf(va: number, na: number, vb: number, nb: number): number {
   return (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1));

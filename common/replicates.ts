@@ -7,7 +7,7 @@
  * constant; see IntervalKind in common/results.ts).
  */
 import type { IntervalKind, RowInput } from './results.ts';
-import { logTInterval, tInterval, type ReplicateInterval } from './replicate-stats.ts';
+import { logTInterval, logitTInterval, tInterval, type ReplicateInterval } from './replicate-stats.ts';
 import { equalWeightQuantile, mean, median, sampleSd, summarize, type Summary } from './stats.ts';
 
 export interface ReplicateRow {
@@ -102,8 +102,9 @@ function fromProcesses(rows: RowInput[]): RowInput {
   // Positive figures (times, rates, ratios) vary by factors: their interval is taken on the log scale.
   // Signed differences keep Student's t on the figures; so do figures that can be 0 (counts, idle
   // delays), truncated at 0 since they cannot be negative.
-  const kind: IntervalKind = first.signed || figures.some((x) => x < 0) ? 't' : figures.every((x) => x > 0) ? 'log-t' : 't>=0';
-  const interval = kind === 't' ? tInterval(figures) : kind === 'log-t' ? logTInterval(figures) : nonNegative(tInterval(figures));
+  // Parts of a whole stay inside 0–100 on the logit scale.
+  const kind: IntervalKind = first.percent ? 'logit-t' : first.signed || figures.some((x) => x < 0) ? 't' : figures.every((x) => x > 0) ? 'log-t' : 't>=0';
+  const interval = kind === 'logit-t' ? logitTInterval(figures) : kind === 't' ? tInterval(figures) : kind === 'log-t' ? logTInterval(figures) : nonNegative(tInterval(figures));
   const warmup = rows.every((r) => r.warmup)
     ? { n: rows.reduce((s, r) => s + r.warmup!.n, 0) / rows.length, ms: rows.reduce((s, r) => s + r.warmup!.ms, 0) / rows.length }
     : undefined;

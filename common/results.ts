@@ -103,6 +103,9 @@ export type ResultRow = ResultFields & { readonly [param: string]: ParamValue };
  *   Student's t-interval, its low end raised to 0.
  * - `share`: a per-process 0/100 flag (`proportion`): the share of processes (%, the mean of the flags),
  *   no interval.
+ * - `logit-t`: over ≥ 2 processes, a part of a whole in % (`percent`): Student's t-interval on the logits
+ *   of the per-process shares, mapped back, so that it stays inside 0–100 (a log-t interval of a 94% share
+ *   reached 102%); the figure is the inverse logit of their mean logit.
  * - `order-stat`: one process's samples: their median, and the distribution-free 95% interval of the
  *   median from binomial order statistics (within the process only).
  * - `given`: one process's single value with the interval the experiment computed for it (e.g. a ratio
@@ -111,10 +114,10 @@ export type ResultRow = ResultFields & { readonly [param: string]: ParamValue };
  *   (`exact`: the same in every process, e.g. the machine's CPU counts or an ideal speedup), whatever the
  *   number of processes — or no figure (error rows).
  */
-export type IntervalKind = 'log-t' | 't' | 't>=0' | 'share' | 'order-stat' | 'given' | '';
+export type IntervalKind = 'log-t' | 't' | 't>=0' | 'share' | 'logit-t' | 'order-stat' | 'given' | '';
 
-/** replicates.csv's `kind` of a row: its RowInput flag (`signed`, `proportion` or `exact`), '' for none. */
-export type RowKind = 'signed' | 'proportion' | 'exact' | '';
+/** replicates.csv's `kind` of a row: its RowInput flag (`signed`, `proportion`, `percent` or `exact`), '' for none. */
+export type RowKind = 'signed' | 'proportion' | 'percent' | 'exact' | '';
 
 const LEADING_COLUMNS = ['run_id', 'suite', 'experiment'] as const satisfies readonly (keyof ResultFields)[];
 const FIGURE_COLUMNS = ['metric', 'unit', 'n', 'median', 'p90', 'p99', 'mean', 'sd', 'ci_low', 'ci_high', 'interval', 'status', 'error', 'note'] as const satisfies readonly (keyof ResultFields)[];
@@ -222,6 +225,8 @@ export interface RowInput {
    * with no interval (a t-interval over flags means nothing) and no `unstable` judgement.
    */
   proportion?: boolean;
+  /** A part of a whole in % (0–100, e.g. a stage's share of the time): its interval over processes stays inside 0–100 (logit-t). */
+  percent?: boolean;
   /**
    * A constant by construction, the same in every process (the machine's CPU counts, an ideal speedup):
    * over processes the row is that value, with no interval (identical figures would give a zero-width
@@ -295,7 +300,7 @@ export function checkedParams(input: RowInput, declared: readonly string[] | und
  */
 export function toRow(input: RowInput, base: { run_id: string; suite: string; experiment: number }, declared?: readonly string[]): ResultRow {
   const s = input.summary;
-  const kind: RowKind = input.proportion ? 'proportion' : input.signed ? 'signed' : input.exact ? 'exact' : '';
+  const kind: RowKind = input.proportion ? 'proportion' : input.percent ? 'percent' : input.signed ? 'signed' : input.exact ? 'exact' : '';
   return {
     ...checkedParams(input, declared),
     ...base,

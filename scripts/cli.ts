@@ -13,6 +13,7 @@ import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
 import { Progress } from '../common/progress.ts';
 import { StopSignals } from '../common/stop-signals.ts';
 import { pointText, unstableSummary } from '../common/results.ts';
+import { wholeNumberIn } from '../common/flag-ranges.ts';
 import { formatText, summaryLines } from '../common/summary-table.ts';
 import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
 import { processesOf, runExperiments, type Selected } from '../suites/orchestrator.ts';
@@ -27,22 +28,19 @@ export type { CliIO } from '../common/cli-io.ts';
 export class UsageError extends Error {}
 
 
-function parseInteger(value: string): number {
-  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`'${value}' is not an integer.`);
-  return Number(value);
-}
-
-function parsePositiveInteger(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError(`'${value}' is not a whole number ≥ 1.`);
-  return Number(value);
-}
-
 /** `--shard K/N`: the K-th of N parts of the work list, 1 ≤ K ≤ N. */
 function parseShard(value: string): Shard {
   const m = /^(\d+)\/(\d+)$/.exec(value.trim());
-  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new InvalidArgumentError(`'${value}' is not a shard: K/N with whole numbers 1 ≤ K ≤ N, e.g. 1/4.`);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2]) || Number(m[2]) > LIMITS.shards) throw new InvalidArgumentError(`'${value}' is not a shard: K/N with whole numbers 1 ≤ K ≤ N ≤ ${LIMITS.shards}, e.g. 1/4.`);
   return { index: Number(m[1]), count: Number(m[2]) };
 }
+
+/**
+ * The ranges of the numeric flags. Runs: a process per point and replicate, each ≈1 s to start, so 1000
+ * is days of a full matrix. Point timeout: a day (Node's timers end at 2^31−1 ms, ≈24.8 days). Seed: the
+ * 32 bits the generators use. Shards: far more than points.
+ */
+export const LIMITS = { runs: 1000, pointTimeout: 86_400, seed: 2 ** 32 - 1, shards: 10_000 };
 
 /** Processes per point: enough for a t-interval in quick mode, ≤ 5% half-width in a full run. */
 export const DEFAULT_RUNS = { quick: 3, full: 8 };
@@ -192,12 +190,12 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('-s, --suite <name>', `suite to run (${allSuites().map((s) => s.name).join(', ')}; default ${DEFAULT_SUITE})`)
     .option('-l, --list', 'list suites, their experiments and the names their options accept, then exit')
     .option('-o, --out <dir>', 'parent folder of the run folder (each run writes a new <out>/<timestamp>/)', 'results')
-    .addOption(new Option('--seed <n>', 'seed of the synthetic chats').default(42).argParser(parseInteger))
+    .addOption(new Option('--seed <n>', `seed of the synthetic chats (0–${LIMITS.seed})`).default(42).argParser(wholeNumberIn(0, LIMITS.seed)))
     .option('--no-progress', 'no progress lines on stderr')
     .addOption(new Option('--shard <K/N>', 'measure only part K of N of the work list (whole process groups with all their replicates); npm run merge joins the shards').argParser(parseShard))
     .option('--table', 'print the headline table of every experiment at the end (it is always in summary.md)')
-    .addOption(new Option('--runs <n>', `fresh processes each point is measured in (default ${DEFAULT_RUNS.quick} with --quick, ${DEFAULT_RUNS.full} otherwise)`).argParser(parsePositiveInteger))
-    .addOption(new Option('--point-timeout <seconds>', `kill a point's process after this long; the point becomes an error row (default ${DEFAULT_POINT_TIMEOUT.quick} with --quick, ${DEFAULT_POINT_TIMEOUT.full} otherwise)`).argParser(parsePositiveInteger))
+    .addOption(new Option('--runs <n>', `fresh processes each point is measured in (default ${DEFAULT_RUNS.quick} with --quick, ${DEFAULT_RUNS.full} otherwise; 1–${LIMITS.runs})`).argParser(wholeNumberIn(1, LIMITS.runs)))
+    .addOption(new Option('--point-timeout <seconds>', `kill a point's process after this long; the point becomes an error row (default ${DEFAULT_POINT_TIMEOUT.quick} with --quick, ${DEFAULT_POINT_TIMEOUT.full} otherwise; 1–${LIMITS.pointTimeout})`).argParser(wholeNumberIn(1, LIMITS.pointTimeout, 'a whole number of seconds')))
     .action(async (flags: BenchFlags) => setExit(await bench(program, flags, io)));
   addSuiteOptions(program, allSuites());
   for (const suite of allSuites()) {

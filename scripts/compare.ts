@@ -9,13 +9,14 @@
  */
 import { pathToFileURL } from 'node:url';
 import { writeFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { stringify } from 'csv-stringify/sync';
 import { type CliIO, processIO } from '../common/cli-io.ts';
 import { CompareInputError, MIN_SAMPLES, compareRuns, envDifferences, loadRunForCompare } from '../common/compare-runs.ts';
 import { csvRecords, formatTable, listRows } from '../common/compare-format.ts';
 import { EXACT_MAX_PRODUCT } from '../common/stats-compare.ts';
 import { compareFindings, formatFindingsComparison } from '../common/compare-findings.ts';
+import { wholeNumberIn } from '../common/flag-ranges.ts';
 import { collectFindings } from '../common/findings.ts';
 import { allExperiments, loadExternalSuites } from '../suites/registry.ts';
 import { InputError } from '../common/input-error.ts';
@@ -27,17 +28,8 @@ interface Flags {
   seed: number;
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('must be an integer');
-  return n;
-}
+/** Resamples: each resamples every row's samples, so 100000 already takes minutes on a full run. */
+const MAX_RESAMPLES = 100_000;
 
 export async function runCompareCli(argv: string[], io: CliIO): Promise<number> {
   const program = new Command('compare')
@@ -46,8 +38,8 @@ export async function runCompareCli(argv: string[], io: CliIO): Promise<number> 
     .argument('<runB>', 'run folder compared against it')
     .option('--csv <file>', 'also write the comparison as CSV')
     .option('--only-significant', 'only rows with p < 0.05')
-    .option('--resamples <n>', 'bootstrap resamples', positiveInt, 2000)
-    .option('--seed <n>', 'bootstrap seed (same seed → same intervals)', integer, 1)
+    .option('--resamples <n>', `bootstrap resamples (1–${MAX_RESAMPLES})`, wholeNumberIn(1, MAX_RESAMPLES), 2000)
+    .option('--seed <n>', `bootstrap seed (same seed → same intervals; 0–${2 ** 32 - 1})`, wholeNumberIn(0, 2 ** 32 - 1), 1)
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)')

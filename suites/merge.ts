@@ -66,7 +66,7 @@ export function checkShards(shards: readonly ShardRun[], allowPartial: boolean):
 
 /**
  * A per-process row of replicates.csv back as the RowInput the experiment produced: samples re-attached,
- * figures as written (every digit), and the `signed`, `proportion` or `exact` flag from its `kind`, which
+ * figures as written (every digit), and the `signed`, `proportion`, `percent` or `exact` flag from its `kind`, which
  * decide how the processes' figures combine.
  */
 export function rowInputOf(r: ResultRow, samples?: number[]): RowInput {
@@ -74,6 +74,7 @@ export function rowInputOf(r: ResultRow, samples?: number[]): RowInput {
   if (r.status !== 'ok') input.status = r.status as RowStatus;
   if (r.kind === 'signed') input.signed = true;
   if (r.kind === 'proportion') input.proportion = true;
+  if (r.kind === 'percent') input.percent = true;
   if (r.kind === 'exact') input.exact = true;
   if (r.error) input.error = r.error;
   if (r.note) input.note = r.note;

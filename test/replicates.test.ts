@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { combineReplicates, flagUnstable } from '../common/replicates.ts';
-import { logTInterval, tInterval, welchLogRatio } from '../common/replicate-stats.ts';
+import { pairedRow } from '../common/paired-rounds.ts';
+import { logTInterval, logitTInterval, tInterval, welchLogRatio } from '../common/replicate-stats.ts';
+import { rowInputOf } from '../suites/merge.ts';
 import { createRng } from '../common/rng.ts';
 import { ResultWriter, toRow, type RowInput } from '../common/results.ts';
 import { parseReplicatesCsv } from '../common/run-folder.ts';
@@ -140,6 +142,27 @@ describe('statistics over replicate processes', () => {
     expect(share.low).toBeUndefined();
     expect(share.high).toBeUndefined();
     expect(flagUnstable(share).status).toBeUndefined();
+  });
+
+  it('a share (a % of paired rounds) stays inside 0–100 with 2 processes near 100%: logit-t, where log-t reached 204%', () => {
+    const rounds = (center: number) => [center - 0.5, center, center + 0.4];
+    const [share] = combineReplicates([88, 99.5].map((center, replicate) => ({ replicate, row: pairedRow('tokenize_share', '%', rounds(center), 'share') })));
+    const logit = (p: number) => Math.log(p / (100 - p));
+    const logits = [88, 99.5].map(logit);
+    const half = 12.706204736174698 * (Math.abs(logits[1] - logits[0]) / Math.sqrt(2)) / Math.sqrt(2);
+    const back = (x: number) => 100 / (1 + Math.exp(-x));
+    const mid = (logits[0] + logits[1]) / 2;
+    expect(share.percent).toBe(true);
+    expect(share.interval).toBe('logit-t');
+    expect(share.summary!.median).toBeCloseTo(back(mid), 10);
+    expect(share.summary!.ciLow).toBeCloseTo(back(mid - half), 10);
+    expect(share.summary!.ciHigh).toBeCloseTo(back(mid + half), 10);
+    expect(share.summary!.ciHigh).toBeLessThan(100);
+    expect(share.summary!.ciLow).toBeGreaterThan(0);
+    expect(logTInterval([88, 99.5]).high).toBeGreaterThan(200);
+    // The same share at exactly 100 in every process stays at 100, and replicates.csv's kind brings the flag back in a merge.
+    expect(logitTInterval([100, 100]).high).toBeLessThanOrEqual(100);
+    expect(rowInputOf(toRow(share, { run_id: 'r', suite: 's', experiment: 1 })).percent).toBe(true);
   });
 
   it('a constant by construction (exact) keeps its value over processes, with no interval, no note about processes and no unstable flag', () => {

@@ -5,6 +5,7 @@ import { TOKENIZER_CHOICES, assertTokenizerChoice, type TokenizerChoice } from '
 import { TOKENIZERS } from '../../common/assets/tokenizers.ts';
 import { chatsFileRecord, type ChatsFileRecord } from '../../common/chats-file.ts';
 import { InputError, refuseUnusedFlags } from '../../common/input-error.ts';
+import { nonEmptyList } from '../../common/flag-ranges.ts';
 import { DEFAULT_MESSAGES_LIMITS, parseMessagesLimit } from '../../common/messages-file.ts';
 import { STRATEGIES, assertStrategy, type StrategyId } from '../../common/strategies/index.ts';
 import { ENGINES, assertEngine, type EngineId } from '../../common/templates/engines.ts';
@@ -36,13 +37,16 @@ export interface PreprocessingOptions {
 
 const DEFAULT_TOKENIZERS: readonly TokenizerChoice[] = TOKENIZERS;
 
-const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = nonEmptyList;
+
+/** Worker threads or processes per point: each loads a tokenizer (≈100 MB, ≈0.5–1 s). */
+const MAX_WORKERS = 256;
 
 /** `--workers 1,2,4`: distinct whole numbers ≥ 1, in ascending order. */
 function parseWorkerList(value: string): number[] {
   const items = value.split(',').map((s) => s.trim());
-  const bad = items.find((s) => !/^\d+$/.test(s) || Number(s) < 1);
-  if (bad !== undefined) throw new InvalidArgumentError(`'${bad}' is not a worker count (whole numbers ≥ 1, comma-separated, e.g. 1,2,4,8).`);
+  const bad = items.find((s) => !/^\d+$/.test(s) || Number(s) < 1 || Number(s) > MAX_WORKERS);
+  if (bad !== undefined) throw new InvalidArgumentError(`'${bad}' is not a worker count (whole numbers from 1 to ${MAX_WORKERS}, comma-separated, e.g. 1,2,4,8).`);
   return [...new Set(items.map(Number))].sort((a, b) => a - b);
 }
 
