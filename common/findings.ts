@@ -18,6 +18,8 @@ export interface Finding {
   caveats: string[];
   /** The row whose figure the finding is mostly about (for compare). */
   row?: ResultRow;
+  /** The run's verdict (which pipeline to run): shown before every other answer, not among them. */
+  verdict?: boolean;
 }
 
 export interface FindingContext {
@@ -107,15 +109,29 @@ export function collectFindings(experiments: readonly Answering[], rows: readonl
     });
 }
 
-/** The Answers as plain text (terminal) or markdown (summary.md). */
+/** The verdict findings of a run, in experiment order. */
+export function verdictsOf(all: readonly ExperimentFindings[]): Finding[] {
+  return all.flatMap((e) => e.findings.filter((f) => f.verdict));
+}
+
+/** The Verdict block (plain text or markdown), or '' when no experiment gives one. */
+export function formatVerdict(all: readonly ExperimentFindings[], markdown = false): string {
+  const verdicts = verdictsOf(all);
+  if (verdicts.length === 0) return '';
+  const lines = verdicts.map((f) => `${markdown ? '- ' : '   • '}${findingLine(f)}`);
+  return `${markdown ? '## Verdict\n\n' : 'Verdict:\n'}${lines.join('\n')}\n\n`;
+}
+
+/** The Answers as plain text (terminal) or markdown (summary.md); verdict findings are left to formatVerdict. */
 export function formatFindings(all: readonly ExperimentFindings[], markdown = false): string {
   const lines: string[] = [];
-  for (const e of all) {
+  for (const { findings: withVerdicts, ...e } of all) {
+    const findings = withVerdicts.filter((f) => !f.verdict);
     lines.push(markdown ? `### ${e.experiment}. ${e.title}` : `${e.experiment}. ${e.title}`);
     if (e.partial) lines.push(markdown ? `- **${e.partial}**` : `   ${e.partial}`);
     if (e.error) lines.push(`${markdown ? '- ' : '   '}findings could not be computed: ${e.error}`);
-    if (!e.error && e.findings.length === 0) lines.push(`${markdown ? '- ' : '   '}no finding: the rows it needs are missing or failed`);
-    for (const f of e.findings) lines.push(`${markdown ? '- ' : '   • '}${findingLine(f)}`);
+    if (!e.error && withVerdicts.length === 0) lines.push(`${markdown ? '- ' : '   '}no finding: the rows it needs are missing or failed`);
+    for (const f of findings) lines.push(`${markdown ? '- ' : '   • '}${findingLine(f)}`);
     if (markdown) lines.push('');
   }
   return lines.join('\n');

@@ -7,7 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { join } from 'node:path';
 import type { CliIO } from '../common/cli-io.ts';
 import { runNoticeOf } from '../common/coverage.ts';
-import { formatFindings } from '../common/findings.ts';
+import { formatFindings, formatVerdict } from '../common/findings.ts';
 import { InputError } from '../common/input-error.ts';
 import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
 import { Progress } from '../common/progress.ts';
@@ -158,7 +158,7 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
       const selections = selection.map((s) => ({ experiment: s.experiment.id, title: s.experiment.title, metrics: s.experiment.headline }));
       io.stderr(`\n${formatText(summaryLines(outcome.rows, selections))}\n`);
     }
-    if (outcome.report) io.stderr(`\nAnswers (with the headline table in ${join(outcome.dir, 'summary.md')}${flags.table ? '' : '; --table prints it here'}):\n${formatFindings(outcome.report.findings)}\n\n`);
+    if (outcome.report) io.stderr(`\n${formatVerdict(outcome.report.findings)}Answers (with the headline table in ${join(outcome.dir, 'summary.md')}${flags.table ? '' : '; --table prints it here'}):\n${formatFindings(outcome.report.findings)}\n\n`);
     io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, ${unstableSummary(outcome.rows)}, ${outcome.suspect.length} suspect, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
     const counts = [...new Set(selection.map((s) => processesOf({ runs, runsByExperiment }, s.experiment.id)))];
     const over = counts.length > 1 ? "over each experiment's processes (the run line lists them)" : counts[0] === 1 ? 'within the one process' : `over ${counts[0]} processes`;

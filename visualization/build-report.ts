@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChartDefinition } from './chart.ts';
 import { runNotice, type Coverage } from '../common/coverage.ts';
-import { collectFindings, formatFindings, type ExperimentFindings } from '../common/findings.ts';
+import { collectFindings, formatFindings, formatVerdict, type ExperimentFindings } from '../common/findings.ts';
 import { formatMarkdown, summaryLines } from '../common/summary-table.ts';
 import { loadRun, type RunData } from '../common/run-folder.ts';
 import { hasFigure, pointText, type ResultRow } from '../common/results.ts';
@@ -48,7 +48,7 @@ function summaryMarkdown(run: RunData, experiments: ReportSource[], findings: Ex
   const selections = experiments.filter((e) => run.rows.some((r) => r.experiment === e.id)).map((e) => ({ experiment: e.id, title: e.title, metrics: e.headline }));
   const wall = typeof run.env.wallSeconds === 'number' ? `wall time ${run.env.wallSeconds} s\n\n` : '';
   const warning = notice ? `> **${notice}**\n\n` : '';
-  return `# prepbench run ${String(run.env.runId ?? '')}\n\n${warning}${wall}## Answers\n\n${formatFindings(findings, true)}\n${flagsMarkdown(run.rows)}## Table\n\n${formatMarkdown(summaryLines(run.rows, selections))}\n`;
+  return `# prepbench run ${String(run.env.runId ?? '')}\n\n${warning}${wall}${formatVerdict(findings, true)}## Answers\n\n${formatFindings(findings, true)}\n${flagsMarkdown(run.rows)}## Table\n\n${formatMarkdown(summaryLines(run.rows, selections))}\n`;
 }
 
 /** Rows that keep a figure but are flagged (unstable, suspect, client_saturated): how many, and the first one's reason. */

@@ -5,7 +5,7 @@
  * any request, so the page works offline and cannot leak one.
  */
 import { pointText, type ResultRow } from '../common/results.ts';
-import type { Answering, ExperimentFindings } from '../common/findings.ts';
+import type { Answering, ExperimentFindings, Finding } from '../common/findings.ts';
 import { summaryLines } from '../common/summary-table.ts';
 import { browserBundles } from './bundles.ts';
 import type { RunData } from '../common/run-folder.ts';
@@ -103,15 +103,24 @@ export interface ReportInput {
   notice?: string;
 }
 
-/** The Answers section: each finding with its caveats and a link to the chart that shows it. */
+/** One finding with its caveats and a link to the chart that shows it. */
+function findingItem(f: Finding, experiment: number, charts: ChartOutcome[]): string {
+  const chart = f.chart ? charts.find((c) => c.name === `${experiment}-${f.chart}`) : undefined;
+  const link = chart ? ` <a class="chart-link" href="#chart-${esc(chart.name)}">chart ${esc(chart.name)}</a>` : '';
+  const caveats = f.caveats.length > 0 ? `<div class="warn">caution: ${esc(f.caveats.join('; '))}</div>` : '';
+  return `<li data-finding="${esc(f.id)}">${esc(f.text)}${link}${caveats}</li>`;
+}
+
+/** The Verdict section (which pipeline to run), before the Answers; none when no experiment gives one. */
+function verdict(findings: ExperimentFindings[], charts: ChartOutcome[]): string {
+  const items = findings.flatMap((e) => e.findings.filter((f) => f.verdict).map((f) => findingItem(f, e.experiment, charts)));
+  return items.length > 0 ? `<section id="verdict"><h2>Verdict</h2><ul>${items.join('')}</ul></section>\n` : '';
+}
+
+/** The Answers section: each experiment's findings but the verdict. */
 function answers(findings: ExperimentFindings[], charts: ChartOutcome[]): string {
   const items = findings.map((e) => {
-    const list = e.findings.map((f) => {
-      const chart = f.chart ? charts.find((c) => c.name === `${e.experiment}-${f.chart}`) : undefined;
-      const link = chart ? ` <a class="chart-link" href="#chart-${esc(chart.name)}">chart ${esc(chart.name)}</a>` : '';
-      const caveats = f.caveats.length > 0 ? `<div class="warn">caution: ${esc(f.caveats.join('; '))}</div>` : '';
-      return `<li data-finding="${esc(f.id)}">${esc(f.text)}${link}${caveats}</li>`;
-    });
+    const list = e.findings.filter((f) => !f.verdict).map((f) => findingItem(f, e.experiment, charts));
     const problem = e.error ? `<li class="warn">findings could not be computed: ${esc(e.error)}</li>` : e.findings.length === 0 ? '<li>no finding: the rows it needs are missing or failed</li>' : '';
     const partial = e.partial ? `<li class="warn partial"><strong>${esc(e.partial)}</strong></li>` : '';
     return `<h3><a href="#exp-${e.experiment}">${e.experiment}. ${esc(e.title)}</a></h3><ul>${partial}${list.join('')}${problem}</ul>`;
@@ -170,7 +179,7 @@ figure { margin: 16px 0; } figcaption { font-size: 11px; color: #666; }
 <body>
 <h1>prepbench run ${esc(runId)}</h1>
 ${notice ? `<p class="warn notice" id="run-notice"><strong>${esc(notice)}</strong></p>\n` : ''}<nav>${toc}</nav>
-${answers(findings, charts)}
+${verdict(findings, charts)}${answers(findings, charts)}
 <h2>Environment</h2>
 ${environment(run.env)}
 ${sections.join('\n')}

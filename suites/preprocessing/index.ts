@@ -6,6 +6,7 @@ import { queue } from '../../experiments/preprocessing/03-queue.ts';
 import { contention } from '../../experiments/preprocessing/04-contention.ts';
 import { corpus } from '../../experiments/preprocessing/08-corpus.ts';
 import { tokenizers } from '../../experiments/preprocessing/10-tokenizers.ts';
+import { pipelines } from '../../experiments/preprocessing/11-pipelines.ts';
 import { closeAllStrategies } from '../../common/strategies/cache.ts';
 import { WORKER_HANDLER_MODULE } from '../../common/strategies/index.ts';
 import { preprocessingCli } from './cli.ts';
@@ -15,7 +16,7 @@ const preprocessingSuite: Suite = {
   entry: import.meta.url,
   workerModules: [WORKER_HANDLER_MODULE],
   description: 'Chat-template rendering, BPE tokenization and collation across engines, tokenizers and execution strategies',
-  experiments: [anatomy, history, queue, contention, corpus, tokenizers],
+  experiments: [anatomy, history, queue, contention, corpus, tokenizers, pipelines],
   cli: preprocessingCli,
   // Pools started by experiments 3 and 4 are shared between them; close them when the suite is done.
   teardown: closeAllStrategies,

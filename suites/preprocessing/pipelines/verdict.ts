@@ -1,0 +1,91 @@
+/**
+ * Experiment 11's answers, from results.csv rows: per model and text, the verdict sentence (choose.ts'
+ * rule), then the Pareto front and TOPSIS ranking, then what was excluded on the batch and why. The
+ * verdict findings are flagged `verdict`, so the run shows them before every other answer.
+ */
+import { fmt, withCi, type Finding } from '../../../common/findings.ts';
+import { cellNumber as num, hasFigure, type ResultRow } from '../../../common/results.ts';
+import { DEFAULT_TOPSIS_WEIGHTS, choosePipeline, paretoFront, topsis, type Candidate, type TopsisWeights } from './choose.ts';
+
+export const DEFAULT_LOOP_SLO_MS = 10;
+
+const keyOf = (r: ResultRow) => `${r.engine} + ${r.tokenizer} on ${r.strategy}×${r.workers}`;
+const figureOf = (r: ResultRow) => {
+  const median = num(r.median);
+  const [low, high] = [num(r.ci_low), num(r.ci_high)];
+  return { median, low: Number.isFinite(low) ? low : median, high: Number.isFinite(high) ? high : median };
+};
+
+interface Measured extends Candidate {
+  rows: { perCore: ResultRow; loop: ResultRow; vsDefault?: ResultRow };
+}
+
+/** The candidates of one model and text, from their rows; pipelines missing a figure are left out. */
+export function candidatesOf(rows: readonly ResultRow[]): Measured[] {
+  const perCore = rows.filter((r) => r.metric === 'requests_per_s_per_core' && hasFigure(r.status));
+  return perCore.flatMap((pc) => {
+    const same = (metric: string) => rows.find((r) => r.metric === metric && keyOf(r) === keyOf(pc) && hasFigure(r.status));
+    const loop = same('loop_delay_p99');
+    if (!loop) return [];
+    const rss = same('rss_added_mb');
+    const workers = num(pc.workers);
+    return [{ label: keyOf(pc), threads: pc.strategy === 'pool' || pc.strategy === 'process' ? workers + 1 : 1, perCore: figureOf(pc), loopP99: figureOf(loop), rssMb: rss ? num(rss.median) : 0, rows: { perCore: pc, loop, vsDefault: same('per_core_vs_default') } }];
+  });
+}
+
+/** The SLO and TOPSIS weights the run used (its loop_slo row), or the defaults. */
+function ruleOf(rows: readonly ResultRow[]): { slo: number; weights: TopsisWeights } {
+  const rule = rows.find((r) => r.metric === 'loop_slo');
+  const weights = rule?.note.match(/weights ([\d.]+),([\d.]+),([\d.]+)/);
+  return {
+    slo: rule ? num(rule.median) : DEFAULT_LOOP_SLO_MS,
+    weights: weights ? { perCore: Number(weights[1]), loopP99: Number(weights[2]), rss: Number(weights[3]) } : DEFAULT_TOPSIS_WEIGHTS,
+  };
+}
+
+function verdictText(model: string, text: string, measured: Measured[], slo: number): string {
+  const choice = choosePipeline(measured, slo);
+  const head = `${model}, ${text} chats`;
+  if (!choice.winner) {
+    const lowest = measured.reduce<Measured | undefined>((b, c) => (!b || c.loopP99.median < b.loopP99.median ? c : b), undefined);
+    return `${head}: no pipeline keeps the event loop's delay p99 under ${slo} ms${lowest ? `; the lowest is ${lowest.label}, ${withCi(lowest.rows.loop)}` : ''}.`;
+  }
+  const w = choice.winner as Measured;
+  const vs = w.rows.vsDefault ? `, ${withCi(w.rows.vsDefault)} the transformers.js default (jinja + js on main)` : w.label === 'jinja + js on main×1' ? ', which is the transformers.js default' : '';
+  const ties = choice.tiedWith.length ? ` (${choice.tiedWith.map((c) => c.label).join(', ')} as good within the interval, with more threads)` : '';
+  let sentence = `${head}: ${w.label}, ${withCi(w.rows.perCore, ' req/s')} per core${vs}; loop p99 ${withCi(w.rows.loop)}${ties}.`;
+  if (choice.runnerUp && choice.runnerUpCost !== undefined) {
+    const r = choice.runnerUp as Measured;
+    const cost = choice.runnerUpCost >= 0 ? `${fmt(100 * choice.runnerUpCost)}% fewer requests/s per core` : `${fmt(-100 * choice.runnerUpCost)}% more requests/s per core (inside the interval)`;
+    sentence += ` Freer loop: ${r.label}, loop p99 ${withCi(r.rows.loop)}, at ${cost}.`;
+  }
+  return sentence;
+}
+
+export function pipelineAnswers(rows: ResultRow[]): Finding[] {
+  const { slo, weights } = ruleOf(rows);
+  const findings: Finding[] = [];
+  const groups = [...new Set(rows.filter((r) => r.metric === 'requests_per_s_per_core').map((r) => `${r.model}\t${r.text}`))];
+  for (const group of groups) {
+    const [model, text] = group.split('\t');
+    const mine = rows.filter((r) => r.model === model && r.text === text);
+    const measured = candidatesOf(mine);
+    if (measured.length === 0) continue;
+    const id = `${model}-${text}`;
+    const winner = choosePipeline(measured, slo).winner as Measured | undefined;
+    findings.push({ id: `verdict-${id}`, verdict: true, chart: 'pareto', caveats: [], row: winner?.rows.perCore, text: verdictText(model, text, measured, slo) });
+    const front = paretoFront(measured).sort((a, b) => b.perCore.median - a.perCore.median);
+    const ranked = topsis(measured, weights).slice(0, 3);
+    findings.push({
+      id: `tradeoffs-${id}`,
+      chart: 'pareto',
+      caveats: [],
+      text: `${model}, ${text}: the Pareto front of requests/s per core against loop-delay p99 is ${front.map((c) => `${c.label} (${fmt(c.perCore.median)} req/s per core, ${fmt(c.loopP99.median)} ms)`).join('; ')}. TOPSIS (weights ${weights.perCore}/${weights.loopP99}/${weights.rss} on requests/s per core, loop-delay p99, RSS): ${ranked.map((r, i) => `${i + 1}. ${r.candidate.label} ${r.score.toFixed(2)}`).join(', ')}.`,
+    });
+    const out = mine.filter((r) => r.metric === 'candidate' && r.status === 'unsupported');
+    if (out.length > 0) {
+      findings.push({ id: `excluded-${id}`, caveats: [], text: `${model}, ${text}: left out on the measured batch — ${out.map((r) => `${r.engine || r.tokenizer}: ${r.error}`).join('; ')}.` });
+    }
+  }
+  return findings;
+}
