@@ -63,13 +63,13 @@ interface Flags {
 /** The experiments that read a flag: given without any of them, the flag would be silently ignored. */
 const USED_BY = [
   ['strategies', '--strategies', [3, 4]],
-  ['workers', '--workers', [3, 4]],
+  ['workers', '--workers', [3, 4, 11]],
   ['tokenizers', '--tokenizers', [1, 2, 3, 4]],
   ['chats', '--chats', [1, 3, 4]],
 ] as const;
 
 /** Experiments 1, 3 and 4 measure the user's chats when given: then only 2 and 8 read --text. */
-const textUsers = (flags: Flags) => ['text', '--text', flags.chats === undefined ? [1, 2, 3, 4, 8] : [2, 8]] as const;
+const textUsers = (flags: Flags) => ['text', '--text', flags.chats === undefined ? [1, 2, 3, 4, 8, 11] : [2, 8, 11]] as const;
 
 export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
   options: () => [
