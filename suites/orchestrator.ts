@@ -114,7 +114,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
     collected.push(entry);
   }
   const fullPlan = planWork(
-    collected.map((c) => ({ experiment: c.selected.experiment.id, suite: c.selected.suite.name, runs: runsOf(c.selected.experiment.id), groups: c.points.map((p) => c.selected.experiment.group?.(p)) })),
+    collected.map((c) => ({ experiment: c.selected.experiment.id, suite: c.selected.suite.name, runs: runsOf(c.selected.experiment.id), groups: c.points.map((p) => c.selected.experiment.group?.(p)), pointRuns: c.points.map((p) => c.selected.experiment.pointRuns?.(p)) })),
     request.options.seed,
   );
   const plan = request.shard ? shardOf(fullPlan, request.shard) : fullPlan;

@@ -31,6 +31,12 @@ export interface Experiment<P = any> {
    * measured reason sits beside each count). A mode left out uses the default.
    */
   runs?: { quick?: number; full?: number };
+  /**
+   * Processes a point is measured in when that is fewer than the experiment's, whatever --runs says:
+   * for points that are one bounded measurement by design (experiment 10's pathological encodes, whose
+   * kills would only repeat in every process). Undefined: the experiment's number.
+   */
+  pointRuns?(point: P): number | undefined;
   /** Points to measure; `quick` selects the reduced matrix. */
   matrix(options: RunOptions): P[] | Promise<P[]>;
   /**

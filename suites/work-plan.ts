@@ -16,6 +16,8 @@ export interface PlannedExperiment {
   runs: number;
   /** The group key of each point in matrix order, or undefined for a process of its own. */
   groups: (string | undefined)[];
+  /** Processes of each point that takes fewer than `runs` (Experiment.pointRuns), in matrix order. */
+  pointRuns?: (number | undefined)[];
 }
 
 export interface WorkItem {
@@ -35,14 +37,14 @@ export const ORDER_DESCRIPTION = 'rounds: replicate r of every process group, gr
 
 /**
  * A group is measured in as many processes as its experiments ask for (the most of them); an experiment's
- * points take part in its own number of replicates only.
+ * points take part in its own number of replicates only, or in the fewer a point asks for (the first ones).
  */
 export function planWork(experiments: readonly PlannedExperiment[], seed: number): WorkUnit[] {
   const members = new Map<string, (WorkItem & { runs: number })[]>();
-  for (const { experiment, suite, groups, runs } of experiments) {
+  for (const { experiment, suite, groups, runs, pointRuns } of experiments) {
     groups.forEach((g, point) => {
       const key = g === undefined ? `exp ${experiment} point ${point}` : `${suite}/${g}`;
-      members.set(key, [...(members.get(key) ?? []), { experiment, point, runs }]);
+      members.set(key, [...(members.get(key) ?? []), { experiment, point, runs: Math.min(runs, pointRuns?.[point] ?? runs) }]);
     });
   }
   const groups = [...members.entries()].map(([group, items]) => ({ group, items }));

@@ -54,4 +54,10 @@ describe('work plan', () => {
     expect(itemsAt(1)).toEqual(['1.0', '1.1', '2.0']);
     expect(itemsAt(4)).toEqual(['1.0', '1.1']);
   });
+
+  it('a point that asks for fewer processes (pointRuns) is in the first replicates only, alone or in a group', () => {
+    const plan = planWork([{ experiment: 10, suite: 's', runs: 3, groups: ['g', 'g', undefined], pointRuns: [undefined, 1, 1] }], 5);
+    const at = (replicate: number) => plan.filter((u) => u.replicate === replicate).flatMap((u) => u.items.map((i) => i.point)).sort();
+    expect([at(0), at(1), at(2)]).toEqual([[0, 1, 2], [0], [0]]);
+  });
 });
