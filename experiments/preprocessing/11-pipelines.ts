@@ -22,8 +22,7 @@ import { batchTasks, buildBatches, timeBatch } from '../../common/workload.ts';
 import { engineList, textKind } from '../../suites/preprocessing/experiment-helpers.ts';
 import { pipelineCharts } from '../../suites/preprocessing/charts/pipelines.ts';
 import { screenCandidates } from '../../suites/preprocessing/pipelines/screen.ts';
-import { DEFAULT_LOOP_SLO_MS, pipelineAnswers } from '../../suites/preprocessing/pipelines/verdict.ts';
-import { DEFAULT_TOPSIS_WEIGHTS } from '../../suites/preprocessing/pipelines/choose.ts';
+import { pipelineAnswers } from '../../suites/preprocessing/pipelines/verdict.ts';
 import { TOKENS_PER_REQUEST, TURNS, batchSize, cores, warmStrategy, workerCounts } from '../../suites/preprocessing/queue-points.ts';
 import { preprocessingOptions } from '../../suites/preprocessing/cli.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
@@ -156,8 +155,8 @@ async function measurePipelines(point: Point, options: RunOptions): Promise<RowI
     await server.close();
   }
   rows.push(...pipelineRows(point, chosen, result, watch, probes));
-  const w = DEFAULT_TOPSIS_WEIGHTS;
-  rows.push({ metric: 'loop_slo', unit: 'ms', value: DEFAULT_LOOP_SLO_MS, exact: true, note: `selection rule: the highest requests/s per core among pipelines whose loop-delay p99 is under this SLO, ties inside the best's 95% interval broken by fewer threads; TOPSIS weights ${w.perCore},${w.loopP99},${w.rss} (requests/s per core, loop-delay p99, RSS)` });
+  const { loopSloMs, topsisWeights: w } = preprocessingOptions(options);
+  rows.push({ metric: 'loop_slo', unit: 'ms', value: loopSloMs, exact: true, note: `selection rule: the highest requests/s per core among pipelines whose loop-delay p99 is under this SLO, ties inside the best's 95% interval broken by fewer threads; TOPSIS weights ${w.perCore},${w.loopP99},${w.rss} (requests/s per core, loop-delay p99, RSS)` });
   rows.push({ metric: 'candidates', unit: 'count', value: chosen.length, exact: true, note: `pipelines measured: engines ${engines.join(', ')} × libraries ${libraries.join(', ')} × strategies ${strategiesOf(options).map((s) => `${s.strategy}×${s.workers}`).join(', ')}` });
   return withRounds(rows, result);
 }

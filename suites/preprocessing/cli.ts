@@ -14,6 +14,8 @@ import { describeText, type TextRecord } from '../../common/text/sources.ts';
 import type { RunOptions } from '../../common/run-options.ts';
 import type { SuiteCli } from '../types.ts';
 import { renderCommand } from './render-command.ts';
+import { DEFAULT_TOPSIS_WEIGHTS, parseTopsisWeights, type TopsisWeights } from './pipelines/choose.ts';
+import { DEFAULT_LOOP_SLO_MS } from './pipelines/verdict.ts';
 
 export interface PreprocessingOptions {
   /** Model ids (--models); their template variants are the templates measured. */
@@ -33,6 +35,10 @@ export interface PreprocessingOptions {
   text: TextRecord;
   /** The user's chats (--chats): experiments 1, 3 and 4 measure them instead of generated ones. */
   chats?: ChatsFileRecord;
+  /** Experiment 11's verdict: the loop-delay p99 a pipeline must stay under (--loop-slo), ms. */
+  loopSloMs: number;
+  /** Experiment 11's TOPSIS weights (--topsis-weights). */
+  topsisWeights: TopsisWeights;
 }
 
 const DEFAULT_TOKENIZERS: readonly TokenizerChoice[] = TOKENIZERS;
@@ -50,6 +56,19 @@ function parseWorkerList(value: string): number[] {
   return [...new Set(items.map(Number))].sort((a, b) => a - b);
 }
 
+/** `--loop-slo 10`: milliseconds, 0.1–10000. */
+function parseLoopSlo(value: string): number {
+  const ms = Number(value);
+  if (!Number.isFinite(ms) || ms < 0.1 || ms > 10_000) throw new InvalidArgumentError(`'${value}' is not a loop-delay SLO: milliseconds from 0.1 to 10000, e.g. 10.`);
+  return ms;
+}
+
+function parseWeights(value: string): TopsisWeights {
+  const weights = parseTopsisWeights(value);
+  if (typeof weights === 'string') throw new InvalidArgumentError(weights);
+  return weights;
+}
+
 interface Flags {
   models?: string[];
   engines?: string[];
@@ -58,6 +77,8 @@ interface Flags {
   workers?: number[];
   text?: string;
   chats?: string;
+  loopSlo?: number;
+  topsisWeights?: TopsisWeights;
 }
 
 /** The experiments that read a flag: given without any of them, the flag would be silently ignored. */
@@ -66,6 +87,8 @@ const USED_BY = [
   ['workers', '--workers', [3, 4, 11]],
   ['tokenizers', '--tokenizers', [1, 2, 3, 4]],
   ['chats', '--chats', [1, 3, 4]],
+  ['loopSlo', '--loop-slo', [11]],
+  ['topsisWeights', '--topsis-weights', [11]],
 ] as const;
 
 /** Experiments 1, 3 and 4 measure the user's chats when given: then only 2 and 8 read --text. */
@@ -79,6 +102,8 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
     new Option('--tokenizers <list>', `comma-separated tokenizers (default ${DEFAULT_TOKENIZERS.join(',')}; any of ${TOKENIZER_CHOICES.join(', ')}): compared in experiments 1 and 2; the first that is not native runs the main, pool and process strategies of 3 and 4`).argParser(list),
     new Option('--workers <list>', 'worker counts of the pool and process points of experiments 3 and 4, e.g. 1,2,4,8,16 (default: the core count with --quick; 1, 2, 4 … 2×cores otherwise)').argParser(parseWorkerList),
     new Option('--text <kind>', `text of the generated chats: ${TEXT_KINDS.join(', ')} (default ${DEFAULT_TEXT}: per message ${mixText()}; synthetic: the 100-word generator)`),
+    new Option('--loop-slo <ms>', `experiment 11's verdict: the event-loop delay p99 a pipeline must stay under (default ${DEFAULT_LOOP_SLO_MS} ms; 0.1–10000)`).argParser(parseLoopSlo),
+    new Option('--topsis-weights <list>', `experiment 11's TOPSIS weights on requests/s per core, loop-delay p99, RSS (default ${Object.values(DEFAULT_TOPSIS_WEIGHTS).join(',')})`).argParser(parseWeights),
     new Option('--chats <file>', 'your own chats, measured as they are by experiments 1, 3 and 4 (each chat one request): OpenAI-style JSONL ({"messages": [...]} a line) or ShareGPT JSON ([{"conversations": [...]}])'),
   ],
   resolve(raw, { experiments }) {
@@ -94,6 +119,8 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
       workers: flags.workers,
       text: describeText(assertTextKind(flags.text ?? DEFAULT_TEXT)),
       chats: flags.chats === undefined ? undefined : chatsFileRecord(flags.chats),
+      loopSloMs: flags.loopSlo ?? DEFAULT_LOOP_SLO_MS,
+      topsisWeights: flags.topsisWeights ?? DEFAULT_TOPSIS_WEIGHTS,
     };
   },
   commands: (io, setExit) => [
