@@ -21,6 +21,7 @@ import { RunFiles } from '../suites/run-files.ts';
 import { DEFAULT_SUITE, allExperiments, allSuites, findExperiment, getSuite, loadExternalSuites } from '../suites/registry.ts';
 import type { Suite } from '../suites/types.ts';
 import type { Shard } from '../suites/work-plan.ts';
+import { resumeArgv } from './resume-argv.ts';
 
 export type { CliIO } from '../common/cli-io.ts';
 
@@ -38,9 +39,9 @@ function parseShard(value: string): Shard {
 /**
  * The ranges of the numeric flags. Runs: a process per point and replicate, each ≈1 s to start, so 1000
  * is days of a full matrix. Point timeout: a day (Node's timers end at 2^31−1 ms, ≈24.8 days). Seed: the
- * 32 bits the generators use. Shards: far more than points.
+ * 32 bits the generators use. Shards: as many as the Kubernetes Job may have (scripts/k8s.ts).
  */
-export const LIMITS = { runs: 1000, pointTimeout: 86_400, seed: 2 ** 32 - 1, shards: 10_000 };
+export const LIMITS = { runs: 1000, pointTimeout: 86_400, seed: 2 ** 32 - 1, shards: 100_000 };
 
 /** Processes per point: enough for a t-interval in quick mode, ≤ 5% half-width in a full run. */
 export const DEFAULT_RUNS = { quick: 3, full: 8 };
@@ -59,6 +60,7 @@ interface BenchFlags {
   pointTimeout?: number;
   table?: boolean;
   shard?: Shard;
+  resume?: string;
   /** Each suite's own flags, by commander's camelCase name. */
   [suiteFlag: string]: unknown;
 }
@@ -150,7 +152,7 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
     // An experiment's own default number of processes applies unless --runs says otherwise.
     const own = selection.map((s) => [s.experiment.id, s.experiment.runs?.[mode]] as const).filter((e): e is readonly [number, number] => e[1] !== undefined);
     const runsByExperiment = flags.runs === undefined ? Object.fromEntries(own) : {};
-    const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, runsByExperiment, pointTimeout, shard: flags.shard, args: { ...flags, suites, runs, pointTimeout }, progress, files });
+    const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, runsByExperiment, pointTimeout, shard: flags.shard, args: { ...flags, suites, runs, pointTimeout }, progress, files, resume: flags.resume });
     // An interrupted run or a shard says so before its answers (as summary.md and report.html do).
     const notice = runNoticeOf(outcome.dir);
     if (notice) io.stderr(`\n${notice}\n`);
@@ -193,6 +195,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .addOption(new Option('--seed <n>', `seed of the synthetic chats (0–${LIMITS.seed})`).default(42).argParser(wholeNumberIn(0, LIMITS.seed)))
     .option('--no-progress', 'no progress lines on stderr')
     .addOption(new Option('--shard <K/N>', 'measure only part K of N of the work list (whole process groups with all their replicates); npm run merge joins the shards').argParser(parseShard))
+    .option('--resume <dir>', 'go on with a stopped run in its own folder: its arguments and seed from <dir>/env.json, only its missing processes measured, then results, summary and report from all of them (--no-progress and --table may be added)')
     .option('--table', 'print the headline table of every experiment at the end (it is always in summary.md)')
     .addOption(new Option('--runs <n>', `fresh processes each point is measured in (default ${DEFAULT_RUNS.quick} with --quick, ${DEFAULT_RUNS.full} otherwise; 1–${LIMITS.runs})`).argParser(wholeNumberIn(1, LIMITS.runs)))
     .addOption(new Option('--point-timeout <seconds>', `kill a point's process after this long; the point becomes an error row (default ${DEFAULT_POINT_TIMEOUT.quick} with --quick, ${DEFAULT_POINT_TIMEOUT.full} otherwise; 1–${LIMITS.pointTimeout})`).argParser(wholeNumberIn(1, LIMITS.pointTimeout, 'a whole number of seconds')))
@@ -229,7 +232,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
   const program = buildProgram(io, (c) => (code = c));
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(resumeArgv(argv), { from: 'user' });
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {

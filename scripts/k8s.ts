@@ -58,12 +58,19 @@ export const BENCH_CPUS = 2;
 /** Kubernetes expands `$(VAR)` in command and args; `$$` is its escape for a literal `$`. */
 const k8sLiteral = (s: string): string => s.replaceAll('$', '$$$$');
 
-/** The shard pod's shell script: K from the index Kubernetes sets, a clean shard folder (a retried pod replaces a failed attempt), then the bench as PID 1. */
+/**
+ * The shard pod's shell script: K from the index Kubernetes sets; a pod that finds its shard's run folder
+ * on the volume (an evicted, preempted or failed attempt wrote it on SIGTERM or as it measured) resumes
+ * it, so it loses at most the process it was in; otherwise a fresh run. The bench runs as PID 1 (npm
+ * execs node), so the SIGTERM of an eviction reaches it.
+ */
 function shardScript(o: K8sOptions): string {
   return [
     'K=$((JOB_COMPLETION_INDEX + 1))',
     `DIR="/results/${o.name}/shard-$K"`,
-    'rm -rf "$DIR"',
+    'for RUN in "$DIR"/*/; do',
+    '  if [ -f "$RUN/env.json" ]; then exec npm run bench -- --resume "$RUN"; fi',
+    'done',
     `exec npm run bench -- --shard "$K/${o.shards}" --out "$DIR" "$@"`,
   ].join('\n');
 }
@@ -195,7 +202,7 @@ function toYaml(o: K8sOptions, argv: string[]): string {
     const podSpec = ['spec', 'template', 'spec'];
     if (isBench) {
       commentKey(doc, ['spec'], 'completionMode', `Indexed: pod i gets JOB_COMPLETION_INDEX=i and measures shard i+1 of ${o.shards}.`);
-      commentKey(doc, ['spec'], 'backoffLimitPerIndex', 'A failed shard is retried once, alone; its folder is cleared first, so merge sees one attempt.');
+      commentKey(doc, ['spec'], 'backoffLimitPerIndex', 'A failed shard is retried once, alone; it resumes its run folder (--resume), keeping what was measured.');
       commentKey(doc, ['spec'], 'podFailurePolicy', 'Exit 2 (bad bench arguments) fails every shard alike: stop the Job. Exit 1 (rows with errors, or a crash):\na rerun would most likely fail the same way, no retry. A drained or preempted node: retry without counting.');
       commentKey(doc, [...podSpec, 'containers', 0], 'resources', `Benchmark pods must not share cores: ${BENCH_CPUS} whole CPUs requested = limits (Guaranteed QoS),\nso the scheduler never puts more pods on a node than it has cores for. Exclusive cores (a cpuset,\nno neighbour on the same core) also need the kubelet's static CPU manager policy on the nodes.`);
     } else {

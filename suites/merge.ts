@@ -27,7 +27,7 @@ interface ShardRun {
 }
 
 /** Recorded arguments that legitimately differ between shards. */
-const PER_SHARD_ARGS = new Set(['out', 'shard', 'progress', 'table']);
+const PER_SHARD_ARGS = new Set(['out', 'shard', 'progress', 'table', 'resume']);
 
 function readShard(dir: string): ShardRun {
   const envPath = join(dir, 'env.json');
@@ -88,7 +88,8 @@ export function rowInputOf(r: ResultRow, samples?: number[]): RowInput {
   return input;
 }
 
-function samplesOf(dir: string): Map<string, number[]> {
+/** A run folder's samples.jsonl by row and replicate (`${rowKey}|${replicate}`). */
+export function samplesOf(dir: string): Map<string, number[]> {
   const out = new Map<string, number[]>();
   const path = join(dir, 'samples.jsonl');
   if (!existsSync(path)) return out;

@@ -18,6 +18,7 @@ import { ResultWriter, toRow, type ResultRow, type RoundsRecord, type RowInput }
 import type { ReportOutcome } from '../visualization/build-report.ts';
 import { prepareLauncher, runJobInChild, type ChildLauncher, type JobOutcome } from './child-runner.ts';
 import { createRunFolder, declaredParams, renderReport, rowCounts, writeResults, type Collected, type Selected } from './run-output.ts';
+import { loadMeasured, previousRun, remainingWork } from './resume.ts';
 import { RunFiles } from './run-files.ts';
 import type { RunOptions } from './types.ts';
 import { ORDER_DESCRIPTION, planHash, planWork, shardOf, type Shard, type WorkItem, type WorkUnit } from './work-plan.ts';
@@ -42,6 +43,8 @@ export interface RunRequest {
   progress?: Progress;
   /** Kept up to date with what of the folder is complete (for a user who quits before the end). */
   files?: RunFiles;
+  /** A stopped run's folder (--resume): only the processes it has not measured are run, in it. */
+  resume?: string;
 }
 
 export interface RunOutcome {
@@ -85,7 +88,8 @@ export function processesText(experiments: readonly number[], runsOf: (id: numbe
 
 export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const progress = request.progress ?? new Progress();
-  const { dir, runId } = createRunFolder(request.outBase);
+  const previous = request.resume === undefined ? undefined : previousRun(request.resume);
+  const { dir, runId } = request.resume !== undefined && previous ? { dir: request.resume, runId: previous.runId } : createRunFolder(request.outBase);
   const files = request.files ?? new RunFiles();
   files.dir = dir;
   const params = declaredParams(request.selection.map((s) => s.experiment));
@@ -96,7 +100,8 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const launcher = await prepareLauncher([...new Set(request.selection.map((s) => s.suite))]);
   if (launcher.record.start === 'tsx') progress.line(`children start through tsx (${launcher.record.reason})`);
   const replication = { runs: request.runs, runsByExperiment: request.runsByExperiment ?? {}, order: ORDER_DESCRIPTION, seed: request.options.seed, isolation: 'a fresh child process per point group and replicate', children: launcher.record, pointTimeoutSeconds: request.pointTimeout };
-  writeFileSync(join(dir, 'env.json'), JSON.stringify({ runId, ...env, replication, noise: { start: startNoise } }, null, 2));
+  // A resumed run keeps the stopped run's env.json (its arguments) until it has its own.
+  if (!previous) writeFileSync(join(dir, 'env.json'), JSON.stringify({ runId, ...env, replication, noise: { start: startNoise } }, null, 2));
   progress.line(`run ${runId} → ${dir} (${processesText(request.selection.map((s) => s.experiment.id), runsOf)}; calibration ${startNoise.calibrationMs} ms)`);
 
   const options: RunOptions = { ...request.options, runDir: dir, topology: env.topology, progress: (d) => progress.detail(d) };
@@ -117,7 +122,8 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
     collected.map((c) => ({ experiment: c.selected.experiment.id, suite: c.selected.suite.name, runs: runsOf(c.selected.experiment.id), groups: c.points.map((p) => c.selected.experiment.group?.(p)), pointRuns: c.points.map((p) => c.selected.experiment.pointRuns?.(p)) })),
     request.options.seed,
   );
-  const plan = request.shard ? shardOf(fullPlan, request.shard) : fullPlan;
+  const done = previous ? loadMeasured(dir, collected, params) : new Set<string>();
+  const plan = remainingWork(request.shard ? shardOf(fullPlan, request.shard) : fullPlan, done);
   const labelOf = (item: WorkItem) => {
     const c = collected.find((e) => e.selected.experiment.id === item.experiment)!;
     return c.selected.experiment.label(c.points[item.point]);
@@ -145,7 +151,11 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   await writeResults(collected, options, runsOf, writer, replicateWriter, runId);
   progress.finish();
 
-  const wallSeconds = progress.elapsedSeconds();
+  const wallSeconds = progress.elapsedSeconds() + (previous?.wallSeconds ?? 0);
+  // A resumed run: the stopped run's processes and arguments, and each session's share of the work.
+  const before = previous ? { argv: previous.argv, resumed: [...(previous.resumed ?? []), { processes: plan.length, wallSeconds: Number(progress.elapsedSeconds().toFixed(1)) }] } : {};
+  const processes = [...((previous?.replication?.processes ?? []) as typeof unitSeconds), ...unitSeconds];
+  const pairedRounds = [...((previous?.replication?.pairedRounds ?? []) as RoundsLogEntry[]), ...roundsLog];
   const errors = writer.rows.filter((r) => r.status === 'error');
   const unstable = writer.rows.filter((r) => r.status === 'unstable');
   const suspect = writer.rows.filter((r) => r.status === 'suspect');
@@ -154,7 +164,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   writeFileSync(
     join(dir, 'env.json'),
     JSON.stringify(
-      { runId, ...env, replication: { ...replication, units: plan.length, processes: unitSeconds, pairedRounds: roundsLog }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, coverage, ...rowCounts(writer.rows) },
+      { runId, ...env, ...before, replication: { ...replication, units: (previous?.replication as { units?: number } | undefined)?.units ?? plan.length, processes, pairedRounds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, coverage, ...rowCounts(writer.rows) },
       null,
       2,
     ),

@@ -128,7 +128,7 @@ describe('every numeric flag has a stated range, every list flag refuses emptine
     [['--models', ' , '], "option '-m, --models <list>' argument ' , ' is invalid. ' , ' is an empty list: give at least one name, comma-separated."],
     [['--engines', ''], "option '--engines <list>' argument '' is invalid. '' is an empty list: give at least one name, comma-separated."],
     [['--strategies', ','], "option '--strategies <list>' argument ',' is invalid. ',' is an empty list: give at least one name, comma-separated."],
-    [['--shard', '1/10001'], "option '--shard <K/N>' argument '1/10001' is invalid. '1/10001' is not a shard: K/N with whole numbers 1 ≤ K ≤ N ≤ 10000, e.g. 1/4."],
+    [['--shard', '1/100001'], "option '--shard <K/N>' argument '1/100001' is invalid. '1/100001' is not a shard: K/N with whole numbers 1 ≤ K ≤ N ≤ 100000, e.g. 1/4."],
     [['--out', ''], "error: --out '' is an empty path: give a folder, e.g. results\n"],
   ] as const;
   for (const [args, message] of refused) {
@@ -156,7 +156,7 @@ describe('--shard', () => {
     it(`--shard ${bad} exits 2 naming the value`, async () => {
       const r = await cli('--shard', bad);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`option '--shard <K/N>' argument '${bad}' is invalid. '${bad}' is not a shard: K/N with whole numbers 1 ≤ K ≤ N ≤ 10000, e.g. 1/4.`);
+      expect(r.stderr).toContain(`option '--shard <K/N>' argument '${bad}' is invalid. '${bad}' is not a shard: K/N with whole numbers 1 ≤ K ≤ N ≤ 100000, e.g. 1/4.`);
     });
   }
 });

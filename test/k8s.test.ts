@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,6 +94,11 @@ describe('npm run k8s: manifests', () => {
         const out = execFileSync(sh, rest, { env: { PATH: `${dir}:${process.env.PATH}`, JOB_COMPLETION_INDEX: String(index) }, encoding: 'utf8' });
         expect(out).toBe(`run|bench|--|--shard|${index + 1}/3|--out|${dir}/prepbench/shard-${index + 1}|--quick|two words|`);
       }
+      // A restarted pod finds the run folder its evicted attempt wrote, and resumes it.
+      mkdirSync(join(dir, 'prepbench/shard-2/2026-01-01T00-00-00Z'), { recursive: true });
+      writeFileSync(join(dir, 'prepbench/shard-2/2026-01-01T00-00-00Z/env.json'), '{}');
+      const again = execFileSync(sh, rest, { env: { PATH: `${dir}:${process.env.PATH}`, JOB_COMPLETION_INDEX: '1' }, encoding: 'utf8' });
+      expect(again).toBe(`run|bench|--|--resume|${dir}/prepbench/shard-2/2026-01-01T00-00-00Z/|`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -162,7 +167,7 @@ describe('deploy/Dockerfile', () => {
     expect(fromDockerfile).toEqual(['bench']);
     const objs = await manifests(ARGS[1]);
     const fromManifests = objs.filter((o) => o.kind === 'Job').flatMap((o) => o.spec.template.spec.containers.flatMap((c: any) => npmScripts(c.command.join(' '))));
-    expect(fromManifests).toEqual(['bench', 'merge']);
+    expect(fromManifests).toEqual(['bench', 'bench', 'merge']);
     for (const script of [...fromDockerfile, ...fromManifests]) expect(packageScripts, `npm run ${script}`).toContain(script);
   });
 });
