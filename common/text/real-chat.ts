@@ -59,24 +59,38 @@ function mixedKind(rng: Rng): RealKind {
 /** Passages drawn for one message before giving up: a passage with no exact cut is rare (≈1 message in a few hundred). */
 const DRAWS = 20;
 
-/** A message of exactly `budget` tokens: text drawn from the seed, longer until it holds the budget, then cut. */
+/** Passages cut with their code block closed before one may be left open. */
+const CLOSED_DRAWS = 3;
+
+/**
+ * A message of exactly `budget` tokens: a passage drawn from the seed (another where no cut fits), cut
+ * with its code block closed. A block may stay open where three passages did not allow closing it, and is
+ * left open first where the budget cannot hold an empty block and a line ("```ts\n```" is 4 Llama 3
+ * tokens, a declaration's first word makes it 6).
+ */
 function messageText(kind: RealKind, role: Role, budget: number, seed: number, counter: TokenCounter): string {
+  const closable = kind !== 'code' || budget > counter.encode('```ts\n\n```').length + 1;
   for (let draw = 0; draw < DRAWS; draw++) {
-    const drawSeed = deriveSeed(seed, draw);
-    let chars = budget * CHARS_PER_TOKEN[kind] * 1.2 + 32;
-    for (;;) {
-      // The same seed each time: the passage starts where it did and only grows.
-      const body = bodyOf(kind, role, createRng(drawSeed), chars);
-      const ids = counter.encode(body);
-      if (ids.length >= budget + 2) {
-        const text = fitToTokens(body, budget, counter, ids);
-        if (text !== undefined) return text;
-        break;
-      }
-      chars *= ((budget + 2) / Math.max(1, ids.length)) * 1.2;
+    const { body, ids } = passageOf(kind, role, budget, deriveSeed(seed, draw), counter);
+    const closing = !closable ? [false, true] : kind === 'code' && draw + 1 >= CLOSED_DRAWS ? [true, false] : [true];
+    for (const close of closing) {
+      const text = fitToTokens(body, budget, counter, ids, close);
+      if (text !== undefined) return text;
     }
   }
   throw new Error(`no ${kind} passage of ${DRAWS} drawn could be cut to exactly ${budget} tokens`);
+}
+
+/** Text drawn from the seed, longer until it holds more than `budget` tokens, and its ids. */
+function passageOf(kind: RealKind, role: Role, budget: number, seed: number, counter: TokenCounter): { body: string; ids: number[] } {
+  let chars = budget * CHARS_PER_TOKEN[kind] * 1.2 + 32;
+  for (;;) {
+    // The same seed each time: the passage starts where it did and only grows.
+    const body = bodyOf(kind, role, createRng(seed), chars);
+    const ids = counter.encode(body);
+    if (ids.length >= budget + 2) return { body, ids };
+    chars *= ((budget + 2) / Math.max(1, ids.length)) * 1.2;
+  }
 }
 
 function bodyOf(kind: RealKind, role: Role, rng: Rng, chars: number): string {
