@@ -6,7 +6,7 @@
  */
 import { partialNote, type ExperimentCoverage } from './coverage.ts';
 import { unpairedLogRatio } from './replicate-stats.ts';
-import { cellNumber as num, hasFigure, pointText, type ResultRow } from './results.ts';
+import { cellNumber as num, hasFigure, type ResultRow } from './results.ts';
 
 export interface Finding {
   /** Stable within an experiment (e.g. 'pool-speedup'), so two runs' findings can be matched. */
@@ -36,12 +36,28 @@ export function fmt(x: number): string {
 }
 
 
-/** "2.12 ms (95% CI 1.97–2.27)", or without the interval when the row has none. */
+/**
+ * "2.12 ms (95% CI 1.97–2.27)", or without the interval when the row has none. A flagged row carries a
+ * short mark after its interval ("±13%, wide", "suspect"): the reason is in the flagged-rows table.
+ */
 export function withCi(row: ResultRow, unit = row.unit === 'x' ? '×' : ` ${row.unit}`): string {
   const figure = `${fmt(num(row.median))}${unit}`;
   const low = num(row.ci_low);
   const high = num(row.ci_high);
-  return Number.isFinite(low) && Number.isFinite(high) ? `${figure} (95% CI ${fmt(low)}–${fmt(high)})` : figure;
+  const mark = flagMark(row);
+  if (Number.isFinite(low) && Number.isFinite(high)) return `${figure} (95% CI ${fmt(low)}–${fmt(high)}${mark ? `; ${mark}` : ''})`;
+  return mark ? `${figure} (${mark})` : figure;
+}
+
+/** The short mark of a flagged row: "±13%, wide" (unstable: its interval's half-width), "suspect", "client saturated"; '' for others. */
+export function flagMark(row: ResultRow): string {
+  if (row.status === 'unstable') {
+    const half = (100 * (num(row.ci_high) - num(row.ci_low))) / 2 / Math.abs(num(row.median));
+    return Number.isFinite(half) ? `±${Math.ceil(half)}%, wide` : 'wide';
+  }
+  if (row.status === 'suspect') return 'suspect';
+  if (row.status === 'client_saturated') return 'client saturated';
+  return '';
 }
 
 /** Whether a row's interval includes `line` (e.g. a speedup of 1): then "no measurable difference". */
@@ -51,12 +67,20 @@ export function crosses(row: ResultRow, line: number): boolean {
   return Number.isFinite(low) && Number.isFinite(high) && low <= line && line <= high;
 }
 
-/** One caveat per unstable or suspect row among `rows`, naming the row's point. */
+/**
+ * One short caveat per unstable or suspect row among `rows`: its metric and mark ("speedup_vs_main ±13%,
+ * wide"). The point and the reason are in the flagged-rows table, not repeated in the prose.
+ */
 export function caveatsOf(rows: readonly (ResultRow | undefined)[]): string[] {
-  return rows.flatMap((r) => {
-    if (!r || (r.status !== 'unstable' && r.status !== 'suspect')) return [];
-    const point = pointText(r);
-    return [`${r.metric}${point ? ` (${point})` : ''} is ${r.status}: ${r.error}`];
+  const marks = rows.flatMap((r) => (r && (r.status === 'unstable' || r.status === 'suspect') ? [`${r.metric} ${flagMark(r)}`] : []));
+  return [...new Set(marks)];
+}
+
+/** The caveats a reader still needs: those of rows whose mark the text already shows after the figure are left out. */
+export function visibleCaveats(f: Finding): string[] {
+  return f.caveats.filter((c) => {
+    const mark = c.slice(c.indexOf(' ') + 1);
+    return !(f.text.includes(`; ${mark})`) || f.text.includes(`(${mark})`));
   });
 }
 
@@ -67,7 +91,8 @@ export function pick(rows: readonly ResultRow[], where: Partial<Record<keyof Res
 
 /** Renders a finding with its caveats for plain text. */
 export function findingLine(f: Finding): string {
-  return f.caveats.length > 0 ? `${f.text} [caution: ${f.caveats.join('; ')}]` : f.text;
+  const caveats = visibleCaveats(f);
+  return caveats.length > 0 ? `${f.text} [caution: ${caveats.join('; ')}]` : f.text;
 }
 
 /** What an experiment declares to answer its question (an Experiment satisfies it). */

@@ -56,11 +56,11 @@ describe('experiment 5 (latency wall)', () => {
     expect(found.every((f) => f.chart === 'throughput-ttft' && f.caveats.length === 0)).toBe(true);
   });
 
-  it('an unstable row becomes a caveat naming its point; a peak at the heaviest load says it may rise further', () => {
+  it('an unstable row becomes a short caveat (metric and mark, no point key); a peak at the heaviest load says it may rise further', () => {
     const unstable = rows.map((r) => (r.metric === 'ttft' && r.concurrency === 4 ? { ...r, status: 'unstable' as const, error: 'wide' } : r));
     const noMid = unstable.filter((r) => !(r.metric === 'output_throughput' && r.concurrency === 2));
     const found = latency.answers!(noMid, ctx);
-    expect(found.find((f) => f.id === 'ttft-growth')!.caveats).toEqual(['ttft (embedded synth concurrency=4) is unstable: wide']);
+    expect(found.find((f) => f.id === 'ttft-growth')!.caveats).toEqual(['ttft ±10%, wide']);
     expect(found.find((f) => f.id === 'throughput-peak')!.text).toBe(
       'Output throughput rises from 100 tok/s at concurrency 1 to a peak of 150 tok/s at concurrency 4, the heaviest load measured (it may rise further); Pareto-optimal (throughput vs median TTFT): concurrency 1, concurrency 2 (in 66.7% of processes).',
     );
@@ -134,7 +134,7 @@ describe('experiment 6 (gateway contention)', () => {
 
   it('an unstable inflation row becomes a caveat', () => {
     const unstable = rows.map((r) => (r.metric === 'ttft_inflation' && r.strategy === 'main' && r.concurrency === 4 ? { ...r, status: 'unstable' as const, error: 'wide' } : r));
-    expect(gateway.answers!(unstable, ctx)[0].caveats).toEqual(['ttft_inflation (embedded preprocess main workers=1 concurrency=4) is unstable: wide']);
+    expect(gateway.answers!(unstable, ctx)[0].caveats).toEqual(['ttft_inflation ±34%, wide']);
   });
 
   it('missing or failed rows give fewer findings, never a throw', () => {
@@ -172,9 +172,9 @@ describe('experiment 7 (prefix sharing)', () => {
     const crossing = rows.map((r) => (r.metric === 'ttft_unique_vs_shared' ? { ...r, median: 1.1, ci_low: 0.8, ci_high: 1.5, status: 'unstable' as const, error: 'wide' } : r));
     const [benefit] = prefix.answers!(crossing, ctx);
     expect(benefit.text).toBe(
-      'No measurable benefit from the shared prefix: median TTFT 13 ms (95% CI 11–15) with the shared prefix vs 29 ms (95% CI 25–33) for unique prompts of the same length (481 tokens); unique/shared 1.1× (95% CI 0.8–1.5).',
+      'No measurable benefit from the shared prefix: median TTFT 13 ms (95% CI 11–15) with the shared prefix vs 29 ms (95% CI 25–33) for unique prompts of the same length (481 tokens); unique/shared 1.1× (95% CI 0.8–1.5; ±32%, wide).',
     );
-    expect(benefit.caveats).toEqual(['ttft_unique_vs_shared (embedded tokens=481 concurrency=1) is unstable: wide']);
+    expect(benefit.caveats).toEqual(['ttft_unique_vs_shared ±32%, wide']);
   });
 
   it('missing or failed rows give fewer findings, never a throw', () => {
@@ -226,11 +226,11 @@ describe('experiment 8 (template corpus)', () => {
     expect(texts(found)).toEqual([
       ['compat', 'Of the real chat templates measured, jinja (the reference) renders 2 of 2 without error; nunjucks renders 1 of 2 identically to it (1 differs, 0 fail).'],
       ['render-growth', 'From 1 to 100 turns, median render time grows 45× with jinja (median over 2 templates, range 40–50×) and 50× with nunjucks (1 template); ranges are over templates, not 95% intervals.'],
-      ['costliest', 'At 100 turns the costliest template to render is t2 with jinja, 2 ms (95% CI 1.5–2.5); the cheapest is t1 with nunjucks, 0.5 ms (95% CI 0.45–0.55).'],
+      ['costliest', 'At 100 turns the costliest template to render is t2 with jinja, 2 ms (95% CI 1.5–2.5; ±25%, wide); the cheapest is t1 with nunjucks, 0.5 ms (95% CI 0.45–0.55).'],
     ]);
     expect(found.map((f) => f.chart)).toEqual(['compat', 'render-cost', 'render-cost']);
-    expect(found[1].caveats).toEqual(['render (t2 jinja turns=100) is unstable: wide']);
-    expect(found[2].caveats).toEqual(['render (t2 jinja turns=100) is unstable: wide']);
+    expect(found[1].caveats).toEqual(['render ±25%, wide']);
+    expect(found[2].caveats).toEqual(['render ±25%, wide']);
   });
 
   it('missing rows give fewer findings, never a throw', () => {

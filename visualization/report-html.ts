@@ -5,7 +5,7 @@
  * any request, so the page works offline and cannot leak one.
  */
 import { pointText, type ResultRow } from '../common/results.ts';
-import type { Answering, ExperimentFindings, Finding } from '../common/findings.ts';
+import { visibleCaveats, type Answering, type ExperimentFindings, type Finding } from '../common/findings.ts';
 import { summaryLines } from '../common/summary-table.ts';
 import { browserBundles } from './bundles.ts';
 import type { RunData } from '../common/run-folder.ts';
@@ -107,7 +107,8 @@ export interface ReportInput {
 function findingItem(f: Finding, experiment: number, charts: ChartOutcome[]): string {
   const chart = f.chart ? charts.find((c) => c.name === `${experiment}-${f.chart}`) : undefined;
   const link = chart ? ` <a class="chart-link" href="#chart-${esc(chart.name)}">chart ${esc(chart.name)}</a>` : '';
-  const caveats = f.caveats.length > 0 ? `<div class="warn">caution: ${esc(f.caveats.join('; '))}</div>` : '';
+  const shown = visibleCaveats(f);
+  const caveats = shown.length > 0 ? `<div class="warn">caution: ${esc(shown.join('; '))}</div>` : '';
   return `<li data-finding="${esc(f.id)}">${esc(f.text)}${link}${caveats}</li>`;
 }
 
