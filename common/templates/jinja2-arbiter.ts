@@ -5,8 +5,13 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const SCRIPT = `
-import json, sys
+/**
+ * Python that defines `transformers_environment()`: Jinja2's ImmutableSandboxedEnvironment configured as
+ * transformers' apply_chat_template configures it (trim_blocks, lstrip_blocks, loopcontrols, its
+ * {% generation %} tag, tojson, raise_exception, strftime_now). Shared with experiment 11's Python peer.
+ */
+export const TRANSFORMERS_JINJA2_PY = `
+import json
 from datetime import datetime
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.exceptions import TemplateError
@@ -25,11 +30,18 @@ def tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
     return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
 def strftime_now(fmt):
     return datetime.now().strftime(fmt)
+def transformers_environment():
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols", AssistantTracker])
+    env.filters["tojson"] = tojson
+    env.globals["raise_exception"] = raise_exception
+    env.globals["strftime_now"] = strftime_now
+    return env
+`;
+
+const SCRIPT = `${TRANSFORMERS_JINJA2_PY}
+import sys
 req = json.load(sys.stdin)
-env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols", AssistantTracker])
-env.filters["tojson"] = tojson
-env.globals["raise_exception"] = raise_exception
-env.globals["strftime_now"] = strftime_now
+env = transformers_environment()
 out = []
 for ctx in req["contexts"]:
     try:
