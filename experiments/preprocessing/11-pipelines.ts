@@ -5,7 +5,7 @@
  * and libraries whose ids equal the reference on it (suites/preprocessing/pipelines/candidates.ts). Every
  * candidate prepares the same batch (experiment 3's workload) in paired rounds while /health is probed on
  * a fixed schedule (experiment 4's open-loop prober); the verdict (pipelines/choose.ts) is first among the
- * run's answers.
+ * run's answers. Python's Jinja2 (+ tokenizers) prepares the same batch beside them (pipelines/python-peer.ts).
  */
 import type { TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import { templateVariantsFor } from '../../common/assets/models.ts';
@@ -21,6 +21,7 @@ import { TEXT_KINDS, type TextKind } from '../../common/text/kinds.ts';
 import { batchTasks, buildBatches, timeBatch } from '../../common/workload.ts';
 import { engineList, textKind } from '../../suites/preprocessing/experiment-helpers.ts';
 import { pipelineCharts } from '../../suites/preprocessing/charts/pipelines.ts';
+import { peerBatchOf, runPythonPeer } from '../../suites/preprocessing/pipelines/python-peer.ts';
 import { screenCandidates } from '../../suites/preprocessing/pipelines/screen.ts';
 import { pipelineAnswers } from '../../suites/preprocessing/pipelines/verdict.ts';
 import { TOKENS_PER_REQUEST, TURNS, batchSize, cores, warmStrategy, workerCounts } from '../../suites/preprocessing/queue-points.ts';
@@ -155,6 +156,9 @@ async function measurePipelines(point: Point, options: RunOptions): Promise<RowI
     await server.close();
   }
   rows.push(...pipelineRows(point, chosen, result, watch, probes));
+  // Python's stack beside them, on the same batch: unpaired (its own process, after the rounds).
+  options.progress(`${point.template} ${point.text}: Python peer (Jinja2 sandbox)`);
+  rows.push(...(await runPythonPeer(await peerBatchOf(reference, batch, prompts), { workers: cores(), quick: options.quick, signal: options.signal })).rows);
   const { loopSloMs, topsisWeights: w } = preprocessingOptions(options);
   rows.push({ metric: 'loop_slo', unit: 'ms', value: loopSloMs, exact: true, note: `selection rule: the highest requests/s per core among pipelines whose loop-delay p99 is under this SLO, ties inside the best's 95% interval broken by fewer threads; TOPSIS weights ${w.perCore},${w.loopP99},${w.rss} (requests/s per core, loop-delay p99, RSS)` });
   rows.push({ metric: 'candidates', unit: 'count', value: chosen.length, exact: true, note: `pipelines measured: engines ${engines.join(', ')} × libraries ${libraries.join(', ')} × strategies ${strategiesOf(options).map((s) => `${s.strategy}×${s.workers}`).join(', ')}` });

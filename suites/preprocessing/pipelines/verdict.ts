@@ -3,7 +3,7 @@
  * rule), then the Pareto front and TOPSIS ranking, then what was excluded on the batch and why. The
  * verdict findings are flagged `verdict`, so the run shows them before every other answer.
  */
-import { fmt, withCi, type Finding } from '../../../common/findings.ts';
+import { caveatsOf, fmt, ratioText, unpairedRatio, withCi, type Finding } from '../../../common/findings.ts';
 import { cellNumber as num, hasFigure, type ResultRow } from '../../../common/results.ts';
 import { DEFAULT_TOPSIS_WEIGHTS, choosePipeline, paretoFront, topsis, type Candidate, type TopsisWeights } from './choose.ts';
 
@@ -62,6 +62,30 @@ function verdictText(model: string, text: string, measured: Measured[], slo: num
   return sentence;
 }
 
+/** The lowest median among the measured rows of `metric`. */
+const fastest = (rows: readonly ResultRow[], metric: string) =>
+  rows.filter((r) => r.metric === metric && hasFigure(r.status)).reduce<ResultRow | undefined>((b, r) => (!b || num(r.median) < num(b.median) ? r : b), undefined);
+
+/**
+ * Python's fastest batch on the same batch (python-peer.ts) against Node's fastest pipeline: an unpaired
+ * ratio (Python ran in its own process, after the paired rounds), or why Python rows are missing.
+ */
+export function pythonFinding(id: string, head: string, rows: readonly ResultRow[]): Finding | undefined {
+  const missing = [...new Set(rows.filter((r) => r.metric === 'python_peer' && !hasFigure(r.status)).map((r) => r.error))];
+  const python = fastest(rows, 'python_batch_prepare') ?? fastest(rows, 'python_batch_render');
+  const node = fastest(rows, 'batch_prepare');
+  if (!python || !node) return missing.length > 0 ? { id: `python-${id}`, caveats: [], text: `${head}: no Python rows beside Node's — ${missing.join('; ')}.` } : undefined;
+  const full = python.metric === 'python_batch_prepare';
+  const ratio = ratioText(unpairedRatio(python, node));
+  const renderOnly = full ? '' : `; Python's figure leaves tokenizing out${missing.length > 0 ? ` (${missing.join('; ')})` : ''}, so its stack takes at least that`;
+  return {
+    id: `python-${id}`,
+    caveats: caveatsOf([python, node]),
+    row: python,
+    text: `${head}: Python (Jinja2 sandbox${full ? ' + tokenizers' : ''}) on the same batch: best ${withCi(python)} per batch (${python.strategy}×${python.workers}, ${full ? 'render + tokenize' : 'render only'}), Node's best pipeline ${withCi(node)} (${keyOf(node)}, render + tokenize + collate): ${ratio} Python's time over Node's (unpaired: Python ran in its own process after the paired rounds)${renderOnly}.`,
+  };
+}
+
 export function pipelineAnswers(rows: ResultRow[]): Finding[] {
   const { slo, weights } = ruleOf(rows);
   const findings: Finding[] = [];
@@ -82,6 +106,8 @@ export function pipelineAnswers(rows: ResultRow[]): Finding[] {
       caveats: [],
       text: `${model}, ${text}: the Pareto front of requests/s per core against loop-delay p99 is ${front.map((c) => `${c.label} (${fmt(c.perCore.median)} req/s per core, ${fmt(c.loopP99.median)} ms)`).join('; ')}. TOPSIS (weights ${weights.perCore}/${weights.loopP99}/${weights.rss} on requests/s per core, loop-delay p99, RSS): ${ranked.map((r, i) => `${i + 1}. ${r.candidate.label} ${r.score.toFixed(2)}`).join(', ')}.`,
     });
+    const python = pythonFinding(id, `${model}, ${text}`, mine);
+    if (python) findings.push(python);
     const out = mine.filter((r) => r.metric === 'candidate' && r.status === 'unsupported');
     if (out.length > 0) {
       findings.push({ id: `excluded-${id}`, caveats: [], text: `${model}, ${text}: left out on the measured batch — ${out.map((r) => `${r.engine || r.tokenizer}: ${r.error}`).join('; ')}.` });
