@@ -5,7 +5,8 @@
  * folder; the later ones read it, so every process measures the same pipelines (a timing screen could
  * rank two close libraries differently from one process to the next) and none pays the screen again
  * (loading every library takes ≈5–8 s here). A later process still checks the chosen libraries' ids on its
- * batch, which is the same batch (same seed).
+ * batch, which is the same batch (same seed). An engine must also block every hostile template of the
+ * attack corpus (experiment 8's check, run once per run): a gateway renders templates from model files.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +15,8 @@ import { loadTokenizer } from '../../../common/assets/tokenizers.ts';
 import { preprocessor } from '../../../common/preprocessor-cache.ts';
 import type { RowInput } from '../../../common/results.ts';
 import type { ChatMessage, EngineId } from '../../../common/templates/engines.ts';
+import { runAttackCorpus } from '../../../common/templates/attack-isolated.ts';
+import { DEFAULT_RENDER_LIMITS } from '../../../common/templates/render-limits.ts';
 import { fastestLibraries, interleavedMs, sameRendering, screenLibraries, type Loaded } from './candidates.ts';
 
 export interface Screen {
@@ -40,27 +43,44 @@ function fileOf(runDir: string, key: string): string {
   return join(runDir, 'pipelines-screen', `${key.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`);
 }
 
+/** The result in `file` if an earlier process of the run wrote it, else `compute`'s, written there. */
+async function once<T>(file: string, compute: () => Promise<T>): Promise<T> {
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as T;
+  const value = await compute();
+  mkdirSync(join(file, '..'), { recursive: true });
+  writeFileSync(file, JSON.stringify(value, null, 1));
+  return value;
+}
+
+/** Per engine, the attack payloads it did not block (empty: it blocks them all); time bound tested at 250 ms. */
+function sandboxOf(engines: EngineId[], runDir: string): Promise<Record<string, string[]>> {
+  return once(join(runDir, 'pipelines-screen', 'sandbox.json'), async () => {
+    const outcomes = await runAttackCorpus(engines, { ...DEFAULT_RENDER_LIMITS, maxMs: 250 });
+    return Object.fromEntries(engines.map((e) => [e, outcomes.filter((o) => o.engine === e && !o.blocked).map((o) => `${o.id} (${o.how})`)]));
+  });
+}
+
 export async function screenCandidates(req: ScreenRequest): Promise<Screen> {
   const file = fileOf(req.runDir, req.key);
-  if (existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as Screen;
-    for (const choice of saved.libraries) {
-      const differs = await identicalIds(req.model, choice, req.prompts);
-      if (differs) throw new Error(`library ${choice}, chosen by this run's first process, ${differs} in this one`);
-    }
-    return saved;
+  if (!existsSync(file)) return once(file, () => screenNow(req));
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as Screen;
+  for (const choice of saved.libraries) {
+    const differs = await identicalIds(req.model, choice, req.prompts);
+    if (differs) throw new Error(`library ${choice}, chosen by this run's first process, ${differs} in this one`);
   }
-  const screen = await screenNow(req);
-  mkdirSync(join(req.runDir, 'pipelines-screen'), { recursive: true });
-  writeFileSync(file, JSON.stringify(screen, null, 1));
-  return screen;
+  return saved;
 }
 
 async function screenNow(req: ScreenRequest): Promise<Screen> {
   const rows: RowInput[] = [];
   const excluded = (params: Record<string, string>, reason: string) => rows.push({ params, metric: 'candidate', unit: 'status', status: 'unsupported', error: reason });
   const renderers: { engine: EngineId; render: () => void }[] = [];
+  const open = await sandboxOf(req.engines, req.runDir);
   for (const engine of req.engines) {
+    if (open[engine].length > 0) {
+      excluded({ engine }, `does not block ${open[engine].length} hostile templates of the attack corpus: ${open[engine].join(', ')}`);
+      continue;
+    }
     const pre = await preprocessor({ template: req.template, engine, tokenizer: 'js' });
     const differs = sameRendering(req.prompts, req.batch.map((m) => pre.render(m)));
     if (differs) excluded({ engine }, `renders the batch differently from @huggingface/jinja: ${differs}`);
