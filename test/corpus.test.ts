@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import corpusExperiment, { compatStatusOf, conversations, judge, measureTemplate, renderAll, type Conversation, type Rendered } from '../experiments/preprocessing/08-corpus.ts';
 import { corpusReportSection } from '../suites/preprocessing/corpus-report.ts';
+import { describeText } from '../common/text/sources.ts';
 import { tempDir } from './helpers.ts';
 import { compileTemplate, describeDifference } from '../common/templates/engines.ts';
 import { jinja2Available, renderWithJinja2 } from '../common/templates/jinja2-arbiter.ts';
@@ -18,7 +19,7 @@ beforeAll(async () => {
 });
 
 const options = {
-  quick: true, seed: 3, suites: { preprocessing: { models: ['llama3.1'], engines: ['jinja', 'nunjucks'], strategies: ['main'] } }, plan: QUICK_PLAN,
+  quick: true, seed: 3, suites: { preprocessing: { models: ['llama3.1'], engines: ['jinja', 'nunjucks'], strategies: ['main'], text: describeText('mixed') } }, plan: QUICK_PLAN,
   runDir: '', signal: new AbortController().signal, progress: () => {},
 };
 
