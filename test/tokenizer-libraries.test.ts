@@ -1,6 +1,7 @@
 /**
  * Each tokenizer library against the reference (`native`, the Rust `tokenizers`) on the adversarial
- * texts: identical ids, or exactly the pinned difference, or exactly the pinned unsupported reason.
+ * texts: identical ids, or exactly the pinned difference, or exactly the pinned unsupported reason. (The
+ * pathological inputs, where a library can take minutes, are checked in test/pathological-inputs.test.ts.)
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type LibraryId, type LibraryTokenizer, TOKENIZER_LIBRARIES, loadLibrary } from '../common/assets/tokenizer-libraries.ts';
@@ -76,14 +77,6 @@ const EXPECTED: Record<string, Record<LibraryId, Expectation>> = {
   },
 };
 
-/**
- * js-tiktoken merges a piece in quadratic time (it re-joins byte slices for every candidate pair): the
- * 10,000-space piece takes 17–21 s, so it gets the same text with 1,500 spaces — the same code path.
- */
-function textsFor(library: LibraryId): { name: string; text: string }[] {
-  return adversarialTexts().map((t) => (library === 'js-tiktoken' && t.name === '10k spaces' ? { ...t, text: `a${' '.repeat(1_500)}b` } : t));
-}
-
 describe.each(Object.keys(EXPECTED))('%s', (model) => {
   let reference: LibraryTokenizer;
   beforeAll(async () => {
@@ -102,7 +95,7 @@ describe.each(Object.keys(EXPECTED))('%s', (model) => {
     if (!outcome.ok) throw new Error(`${library} did not load for ${model}: ${outcome.reason}`);
     expect(outcome.tokenizer).toMatchObject({ library, model, offThread: library === 'native' });
     const pinned = 'differs' in expectation ? expectation.differs : {};
-    for (const { name, text } of textsFor(library)) {
+    for (const { name, text } of adversarialTexts()) {
       expect({ name, ...(await compareIds(outcome.tokenizer, reference, text)) }).toEqual({ name, ...(pinned[name] ?? { identical: true }) });
     }
   }, 60_000);

@@ -2,7 +2,9 @@
  * Experiment 10 — which BPE tokenizer should a Node gateway use? Every JS tokenizer library that can load
  * the shipped vocabulary, ids checked against the Rust `tokenizers` (what Python transformers uses)
  * before anything is timed, then compared in paired rounds per model: tokens/s, load time and memory,
- * and whether an encode blocks the event loop.
+ * and whether an encode blocks the event loop. Pathological inputs (runs of up to 1M characters without
+ * spaces, repeated characters) are encoded once each in a bounded child process: time, peak memory, ids,
+ * and whether time grows super-linearly with the size (suites/preprocessing/pathological.ts).
  */
 import { MODELS, templateVariantsFor } from '../../common/assets/models.ts';
 import { preparedOf } from '../../common/assets/tokenizer-choice.ts';
@@ -16,18 +18,23 @@ import { loadCorpus } from '../../common/assets/corpus.ts';
 import { FIXED_DATE_STRING } from '../../common/pipeline.ts';
 import { compileTemplate } from '../../common/templates/engines.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
-import { adversarialTexts, compareIds } from '../../common/tokenizer-parity.ts';
+import { adversarialTexts, compareIds, pathologicalInputs } from '../../common/tokenizer-parity.ts';
 import { mean } from '../../common/stats.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { tokenizerCharts } from '../../suites/preprocessing/charts/tokenizers.ts';
 import { preprocessingOptions } from '../../suites/preprocessing/cli.ts';
 import { writeTokenizersCsv } from '../../suites/preprocessing/tokenizers-file.ts';
+import { BUDGETS, encodeBounded, pathologicalFinding, pathologicalRows, type Encoded } from '../../suites/preprocessing/pathological.ts';
 
-/** `check` loads every library and checks its ids; `speed` times the identical ones on one prompt size. */
+/**
+ * `check` loads every library and checks its ids; `speed` times the identical ones on one prompt size;
+ * `pathological` encodes the pathological inputs with one library, in a bounded child process.
+ */
 interface Point {
-  kind: 'check' | 'speed';
+  kind: 'check' | 'speed' | 'pathological';
   model: string;
   tokens?: number;
+  library?: LibraryId;
 }
 
 const REFERENCE: LibraryId = 'native';
@@ -40,6 +47,7 @@ const DISTINCT_PROMPTS = 8;
 const CHECK_TURNS = [1, 10, 100];
 
 function label(p: Point): string {
+  if (p.kind === 'pathological') return `${p.model} ${p.library} pathological inputs`;
   return p.kind === 'check' ? `${p.model} ids and load` : `${p.model} tokens=${p.tokens}`;
 }
 
@@ -222,6 +230,29 @@ async function runSpeed(point: Point, options: RunOptions): Promise<RowInput[]> 
 
 const sizesOf = (options: RunOptions) => (options.quick ? SIZES.quick : SIZES.full);
 
+const budgetOf = (options: RunOptions) => (options.quick ? BUDGETS.quick : BUDGETS.full);
+
+/** The reference's outcomes on the pathological inputs, once per process: every library's ids are checked against them. */
+const referenceRuns = new Map<string, Promise<Encoded[]>>();
+
+function referenceRun(model: string, options: RunOptions): Promise<Encoded[]> {
+  let run = referenceRuns.get(model);
+  if (!run) {
+    run = encodeBounded(REFERENCE, model, pathologicalInputs(options.quick), budgetOf(options), options);
+    referenceRuns.set(model, run);
+  }
+  return run;
+}
+
+async function runPathological(point: Point, options: RunOptions): Promise<RowInput[]> {
+  const library = point.library!;
+  const reference = await referenceRun(point.model, options);
+  if (reference[0]?.outcome.status === 'unsupported') throw new Error(`the reference tokenizer (${REFERENCE}) does not load ${point.model}: ${reference[0].outcome.reason}`);
+  if (library === REFERENCE) return pathologicalRows(library, reference, undefined, budgetOf(options));
+  const encoded = await encodeBounded(library, point.model, pathologicalInputs(options.quick), budgetOf(options), options);
+  return pathologicalRows(library, encoded, reference, budgetOf(options));
+}
+
 /** Quick: the selected models (default Llama 3.1 and Qwen3); full: every model whose vocabulary ships. */
 const modelsOf = (options: RunOptions) => (options.quick ? preprocessingOptions(options).models : MODELS.map((m) => m.id));
 
@@ -229,17 +260,25 @@ export const tokenizers: Experiment<Point> = {
   id: 10,
   slug: 'tokenizers',
   title: 'Tokenizer libraries',
-  question: 'Which BPE tokenizer library should a Node gateway use: which give the reference ids on the same vocabulary, and how fast, heavy and blocking is each?',
-  params: ['model', 'library', 'text', 'tokens'],
-  onlyWhenNamed: 'it loads seven tokenizer libraries per model and checks their ids on pathological texts (about a minute per process)',
-  matrix: (options) => modelsOf(options).flatMap((model) => [{ kind: 'check' as const, model }, ...sizesOf(options).map((tokens) => ({ kind: 'speed' as const, model, tokens }))]),
+  question: 'Which BPE tokenizer library should a Node gateway use: which give the reference ids on the same vocabulary, how fast, heavy and blocking is each, and which turn super-linear on pathological inputs?',
+  params: ['model', 'library', 'text', 'chars', 'tokens'],
+  onlyWhenNamed: 'it loads seven tokenizer libraries per model, checks their ids on adversarial texts and encodes pathological inputs in bounded child processes (1–2 minutes per model with --quick)',
+  matrix: (options) =>
+    modelsOf(options).flatMap((model) => [
+      { kind: 'check' as const, model },
+      ...sizesOf(options).map((tokens) => ({ kind: 'speed' as const, model, tokens })),
+      ...TOKENIZER_LIBRARIES.map((library) => ({ kind: 'pathological' as const, model, library })),
+    ]),
+  // One bounded encode per input is the measurement; in every process, each kill would only repeat.
+  pointRuns: (p) => (p.kind === 'pathological' ? 1 : undefined),
   headline: ['tokens_per_s', 'speedup_vs_hf', 'load', 'rss_added', 'loop_blocked'],
   charts: tokenizerCharts,
   label,
-  coordinates: (p) => ({ model: p.model, ...(p.tokens ? { tokens: p.tokens } : {}) }),
-  // The libraries of one model are loaded once per process and compared there.
-  group: (p) => `tokenizer libraries ${p.model}`,
-  run: (point, options) => (point.kind === 'check' ? runCheck(point, options) : runSpeed(point, options)),
+  coordinates: (p) => ({ model: p.model, ...(p.tokens ? { tokens: p.tokens } : {}), ...(p.library ? { library: p.library } : {}) }),
+  // The libraries of one model are loaded once per process and compared there; the pathological inputs
+  // share the reference's outcomes in a process of their own, which loads no library itself.
+  group: (p) => (p.kind === 'pathological' ? `tokenizer pathological ${p.model}` : `tokenizer libraries ${p.model}`),
+  run: (point, options) => (point.kind === 'check' ? runCheck(point, options) : point.kind === 'speed' ? runSpeed(point, options) : runPathological(point, options)),
   writeFiles: (rows, options) => writeTokenizersCsv(rows, options.runDir),
   answers(rows) {
     const findings: Finding[] = [];
@@ -269,6 +308,8 @@ export const tokenizers: Experiment<Point> = {
         const parts = blocked.map((r) => `${r.library} ${withCi(r)}`);
         findings.push({ id: `blocking-${model}`, chart: 'tokens-per-s', caveats: caveatsOf(blocked), text: `${model}: the longest event-loop delay during one encode of the ${blocked[0].tokens}-token prompt: ${parts.join(', ')}.` });
       }
+      const pathological = pathologicalFinding(rows, model);
+      if (pathological) findings.push(pathological);
     }
     return findings;
   },

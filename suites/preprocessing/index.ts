@@ -8,13 +8,14 @@ import { corpus } from '../../experiments/preprocessing/08-corpus.ts';
 import { tokenizers } from '../../experiments/preprocessing/10-tokenizers.ts';
 import { pipelines } from '../../experiments/preprocessing/11-pipelines.ts';
 import { closeAllStrategies } from '../../common/strategies/cache.ts';
+import { BOUNDED_ENCODE_MODULE } from '../../common/bounded-encode.ts';
 import { WORKER_HANDLER_MODULE } from '../../common/strategies/index.ts';
 import { preprocessingCli } from './cli.ts';
 
 const preprocessingSuite: Suite = {
   name: 'preprocessing',
   entry: import.meta.url,
-  workerModules: [WORKER_HANDLER_MODULE],
+  workerModules: [WORKER_HANDLER_MODULE, BOUNDED_ENCODE_MODULE],
   description: 'Chat-template rendering, BPE tokenization and collation across engines, tokenizers and execution strategies',
   experiments: [anatomy, history, queue, contention, corpus, tokenizers, pipelines],
   cli: preprocessingCli,
