@@ -7,7 +7,8 @@
  * row says where they differ and that part is not timed. Whatever is missing (python3, jinja2,
  * tokenizers) is one `python_peer` row saying why; the run goes on.
  *
- * The child is bounded: no shell, a process group of its own killed on timeout or abort, the template
+ * The child is bounded: no shell, killed on timeout or abort (its pool's workers exit when it dies; it
+ * stays in the point's process group, which the runner kills on a point timeout), the template
  * and chats sent as JSON data on stdin (never put into code), one JSON reply per line on stdout.
  */
 import { spawn } from 'node:child_process';
@@ -127,7 +128,7 @@ export interface PeerOptions {
   /** Threads and processes of the pooled strategies. */
   workers: number;
   quick: boolean;
-  /** Bound on the whole child, ms (default 120 s): past it the child's process group is killed and an error row says so. */
+  /** Bound on the whole child, ms (default 30 s quick, 120 s full: under the point's own timeout): past it the child is killed and an error row says so. */
   timeoutMs?: number;
   /** The child's environment (tests: a PATH without python3). */
   env?: NodeJS.ProcessEnv;
@@ -142,7 +143,7 @@ export interface PeerResult {
 
 /** Rounds of Python's own timing: each variant runs for a slice of at least slice_ms per round. */
 const PLAN = { quick: { rounds: 6, slice_ms: 40, warmup_calls: 2, warmup_ms: 200 }, full: { rounds: 16, slice_ms: 60, warmup_calls: 3, warmup_ms: 1000 } };
-const DEFAULT_TIMEOUT_MS = 120_000;
+const DEFAULT_TIMEOUT_MS = { quick: 30_000, full: 120_000 };
 
 /** The reference's batch as the Python peer takes it: the same source, contexts and tokenizer.json. */
 export async function peerBatchOf(reference: Preprocessor, batch: readonly ChatMessage[][], prompts: string[]): Promise<PeerBatch> {
@@ -180,7 +181,7 @@ const peerRow = (error: string, status: 'unsupported' | 'error', tokenizer?: str
 /** Prepares the batch in Python and returns its rows (timings, or why some are missing); never throws but on abort. */
 export async function runPythonPeer(batch: PeerBatch, options: PeerOptions): Promise<PeerResult> {
   if (options.signal?.aborted) return { rows: [] };
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? (options.quick ? DEFAULT_TIMEOUT_MS.quick : DEFAULT_TIMEOUT_MS.full);
   const child = startChild(options.env ?? process.env, timeoutMs, options.signal);
   try {
     child.send({ source: batch.source, contexts: batch.contexts, tokenizer: batch.tokenizerJson });
@@ -267,12 +268,11 @@ function peerError(message: string, status: 'unsupported' | 'error'): PeerError 
   return Object.assign(new Error(message), { status });
 }
 
-/** python3 -c PEER_PY in its own process group (so its pool's processes die with it), one JSON reply per stdout line. */
+/** python3 -c PEER_PY, one JSON reply per stdout line. */
 function startChild(env: NodeJS.ProcessEnv, timeoutMs: number, signal?: AbortSignal) {
   const child = spawn('python3', ['-c', PEER_PY], {
     env: { ...env, TOKENIZERS_PARALLELISM: 'false' },
     stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
   });
   let stderr = '';
   child.stderr.setEncoding('utf8');
@@ -281,19 +281,14 @@ function startChild(env: NodeJS.ProcessEnv, timeoutMs: number, signal?: AbortSig
   });
   // Writes to a child that already exited fail with EPIPE; its exit is what is reported.
   child.stdin.on('error', () => {});
+  // Pool workers close their copy of the task pipe's writer: when the parent dies they read EOF and exit.
   const kill = () => {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // The group is already gone.
-      }
-    }
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   };
   const failed = new Promise<never>((_, reject) => {
     const timer = setTimeout(() => {
       kill();
-      reject(peerError(`the Python peer did not finish within ${timeoutMs / 1000} s; its process group was killed`, 'error'));
+      reject(peerError(`the Python peer did not finish within ${timeoutMs / 1000} s; it was killed`, 'error'));
     }, timeoutMs);
     const onAbort = () => {
       kill();
