@@ -76,10 +76,26 @@ export function partialNote(c: ExperimentCoverage | undefined): string | undefin
 }
 
 /**
- * The run-level notice from env.json, or undefined for a complete run: e.g. "Interrupted after 25 s: 12
+ * The run-level notice from env.json, or undefined for a complete run without --precision: e.g. "Interrupted after 25 s: 12
  * of 30 planned measurements done; these answers cover only what was measured."
  */
 export function runNotice(env: Record<string, unknown>): string | undefined {
+  const notes = [coverageNotice(env), precisionNote(env)].filter((n) => n !== undefined);
+  return notes.length > 0 ? notes.join(' ') : undefined;
+}
+
+/** The precision rule's statement (env.json `precision`): the target, the processes added per group, the rows that did not reach it. */
+export function precisionNote(env: Record<string, unknown>): string | undefined {
+  const p = env.precision as { target: number; budgetSeconds: number; spentSeconds: number; groups: { group: string; planned: number; processes: number }[]; rows: { metric: string; before: number; after?: number }[] } | undefined;
+  if (!p) return undefined;
+  const added = p.groups.reduce((n, g) => n + g.processes - g.planned, 0);
+  const groups = p.groups.map((g) => `${g.group} ${g.planned} → ${g.processes}`).join('; ');
+  const unmet = p.rows.filter((r) => (r.after ?? r.before) > p.target);
+  const short = unmet.length === 0 ? `every judged row within ±${p.target}%` : `${unmet.length} of ${p.rows.length} judged rows wider than ±${p.target}%: ${unmet.slice(0, 8).map((r) => `${r.metric} ±${Math.ceil(r.after ?? r.before)}%`).join(', ')}${unmet.length > 8 ? `, and ${unmet.length - 8} more` : ''}`;
+  return `Precision ±${p.target}% (--precision, two-stage rule; headline and flagged rows): ${added} process${added === 1 ? '' : 'es'} added in ${p.spentSeconds} s of a ${p.budgetSeconds} s budget${groups ? ` (${groups})` : ''}; ${short}.`;
+}
+
+function coverageNotice(env: Record<string, unknown>): string | undefined {
   const coverage = env.coverage as Coverage | undefined;
   const shard = env.shard as { index: number; count: number } | undefined;
   const merged = env.merged as { count: number; missing: number[] } | undefined;

@@ -63,7 +63,7 @@ export interface EnvironmentInfo {
   options: Record<string, unknown>;
 }
 
-export function collectEnvironment(options: Record<string, unknown>): EnvironmentInfo {
+export function collectEnvironment(options: Record<string, unknown>, argv: readonly string[] = process.argv.slice(2)): EnvironmentInfo {
   const cpus = os.cpus();
   return {
     timestamp: new Date().toISOString(),
@@ -78,7 +78,7 @@ export function collectEnvironment(options: Record<string, unknown>): Environmen
     packages: Object.fromEntries(dependencies().map((p) => [p, packageVersion(p)])),
     gitCommit: gitCommit(),
     // A target URL may carry user:password; env.json and the report show it without.
-    argv: redactCredentialsDeep(process.argv.slice(2)),
+    argv: redactCredentialsDeep([...argv]),
     options: redactCredentialsDeep(options),
   };
 }

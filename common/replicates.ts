@@ -7,7 +7,7 @@
  * constant; see IntervalKind in common/results.ts).
  */
 import type { IntervalKind, RowInput } from './results.ts';
-import { logTInterval, logitTInterval, tInterval, type ReplicateInterval } from './replicate-stats.ts';
+import { IDENTITY_SCALE, LOGIT_SCALE, LOG_SCALE, logTInterval, logitTInterval, tInterval, twoStageInterval, type ReplicateInterval } from './replicate-stats.ts';
 import { equalWeightQuantile, mean, median, sampleSd, summarize, type Summary } from './stats.ts';
 
 export interface ReplicateRow {
@@ -26,17 +26,21 @@ function measurementKey(row: RowInput): string {
 
 const perProcessFigure = (row: RowInput): number | undefined => (row.summary ? row.summary.median : row.value);
 
-/** Combines replicate rows measurement by measurement, in the order each measurement first appears. */
-export function combineReplicates(rows: readonly ReplicateRow[]): RowInput[] {
+/**
+ * Combines replicate rows measurement by measurement, in the order each measurement first appears.
+ * `planned`: the processes planned per point; a row measured in more (--precision) gets the two-stage
+ * interval of its first `planned` processes (twoStageInterval).
+ */
+export function combineReplicates(rows: readonly ReplicateRow[], planned?: number): RowInput[] {
   const groups = new Map<string, ReplicateRow[]>();
   for (const r of rows) {
     const key = measurementKey(r.row);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  return [...groups.values()].map(combineGroup);
+  return [...groups.values()].map((g) => combineGroup(g, planned));
 }
 
-function combineGroup(group: ReplicateRow[]): RowInput {
+function combineGroup(group: ReplicateRow[], planned?: number): RowInput {
   const measured = group.filter((g) => MEASURED.has(g.row.status ?? 'ok') && perProcessFigure(g.row) !== undefined && Number.isFinite(perProcessFigure(g.row)!));
   const failed = group.filter((g) => !measured.includes(g));
   if (measured.length === 0) {
@@ -45,7 +49,7 @@ function combineGroup(group: ReplicateRow[]): RowInput {
     return { ...first, note };
   }
   const rows = measured.map((m) => m.row);
-  const combined = withSaturation(rows[0].exact ? constant(rows) : rows.length === 1 ? single(rows[0]) : fromProcesses(rows), measured);
+  const combined = withSaturation(rows[0].exact ? constant(rows) : rows.length === 1 ? single(rows[0]) : fromProcesses(rows, measured.map((m) => m.replicate), planned), measured);
   if (failed.length === 0) return combined;
   const failures = `failed in ${failed.length} of ${group.length} processes (${failed[0].row.status}: ${failed[0].row.error ?? ''})`;
   return { ...combined, note: combined.note ? `${combined.note}; ${failures}` : failures };
@@ -92,7 +96,7 @@ function single(row: RowInput): RowInput {
   return { ...row, note, replication: { runs: 1, betweenSd: NaN, withinHalfPct }, ...(row.proportion ? { interval: 'share' as const } : {}) };
 }
 
-function fromProcesses(rows: RowInput[]): RowInput {
+function fromProcesses(rows: RowInput[], replicates: readonly number[], planned?: number): RowInput {
   const first = rows[0];
   const figures = rows.map((r) => perProcessFigure(r)!);
   if (first.proportion) {
@@ -104,13 +108,20 @@ function fromProcesses(rows: RowInput[]): RowInput {
   // delays), truncated at 0 since they cannot be negative.
   // Parts of a whole stay inside 0–100 on the logit scale.
   const kind: IntervalKind = first.percent ? 'logit-t' : first.signed || figures.some((x) => x < 0) ? 't' : figures.every((x) => x > 0) ? 'log-t' : 't>=0';
-  const interval = kind === 'logit-t' ? logitTInterval(figures) : kind === 't' ? tInterval(figures) : kind === 'log-t' ? logTInterval(figures) : nonNegative(tInterval(figures));
+  const firstStage = planned === undefined ? [] : figures.filter((_, i) => replicates[i] < planned);
+  const twoStage = planned !== undefined && replicates.some((r) => r >= planned) && firstStage.length >= 2;
+  const scale = kind === 'logit-t' ? LOGIT_SCALE : kind === 'log-t' ? LOG_SCALE : IDENTITY_SCALE;
+  const interval = twoStage
+    ? (kind === 't>=0' ? nonNegative : (i: ReplicateInterval) => i)(twoStageInterval(figures, firstStage, scale))
+    : kind === 'logit-t' ? logitTInterval(figures) : kind === 't' ? tInterval(figures) : kind === 'log-t' ? logTInterval(figures) : nonNegative(tInterval(figures));
+  const stages = twoStage ? `two-stage interval (--precision): the spread of the ${firstStage.length} planned processes, over ${figures.length}` : undefined;
   const warmup = rows.every((r) => r.warmup)
     ? { n: rows.reduce((s, r) => s + r.warmup!.n, 0) / rows.length, ms: rows.reduce((s, r) => s + r.warmup!.ms, 0) / rows.length }
     : undefined;
   const withinHalves = rows.filter((r) => r.summary).map((r) => halfWidthPct(r.summary!.ciLow, r.summary!.ciHigh, r.summary!.median));
   const replication = { runs: rows.length, betweenSd: interval.sd, withinHalfPct: withinHalves.length ? median(withinHalves) : NaN };
-  const coords = withoutFigures(first);
+  const own = withoutFigures(first);
+  const coords = stages ? { ...own, note: own.note ? `${own.note}; ${stages}` : stages } : own;
   if (rows.every((r) => r.summary)) {
     const sets = rows.map((r) => r.samples ?? []);
     const n = rows.reduce((s, r) => s + r.summary!.n, 0);

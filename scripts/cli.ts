@@ -13,10 +13,11 @@ import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
 import { Progress } from '../common/progress.ts';
 import { StopSignals } from '../common/stop-signals.ts';
 import { pointText, unstableSummary } from '../common/results.ts';
-import { wholeNumberIn } from '../common/flag-ranges.ts';
+import { durationIn, percentIn, wholeNumberIn } from '../common/flag-ranges.ts';
 import { formatText, summaryLines } from '../common/summary-table.ts';
 import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
 import { processesOf, runExperiments, type Selected } from '../suites/orchestrator.ts';
+import type { Precision } from '../suites/precision.ts';
 import { RunFiles } from '../suites/run-files.ts';
 import { DEFAULT_SUITE, allExperiments, allSuites, findExperiment, getSuite, loadExternalSuites } from '../suites/registry.ts';
 import type { Suite } from '../suites/types.ts';
@@ -42,6 +43,8 @@ function parseShard(value: string): Shard {
  * 32 bits the generators use. Shards: as many as the Kubernetes Job may have (scripts/k8s.ts).
  */
 export const LIMITS = { runs: 1000, pointTimeout: 86_400, seed: 2 ** 32 - 1, shards: 100_000 };
+/** --precision: the target half-width (%); --budget: the time the added processes may take (s). */
+export const PRECISION_LIMITS = { min: 0.5, max: 50, budgetMin: 1, budgetMax: 7 * 86_400, budgetDefault: 600 };
 
 /** Processes per point: enough for a t-interval in quick mode, ≤ 5% half-width in a full run. */
 export const DEFAULT_RUNS = { quick: 3, full: 8 };
@@ -61,6 +64,8 @@ interface BenchFlags {
   table?: boolean;
   shard?: Shard;
   resume?: string;
+  precision?: number;
+  budget?: number;
   /** Each suite's own flags, by commander's camelCase name. */
   [suiteFlag: string]: unknown;
 }
@@ -126,7 +131,16 @@ function resolveSuiteOptions(program: Command, flags: BenchFlags, selection: Sel
   return resolved;
 }
 
-async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<number> {
+/** --precision and --budget as the run's rule; --budget alone is bad input. */
+function precisionOf(flags: BenchFlags): Precision | undefined {
+  if (flags.precision === undefined) {
+    if (flags.budget !== undefined) throw new UsageError('--budget is the time --precision may spend; give --precision too');
+    return undefined;
+  }
+  return { target: flags.precision, budgetSeconds: flags.budget ?? PRECISION_LIMITS.budgetDefault };
+}
+
+async function bench(program: Command, flags: BenchFlags, io: CliIO, argv: readonly string[]): Promise<number> {
   if (flags.list) {
     io.stdout(listing());
     return 0;
@@ -152,7 +166,7 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
     // An experiment's own default number of processes applies unless --runs says otherwise.
     const own = selection.map((s) => [s.experiment.id, s.experiment.runs?.[mode]] as const).filter((e): e is readonly [number, number] => e[1] !== undefined);
     const runsByExperiment = flags.runs === undefined ? Object.fromEntries(own) : {};
-    const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, runsByExperiment, pointTimeout, shard: flags.shard, args: { ...flags, suites, runs, pointTimeout }, progress, files, resume: flags.resume });
+    const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, runsByExperiment, pointTimeout, shard: flags.shard, args: { ...flags, suites, runs, pointTimeout }, progress, files, resume: flags.resume, precision: precisionOf(flags), argv });
     // An interrupted run or a shard says so before its answers (as summary.md and report.html do).
     const notice = runNoticeOf(outcome.dir);
     if (notice) io.stderr(`\n${notice}\n`);
@@ -164,7 +178,7 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
     io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, ${unstableSummary(outcome.rows)}, ${outcome.suspect.length} suspect, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
     const counts = [...new Set(selection.map((s) => processesOf({ runs, runsByExperiment }, s.experiment.id)))];
     const over = counts.length > 1 ? "over each experiment's processes (the run line lists them)" : counts[0] === 1 ? 'within the one process' : `over ${counts[0]} processes`;
-    if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval ${over} is wider than ±10% of the figure; more --runs narrows it. Absolute figures move with the machine's speed from one process to the next; most ratios and shares are paired within each process\n`);
+    if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval ${over} is wider than ±10% of the figure; --extend <folder> --precision 10% adds processes where it is wide. Absolute figures move with the machine's speed from one process to the next; most ratios and shares are paired within each process\n`);
     for (const s of outcome.suspect) io.stderr(`  suspect: exp ${s.experiment} ${pointText(s)} ${s.metric}: ${s.error}\n`);
     const saturated = outcome.rows.filter((r) => r.status === 'client_saturated');
     if (saturated.length > 0) io.stderr(`  client_saturated: ${saturated.length} rows, the measuring client fell behind its schedule; first: exp ${saturated[0].experiment} ${pointText(saturated[0])}: ${saturated[0].error}\n`);
@@ -178,7 +192,8 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO): Promise<nu
   }
 }
 
-export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+/** `argv`: the arguments being parsed, recorded in env.json (a --resume goes on with them). */
+export function buildProgram(io: CliIO, setExit: (code: number) => void, argv: readonly string[] = []): Command {
   const program = new Command('bench');
   program
     .description('prepbench: what LLM request preprocessing (chat template + tokenization) costs in Node.js, per execution strategy')
@@ -196,10 +211,13 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--no-progress', 'no progress lines on stderr')
     .addOption(new Option('--shard <K/N>', 'measure only part K of N of the work list (whole process groups with all their replicates); npm run merge joins the shards').argParser(parseShard))
     .option('--resume <dir>', 'go on with a stopped run in its own folder: its arguments and seed from <dir>/env.json, only its missing processes measured, then results, summary and report from all of them (--no-progress and --table may be added)')
+    .option('--extend <dir>', 'add processes to a finished (or stopped) run in its folder where its headline or flagged rows are wider than --precision (its own arguments from <dir>/env.json)')
+    .addOption(new Option('--precision <P>', `after the planned processes, add processes to the groups whose headline or flagged rows are wider than ±P, widest first (two-stage rule, docs/methodology.md; ${PRECISION_LIMITS.min}–${PRECISION_LIMITS.max}%)`).argParser(percentIn(PRECISION_LIMITS.min, PRECISION_LIMITS.max)))
+    .addOption(new Option('--budget <time>', `time the processes --precision adds may take, e.g. 5m (default ${PRECISION_LIMITS.budgetDefault / 60}m; 1 s–7 days)`).argParser(durationIn(PRECISION_LIMITS.budgetMin, PRECISION_LIMITS.budgetMax)))
     .option('--table', 'print the headline table of every experiment at the end (it is always in summary.md)')
     .addOption(new Option('--runs <n>', `fresh processes each point is measured in (default ${DEFAULT_RUNS.quick} with --quick, ${DEFAULT_RUNS.full} otherwise; 1–${LIMITS.runs})`).argParser(wholeNumberIn(1, LIMITS.runs)))
     .addOption(new Option('--point-timeout <seconds>', `kill a point's process after this long; the point becomes an error row (default ${DEFAULT_POINT_TIMEOUT.quick} with --quick, ${DEFAULT_POINT_TIMEOUT.full} otherwise; 1–${LIMITS.pointTimeout})`).argParser(wholeNumberIn(1, LIMITS.pointTimeout, 'a whole number of seconds')))
-    .action(async (flags: BenchFlags) => setExit(await bench(program, flags, io)));
+    .action(async (flags: BenchFlags) => setExit(await bench(program, flags, io, argv)));
   addSuiteOptions(program, allSuites());
   for (const suite of allSuites()) {
     // Inherited settings (exit override, output to `io`) are copied only by .command(), not by addCommand.
@@ -230,9 +248,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     io.stderr(`error: ${(err as Error).message}\n`);
     return 2;
   }
-  const program = buildProgram(io, (c) => (code = c));
   try {
-    await program.parseAsync(resumeArgv(argv), { from: 'user' });
+    const effective = resumeArgv(argv);
+    const program = buildProgram(io, (c) => (code = c), effective);
+    await program.parseAsync(effective, { from: 'user' });
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {

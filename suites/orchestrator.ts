@@ -14,10 +14,12 @@ import { errorMessage } from '../common/error-message.ts';
 import { coverageOf } from '../common/coverage.ts';
 import { noiseRecord, noiseSnapshot } from '../common/machine-noise.ts';
 import { Progress } from '../common/progress.ts';
+import { mean } from '../common/stats.ts';
 import { ResultWriter, toRow, type ResultRow, type RoundsRecord, type RowInput } from '../common/results.ts';
 import type { ReportOutcome } from '../visualization/build-report.ts';
 import { prepareLauncher, runJobInChild, type ChildLauncher, type JobOutcome } from './child-runner.ts';
 import { createRunFolder, declaredParams, renderReport, rowCounts, writeResults, type Collected, type Selected } from './run-output.ts';
+import { planExtensions, reachPrecision, withAfter, type Precision } from './precision.ts';
 import { loadMeasured, previousRun, remainingWork } from './resume.ts';
 import { RunFiles } from './run-files.ts';
 import type { RunOptions } from './types.ts';
@@ -45,6 +47,10 @@ export interface RunRequest {
   files?: RunFiles;
   /** A stopped run's folder (--resume): only the processes it has not measured are run, in it. */
   resume?: string;
+  /** The command line's arguments, recorded in env.json for --resume (default: this process's). */
+  argv?: readonly string[];
+  /** --precision: after the planned processes, more where intervals are wider (suites/precision.ts). */
+  precision?: Precision;
 }
 
 export interface RunOutcome {
@@ -95,7 +101,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const params = declaredParams(request.selection.map((s) => s.experiment));
   const replicateWriter = new ResultWriter(dir, params, 'replicates.csv', true);
   const startNoise = noiseSnapshot();
-  const env = collectEnvironment({ ...request.args, experiments: request.selection.map((s) => s.experiment.id) });
+  const env = collectEnvironment({ ...request.args, experiments: request.selection.map((s) => s.experiment.id) }, request.argv);
   const runsOf = (id: number) => processesOf(request, id);
   const launcher = await prepareLauncher([...new Set(request.selection.map((s) => s.suite))]);
   if (launcher.record.start === 'tsx') progress.line(`children start through tsx (${launcher.record.reason})`);
@@ -136,13 +142,21 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const childOptions = { ...parentOptions, runDir: dir };
   const unitSeconds: { group: string; replicate: number; points: number; seconds: number; startupSeconds?: number; calibrationMs?: number }[] = [];
   const roundsLog: RoundsLogEntry[] = [];
-  for (const unit of plan) {
-    if (signal.aborted) break;
+  const measure = async (unit: WorkUnit) => {
     const t0 = performance.now();
     const { startupMs, calibrationMs } = await runUnit(unit, collected, childOptions, request, replicateWriter, runId, progress, roundsLog, launcher);
     const startupSeconds = startupMs === undefined ? {} : { startupSeconds: Number((startupMs / 1000).toFixed(2)) };
     unitSeconds.push({ group: unit.group, replicate: unit.replicate, points: unit.items.length, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)), ...startupSeconds, ...(calibrationMs === undefined ? {} : { calibrationMs }) });
+  };
+  for (const unit of plan) {
+    if (signal.aborted) break;
+    await measure(unit);
   }
+  // --precision: more processes where the intervals are wider than asked, judged on the planned ones.
+  const ownPlan = request.shard ? shardOf(fullPlan, request.shard) : fullPlan;
+  const secondsOf = (group: string) => mean(unitSeconds.filter((u) => u.group === group).map((u) => u.seconds));
+  const precision = request.precision && !signal.aborted ? await reachPrecision(request.precision, planExtensions(collected, ownPlan, options, runsOf, request.precision.target), measure, (g) => secondsOf(g) || 0, signal) : undefined;
+  if (precision) progress.line(`precision ±${precision.target}%: ${precision.groups.map((g) => `${g.group} ${g.planned} → ${g.processes} processes`).join('; ') || 'every judged row already within it'}`);
 
   const endNoise = noiseSnapshot();
   const noise = noiseRecord(startNoise, endNoise);
@@ -152,6 +166,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   progress.finish();
 
   const wallSeconds = progress.elapsedSeconds() + (previous?.wallSeconds ?? 0);
+  const precisionRecord = precision ? { precision: withAfter(precision, writer.rows) } : {};
   // A resumed run: the stopped run's processes and arguments, and each session's share of the work.
   const before = previous ? { argv: previous.argv, resumed: [...(previous.resumed ?? []), { processes: plan.length, wallSeconds: Number(progress.elapsedSeconds().toFixed(1)) }] } : {};
   const processes = [...((previous?.replication?.processes ?? []) as typeof unitSeconds), ...unitSeconds];
@@ -164,7 +179,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   writeFileSync(
     join(dir, 'env.json'),
     JSON.stringify(
-      { runId, ...env, ...before, replication: { ...replication, units: (previous?.replication as { units?: number } | undefined)?.units ?? plan.length, processes, pairedRounds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, coverage, ...rowCounts(writer.rows) },
+      { runId, ...env, ...before, replication: { ...replication, units: (previous?.replication as { units?: number } | undefined)?.units ?? plan.length, processes, pairedRounds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, coverage, ...precisionRecord, ...rowCounts(writer.rows) },
       null,
       2,
     ),

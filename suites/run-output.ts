@@ -85,36 +85,54 @@ export async function writeResults(entries: readonly Collected[], options: RunOp
   }
 }
 
-/** Combines an experiment's replicate rows, derives ratios per replicate, flags and writes results.csv; returns the combined rows. */
-async function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): Promise<RowInput[]> {
-  const { suite, experiment } = entry.selected;
-  const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
+/** An experiment's rows combined over its processes: figures and intervals, ratios derived per process, flags. */
+export interface CombinedEntry {
+  combined: RowInput[];
+  /** The ratios each process derived (replicates.csv keeps them beside the measured rows). */
+  derived: ReplicateRow[];
+  failures: RowInput[];
+}
+
+/**
+ * Combines an experiment's replicate rows (`runs` planned per point: a point measured in more gets the
+ * two-stage interval), derives ratios per replicate and flags rows — without writing, so that the
+ * adaptive precision rule can judge the intervals as they stand.
+ */
+export function combineEntry(entry: Collected, options: RunOptions, runs: number): CombinedEntry {
+  const { experiment } = entry.selected;
   // Matrix order, then arrival order within a point (the sort is stable).
-  const ordered = noteFailedProcesses([...entry.rows].sort((a, b) => a.point - b.point), runs);
-  const measured = combineReplicates(ordered);
-  const derivedRows: ReplicateRow[] = [];
+  const ordered = noteFailedProcesses([...entry.rows].sort((a, b) => a.point - b.point));
+  const measured = combineReplicates(ordered, runs);
+  const derived: ReplicateRow[] = [];
   const failures = [...entry.failures];
   if (experiment.derive) {
-    for (let replicate = 0; replicate < runs; replicate++) {
+    for (const replicate of [...new Set(ordered.map((r) => r.replicate))].sort((a, b) => a - b)) {
       const own = ordered.filter((r) => r.replicate === replicate).map((r) => r.row);
-      if (own.length === 0) continue;
       try {
         for (const row of experiment.derive(own, options)) {
           // Checked like the rows of a point: an undeclared parameter would silently miss its column.
-          const perProcess = toRow(row, base, experiment.params);
-          derivedRows.push({ replicate, row });
-          // Per-process ratios beside the measured rows, for compare at the level of processes.
-          replicateWriter.write(perProcess, undefined, replicate);
+          toRow(row, { run_id: '', suite: entry.selected.suite.name, experiment: experiment.id }, experiment.params);
+          derived.push({ replicate, row });
         }
       } catch (err) {
         failures.push({ metric: 'derive', unit: '', status: 'error', error: errorMessage(err) });
       }
     }
   }
-  const combined = [...measured, ...combineReplicates(derivedRows)].map(flagUnstable).map((row) => {
+  const combined = [...measured, ...combineReplicates(derived, runs)].map(flagUnstable).map((row) => {
     const reason = experiment.sanity?.(row, options);
     return reason && (row.status ?? 'ok') !== 'error' ? { ...row, status: 'suspect' as const, error: reason } : row;
   });
+  return { combined, derived, failures };
+}
+
+/** Writes an experiment's combined rows to results.csv (per-process ratios to replicates.csv) and its own files; returns the combined rows. */
+async function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): Promise<RowInput[]> {
+  const { suite, experiment } = entry.selected;
+  const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
+  const { combined, derived, failures } = combineEntry(entry, options, runs);
+  // Per-process ratios beside the measured rows, for compare at the level of processes.
+  for (const { replicate, row } of derived) replicateWriter.write(toRow(row, base, experiment.params), undefined, replicate);
   for (const row of [...combined, ...dedupe(failures)]) writer.write(toRow(row, base));
   try {
     await experiment.writeFiles?.(combined, options);
@@ -128,14 +146,15 @@ async function writeCombined(entry: Collected, options: RunOptions, runs: number
  * A point whose process failed in some replicates but measured in others keeps its figures (from the
  * processes that measured), each with a note of the failures, instead of a separate error row.
  */
-function noteFailedProcesses(rows: Collected['rows'], runs: number): Collected['rows'] {
+function noteFailedProcesses(rows: Collected['rows']): Collected['rows'] {
   const failedAt = (point: number) => rows.filter((r) => r.point === point && r.row.metric === 'point' && r.row.status === 'error');
+  const processesOf = (point: number) => new Set(rows.filter((r) => r.point === point).map((r) => r.replicate)).size;
   const measuredPoints = new Set(rows.filter((r) => r.row.metric !== 'point').map((r) => r.point));
   return rows.flatMap((r) => {
     const failed = failedAt(r.point);
     if (failed.length === 0 || !measuredPoints.has(r.point)) return [r];
     if (r.row.metric === 'point') return [];
-    const note = `the point failed in ${failed.length} of ${runs} processes (${failed[0].row.error})`;
+    const note = `the point failed in ${failed.length} of ${processesOf(r.point)} processes (${failed[0].row.error})`;
     return [{ ...r, row: { ...r.row, note: r.row.note ? `${r.row.note}; ${note}` : note } }];
   });
 }
