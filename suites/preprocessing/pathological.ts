@@ -47,18 +47,18 @@ export async function encodeBounded(library: string, model: string, inputs: read
 
 /**
  * Why `input` is not run after `earlier` (encodeBounded's rule), or undefined to run it. The prediction
- * extends the family's last finished time by its growth between its last two finished sizes (time ∝
- * size^k), never by less than linear growth (k ≥ 1): small sizes carry fixed costs that understate k, so
- * a prediction errs towards running an input, which the budget then bounds.
+ * extends the family's last finished wall time by its growth between its last two finished sizes (CPU
+ * time ∝ size^k: other processes do not bend it), never by less than linear growth (k ≥ 1): small sizes
+ * carry fixed costs that understate k, so a prediction errs towards running an input, which the budget then bounds.
  */
 export function notRun(input: PathologicalInput, earlier: readonly Encoded[], budget: EncodeBudget): Outcome | undefined {
   const family = earlier.filter((e) => e.input.kind === input.kind);
   const stopped = family.find((e) => e.outcome.status !== 'done');
   if (stopped) return { status: 'not-run', reason: `not run: ${stopped.input.name} did not finish` };
-  const finished = family.flatMap((e) => (e.outcome.status === 'done' ? [{ name: e.input.name, chars: e.input.chars, ms: e.outcome.ms }] : []));
+  const finished = family.flatMap((e) => (e.outcome.status === 'done' ? [{ name: e.input.name, chars: e.input.chars, ms: e.outcome.ms, cpuMs: e.outcome.cpuMs }] : []));
   const [prev, last] = [finished.at(-2), finished.at(-1)];
   if (!last) return undefined;
-  const k = prev && prev.ms > 0 ? Math.max(1, Math.log(last.ms / prev.ms) / Math.log(last.chars / prev.chars)) : 1;
+  const k = prev && prev.cpuMs > 0 ? Math.max(1, Math.log(last.cpuMs / prev.cpuMs) / Math.log(last.chars / prev.chars)) : 1;
   const predicted = last.ms * (input.chars / last.chars) ** k;
   if (predicted <= budget.ms) return undefined;
   const from = k > 1 ? `the growth from ${prev!.name} to ${last.name} (time ∝ size^${fmt(k)})` : `linear growth from ${last.name} (${fmt(last.ms)} ms)`;
