@@ -110,7 +110,7 @@ function growthRows(library: string, encoded: readonly Encoded[]): RowInput[] {
     const how = atLeast
       ? `at least: ${family[over].input.name} ran over the time budget after ${fmt(perChar(over) * 1000)} µs of CPU per character, against ${fmt(perChar(0) * 1000)} µs at ${family[0].input.name}`
       : `CPU time per character at ${family[largest].input.name} ÷ at ${family[0].input.name}`;
-    const verdict = value > SUPER_LINEAR ? `super-linear (> ${SUPER_LINEAR}×)` : atLeast ? `undecided (a lower bound ≤ ${SUPER_LINEAR}×)` : `about linear (≤ ${SUPER_LINEAR}×)`;
+    const verdict = value > SUPER_LINEAR ? `super-linear (> ${SUPER_LINEAR}×)` : atLeast ? `undecided (a lower bound ≤ ${SUPER_LINEAR}×)` : `not flagged (≤ ${SUPER_LINEAR}×)`;
     return [{ params: { library, text: kind }, metric: 'per_char_growth', unit: 'x', value, note: `${verdict}: ${how}` }];
   });
 }
@@ -128,7 +128,7 @@ export function pathologicalFinding(rows: readonly ResultRow[], model: string): 
   const parts = [
     `super-linear (CPU time per character at the largest size > ${SUPER_LINEAR}× that at the smallest): ${superLinear.length > 0 ? superLinear.join(', ') : 'none'}`,
     ...(unfinished.length > 0 ? [`did not finish: ${unfinished.join('; ')}`] : []),
-    ...(clean.length > 0 ? [`finished every input it ran, about linearly: ${clean.join(', ')}`] : []),
+    ...(clean.length > 0 ? [`finished every input it ran, none super-linear: ${clean.join(', ')}`] : []),
     ...(peak ? [`largest peak memory ${fmt(Number(peak.median))} MB (${peak.library}, ${peak.text})`] : []),
   ];
   return { id: `pathological-${model}`, caveats: [], text: `${model}, pathological inputs (one bounded encode each, in a child process): ${parts.join('; ')}.` };
