@@ -40,7 +40,7 @@ describe('a flag no selected experiment reads is bad input, not silently ignored
     [['--exp', '5', '--search', 'goodput', '--slo', 'ttft=100'], '--search is used by experiment 9, which this run does not include (it runs: 5)'],
     [['--exp', '6', '7', '--load-workers', '2'], '--load-workers is used by experiments 5 and 9, which this run does not include (it runs: 6, 7)'],
     [['--exp', '5', '--gateway', 'main'], '--gateway is used by experiment 6, which this run does not include (it runs: 5)'],
-    [['--exp', '1', '2', '--workers', '1,2'], '--workers is used by experiments 3 and 4, which this run does not include (it runs: 1, 2)'],
+    [['--exp', '1', '2', '--workers', '1,2'], '--workers is used by experiments 3, 4 and 11, which this run does not include (it runs: 1, 2)'],
     [['--exp', '8', '--strategies', 'main'], '--strategies is used by experiments 3 and 4, which this run does not include (it runs: 8)'],
   ];
   for (const [args, message] of cases) {

@@ -66,14 +66,17 @@ describe('report.html in Chromium', () => {
       await page.goto(fileUrl, { waitUntil: 'load' });
 
       expect(await page.locator('h1').textContent()).toMatch(/^prepbench run 2026-12-06T01-25-16Z$/);
-      expect(await page.locator('h2').allTextContents()).toEqual(['Answers', 'Environment', ...expectedSections]);
-      // The Answers section comes first, before the Environment heading.
+      // The fixture has experiment 11's rows: its verdict comes first, then the Answers, then the rest.
+      expect(await page.locator('h2').allTextContents()).toEqual(['Verdict', 'Answers', 'Environment', ...expectedSections]);
       const answersFirst = await page.evaluate(() => {
+        const verdict = document.querySelector('#verdict');
         const answers = document.querySelector('#answers');
         const env = [...document.querySelectorAll('h2')].find((h) => h.textContent === 'Environment');
-        return !!answers && !!env && (answers.compareDocumentPosition(env) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+        const before = (a: Element, b: Element) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+        return !!verdict && !!answers && !!env && before(verdict, answers) && before(answers, env);
       });
-      expect(answersFirst, '#answers exists before the Environment heading').toBe(true);
+      expect(answersFirst, '#verdict, then #answers, before the Environment heading').toBe(true);
+      expect(await page.locator('#verdict li').count(), 'one verdict per model and text of the fixture').toBe(2);
       // Every finding's chart link points to a chart drawn on this page; at least one finding links one.
       const links = await page.evaluate(() =>
         [...document.querySelectorAll<HTMLAnchorElement>('#answers a.chart-link')].map((a) => {
