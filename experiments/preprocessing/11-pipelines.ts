@@ -55,18 +55,13 @@ const SLICE_MS = 60;
  */
 const KEEP = { quick: { engines: 1, libraries: 2 }, full: { engines: 2, libraries: 3 } };
 
-export const pipelineKey = (p: Pipeline): string => `${p.engine} + ${p.tokenizer} on ${p.strategy}×${p.workers}`;
+const pipelineKey = (p: Pipeline): string => `${p.engine} + ${p.tokenizer} on ${p.strategy}×${p.workers}`;
 
 /** The strategies a pipeline may run: quick, main and a pool at the core count; full adds every count and native. */
 function strategiesOf(options: RunOptions): { strategy: StrategyId; workers: number }[] {
   const counts = options.quick ? [cores()] : (preprocessingOptions(options).workers ?? workerCounts(false));
   const pools = counts.map((workers) => ({ strategy: 'pool' as const, workers }));
   return [{ strategy: 'main', workers: 1 }, ...pools, ...(options.quick ? [] : [{ strategy: 'native' as const, workers: 1 }])];
-}
-
-/** Threads a pipeline keeps busy: the main thread, plus its pool's workers. */
-export function threadsOf(strategy: string, workers: number): number {
-  return strategy === 'pool' || strategy === 'process' ? workers + 1 : 1;
 }
 
 export const pipelines: Experiment<Point> = {
@@ -77,7 +72,6 @@ export const pipelines: Experiment<Point> = {
   params: ['model', 'template', 'text', 'engine', 'tokenizer', 'strategy', 'workers', 'requests'],
   headline: ['requests_per_s_per_core', 'per_core_vs_default', 'loop_delay_p99', 'health_latency', 'rss_added_mb'],
   charts: pipelineCharts,
-  runs: { quick: 3 },
   matrix(options) {
     const texts = options.quick ? [textKind(options)] : [...TEXT_KINDS];
     return preprocessingOptions(options).models.flatMap((model) => {
