@@ -127,6 +127,7 @@ describe('every numeric flag has a stated range, every list flag refuses emptine
     [['--tokenizers', ''], "option '--tokenizers <list>' argument '' is invalid. '' is an empty list: give at least one name, comma-separated."],
     [['--models', ' , '], "option '-m, --models <list>' argument ' , ' is invalid. ' , ' is an empty list: give at least one name, comma-separated."],
     [['--engines', ''], "option '--engines <list>' argument '' is invalid. '' is an empty list: give at least one name, comma-separated."],
+    [['--gateway', ''], "option '--gateway <list>' argument '' is invalid. '' is an empty list: give at least one name, comma-separated."],
     [['--strategies', ','], "option '--strategies <list>' argument ',' is invalid. ',' is an empty list: give at least one name, comma-separated."],
     [['--shard', '1/100001'], "option '--shard <K/N>' argument '1/100001' is invalid. '1/100001' is not a shard: K/N with whole numbers 1 ≤ K ≤ N ≤ 100000, e.g. 1/4."],
     [['--out', ''], "error: --out '' is an empty path: give a folder, e.g. results\n"],

@@ -1,5 +1,6 @@
 /** The inference suite's command-line options: targets, prompts, SLOs, client, the gateway modes of experiment 6. */
 import { Option } from 'commander';
+import { nonEmptyList } from '../../common/flag-ranges.ts';
 import { InputError, refuseUnusedFlags } from '../../common/input-error.ts';
 import type { RunOptions } from '../../common/run-options.ts';
 import type { SuiteCli } from '../types.ts';
@@ -36,7 +37,7 @@ export interface InferenceSuiteOptions extends InferenceOptions {
 /** Quick mode leaves out the process gateway (a process per replicate, like the preprocessing suite's quick strategies). */
 const QUICK_GATEWAY: readonly GatewayStrategy[] = ['main', 'pool'];
 
-const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter(Boolean);
+const list = nonEmptyList;
 
 interface Flags extends InferenceFlags {
   gateway?: string[];
