@@ -40,6 +40,14 @@ export class Progress {
     for (const w of work) this.bars.set(w.key, this.multibar.create(w.total, 0, { label: w.label.padEnd(18), detail: '' }));
   }
 
+  /** `more` point measurements of experiment `key` beyond its plan (--precision adds processes). */
+  addWork(key: number, more: number): void {
+    const c = this.counts.get(key);
+    if (!c) return;
+    c.total += more;
+    this.bars.get(key)?.setTotal(c.total);
+  }
+
   /** One point measurement of experiment `key` finished (rows or error). */
   advance(key: number): void {
     const c = this.counts.get(key);

@@ -143,6 +143,8 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const unitSeconds: { group: string; replicate: number; points: number; seconds: number; startupSeconds?: number; calibrationMs?: number }[] = [];
   const roundsLog: RoundsLogEntry[] = [];
   const measure = async (unit: WorkUnit) => {
+    // Processes the plan did not count (--precision) extend their experiments' totals.
+    for (const item of unit.items) if (unit.replicate >= runsOf(item.experiment)) progress.addWork(item.experiment, 1);
     const t0 = performance.now();
     const { startupMs, calibrationMs } = await runUnit(unit, collected, childOptions, request, replicateWriter, runId, progress, roundsLog, launcher);
     const startupSeconds = startupMs === undefined ? {} : { startupSeconds: Number((startupMs / 1000).toFixed(2)) };
@@ -203,7 +205,11 @@ async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<Run
   };
   const items = unit.items.map((item, i) => ({ ...item, label: labelOf(i) }));
   const outcome = await runJobInChild({ entry: entries[0].selected.suite.entry, items, options: { ...options, replicate: unit.replicate } }, request.pointTimeout * 1000, request.options.signal, {
-    onPointStart: (i) => progress.pointStarted(`  exp ${unit.items[i].experiment} run ${unit.replicate + 1}/${processesOf(request, unit.items[i].experiment)} ${labelOf(i)}`),
+    onPointStart: (i) => {
+      const planned = processesOf(request, unit.items[i].experiment);
+      const run = unit.replicate < planned ? `${unit.replicate + 1}/${planned}` : `${unit.replicate + 1} (--precision)`;
+      progress.pointStarted(`  exp ${unit.items[i].experiment} run ${run} ${labelOf(i)}`);
+    },
     onRows: (i, rows) => {
       for (const row of rows) keep(i, row);
       progress.advance(unit.items[i].experiment);
