@@ -91,7 +91,7 @@ export function precisionNote(env: Record<string, unknown>): string | undefined 
   const added = p.groups.reduce((n, g) => n + g.processes - g.planned, 0);
   const groups = p.groups.map((g) => `${g.group} ${g.planned} → ${g.processes}`).join('; ');
   const unmet = p.rows.filter((r) => (r.after ?? r.before) > p.target);
-  const short = unmet.length === 0 ? `every judged row within ±${p.target}%` : `${unmet.length} of ${p.rows.length} judged rows wider than ±${p.target}%: ${unmet.slice(0, 8).map((r) => `${r.metric} ±${Math.ceil(r.after ?? r.before)}%`).join(', ')}${unmet.length > 8 ? `, and ${unmet.length - 8} more` : ''}`;
+  const short = p.rows.length === 0 ? 'no headline or flagged row had an interval over 2 or more processes to judge' : unmet.length === 0 ? `every judged row within ±${p.target}%` : `${unmet.length} of ${p.rows.length} judged rows wider than ±${p.target}%: ${unmet.slice(0, 8).map((r) => `${r.metric} ±${Math.ceil(r.after ?? r.before)}%`).join(', ')}${unmet.length > 8 ? `, and ${unmet.length - 8} more` : ''}`;
   return `Precision ±${p.target}% (--precision, two-stage rule; headline and flagged rows): ${added} process${added === 1 ? '' : 'es'} added in ${p.spentSeconds} s of a ${p.budgetSeconds} s budget${groups ? ` (${groups})` : ''}; ${short}.`;
 }
 
