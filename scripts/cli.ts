@@ -19,6 +19,7 @@ import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
 import { processesOf, runExperiments, type Selected } from '../suites/orchestrator.ts';
 import type { Precision } from '../suites/precision.ts';
 import { RunFiles } from '../suites/run-files.ts';
+import { refuseUnreadFlags } from '../suites/suite-checks.ts';
 import { DEFAULT_SUITE, allExperiments, allSuites, findExperiment, getSuite, loadExternalSuites } from '../suites/registry.ts';
 import type { Suite } from '../suites/types.ts';
 import type { Shard } from '../suites/work-plan.ts';
@@ -121,8 +122,9 @@ function resolveSuiteOptions(program: Command, flags: BenchFlags, selection: Sel
     if (!suite.cli) continue;
     const own = Object.fromEntries(options.map((o) => [o.attributeName(), flags[o.attributeName()]]).filter(([, v]) => v !== undefined));
     try {
-      const experiments = selection.filter((s) => s.suite === suite).map((s) => s.experiment.id);
-      resolved[suite.name] = suite.cli.resolve(own, { quick: !!flags.quick, experiments });
+      const experiments = selection.filter((s) => s.suite === suite).map((s) => s.experiment);
+      refuseUnreadFlags(suite, experiments, new Set(options.filter((o) => program.getOptionValueSource(o.attributeName()) === 'cli').map((o) => o.long ?? o.flags)));
+      resolved[suite.name] = suite.cli.resolve(own, { quick: !!flags.quick, experiments: experiments.map((e) => e.id) });
     } catch (err) {
       if (err instanceof InputError) throw new UsageError(err.message);
       throw err;
@@ -174,7 +176,12 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO, argv: reado
       const selections = selection.map((s) => ({ experiment: s.experiment.id, title: s.experiment.title, metrics: s.experiment.headline }));
       io.stderr(`\n${formatText(summaryLines(outcome.rows, selections))}\n`);
     }
-    if (outcome.report) io.stderr(`\n${formatVerdict(outcome.report.findings)}Answers (with the headline table in ${join(outcome.dir, 'summary.md')}${flags.table ? '' : '; --table prints it here'}):\n${formatFindings(outcome.report.findings)}\n\n`);
+    if (outcome.report) {
+      const table = `the headline table in ${join(outcome.dir, 'summary.md')}${flags.table ? '' : '; --table prints it here'}`;
+      // A run whose experiments declare no answers gets no empty "Answers:" heading, only where its table is.
+      const answers = formatFindings(outcome.report.findings);
+      io.stderr(`\n${formatVerdict(outcome.report.findings)}${answers ? `Answers (with ${table}):\n${answers}\n\n` : `No experiment of this run declares answers; ${table}.\n\n`}`);
+    }
     io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, ${unstableSummary(outcome.rows)}, ${outcome.suspect.length} suspect, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
     const counts = [...new Set(selection.map((s) => processesOf({ runs, runsByExperiment }, s.experiment.id)))];
     const over = counts.length > 1 ? "over each experiment's processes (the run line lists them)" : counts[0] === 1 ? 'within the one process' : `over ${counts[0]} processes`;

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UnknownNameError } from '../common/assets/models.ts';
 import { InputError } from '../common/input-error.ts';
+import { checkSuite } from './suite-checks.ts';
 import type { Experiment, Suite } from './types.ts';
 import preprocessing from './preprocessing/index.ts';
 import inference from './inference/index.ts';
@@ -22,8 +23,9 @@ export function allSuites(): readonly Suite[] {
   return [...BUILT_IN, ...external];
 }
 
-/** Adds a suite; its name and experiment ids must be new. */
+/** Adds a suite; its name and experiment ids must be new, its declarations sound (suite-checks.ts). */
 function registerSuite(suite: Suite): void {
+  checkSuite(suite);
   if (allSuites().some((s) => s.name === suite.name)) throw new InputError(`a suite named '${suite.name}' is already registered`);
   const ids = new Set(allSuites().flatMap((s) => s.experiments.map((e) => e.id)));
   const clash = suite.experiments.find((e) => ids.has(e.id));
@@ -31,8 +33,12 @@ function registerSuite(suite: Suite): void {
   external.push(suite);
 }
 
-/** Loads the suites named in PREPBENCH_SUITES (module paths, relative to the working folder). */
+/**
+ * Checks the built-in suites' declarations (a contributor's new experiment fails here, exit 2, rather
+ * than mid-run), then loads the suites named in PREPBENCH_SUITES (module paths, relative to the working folder).
+ */
 export async function loadExternalSuites(list = process.env.PREPBENCH_SUITES ?? ''): Promise<void> {
+  BUILT_IN.forEach(checkSuite);
   for (const path of list.split(',').map((s) => s.trim()).filter(Boolean)) {
     const url = pathToFileURL(resolve(path)).href;
     if (external.some((s) => s.entry === url)) continue;

@@ -26,6 +26,14 @@ export interface Experiment<P = any> {
    */
   onlyWhenNamed?: string;
   /**
+   * The flags of its suite's CLI the experiment reads (long names, e.g. '--strategies'); `{ flag, unless }`
+   * for one it ignores when another is given (experiment 1 reads --text unless --chats replaces the
+   * generated chats). A flag some experiment of the suite declares is refused (exit 2, naming its
+   * readers) in a run none of whose experiments reads it; a flag no experiment declares is read by all
+   * (--models). Checked when the suite is registered: each must be a flag of the suite.
+   */
+  reads?: readonly FlagRead[];
+  /**
    * Processes per point when --runs is not given, in a mode whose default does not suit it: for
    * experiments whose figures vary from one process to the next more than their rounds can narrow (the
    * measured reason sits beside each count). A mode left out uses the default.
@@ -89,14 +97,18 @@ export interface Experiment<P = any> {
   charts?: ChartDefinition[];
 }
 
+/** A suite flag an experiment reads: always, or only when the flag `unless` is not given. */
+export type FlagRead = string | { flag: string; unless: string };
+
 /** A suite's own command-line options: the global CLI knows none of them. */
 export interface SuiteCli<O = unknown> {
   /** The flags, shown under the suite's name in --help; names must not clash with another suite's. */
   options(): Option[];
   /**
    * The suite's options (plain data: they travel to child processes) from the parsed flags, keyed by
-   * commander's camelCase names; throws common/input-error.ts' InputError on bad input (exit 2) — also
-   * for a flag none of the run's `experiments` (ids of this suite; absent = all) would use.
+   * commander's camelCase names; throws common/input-error.ts' InputError on bad input (exit 2). A flag
+   * none of the run's experiments reads is refused before, from their `reads`; `experiments` (ids of
+   * this suite; absent = all) are the run's, for options that depend on them.
    */
   resolve(flags: Record<string, unknown>, mode: { quick: boolean; experiments?: readonly number[] }): O;
   /** Lines for --list: the names its options accept (models, engines…). */

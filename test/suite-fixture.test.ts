@@ -42,6 +42,10 @@ describe('a suite from outside the registry', () => {
     ]);
     expect(rows.every((r) => Number(r.median) > 0)).toBe(true);
     expect(readFileSync(join(dir, 'echo.txt'), 'utf8')).toBe('hello 1\nhello 1000\n');
+    // The suite declares no answers: no empty Answers heading in the terminal or summary.md.
+    expect(run.stderr).not.toMatch(/Answers/);
+    expect(run.stderr).toContain(`No experiment of this run declares answers; the headline table in ${join(dir, 'summary.md')}; --table prints it here.`);
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).not.toContain('Answers');
     const report = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(report).toContain('<pre id="echo-file">hello 1\nhello 1000\n</pre>');
     // The chart plots the suite's rows (a no-data panel would carry no `times`).

@@ -48,7 +48,13 @@ function summaryMarkdown(run: RunData, experiments: ReportSource[], findings: Ex
   const selections = experiments.filter((e) => run.rows.some((r) => r.experiment === e.id)).map((e) => ({ experiment: e.id, title: e.title, metrics: e.headline }));
   const wall = typeof run.env.wallSeconds === 'number' ? `wall time ${run.env.wallSeconds} s\n\n` : '';
   const warning = notice ? `> **${notice}**\n\n` : '';
-  return `# prepbench run ${String(run.env.runId ?? '')}\n\n${warning}${wall}${formatVerdict(findings, true)}## Answers\n\n${formatFindings(findings, true)}\n${flagsMarkdown(run.rows)}## Table\n\n${formatMarkdown(summaryLines(run.rows, selections))}\n`;
+  return `# prepbench run ${String(run.env.runId ?? '')}\n\n${warning}${wall}${formatVerdict(findings, true)}${answersMarkdown(findings)}${flagsMarkdown(run.rows)}## Table\n\n${formatMarkdown(summaryLines(run.rows, selections))}\n`;
+}
+
+/** The Answers section of summary.md; none when no experiment of the run declares answers. */
+function answersMarkdown(findings: ExperimentFindings[]): string {
+  const text = formatFindings(findings, true);
+  return text ? `## Answers\n\n${text}\n` : '';
 }
 
 /** Rows that keep a figure but are flagged (unstable, suspect, client_saturated): how many, and the first one's reason. */

@@ -111,6 +111,7 @@ function derive(rows: RowInput[]): RowInput[] {
 export const latency: Experiment<Point> = {
   ...META,
   params: ['target', 'model', 'dataset', 'tokens', 'concurrency', 'rate', 'load_workers'],
+  reads: ['--load-workers'],
   matrix,
   // All load points of the experiment share one process: they measure one started target, not the client's own code.
   group: () => `inference ${META.id}`,

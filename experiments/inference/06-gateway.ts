@@ -203,6 +203,7 @@ function derive(rows: RowInput[]): RowInput[] {
 export const gateway: Experiment<Point> = {
   ...META,
   params: ['target', 'model', 'template', 'engine', 'tokenizer', 'mode', 'strategy', 'workers', 'turns', 'tokens', 'concurrency'],
+  reads: ['--gateway'],
   matrix,
   // All load points of the experiment share one process: they measure one started target, not the client's own code.
   group: () => `inference ${META.id}`,

@@ -146,6 +146,7 @@ function answers(rows: ResultRow[]): Finding[] {
 export const goodput: Experiment<Point> = {
   ...META,
   params: ['target', 'model', 'dataset', 'tokens', 'rate', 'concurrency', 'attainment', 'load_workers'],
+  reads: ['--search', '--load-workers'],
   matrix,
   // The search's steps share one started target: one process per replicate.
   group: () => `inference ${META.id}`,

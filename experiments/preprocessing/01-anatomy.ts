@@ -1,7 +1,9 @@
 /**
  * Experiment 1 — anatomy of one request (~1k content tokens, system + 9 turns): how long do template
  * rendering, tokenization and collation each take, per model template × engine × tokenizer? With
- * --chats, of each of the user's chats as it is (every variant takes them in turn).
+ * --chats, of each of the user's chats as it is (every variant takes them in turn). On real text, the
+ * reference engine and tokenizer also run on a synthetic chat of the same size in the same rounds, so how
+ * much the suite's old synthetic text moved the split comes from one run, paired.
  */
 import { collate } from '../../common/collate.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
@@ -54,6 +56,8 @@ const STAGES = ['template', 'tokenize', 'collate'] as const;
 
 const renderOf = (engine: EngineId) => `render ${engine}`;
 const encodeOf = (tokenizer: TokenizerChoice) => `tokenize ${tokenizer}`;
+/** The variants of the synthetic chat beside a real one: the reference engine, the split's tokenizer, collation. */
+const SYNTHETIC = { render: 'render jinja synthetic', tokenize: 'tokenize synthetic', collate: 'collate synthetic' };
 const totalOf = (engine: EngineId, tokenizer: TokenizerChoice) => `total ${engine} ${tokenizer}`;
 
 export const anatomy: Experiment<Point> = {
@@ -62,9 +66,10 @@ export const anatomy: Experiment<Point> = {
   title: 'Anatomy of a request',
   question: 'For one ~1k-token request, how is the CPU time split between chat template, tokenization and collation?',
   params: ['model', 'template', 'engine', 'tokenizer', 'strategy', 'text', 'turns', 'tokens'],
+  reads: ['--tokenizers', '--chats', { flag: '--text', unless: '--chats' }],
   // Quick: the first model's fullest template only (every extra template costs a process per replicate).
   matrix: (options) => (options.quick ? [quickTemplate(options)] : selectedTemplates(options)).map((template) => ({ template, text: measuredText(options), file: chatsFile(options) !== undefined })),
-  headline: ['template', 'tokenize', 'collate', 'total', 'template_share', 'tokenize_share', 'template_speedup', 'tokenize_speedup'],
+  headline: ['template', 'tokenize', 'collate', 'total', 'template_share', 'tokenize_share', 'template_speedup', 'tokenize_speedup', 'tokenize_vs_synthetic', 'template_vs_synthetic', 'template_share_synthetic'],
   charts: anatomyCharts,
   label,
   coordinates,
@@ -97,6 +102,16 @@ export const anatomy: Experiment<Point> = {
       { name: 'collate', fn: inTurn(idsOf, (ids) => collate([ids])) },
       ...supported.flatMap((s) => encoders.map((e) => ({ name: totalOf(s.engine, e.tokenizer), fn: inTurn(chats, (messages) => thenIds(e.encode(s.render(messages)), (ids) => collate([ids]))) }))),
     ];
+    // Against the JS tokenizer when it is measured, else the first selected.
+    const base = encoders.find((e) => e.tokenizer === 'js') ?? encoders[0];
+    // A generated real-text chat beside a synthetic one of the same turns and content tokens (the user's chats have no such twin).
+    const jinja = supported.find((s) => s.engine === 'jinja');
+    const twin = !point.file && point.text !== 'synthetic' && jinja && base ? chatFor(point.template, { seed: options.seed, turns: TURNS, totalTokens: TOKENS, system: true, text: 'synthetic' }) : undefined;
+    if (twin && jinja && base) {
+      const prompt = ref.render(twin);
+      const ids = await ref.tokenize(prompt);
+      variants.push({ name: SYNTHETIC.render, fn: () => jinja.render(twin) }, { name: SYNTHETIC.tokenize, fn: () => base.encode(prompt) }, { name: SYNTHETIC.collate, fn: () => collate([ids]) });
+    }
     const mode = options.quick ? ROUNDS.quick : ROUNDS.full;
     const plan = { ...mode, minCalls: 1, warmupMs: options.plan.warmupTime, warmupCalls: options.plan.warmupIterations };
     const result = await runPairedRounds(variants, plan, roundsSeed(options, 1), { signal: options.signal, onRound: (d, t) => options.progress(`${label(point)}: round ${d}/${t}`) });
@@ -115,13 +130,20 @@ export const anatomy: Experiment<Point> = {
         });
       }
     }
+    if (twin && base) {
+      const params = { engine: 'jinja', tokenizer: base.tokenizer, tokens };
+      const real = [renderOf('jinja'), encodeOf(base.tokenizer), 'collate'];
+      const synthetic = [SYNTHETIC.render, SYNTHETIC.tokenize, SYNTHETIC.collate];
+      rows.push(
+        pairedRow('template_vs_synthetic', 'x', perRound(result, [real[0], synthetic[0]], (a, b) => a / b), `@huggingface/jinja render of this ${point.text} chat / of a synthetic chat of the same turns and content tokens, same round`, params),
+        pairedRow('tokenize_vs_synthetic', 'x', perRound(result, [real[1], synthetic[1]], (a, b) => a / b), `${base.tokenizer} tokenizer encode of this ${point.text} prompt / of the synthetic chat's prompt, same round`, params),
+        pairedRow('template_share_synthetic', '%', perRound(result, synthetic, (r, t, c) => (100 * r) / (r + t + c)), "the template's share on the synthetic chat (as template_share on this one)", params),
+      );
+    }
     // Paired speedups over the reference implementations (@huggingface/jinja, the JS tokenizer).
-    const jinja = supported.some((s) => s.engine === 'jinja');
     for (const s of supported.filter((x) => x.engine !== 'jinja' && jinja)) {
       rows.push(pairedRow('template_speedup', 'x', perRound(result, [renderOf('jinja'), renderOf(s.engine)], (a, b) => a / b), `@huggingface/jinja render median / ${s.engine}'s in the same round`, { engine: s.engine, tokens }));
     }
-    // Against the JS tokenizer when it is measured, else the first selected.
-    const base = encoders.find((e) => e.tokenizer === 'js') ?? encoders[0];
     for (const e of encoders.filter((x) => x !== base)) {
       rows.push(pairedRow('tokenize_speedup', 'x', perRound(result, [encodeOf(base.tokenizer), encodeOf(e.tokenizer)], (a, b) => a / b), `${base.tokenizer} tokenizer encode median / ${e.tokenizer}'s in the same round`, { tokenizer: e.tokenizer, tokens }));
     }
@@ -139,6 +161,21 @@ export const anatomy: Experiment<Point> = {
     if (tokShare && tplShare) {
       const name = splitTokenizer === 'js' ? 'JS tokenizer' : `${splitTokenizer} tokenizer`;
       findings.push({ id: 'split', chart: 'anatomy', row: tokShare, caveats: caveatsOf([tokShare, tplShare]), text: `Tokenization is ${withCi(tokShare, '%')} of the preprocessing time of a ~1k-token request (${template}, @huggingface/jinja, ${name}); the template ${withCi(tplShare, '%')}.` });
+    }
+    // How much the suite's synthetic text moved the split: the same template, turns and content tokens, paired per round.
+    const tokVs = at({ metric: 'tokenize_vs_synthetic' });
+    const tplVs = at({ metric: 'template_vs_synthetic' });
+    const synShare = at({ metric: 'template_share_synthetic' });
+    const realShare = tokVs && at({ metric: 'template_share', engine: 'jinja', tokenizer: tokVs.tokenizer });
+    if (tokVs && tplVs && synShare && realShare) {
+      const kind = tokVs.text;
+      findings.push({
+        id: 'synthetic-text',
+        chart: 'anatomy',
+        row: tokVs,
+        caveats: caveatsOf([tokVs, tplVs, synShare, realShare]),
+        text: `On ${kind} text, against a synthetic chat of the same turns and content tokens in the same rounds (${template}, paired per round): tokenizing takes ${withCi(tokVs)} the time (${tokVs.tokenizer} tokenizer), rendering ${withCi(tplVs)} (@huggingface/jinja); the template's share is ${withCi(realShare, '%')} on ${kind} text against ${withCi(synShare, '%')} on synthetic.`,
+      });
     }
     const engines = at({ metric: 'template_speedup', engine: 'nunjucks' });
     if (engines) {

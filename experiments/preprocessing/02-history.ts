@@ -45,6 +45,7 @@ export const history: Experiment<Point> = {
   title: 'Chat-history tax',
   question: 'With total tokens fixed, how much more do templating and tokenizing cost as the chat has more turns?',
   params: ['model', 'template', 'engine', 'tokenizer', 'strategy', 'text', 'turns', 'tokens'],
+  reads: ['--tokenizers', '--text'],
   matrix: (options) => {
     const tokens = options.quick ? 5_000 : 100_000;
     // Quick: the first model's fullest template only (every extra template costs a process per replicate).

@@ -38,6 +38,7 @@ export const queue: Experiment<Point> = {
   title: 'Serving queue',
   question: 'How long does a GPU wait for a batch of 64 chat requests (quick: 16) to be templated, tokenized and collated, per execution strategy?',
   params: QUEUE_PARAMS,
+  reads: ['--strategies', '--workers', '--tokenizers', '--chats', { flag: '--text', unless: '--chats' }],
   matrix(options) {
     const templates = options.quick ? [quickTemplate(options)] : selectedTemplates(options);
     // One engine (the first selected; jinja by default): engines are compared in experiments 1 and 2,

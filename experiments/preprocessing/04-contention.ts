@@ -187,6 +187,7 @@ export const contention: Experiment<Point> = {
   title: 'Event-loop contention',
   question: 'While the serving load runs, does the event loop stay free for other requests — and how does each stage scale with workers?',
   params: CONTENTION_PARAMS,
+  reads: ['--strategies', '--workers', '--tokenizers', '--chats', { flag: '--text', unless: '--chats' }],
   matrix(options) {
     const template = options.quick ? quickTemplate(options) : selectedTemplates(options)[0];
     const engine = engineList(options)[0];

@@ -139,6 +139,7 @@ export const corpus: Experiment<Point> = {
   question: 'Which real chat templates does each engine render identically to the reference, and what does rendering cost as history grows?',
   // The family of a corpus template is in `model`, its corpus id in `template`.
   params: ['model', 'template', 'engine', 'text', 'turns', 'payload', 'attack', 'bound'],
+  reads: ['--text'],
   headline: ['templates_ok', 'templates_differs', 'templates_error', 'attacks_blocked'],
   charts: corpusCharts,
   async matrix(options) {

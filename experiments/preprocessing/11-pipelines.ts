@@ -70,6 +70,7 @@ export const pipelines: Experiment<Point> = {
   title: 'Pipelines',
   question: 'Which engine, tokenizer library and strategy should a Node gateway run for this model and text, and what will it sustain with the event loop free?',
   params: ['model', 'template', 'text', 'engine', 'tokenizer', 'strategy', 'workers', 'requests'],
+  reads: ['--workers', '--text', '--loop-slo', '--topsis-weights'],
   headline: ['requests_per_s_per_core', 'per_core_vs_default', 'loop_delay_p99', 'health_latency', 'rss_added_mb'],
   charts: pipelineCharts,
   matrix(options) {

@@ -1,7 +1,7 @@
 /** The inference suite's command-line options: targets, prompts, SLOs, client, the gateway modes of experiment 6. */
 import { Option } from 'commander';
 import { nonEmptyList } from '../../common/flag-ranges.ts';
-import { InputError, refuseUnusedFlags } from '../../common/input-error.ts';
+import { InputError } from '../../common/input-error.ts';
 import type { RunOptions } from '../../common/run-options.ts';
 import type { SuiteCli } from '../types.ts';
 import { CLIENTS } from './client.ts';
@@ -100,13 +100,6 @@ function gatewayStrategies(names: string[]): GatewayStrategy[] {
   return names as GatewayStrategy[];
 }
 
-/** The experiments that read a flag: given without any of them, the flag would be silently ignored. */
-const USED_BY = [
-  ['search', '--search', [9]],
-  ['loadWorkers', '--load-workers', [5, 9]],
-  ['gateway', '--gateway', [6]],
-] as const;
-
 export const inferenceCli: SuiteCli<InferenceSuiteOptions> = {
   options: () => [
     new Option('--target <url>', 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (default: the embedded llama.cpp backend)'),
@@ -124,9 +117,8 @@ export const inferenceCli: SuiteCli<InferenceSuiteOptions> = {
     new Option('--search-start <load>', 'first load the search measures (default: 8 requests/s with --quick, 2 otherwise; concurrency 1)'),
     new Option('--gateway <list>', `gateway preprocessing strategies of experiment 6 (${GATEWAY_STRATEGIES.join(',')}; default ${QUICK_GATEWAY.join(',')} with --quick, all otherwise); the baseline is always measured`).argParser(list),
   ],
-  resolve(raw, { quick, experiments }) {
+  resolve(raw, { quick }) {
     const flags = raw as Flags;
-    if (experiments) refuseUnusedFlags(raw, USED_BY, experiments);
     const resolved = resolveInferenceOptions(flags);
     return {
       ...resolved,
