@@ -50,8 +50,8 @@ const ROUNDS = { quick: { rounds: 6, warmupCalls: 1, warmupMs: 200 }, full: { ro
 const SLICE_MS = 60;
 /**
  * Engines and identical libraries kept after the screens (js besides, for the default). Quick keeps one
- * engine: every pool costs ≈4–5 s to start here (each worker loads its tokenizer), and two engines
- * doubled exp 11 to ≈45 s per process.
+ * engine, and a pool only for the fastest library: every pool costs 4–16 s to start here (each worker
+ * loads its tokenizer), and exp 11 took 45 s per process, half of a quick run, with three pools.
  */
 const KEEP = { quick: { engines: 1, libraries: 2 }, full: { engines: 2, libraries: 3 } };
 
@@ -102,7 +102,11 @@ async function measurePipelines(point: Point, options: RunOptions): Promise<RowI
   for (const engine of engines) {
     for (const s of strategiesOf(options)) {
       // Native tokenizes with the Rust binding whatever the library: one pipeline per engine.
-      for (const tokenizer of s.strategy === 'native' ? (['native'] as const) : libraries) chosen.push({ engine, tokenizer, ...s });
+      for (const tokenizer of s.strategy === 'native' ? (['native'] as const) : libraries) {
+        // Quick starts one pool per engine, the fastest library's: each pool costs 4–16 s to start here.
+        if (options.quick && s.strategy === 'pool' && tokenizer !== libraries[0]) continue;
+        chosen.push({ engine, tokenizer, ...s });
+      }
     }
   }
   // The default is measured whenever its library gives the reference ids (its engine is the reference).
