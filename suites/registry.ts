@@ -39,6 +39,9 @@ function registerSuite(suite: Suite): void {
  */
 export async function loadExternalSuites(list = process.env.PREPBENCH_SUITES ?? ''): Promise<void> {
   BUILT_IN.forEach(checkSuite);
+  const ids = BUILT_IN.flatMap((s) => s.experiments.map((e) => e.id));
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) throw new InputError(`experiment id ${twice} is taken twice among the built-in suites`);
   for (const path of list.split(',').map((s) => s.trim()).filter(Boolean)) {
     const url = pathToFileURL(resolve(path)).href;
     if (external.some((s) => s.entry === url)) continue;

@@ -15,11 +15,15 @@ function suiteFlags(suite: Suite): string[] {
 }
 
 /**
- * Throws an InputError naming the suite, experiment and name when a parameter is one of results.csv's
- * own columns (it would be overwritten by it) or `reads` names a flag the suite does not have.
+ * Throws an InputError naming the suite, experiment and name when two experiments share an id, a
+ * parameter is one of results.csv's own columns (it would be overwritten by it) or `reads` names a flag
+ * the suite does not have.
  */
 export function checkSuite(suite: Suite): void {
   const flags = suiteFlags(suite);
+  const ids = suite.experiments.map((e) => e.id);
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) throw new InputError(`suite '${suite.name}': experiment id ${twice} is declared twice`);
   for (const e of suite.experiments) {
     const where = `suite '${suite.name}', experiment ${e.id} (${e.slug})`;
     const reserved = e.params.filter((p) => !isParamColumn(p));

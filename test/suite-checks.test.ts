@@ -42,6 +42,10 @@ describe('suite declarations', () => {
     }
   });
 
+  it('refuses an experiment id declared twice in a suite', () => {
+    expect(() => checkSuite(suiteOf(experiment(7, {}), experiment(8, {}), experiment(7, {})))).toThrow("suite 'demo': experiment id 7 is declared twice");
+  });
+
   it('refuses a read flag the suite does not have, in `flag` or in `unless`', () => {
     expect(() => checkSuite(suiteOf(experiment(7, { reads: ['--color'] })))).toThrow("suite 'demo', experiment 7 (e7): reads '--color', which is no flag of the suite (its flags: --colour, --size, --file)");
     expect(() => checkSuite(suiteOf(experiment(7, { reads: [{ flag: '--size', unless: '--files' }] })))).toThrow("reads '--files', which is no flag");
