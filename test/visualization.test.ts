@@ -192,6 +192,16 @@ describe('workers axis and CPU rules (experiments 3 and 4)', () => {
     expect(subtitle(spec)).toContain('dotted vertical: CPU count not recorded in this run.');
   });
 
+  it('3-queue: the subtitle names a right panel only when the template shares (full runs) draw one', () => {
+    const quick = queue.build(rowsOf(3));
+    expect(subtitle(quick)).toMatch(/^Batch preparation time, whiskers 95% CI; dashed line: main thread\. Pools include every round trip;/);
+    const shares = rowsOf(3).filter((r) => r.metric === 'batch_prepare').map((r) => ({ ...r, metric: 'template_share', unit: '%', median: 10, ci_low: 9, ci_high: 11 }));
+    expect(subtitle(queue.build([...rowsOf(3), ...shares]))).toMatch(/^Left: batch preparation time, whiskers 95% CI; dashed line: main thread\. Right: template rendering share of it\. /);
+    // Two templates stack the panels.
+    const other = [...rowsOf(3), ...shares].map((r) => ({ ...r, template: 'qwen3-full' }));
+    expect(subtitle(queue.build([...rowsOf(3), ...shares, ...other]))).toMatch(/^Top: batch preparation time, .* Bottom: template rendering share of it\. /);
+  });
+
   it('3-queue: log2 workers axis; rules per template facet in both panels when the rows carry the topology', () => {
     // The quick fixture has no template_share rows (full runs only): a share per strategy stands in for
     // them, so both panels are drawn; and no topology rows, so the rules come only from those given here.

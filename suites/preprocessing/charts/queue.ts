@@ -43,12 +43,15 @@ function build(rows: ResultRow[]): VegaLiteSpec {
   ];
   if (share.length > 0) panels.push(withRules(share, strategyLayers(share, 'template share of batch time (%)', { domain: [0, 100] }, color, x)));
   const failed = rows.filter((r) => !hasFigure(r.status)).map((r) => `${strategyLabelOf(r)}: ${r.status}`);
+  const templates = new Set(prepare.map((v) => v.template));
+  // The share panel exists only in full runs (quick ones measure no template_share): name panels only when there are two.
+  const [first, second] = templates.size > 1 ? ['Top', 'Bottom'] : ['Left', 'Right'];
+  const panelText = share.length > 0 ? `${first}: batch preparation time, whiskers 95% CI; dashed line: main thread. ${second}: template rendering share of it.` : 'Batch preparation time, whiskers 95% CI; dashed line: main thread.';
   const subtitle = [
-    'Left: batch preparation time, whiskers 95% CI; dashed line: main thread. Right: template rendering share of it. Pools include every round trip; native = main-thread template + Rust tokenizer on libuv threads.',
+    `${panelText} Pools include every round trip; native = main-thread template + Rust tokenizer on libuv threads.`,
     ...(marks.length > 0 ? [`Dotted verticals: ${marks.map((r) => r.label).join(', ')}.`] : []),
     ...(failed.length > 0 ? [`Failed points: ${[...new Set(failed)].join('; ')}.`] : []),
   ];
-  const templates = new Set(prepare.map((v) => v.template));
   return {
     $schema: SCHEMA,
     title: titleBlock(TITLE, subtitle),
