@@ -51,3 +51,13 @@ export class AbortingProgress extends Progress {
     if (++this.done === this.after) this.controller.abort();
   }
 }
+
+/** Whether a process with this pid still exists (signal 0 only checks). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

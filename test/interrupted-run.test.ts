@@ -17,7 +17,7 @@ import { mergeShards } from '../suites/merge.ts';
 import { loadExternalSuites } from '../suites/registry.ts';
 import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import suite, { halting } from './fixtures/halting-suite.ts';
-import { AbortingProgress, onlyRun, tempDir } from './helpers.ts';
+import { AbortingProgress, isAlive, onlyRun, tempDir } from './helpers.ts';
 
 const SUITE = 'test/fixtures/halting-suite.ts';
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
@@ -149,15 +149,6 @@ function bench(out: string, args: string[], interrupt: boolean): Promise<{ code:
   });
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe('Ctrl-C through the command line', () => {
   it('prints the notice before the Answers, the Answers name the missing points, exit 130, and the held point is killed', async () => {
     const out = tempDir('prepbench-halt-');
@@ -169,7 +160,7 @@ describe('Ctrl-C through the command line', () => {
     expect(read(dir, 'summary.md')).toContain(`> **${notice(env.wallSeconds)}**`);
     expect(read(dir, 'report.html')).toContain(`<p class="warn notice" id="run-notice"><strong>${notice(env.wallSeconds)}</strong></p>`);
     expect(run.haltedPid).toBeGreaterThan(0);
-    expect(alive(run.haltedPid!)).toBe(false);
+    expect(isAlive(run.haltedPid!)).toBe(false);
   }, 90_000);
 
   it('a complete run prints its Answers with no notice', async () => {

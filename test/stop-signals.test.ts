@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BURST_MS, StopSignals } from '../common/stop-signals.ts';
 import { RunFiles } from '../suites/run-files.ts';
-import { tempDir } from './helpers.ts';
+import { isAlive, tempDir } from './helpers.ts';
 
 const SUITE = 'test/fixtures/halting-suite.ts';
 
@@ -33,15 +33,6 @@ async function waitFor<T>(probe: () => T | undefined, what: string | (() => stri
   }
   throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** `npm run bench` leading its own process group, as a terminal's job or a CI step runs it; resolves once alpha holds. */
 async function start(extra: string[] = []): Promise<Started> {
@@ -66,7 +57,7 @@ const exited = (p: ChildProcess) => new Promise<number | null>((resolve) => (p.e
 /** Waits for the runner to end; its exit code as npm reports it. */
 async function finished(run: Started): Promise<number | null> {
   const code = await exited(run.npm);
-  await waitFor(() => (alive(run.runner) ? undefined : true), 'the runner to end');
+  await waitFor(() => (isAlive(run.runner) ? undefined : true), 'the runner to end');
   return code;
 }
 
@@ -75,7 +66,7 @@ function expectWritten(run: Started): void {
   const summary = readFileSync(join(run.dir, 'summary.md'), 'utf8');
   expect(summary).toMatch(/^# prepbench run \S+\n\n> \*\*Interrupted after [\d.]+ s: 1 of 3 planned measurements done; these answers cover only what was measured\.\*\*\n/);
   expect(readFileSync(join(run.dir, 'results.csv'), 'utf8')).toContain(',latency,ms,');
-  expect(alive(run.held)).toBe(false);
+  expect(isAlive(run.held)).toBe(false);
 }
 
 describe('a stopped run writes its folder', () => {
@@ -123,7 +114,7 @@ describe('a stopped run writes its folder', () => {
     expect(await finished(run)).toBe(130);
     expect(run.stderr()).toContain(`SIGINT again: quitting now. Complete in ${run.dir}: replicates.csv and samples.jsonl (every row measured so far); results.csv was being written, summary.md, the charts and report.html were not (npm run bench -- --resume ${run.dir} measures what is missing and writes them).`);
     expect(existsSync(join(run.dir, 'report.html'))).toBe(false);
-    expect(alive(run.held)).toBe(false);
+    expect(isAlive(run.held)).toBe(false);
   }, 90_000);
 });
 
