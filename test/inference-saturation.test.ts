@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { arrivalSchedule, runLoad, type LoadResult, type LoadSpec, type SendRequest } from '../suites/inference/load.ts';
 import type { RequestRecord } from '../suites/inference/metrics.ts';
 import { lagLimit, lagStats, saturationVerdict, sendLags } from '../suites/inference/saturation.ts';
+import { ONE_THREAD_LOAD, SPREAD_LOAD, judgeClient, withClientVerdict } from '../suites/inference/client-rows.ts';
 
 const record = (start: number): RequestRecord => ({ start, chunkTimes: [performance.now()], end: performance.now(), text: 'x' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -81,10 +82,33 @@ describe('saturation rule: p99 > max(absMs, pct% × mean inter-arrival)', () => 
     expect(v).toEqual({
       saturated: true,
       reason:
-        'client saturated: requests left later than scheduled (send lag p50 1.5 ms, p99 12.3 ms, max 30 ms over 200 requests; limit 5 ms = max(5 ms, 10% of the 20 ms mean inter-arrival time)); the load generator, not the server, limits this point — spread it over more load workers',
+        'client saturated: requests left later than scheduled (send lag p50 1.5 ms, p99 12.3 ms, max 30 ms over 200 requests; limit 5 ms = max(5 ms, 10% of the 20 ms mean inter-arrival time)); the load generator, not the server, limits this point',
     });
     expect(saturationVerdict({ p50: 0, p99: 0.5, max: 1, n: 3 }, {}).reason).toBe('client kept up (send lag p50 0 ms, p99 0.5 ms, max 1 ms over 3 requests; limit 5 ms (closed loop: absolute limit only))');
     expect(saturationVerdict(lagStats([]), {})).toEqual({ saturated: false, reason: 'no request was sent: no send lag to judge' });
+  });
+});
+
+describe('the verdict a saturated point takes', () => {
+  const lags = [1, 2, 40];
+  const load = { lags, lag: lagStats(lags), loopDelay: { p99: 3, max: 5 }, loadWorkers: 1 } as unknown as LoadResult;
+  const measured = [{ metric: 'ttft', unit: 'ms', value: 9 }, { metric: 'tpot', unit: 'ms', value: 1, status: 'error' as const, error: 'boom' }];
+
+  it("ends with the experiment's remedy: more load workers only where --load-workers is read", () => {
+    for (const remedy of [SPREAD_LOAD, ONE_THREAD_LOAD]) {
+      const judgement = judgeClient(load, {}, { absMs: 5, pct: 10 }, {}, remedy);
+      expect(judgement.saturated).toBe(true);
+      expect(judgement.reason).toBe(`${saturationVerdict(load.lag, {}).reason} — ${remedy}`);
+      expect(withClientVerdict(measured, judgement).map((r) => [r.status, r.error])).toEqual([['client_saturated', judgement.reason], ['error', 'boom']]);
+    }
+    expect(SPREAD_LOAD).toContain('--load-workers');
+    expect(ONE_THREAD_LOAD).toBe('this experiment sends from one thread (it takes no --load-workers): measure it on a less busy machine or at a lower concurrency');
+  });
+
+  it('a client that kept up: the reason has no remedy and the rows keep their status', () => {
+    const judgement = judgeClient({ ...load, lags: [1], lag: lagStats([1]) }, {}, { absMs: 5, pct: 10 }, {}, SPREAD_LOAD);
+    expect(judgement.reason).toMatch(/^client kept up \(/);
+    expect(withClientVerdict(measured, judgement)).toBe(measured);
   });
 });
 

@@ -4,7 +4,7 @@
  * throughput at lower TTFT)? Also: what does the client itself cost per streamed chunk?
  */
 import { replayOverhead, type ClientKind } from '../../suites/inference/client.ts';
-import { judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
+import { SPREAD_LOAD, judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
 import type { RequestPlan } from '../../suites/inference/request-plan.ts';
 import { paretoFront } from '../../suites/inference/metrics.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
@@ -231,7 +231,7 @@ async function runPoint(point: LoadPoint, options: RunOptions): Promise<RowInput
     ? `prompts from ${point.prompts.name} (${point.prompts.prompts.length}, cycled), max_tokens ${point.prompts.outputTokens ?? outputTokens} unless a line sets it`
     : `${point.prompts.inputTokens}-token seeded user messages (chat template applied by the server), ${outputTokens} output tokens`;
   const what = `request sent by the ${client} client (${point.rate !== undefined ? `Poisson ${point.rate}/s, seed ${options.seed}` : `closed loop, ${point.concurrency} concurrent`}; ${prompts}; ignore_eos)`;
-  const judgement = judgeClient(load, point, inf.saturation, params);
+  const judgement = judgeClient(load, point, inf.saturation, params, SPREAD_LOAD);
   rows.push(...runRows(load.records, target.name, params, inf.slo, what).rows, ...resourceRows(resources, params), ...judgement.rows);
   if (load.skipped > 0) rows.push({ params, metric: 'requests_skipped', unit: 'count', value: load.skipped, note: `not issued: the ${bounds.durationMs / 1000} s time bound was reached first` });
   // Start-up rows do not depend on the client: only the measured rows take its verdict.

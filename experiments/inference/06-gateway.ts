@@ -6,7 +6,7 @@
  */
 import { GATEWAY_MODES, GATEWAY_PIPELINE, gatewayStrategy, handleChat, modeWorkers, type GatewayMode } from '../../suites/inference/gateway.ts';
 import { runLoad, type SendRequest } from '../../suites/inference/load.ts';
-import { judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
+import { ONE_THREAD_LOAD, judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
 import type { TargetSpec } from '../../suites/inference/config.ts';
 import { boundsOf, countOutputTokens, openPoint, processTag, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
@@ -175,7 +175,7 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
     rows.push({ params, metric: 'prep', unit: 'ms', summary: summarize(prep), samples: prep, note: `gateway: arrival → token ids ready (render + tokenize of a ${GATEWAY_TURNS}-turn chat, queueing and round trip included)${trunc}` });
   }
   // A closed loop: the send lag is ≈0 by construction; the gateway's own loop delay is the figure this experiment measures.
-  const judgement = judgeClient(load, {}, inf.saturation, params);
+  const judgement = judgeClient(load, {}, inf.saturation, params, ONE_THREAD_LOAD);
   rows.push(...resourceRows(resources, params), ...judgement.rows);
   // Start-up rows do not depend on the client: only the measured rows take its verdict.
   return [...startup, ...withClientVerdict(rows, judgement)];

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { loadTokenizer } from '../../common/assets/tokenizers.ts';
 import { streamRequest } from '../../suites/inference/client.ts';
 import { runLoad, type SendRequest } from '../../suites/inference/load.ts';
-import { judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
+import { ONE_THREAD_LOAD, judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
 import type { TargetSpec } from '../../suites/inference/config.ts';
 import { COUNT_MODEL, boundsOf, countOutputTokens, openPoint, processTag, resourceRows, runRows, syntheticTexts } from '../../suites/inference/experiment-helpers.ts';
@@ -110,7 +110,7 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
   rows.push(...runRows(load.records, target.name, params, inf.slo, what).rows.filter((r) => ['ttft', 'e2e', 'request_errors'].includes(r.metric)));
   const evaluated = load.records.flatMap((r) => (!r.error && typeof r.timings?.prompt_n === 'number' ? [r.timings.prompt_n] : []));
   if (evaluated.length > 0) rows.push({ params, metric: 'prompt_tokens_evaluated', unit: 'tokens', summary: summarize(evaluated), samples: evaluated, note: `server-reported timings.prompt_n: prompt tokens actually evaluated (fewer than ${point.tokens} = a cache hit)` });
-  const judgement = judgeClient(load, {}, inf.saturation, params);
+  const judgement = judgeClient(load, {}, inf.saturation, params, ONE_THREAD_LOAD);
   rows.push(...resourceRows(resources, params).filter((r) => r.metric === 'server_cpu' || r.metric === 'client_cpu'), ...judgement.rows);
   // Start-up rows do not depend on the client: only the measured rows take its verdict.
   return [...startup, ...withClientVerdict(rows, judgement)];

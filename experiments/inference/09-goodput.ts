@@ -6,7 +6,7 @@
  */
 import { boundsOf, countOutputTokens, defaultPromptSet, openPoint, plannedPrompts } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf, type SearchOptions } from '../../suites/inference/cli.ts';
-import { judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
+import { SPREAD_LOAD, judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
 import { goodputCharts } from '../../suites/inference/charts/goodput.ts';
 import { searchMaxGoodput } from '../../suites/inference/goodput-search.ts';
 import { runLoad } from '../../suites/inference/load.ts';
@@ -91,14 +91,14 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
         countOutputTokens(measured.records);
         const share = aggregate(measured.records, inf.slo).goodputShare ?? 0;
         const stepParams = { ...params, [axis]: load, attainment: 100 * attainment };
-        const judgement = judgeClient(measured, shape, inf.saturation, stepParams);
+        const judgement = judgeClient(measured, shape, inf.saturation, stepParams, SPREAD_LOAD);
         rows.push(...withClientVerdict(judgement.rows, judgement), {
           params: stepParams,
           metric: 'slo_attainment',
           unit: '%',
           value: share,
           note: `requests meeting ${slo} at ${axis} ${fmt(load)} (${measured.records.length} requests, failures count as misses); ${judgement.reason}`,
-          ...(judgement.saturated ? { status: 'client_saturated' as const, error: `${judgement.reason} (--load-workers)` } : {}),
+          ...(judgement.saturated ? { status: 'client_saturated' as const, error: judgement.reason } : {}),
         });
         return { attainment: share / 100, saturated: judgement.saturated };
       },

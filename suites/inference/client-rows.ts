@@ -14,8 +14,16 @@ export interface ClientJudgement {
   reason: string;
 }
 
-/** `rate` set: an open loop whose mean inter-arrival time scales the limit; absent: a closed loop. */
-export function judgeClient(load: LoadResult, shape: { rate?: number }, threshold: SaturationThreshold, params: Params): ClientJudgement {
+/** What to do about a saturated client in an experiment that takes --load-workers. */
+export const SPREAD_LOAD = 'spread it over more load workers (--load-workers)';
+/** ... and in one that sends from its main thread only, where --load-workers would be refused. */
+export const ONE_THREAD_LOAD = 'this experiment sends from one thread (it takes no --load-workers): measure it on a less busy machine or at a lower concurrency';
+
+/**
+ * `rate` set: an open loop whose mean inter-arrival time scales the limit; absent: a closed loop. A
+ * saturated judgement's reason ends with `remedy` (SPREAD_LOAD or ONE_THREAD_LOAD).
+ */
+export function judgeClient(load: LoadResult, shape: { rate?: number }, threshold: SaturationThreshold, params: Params, remedy: string): ClientJudgement {
   const verdict = saturationVerdict(load.lag, { meanInterArrivalMs: shape.rate !== undefined ? 1000 / shape.rate : undefined }, threshold);
   const { lags } = load;
   const threads = load.loadWorkers > 1 ? `${load.loadWorkers} load worker threads` : 'the main thread';
@@ -28,11 +36,11 @@ export function judgeClient(load: LoadResult, shape: { rate?: number }, threshol
     { params, metric: 'loadgen_loop_delay_p99', unit: 'ms', value: load.loopDelay.p99, note: `event-loop delay p99 of the busiest thread issuing requests (${threads}) during the measured requests` },
     { params, metric: 'loadgen_loop_delay_max', unit: 'ms', value: load.loopDelay.max, note: `event-loop delay max of the busiest thread issuing requests (${threads}) during the measured requests` },
   );
-  return { rows, saturated: verdict.saturated, reason: verdict.reason };
+  return { rows, saturated: verdict.saturated, reason: verdict.saturated ? `${verdict.reason} — ${remedy}` : verdict.reason };
 }
 
 /** Every measured row of a saturated point takes the status; error rows keep theirs. */
 export function withClientVerdict(rows: RowInput[], judgement: ClientJudgement): RowInput[] {
   if (!judgement.saturated) return rows;
-  return rows.map((r) => ((r.status ?? 'ok') === 'ok' ? { ...r, status: 'client_saturated', error: `${judgement.reason} (--load-workers)` } : r));
+  return rows.map((r) => ((r.status ?? 'ok') === 'ok' ? { ...r, status: 'client_saturated', error: judgement.reason } : r));
 }

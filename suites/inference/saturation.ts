@@ -64,6 +64,6 @@ export function saturationVerdict(lag: LagStats, load: { meanInterArrivalMs?: nu
       : `limit ${ms(limit)} = max(${ms(threshold.absMs)}, ${threshold.pct}% of the ${ms(load.meanInterArrivalMs)} mean inter-arrival time)`;
   const figures = `send lag p50 ${ms(lag.p50)}, p99 ${ms(lag.p99)}, max ${ms(lag.max)} over ${lag.n} requests; ${rule}`;
   return lag.p99 > limit
-    ? { saturated: true, reason: `client saturated: requests left later than scheduled (${figures}); the load generator, not the server, limits this point — spread it over more load workers` }
+    ? { saturated: true, reason: `client saturated: requests left later than scheduled (${figures}); the load generator, not the server, limits this point` }
     : { saturated: false, reason: `client kept up (${figures})` };
 }
