@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -116,8 +117,13 @@ slo: { ttft: 500, tpot: 50 }
 
   it('malformed YAML and missing files are named', () => {
     expect(() => loadConfig(file('broken.yaml', 'targets: [\n  - url: http://a\n'))).toThrow(/broken\.yaml: not valid YAML: /);
-    expect(() => loadConfig(join(dir, 'nope.yaml'))).toThrow(/--config: cannot read .*nope\.yaml \(ENOENT\)/);
-    expect(() => loadConfig(file('ds.yaml', 'prompts:\n  - file: missing.jsonl\n'))).toThrow(/ds\.yaml: prompts\[0\]\.file: cannot read .*missing\.jsonl \(ENOENT\)/);
+    expect(() => loadConfig(join(dir, 'nope.yaml'))).toThrow(/--config: .*nope\.yaml: cannot read file \(ENOENT/);
+    // Only regular files are read: a folder or a FIFO would fail late or block forever.
+    expect(() => loadConfig(dir)).toThrow(/--config: .*: cannot read file/);
+    const fifo = join(dir, 'prompts.fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => loadPromptsFile(fifo)).toThrow(`--prompts: ${fifo}: cannot read file: it is a FIFO (named pipe), not a regular file`);
+    expect(() => loadConfig(file('ds.yaml', 'prompts:\n  - file: missing.jsonl\n'))).toThrow(/ds\.yaml: prompts\[0\]\.file: .*missing\.jsonl: cannot read file \(ENOENT/);
   });
 
   it('JSONL prompts: line-numbered errors', () => {

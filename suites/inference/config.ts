@@ -4,9 +4,8 @@
  * InputError naming the field and the reason (the CLI turns it into exit code 2). Every number has a
  * stated range (RANGES). A target URL's userinfo never names a target: its default name shows `***`.
  */
-import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { fsReason } from '../../common/fs-reason.ts';
+import { readRegularFile } from '../../common/regular-file.ts';
 import { redactUrlCredentials } from '../../common/url-credentials.ts';
 import { CLIENTS, type ClientKind } from './client.ts';
 import type { Slo } from './metrics.ts';
@@ -142,12 +141,7 @@ export function parseTargetUrl(text: string, field = '--target'): string {
 
 /** A JSONL prompts file: one object per line, {"messages": [...]} or {"prompt": "..."}, optional "max_tokens". */
 export function loadPromptsFile(path: string, field = '--prompts'): DatasetPrompt[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InputError(`${field}: cannot read ${path} ${fsReason(err)}`);
-  }
+  const text = withField(field, () => readRegularFile(path, { mb: PROMPTS_FILE_MAX_MB, what: 'a prompts file' }));
   const prompts: DatasetPrompt[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
@@ -200,14 +194,25 @@ function list<T>(file: string, field: string, x: unknown, item: (f: string, v: u
   return arr.map((v, i) => item(Array.isArray(x) ? `${field}[${i}]` : field, v));
 }
 
+/**
+ * Input files are read only when regular and within a size: a FIFO, /dev/zero or a huge file would stall
+ * or end the process (common/regular-file.ts). Every process of a run parses a prompts file.
+ */
+const PROMPTS_FILE_MAX_MB = 64;
+const CONFIG_FILE_MAX_MB = 1;
+
+/** `read()`, with the flag or field that named the file in front of its error. */
+function withField(field: string, read: () => string): string {
+  try {
+    return read();
+  } catch (err) {
+    throw err instanceof InputError ? new InputError(`${field}: ${err.message}`) : err;
+  }
+}
+
 /** Reads and validates a config file; relative dataset paths are relative to the config file. */
 export function loadConfig(path: string): Partial<InferenceOptions> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InputError(`--config: cannot read ${path} ${fsReason(err)}`);
-  }
+  const text = withField('--config', () => readRegularFile(path, { mb: CONFIG_FILE_MAX_MB, what: 'a config file' }));
   let doc: unknown;
   try {
     doc = parseYaml(text);
