@@ -30,14 +30,15 @@ export class Progress {
     for (const w of work) this.counts.set(w.key, { done: 0, total: w.total });
     if (!this.enabled) return;
     if (!this.stream.isTTY) {
-      for (const w of work) this.line(`${w.label}: ${w.total} point measurements`);
+      // An experiment with nothing to measure has said so already (the orchestrator's line).
+      for (const w of work.filter((x) => x.total > 0)) this.line(`${w.label}: ${w.total} point measurement${w.total === 1 ? '' : 's'}`);
       return;
     }
     this.multibar = new cliProgress.MultiBar(
       { stream: this.stream, format: '{label} [{bar}] {value}/{total} | ETA {eta_formatted} | {detail}', hideCursor: true, clearOnComplete: false, etaBuffer: 20, autopadding: true },
       cliProgress.Presets.shades_classic,
     );
-    for (const w of work) this.bars.set(w.key, this.multibar.create(w.total, 0, { label: w.label.padEnd(18), detail: '' }));
+    for (const w of work.filter((x) => x.total > 0)) this.bars.set(w.key, this.multibar.create(w.total, 0, { label: w.label.padEnd(18), detail: '' }));
   }
 
   /** `more` point measurements of experiment `key` beyond its plan (--precision adds processes). */

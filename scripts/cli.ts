@@ -12,17 +12,18 @@ import { InputError } from '../common/input-error.ts';
 import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
 import { Progress } from '../common/progress.ts';
 import { StopSignals } from '../common/stop-signals.ts';
-import { pointText, unstableSummary } from '../common/results.ts';
+import { pointText, unstableSummary, type ResultRow } from '../common/results.ts';
 import { durationIn, percentIn, wholeNumberIn } from '../common/flag-ranges.ts';
 import { formatText, summaryLines } from '../common/summary-table.ts';
 import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
-import { processesOf, runExperiments, type Selected } from '../suites/orchestrator.ts';
+import { runExperiments, type Selected } from '../suites/orchestrator.ts';
 import type { Precision } from '../suites/precision.ts';
 import { RunFiles } from '../suites/run-files.ts';
 import { refuseUnreadFlags } from '../suites/suite-checks.ts';
 import { DEFAULT_SUITE, allExperiments, allSuites, findExperiment, getSuite, loadExternalSuites } from '../suites/registry.ts';
 import type { Suite } from '../suites/types.ts';
 import type { Shard } from '../suites/work-plan.ts';
+import { chartCount } from './report-command.ts';
 import { resumeArgv } from './resume-argv.ts';
 
 export type { CliIO } from '../common/cli-io.ts';
@@ -133,6 +134,16 @@ function resolveSuiteOptions(program: Command, flags: BenchFlags, selection: Sel
   return resolved;
 }
 
+/**
+ * Over how many processes the unstable rows' intervals were taken: the rows' own counts (`runs`), which
+ * after an interrupt are fewer than planned; a row of one process has no count.
+ */
+export function intervalSpan(unstable: readonly ResultRow[]): string {
+  const counts = [...new Set(unstable.map((r) => (r.runs === '' ? 1 : Number(r.runs))))];
+  if (counts.length > 1) return `over each row's processes (${counts.sort((a, b) => a - b).join(', ')}; results.csv's runs column)`;
+  return counts[0] === 1 ? 'within the one process' : `over ${counts[0]} processes`;
+}
+
 /** --precision and --budget as the run's rule; --budget alone is bad input. */
 function precisionOf(flags: BenchFlags): Precision | undefined {
   if (flags.precision === undefined) {
@@ -183,14 +194,12 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO, argv: reado
       io.stderr(`\n${formatVerdict(outcome.report.findings)}${answers ? `Answers (with ${table}):\n${answers}\n\n` : `No experiment of this run declares answers; ${table}.\n\n`}`);
     }
     io.stderr(`${outcome.rows.length} rows, ${outcome.errors.length} errors, ${unstableSummary(outcome.rows)}, ${outcome.suspect.length} suspect, wall ${outcome.wallSeconds.toFixed(1)} s → ${outcome.dir}\n`);
-    const counts = [...new Set(selection.map((s) => processesOf({ runs, runsByExperiment }, s.experiment.id)))];
-    const over = counts.length > 1 ? "over each experiment's processes (the run line lists them)" : counts[0] === 1 ? 'within the one process' : `over ${counts[0]} processes`;
-    if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval ${over} is wider than ±10% of the figure; --extend <folder> --precision 10% adds processes where it is wide. Absolute figures move with the machine's speed from one process to the next; most ratios and shares are paired within each process\n`);
+    if (outcome.unstable.length > 0) io.stderr(`  unstable: the 95% interval ${intervalSpan(outcome.unstable)} is wider than ±10% of the figure; --extend <folder> --precision 10% adds processes where it is wide. Absolute figures move with the machine's speed from one process to the next; most ratios and shares are paired within each process\n`);
     for (const s of outcome.suspect) io.stderr(`  suspect: exp ${s.experiment} ${pointText(s)} ${s.metric}: ${s.error}\n`);
     const saturated = outcome.rows.filter((r) => r.status === 'client_saturated');
     if (saturated.length > 0) io.stderr(`  client_saturated: ${saturated.length} rows, the measuring client fell behind its schedule; first: exp ${saturated[0].experiment} ${pointText(saturated[0])}: ${saturated[0].error}\n`);
     if (outcome.noiseWarning) io.stderr(`  warning: ${outcome.noiseWarning}\n`);
-    if (outcome.report) io.stderr(`report: ${outcome.report.reportPath} (${outcome.report.charts.length} charts, rendered in ${(outcome.report.chartsMs / 1000).toFixed(2)} s)\n`);
+    if (outcome.report) io.stderr(`report: ${outcome.report.reportPath} (${chartCount(outcome.report.charts.length)}, rendered in ${(outcome.report.chartsMs / 1000).toFixed(2)} s)\n`);
     else io.stderr(`report: not written (see above); rebuild with npm run report -- ${outcome.dir}\n`);
     for (const e of outcome.errors) io.stderr(`  error: exp ${e.experiment} ${pointText(e)} ${e.metric}: ${e.error}\n`);
     return stop.exitCode ?? (outcome.errors.length > 0 ? 1 : 0);

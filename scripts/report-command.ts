@@ -9,6 +9,9 @@ import { allExperiments, loadExternalSuites } from '../suites/registry.ts';
 import { RunFolderError } from '../common/run-folder.ts';
 import { buildReport, chartProblems } from '../visualization/build-report.ts';
 
+/** "1 chart", "3 charts". */
+export const chartCount = (n: number): string => `${n} chart${n === 1 ? '' : 's'}`;
+
 export async function runReportCli(argv: string[], io: CliIO): Promise<number> {
   let code = 0;
   const program = new Command('report')
@@ -22,7 +25,7 @@ export async function runReportCli(argv: string[], io: CliIO): Promise<number> {
       await loadExternalSuites();
       const outcome = await buildReport(dir, allExperiments().map((e) => e.experiment));
       for (const c of outcome.charts) io.stdout(`${c.error ? 'FAILED' : 'ok    '} ${c.files.join(' ') || c.name}\n`);
-      io.stdout(`${outcome.charts.length} charts rendered in ${(outcome.chartsMs / 1000).toFixed(2)} s → ${outcome.reportPath}\n`);
+      io.stdout(`${chartCount(outcome.charts.length)} rendered in ${(outcome.chartsMs / 1000).toFixed(2)} s → ${outcome.reportPath}\n`);
       if (outcome.notice) io.stdout(`${outcome.notice}\n`);
       const problems = chartProblems(outcome);
       for (const p of problems) io.stderr(`${p}\n`);
