@@ -2,6 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import os from 'node:os';
 import { readTopology, type Topology } from './topology.ts';
 import { redactCredentialsDeep } from './url-credentials.ts';
@@ -17,21 +18,19 @@ function dependencies(): string[] {
   return Object.keys(pkg.dependencies ?? {}).sort();
 }
 
+/**
+ * The installed version of `name`, from its package.json in the node_modules folders a require from here
+ * searches — not through its entry point, which a font package (dejavu-fonts-ttf) lacks and an
+ * import-only package (gpt-tokenizer) hides from require.
+ */
 function packageVersion(name: string): string {
-  try {
-    // Resolve the entry point, then walk up to the package.json (some packages do not export it).
-    let dir = require.resolve(name);
-    for (let i = 0; i < 6; i++) {
-      dir = dir.slice(0, dir.lastIndexOf('/'));
-      try {
-        const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8'));
-        if (pkg.name === name) return pkg.version;
-      } catch {
-        /* keep walking */
-      }
+  for (const dir of require.resolve.paths(name) ?? []) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, name, 'package.json'), 'utf8'));
+      if (pkg.name === name) return pkg.version;
+    } catch {
+      /* not in this folder */
     }
-  } catch {
-    /* not installed */
   }
   return 'not installed';
 }
