@@ -81,6 +81,26 @@ describe('bench render', () => {
     expect(r.stderr).toMatch(new RegExp(`${ids.length} tokens`));
   });
 
+  it('warns of a message the template renders nothing of (a role it does not know), naming its index and role', async () => {
+    const path = join(dir, 'developer.json');
+    const messages = [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'developer', content: 'Answer in French.' },
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: '<think>\nshort\n</think>\n\nHello!' },
+      { role: 'user', content: 'Again' },
+    ];
+    writeFileSync(path, JSON.stringify(messages));
+    const qwen = await cli('render', '--model', 'qwen3', '--messages', path);
+    expect(qwen.code).toBe(0);
+    expect(qwen.stdout).not.toContain('Answer in French.');
+    // The past assistant turn lost only its reasoning: no warning for it.
+    expect(qwen.stderr.split('\n').filter((l) => l.startsWith('warning'))).toEqual(["warning: message 1 (role 'developer') is not in the prompt: template 'qwen3' rendered none of its content"]);
+    const llama = await cli('render', '--model', 'llama3.1', '--messages', path);
+    expect(llama.stdout).toContain('Answer in French.');
+    expect(llama.stderr).not.toContain('warning');
+  });
+
   it('--ids prints the token ids', async () => {
     const r = await cli('render', '--model', 'llama3.1', '--messages', chatPath, '--ids');
     expect(r.code).toBe(0);

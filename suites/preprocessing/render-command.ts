@@ -4,7 +4,7 @@ import type { TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import { InputError } from '../../common/input-error.ts';
 import { DEFAULT_MESSAGES_LIMITS, readMessagesFile } from '../../common/messages-file.ts';
 import { createPreprocessor } from '../../common/pipeline.ts';
-import type { EngineId } from '../../common/templates/engines.ts';
+import type { ChatMessage, EngineId } from '../../common/templates/engines.ts';
 import type { CliIO } from '../../common/cli-io.ts';
 
 export interface RenderFlags {
@@ -17,6 +17,23 @@ export interface RenderFlags {
   /** --max-messages-mb and --max-message-chars (common/messages-file.ts); defaults when absent. */
   maxMessagesMb?: number;
   maxMessageChars?: number;
+}
+
+const THINK_END = '</think>';
+
+/**
+ * The messages of which the prompt holds nothing: a template renders no text for a role it does not
+ * know (Qwen3 for 'developer'). A message counts as rendered when its content, trimmed, is in the
+ * prompt — for an assistant's, the part after its reasoning (templates drop `<think>…</think>` of past turns).
+ */
+export function droppedMessages(messages: readonly ChatMessage[], prompt: string): number[] {
+  return messages.flatMap((m, i) => {
+    // An assistant's tool call may carry no content (null): nothing to look for.
+    if (typeof m.content !== 'string') return [];
+    const reasoningEnd = m.content.lastIndexOf(THINK_END);
+    const shown = (m.role === 'assistant' && reasoningEnd >= 0 ? m.content.slice(reasoningEnd + THINK_END.length) : m.content).trim();
+    return shown !== '' && !prompt.includes(shown) ? [i] : [];
+  });
 }
 
 export async function renderCommand(flags: RenderFlags, io: CliIO): Promise<number> {
@@ -49,5 +66,6 @@ export async function renderCommand(flags: RenderFlags, io: CliIO): Promise<numb
   if (flags.ids) io.stdout(JSON.stringify(ids) + '\n');
   else io.stdout(prompt);
   io.stderr(`\n${ids.length} tokens (template ${template}, engine ${flags.engine}, tokenizer ${flags.tokenizer})\n`);
+  for (const i of droppedMessages(chat.messages, prompt)) io.stderr(`warning: message ${i} (role '${chat.messages[i].role}') is not in the prompt: template '${template}' rendered none of its content\n`);
   return 0;
 }
