@@ -87,7 +87,10 @@ export function formatFindingsComparison(c: FindingsComparison): string {
   const total = c.changed.length + c.unchanged + c.onlyA.length + c.onlyB.length;
   if (total === 0 && c.notes.length === 0) return '\nfindings: none (no experiment of these runs declares answers)\n';
   const lines: string[] = [];
-  lines.push(c.changed.length > 0 ? `\nfindings that changed (${c.changed.length} of ${c.changed.length + c.unchanged} in both runs):` : `\nfindings: none changed (${c.unchanged} in both runs)`);
+  // A finding reads differently whenever a figure moves by noise: the heading says how many moved significantly.
+  const significant = c.changed.filter((f) => f.row?.verdict === 'tested' && f.row.p < 0.05).length;
+  const moved = significant === 0 ? 'none a significant change' : `${significant} a significant change, p < 0.05`;
+  lines.push(c.changed.length > 0 ? `\nfindings that read differently (${c.changed.length} of ${c.changed.length + c.unchanged} in both runs; ${moved}):` : `\nfindings: none changed (${c.unchanged} in both runs)`);
   for (const f of c.changed) {
     lines.push(`  exp ${f.experiment} ${f.id}: "${f.a.text}" → "${f.b.text}" — ${findingVerdict(f.row)}`);
   }

@@ -56,7 +56,7 @@ describe('changed findings between two runs', () => {
     expect(text).toBe(
       [
         '',
-        'findings that changed (2 of 3 in both runs):',
+        'findings that read differently (2 of 3 in both runs; 1 a significant change, p < 0.05):',
         '  exp 3 pool-speedup: "the pool is 1.5× faster" → "the pool is 1.8× faster" — +20.0 %, p=0.004 **',
         '  exp 3 queue-wait: "queue wait 2 ms" → "queue wait 2.1 ms" — +5.0 %, not significant (p=0.41)',
         'findings only in A (1):',
@@ -67,6 +67,12 @@ describe('changed findings between two runs', () => {
       ].join('\n'),
     );
     expect(text).not.toContain('dispatch');
+  });
+
+  it('findings that read differently only by noise say none is a significant change', () => {
+    const noise = (f: readonly ExperimentFindings[]) => f.map((e) => ({ ...e, findings: e.findings.filter((x) => x.id === 'queue-wait') }));
+    const text = formatFindingsComparison(compareFindings(noise(findingsA), noise(findingsB), rows));
+    expect(text.split('\n').slice(0, 3)).toEqual(['', 'findings that read differently (1 of 1 in both runs; none a significant change):', '  exp 3 queue-wait: "queue wait 2 ms" → "queue wait 2.1 ms" — +5.0 %, not significant (p=0.41)']);
   });
 
   it('matches a row by coordinates when the finding holds a copy, and says why a row has no test', () => {
