@@ -4,7 +4,7 @@ import { DEFAULT_MODEL_IDS, MODELS, TEMPLATE_VARIANTS, getModelSpec } from '../.
 import { TOKENIZER_CHOICES, assertTokenizerChoice, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import { TOKENIZERS } from '../../common/assets/tokenizers.ts';
 import { chatsFileRecord, type ChatsFileRecord } from '../../common/chats-file.ts';
-import { InputError, refuseUnusedFlags } from '../../common/input-error.ts';
+import { InputError } from '../../common/input-error.ts';
 import { nonEmptyList } from '../../common/flag-ranges.ts';
 import { DEFAULT_MESSAGES_LIMITS, parseMessagesLimit } from '../../common/messages-file.ts';
 import { STRATEGIES, assertStrategy, type StrategyId } from '../../common/strategies/index.ts';
@@ -33,7 +33,7 @@ export interface PreprocessingOptions {
   workers?: number[];
   /** The generated chats' text (--text), with its sources and their versions (env.json records it). */
   text: TextRecord;
-  /** The user's chats (--chats): experiments 1, 3 and 4 measure them instead of generated ones. */
+  /** The user's chats (--chats): experiments 1, 3 and 4 measure them instead of generated ones; experiment 10 as one more kind of text. */
   chats?: ChatsFileRecord;
   /** Experiment 11's verdict: the loop-delay p99 a pipeline must stay under (--loop-slo), ms. */
   loopSloMs: number;
@@ -81,19 +81,6 @@ interface Flags {
   topsisWeights?: TopsisWeights;
 }
 
-/** The experiments that read a flag: given without any of them, the flag would be silently ignored. */
-const USED_BY = [
-  ['strategies', '--strategies', [3, 4]],
-  ['workers', '--workers', [3, 4, 11]],
-  ['tokenizers', '--tokenizers', [1, 2, 3, 4]],
-  ['chats', '--chats', [1, 3, 4]],
-  ['loopSlo', '--loop-slo', [11]],
-  ['topsisWeights', '--topsis-weights', [11]],
-] as const;
-
-/** Experiments 1, 3 and 4 measure the user's chats when given: then only 2 and 8 read --text. */
-const textUsers = (flags: Flags) => ['text', '--text', flags.chats === undefined ? [1, 2, 3, 4, 8, 11] : [2, 8, 11]] as const;
-
 export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
   options: () => [
     new Option('-m, --models <list>', `comma-separated models (default ${DEFAULT_MODEL_IDS.join(',')})`).argParser(list),
@@ -104,11 +91,10 @@ export const preprocessingCli: SuiteCli<PreprocessingOptions> = {
     new Option('--text <kind>', `text of the generated chats: ${TEXT_KINDS.join(', ')} (default ${DEFAULT_TEXT}: per message ${mixText()}; synthetic: the 100-word generator)`),
     new Option('--loop-slo <ms>', `experiment 11's verdict: the event-loop delay p99 a pipeline must stay under (default ${DEFAULT_LOOP_SLO_MS} ms; 0.1–10000)`).argParser(parseLoopSlo),
     new Option('--topsis-weights <list>', `experiment 11's TOPSIS weights on requests/s per core, loop-delay p99, RSS (default ${Object.values(DEFAULT_TOPSIS_WEIGHTS).join(',')})`).argParser(parseWeights),
-    new Option('--chats <file>', 'your own chats, measured as they are by experiments 1, 3 and 4 (each chat one request): OpenAI-style JSONL ({"messages": [...]} a line) or ShareGPT JSON ([{"conversations": [...]}])'),
+    new Option('--chats <file>', 'your own chats, measured as they are by experiments 1, 3 and 4 (each chat one request) and by 10 as a kind of text: OpenAI-style JSONL ({"messages": [...]} a line) or ShareGPT JSON ([{"conversations": [...]}])'),
   ],
-  resolve(raw, { experiments }) {
+  resolve(raw) {
     const flags = raw as Flags;
-    if (experiments) refuseUnusedFlags(raw, [...USED_BY, textUsers(flags)], experiments);
     const models = (flags.models ?? DEFAULT_MODEL_IDS).map((m) => getModelSpec(m).id);
     if (models.length === 0) throw new InputError('--models needs at least one model');
     return {
