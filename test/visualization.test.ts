@@ -228,6 +228,13 @@ describe('workers axis and CPU rules (experiments 3 and 4)', () => {
 });
 
 describe('chart writer', () => {
+  it("a spec without a title gets the chart's declared question; one with its own keeps it", async () => {
+    const plain: ChartDefinition = { id: 'plain', title: 'Is the question the title?', build: () => ({ data: { values: [{ a: 1 }] }, mark: 'bar', encoding: { x: { field: 'a', type: 'quantitative' } } }) };
+    const own: ChartDefinition = { id: 'own', title: 'Declared?', build: () => noDataSpec('Its own title?', 'test') };
+    const out = await writeCharts(tempDir(), [{ id: 9, charts: [plain, own] }], []);
+    expect(out.map((c) => (c.spec as { title?: unknown }).title)).toEqual(['Is the question the title?', (noDataSpec('Its own title?', 'test') as { title?: unknown }).title]);
+  });
+
   it('a failing chart is recorded as a no-data panel and the others are still written', async () => {
     const dir = tempDir();
     const broken: ChartDefinition = { id: 'broken', title: 'Does a throwing builder stop the others?', build: () => { throw new Error('builder exploded'); } };

@@ -36,7 +36,9 @@ async function renderOne(dir: string, experiment: number, chart: ChartDefinition
   const outcome: ChartOutcome = { experiment, id: chart.id, title: chart.title, name, files: [] };
   let spec: VegaLiteSpec;
   try {
-    spec = chart.build(rows);
+    const built = chart.build(rows);
+    // The declared question is the title of a spec that sets none (as the contract says).
+    spec = built.title === undefined ? ({ ...built, title: chart.title } as VegaLiteSpec) : built;
   } catch (err) {
     outcome.error = `building the spec failed: ${message(err)}`;
     spec = noDataSpec(chart.title, `chart failed (${outcome.error})`);
