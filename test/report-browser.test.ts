@@ -72,8 +72,8 @@ describe('report.html in Chromium', () => {
         const verdict = document.querySelector('#verdict');
         const answers = document.querySelector('#answers');
         const env = [...document.querySelectorAll('h2')].find((h) => h.textContent === 'Environment');
-        const before = (a: Element, b: Element) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
-        return !!verdict && !!answers && !!env && before(verdict, answers) && before(answers, env);
+        const precedes = (a: Element, b: Element) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+        return !!verdict && !!answers && !!env && precedes(verdict, answers) && precedes(answers, env);
       });
       expect(answersFirst, '#verdict, then #answers, before the Environment heading').toBe(true);
       expect(await page.locator('#verdict li').count(), 'one verdict per model and text of the fixture').toBe(2);
