@@ -2,7 +2,7 @@
  * Experiment 3 — the serving queue: a batch of 64 requests (100 turns, ~1k tokens each; quick: 16) arrives; how long
  * until its token ids are collated and the GPU could start, per strategy × workers?
  */
-import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
+import { caveatsOf, crosses, fmt, pick, withCi, type Finding } from '../../common/findings.ts';
 import { pairedRow, perRound, roundFigures, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
 import { summarize } from '../../common/stats.ts';
@@ -122,10 +122,12 @@ export const queue: Experiment<Point> = {
       const workers = best.workers as number;
       const caveats = caveatsOf([best]);
       if (workers > context.cores) caveats.push(`${workers} workers on a machine with ${context.cores} logical CPUs`);
-      const what = `A ${strategy === 'pool' ? 'worker-thread' : 'child-process'} pool of ${workers} worker${workers === 1 ? '' : 's'}`;
-      const text = crosses(best, 1) ? `${what} (its best count here) prepares the batch with no measurable speedup over the main thread (${withCi(best)})` : `${what} (its best count here) prepares the batch ${withCi(best)} ${(best.median as number) >= 1 ? 'faster' : 'slower'} than the main thread`;
+      // "The fastest" only when the run measured more than one worker count to choose from.
+      const counts = new Set(speedups.map((r) => r.workers)).size;
+      const what = `A ${strategy === 'pool' ? 'worker-thread' : 'child-process'} pool of ${workers} worker${workers === 1 ? '' : 's'}${counts > 1 ? ` (the fastest of the ${counts} counts measured)` : ''}`;
+      const text = crosses(best, 1) ? `${what} prepares the batch with no measurable speedup over the main thread (${withCi(best)})` : `${what} prepares the batch ${withCi(best)} ${(best.median as number) >= 1 ? 'faster' : 'slower'} than the main thread`;
       const ceiling = pick(rows, { metric: 'dispatch_ceiling', strategy, workers, template: best.template, engine: best.engine });
-      const limit = ceiling ? `; its dispatcher would allow up to ${withCi(ceiling)} whatever the worker count` : '';
+      const limit = ceiling ? `; handing the requests out and taking the results back costs the main thread 1/${fmt(ceiling.median as number)} of preparing the batch itself, so no number of workers can make it more than ${withCi(ceiling)} faster` : '';
       findings.push({ id: `${strategy}-speedup`, chart: 'queue', row: best, caveats: ceiling ? [...caveats, ...caveatsOf([ceiling])] : caveats, text: `${text}${limit}.` });
     }
     const native = pick(rows, { metric: 'speedup_vs_main', strategy: 'native' });
