@@ -65,6 +65,13 @@ function contentPiece(rng: Rng): string {
   return r < 0.6 ? prose(rng) : r < 0.8 ? code(rng) : markdownList(rng);
 }
 
+/** Synthetic text of at least `chars` characters, no token count kept: for callers that need many passages fast. */
+export function syntheticText(rng: Rng, chars: number): string {
+  let text = '';
+  while (text.length < chars) text += (text ? '\n\n' : '') + contentPiece(rng);
+  return text;
+}
+
 /** Text of exactly `budget` tokens (after trimming whitespace at both ends, as templates often `| trim`). */
 export function textOfTokens(rng: Rng, budget: number, counter: TokenCounter): string {
   if (budget < 1) throw new Error(`token budget must be ≥ 1, got ${budget}`);

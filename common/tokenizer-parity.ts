@@ -18,7 +18,8 @@ export function adversarialTexts(): { name: string; text: string }[] {
     { name: 'CJK', text: '日本語のテキスト、中文文本，한국어 텍스트。混合 mixed テキスト123です！' },
     { name: 'CRLF mix', text: 'line1\r\nline2\n\r\n\r\r\n  \r\n\ttab\r\n\n\n  x \r\n'.repeat(8) },
     {
-      name: 'code',
+      // not 'code': that names the kind of text experiment 10 also checks ids on
+      name: 'code snippet',
       text: 'def f(x):\n    return {"a": [1, 2, 3], \'b\': x ** 2}  # comment\n\nconst y = (a) => a?.b ?? "t" + a;\n\tif (x != 0) { y += 1; }\n',
     },
     { name: 'contractions in any case', text: "I'M HERE, YOU'RE, they'Ve, DON'T, it'S, We'LL, she'D, ʼs 's" },

@@ -84,7 +84,7 @@ describe('--chats: bad files exit 2 naming the line or index and the field', () 
   it('is refused for a run without experiment 1, 3 or 4', async () => {
     const r = await cli('--exp', '2', '--chats', OPENAI);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--chats is used by experiments 1, 3 and 4, which this run does not include \(it runs: 2\)/);
+    expect(r.stderr).toMatch(/--chats is used by experiments 1, 3, 4 and 10, which this run does not include \(it runs: 2\)/);
   });
 });
 

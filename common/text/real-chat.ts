@@ -93,6 +93,11 @@ function passageOf(kind: RealKind, role: Role, budget: number, seed: number, cou
   }
 }
 
+/** An assistant reply's text (paragraphs and lists, a language's passage in markdown, fenced code) of at least `chars` characters, uncut: a passage of the kind. */
+export function replyText(kind: RealKind, rng: Rng, chars: number): string {
+  return bodyOf(kind, 'assistant', rng, chars);
+}
+
 function bodyOf(kind: RealKind, role: Role, rng: Rng, chars: number): string {
   const reply = role === 'assistant';
   if (kind === 'english') {

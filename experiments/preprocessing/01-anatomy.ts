@@ -174,7 +174,7 @@ export const anatomy: Experiment<Point> = {
         chart: 'anatomy',
         row: tokVs,
         caveats: caveatsOf([tokVs, tplVs, synShare, realShare]),
-        text: `On ${kind} text, against a synthetic chat of the same turns and content tokens in the same rounds (${template}, paired per round): tokenizing takes ${withCi(tokVs)} the time (${tokVs.tokenizer} tokenizer), rendering ${withCi(tplVs)} (@huggingface/jinja); the template's share is ${withCi(realShare, '%')} on ${kind} text against ${withCi(synShare, '%')} on synthetic.`,
+        text: `On ${kind} text, against a synthetic chat of the same turns and content tokens in the same rounds (${template}, paired per round): tokenizing takes ${withCi(tokVs)} the time (${tokVs.tokenizer} tokenizer), rendering ${withCi(tplVs)} (@huggingface/jinja); the template's share is ${withCi(realShare, '%')} on ${kind} text against ${withCi(synShare, '%')} on synthetic. Each call encodes the same prompt, so a tokenizer's word cache holds all of it on either text; experiment 10 times never-seen text.`,
       });
     }
     const engines = at({ metric: 'template_speedup', engine: 'nunjucks' });

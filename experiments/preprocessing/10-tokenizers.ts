@@ -2,16 +2,17 @@
  * Experiment 10 — which BPE tokenizer should a Node gateway use? Every JS tokenizer library that can load
  * the shipped vocabulary, ids checked against the Rust `tokenizers` (what Python transformers uses)
  * before anything is timed, then compared in paired rounds per model: tokens/s, load time and memory,
- * and whether an encode blocks the event loop. Pathological inputs (runs of up to 1M characters without
+ * and whether an encode blocks the event loop. Per kind of text (English, many languages, code, the
+ * synthetic generator's, the user's chats): ids on every timed passage, tokens/s, speedup, cold vs warm
+ * passes and the memory a library's cache keeps (suites/preprocessing/tokenizer-kinds.ts). Pathological inputs (runs of up to 1M characters without
  * spaces, repeated characters) are encoded once each in a bounded child process: time, peak memory, ids,
  * and whether time grows super-linearly with the size (suites/preprocessing/pathological.ts).
  */
 import { MODELS, templateVariantsFor } from '../../common/assets/models.ts';
-import { preparedOf } from '../../common/assets/tokenizer-choice.ts';
 import { TOKENIZER_LIBRARIES, loadLibrary, type LibraryId, type LibraryTokenizer } from '../../common/assets/tokenizer-libraries.ts';
-import { directEncode, encodeCallOf, type EncodeCall } from '../../common/assets/tokenizers.ts';
-import { caveatsOf, crosses, fmt, pick, withCi, type Finding } from '../../common/findings.ts';
+import { caveatsOf, crosses, fmt, withCi, type Finding } from '../../common/findings.ts';
 import { startLoopDelayMonitor } from '../../common/monitor/event-loop.ts';
+import type { EncodeCall } from '../../common/assets/tokenizers.ts';
 import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
 import { chatFor, referenceOf } from '../../common/preprocessor-cache.ts';
 import { loadCorpus } from '../../common/assets/corpus.ts';
@@ -20,26 +21,36 @@ import { compileTemplate } from '../../common/templates/engines.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
 import { adversarialTexts, compareIds, pathologicalInputs } from '../../common/tokenizer-parity.ts';
 import { mean } from '../../common/stats.ts';
+import { sampleChats } from '../../common/chats-file.ts';
+import { deriveSeed } from '../../common/rng.ts';
+import { PASSAGE_KINDS, passage, passages, type PassageKind } from '../../common/text/passages.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { tokenizerCharts } from '../../suites/preprocessing/charts/tokenizers.ts';
 import { preprocessingOptions } from '../../suites/preprocessing/cli.ts';
 import { writeTokenizersCsv } from '../../suites/preprocessing/tokenizers-file.ts';
 import { BUDGETS, encodeBounded, pathologicalFinding, pathologicalRows, type Encoded } from '../../suites/preprocessing/pathological.ts';
+import { cacheGrowth, encodeVariant, kindFindings, measureTextKind, type KindLibrary, type KindPlan } from '../../suites/preprocessing/tokenizer-kinds.ts';
+
+export { encodeVariant };
 
 /**
  * `check` loads every library and checks its ids; `speed` times the identical ones on one prompt size;
+ * `text` checks and times every library on one kind of text (`text`: a kind, or the user's chats' label);
+ * `cache` measures the memory each library keeps after many passages of a kind;
  * `pathological` encodes the pathological inputs with one library, in a bounded child process.
  */
 interface Point {
-  kind: 'check' | 'speed' | 'pathological';
+  kind: 'check' | 'speed' | 'text' | 'cache' | 'pathological';
   model: string;
   tokens?: number;
+  text?: string;
   library?: LibraryId;
 }
 
 const REFERENCE: LibraryId = 'native';
 const BASELINE: LibraryId = 'hf';
-const SIZES = { quick: [1_000, 10_000], full: [1_000, 10_000, 100_000] };
+/** Rendered chats' sizes; quick leaves 1k out: the kinds of text time passages of about 1k tokens. */
+const SIZES = { quick: [10_000], full: [1_000, 10_000, 100_000] };
 const ROUNDS = { quick: { rounds: 12, sliceMs: 20 }, full: { rounds: 30, sliceMs: 50 } };
 /** Distinct prompts of one size, encoded in turn. */
 const DISTINCT_PROMPTS = 8;
@@ -48,6 +59,7 @@ const CHECK_TURNS = [1, 10, 100];
 
 function label(p: Point): string {
   if (p.kind === 'pathological') return `${p.model} ${p.library} pathological inputs`;
+  if (p.kind === 'text' || p.kind === 'cache') return `${p.model} ${p.kind === 'cache' ? 'cache ' : ''}text=${p.text}`;
   return p.kind === 'check' ? `${p.model} ids and load` : `${p.model} tokens=${p.tokens}`;
 }
 
@@ -167,17 +179,6 @@ async function runCheck(point: Point, options: RunOptions): Promise<RowInput[]> 
   return rows;
 }
 
-/**
- * The timed call of a library, over `prompts` in turn: its synchronous encode (every library but
- * native: the slice times the call, no promise), or native's promise (directEncode); `call` says which.
- */
-export function encodeVariant(tokenizer: LibraryTokenizer, prompts: readonly string[]): { variant: Variant; call: EncodeCall } {
-  const prepared = preparedOf(tokenizer);
-  const encode = directEncode(prepared);
-  let next = 0;
-  return { variant: { name: tokenizer.library, fn: () => encode(prompts[next++ % prompts.length]) }, call: encodeCallOf(prepared) };
-}
-
 /** Loop delay during one encode of `text`: how long the event loop could not run a timer. */
 async function loopBlocked(tokenizer: LibraryTokenizer, text: string): Promise<number> {
   const monitor = startLoopDelayMonitor(1);
@@ -230,6 +231,83 @@ async function runSpeed(point: Point, options: RunOptions): Promise<RowInput[]> 
 
 const sizesOf = (options: RunOptions) => (options.quick ? SIZES.quick : SIZES.full);
 
+/** Tokens of a passage of a kind (about: the passages are cut by characters). */
+const KIND_TOKENS = 1_000;
+/**
+ * Paired rounds of a kind: `calls` passages per slice after `warmup` calls, every library walking the same
+ * never-repeated passages: the figure must not depend on how often a text repeats (@microsoft/tiktokenizer's
+ * 8192-piece LRU held 8 English passages taken in turn, 8M tokens/s here, but not 24: 0.7M in issue 27).
+ */
+const KIND_ROUNDS = { quick: { rounds: 8, calls: 3, warmup: 6 }, full: { rounds: 30, calls: 8, warmup: 16 } };
+/** Cold vs warm: rounds, each with `fresh` never-seen passages of KIND_TOKENS. */
+const COLD_WARM = { quick: { rounds: 6, fresh: 2 }, full: { rounds: 20, fresh: 4 } };
+/**
+ * Cache growth: memory after encoding `passages` distinct passages of `tokens` (a chat message's size:
+ * 10k of them are ≈2M tokens, English passages then cover the Brown corpus twice), at a tenth and at all.
+ * Quick keeps the two kinds of large vocabulary (each kind's full collections took ≈5 s of a process).
+ */
+const GROWTH = {
+  quick: { passages: 300, tokens: 200, kinds: ['english', 'code'] as PassageKind[] },
+  full: { passages: 10_000, tokens: 200, kinds: [...PASSAGE_KINDS] },
+};
+
+/** The texts of the `text` points: the passage kinds, then the user's chats when given. */
+function textsOf(options: RunOptions): string[] {
+  const file = preprocessingOptions(options).chats;
+  return [...PASSAGE_KINDS, ...(file ? [file.label] : [])];
+}
+
+/** Independent seeded streams of one kind's passages: timed, warm-up, cold/warm, growth. */
+const streamOf = (options: RunOptions, text: string, stream: number) => deriveSeed(options.seed, 10, PASSAGE_KINDS.indexOf(text as PassageKind), stream);
+
+/** The loaded libraries, each with why it gets no speed figure when it differs on a checked adversarial text. */
+async function kindLibraries(model: string, options: RunOptions): Promise<KindLibrary[]> {
+  const libs = await loadAll(model, options);
+  const verdicts = await checkIdsOnce(model, options);
+  return libs.flatMap(({ library, outcome }) => {
+    if (!outcome.ok) return [];
+    const first = verdicts.find((v) => v.library === library && v.differs);
+    return [{ library, tokenizer: outcome.tokenizer, excluded: first ? `${first.text}: ${first.differs}` : undefined }];
+  });
+}
+
+async function runText(point: Point, options: RunOptions): Promise<RowInput[]> {
+  const text = point.text!;
+  const libraries = await kindLibraries(point.model, options);
+  const reference = libraries.find((l) => l.library === REFERENCE);
+  if (!reference) throw new Error(`the reference tokenizer (${REFERENCE}) does not load ${point.model}`);
+  const cache = options.quick ? COLD_WARM.quick : COLD_WARM.full;
+  const mode = options.quick ? KIND_ROUNDS.quick : KIND_ROUNDS.full;
+  const plan: KindPlan = { rounds: { rounds: mode.rounds, sliceMs: 0, minCalls: mode.calls, warmupMs: 0, warmupCalls: mode.warmup }, seed: roundsSeed(options, 10, 1 + textsOf(options).indexOf(text)), baseline: BASELINE };
+  const pool = mode.warmup + mode.rounds * mode.calls;
+  let texts: string[];
+  const file = preprocessingOptions(options).chats;
+  if (file && text === file.label) {
+    // The user's chats rendered by the model's template, each one text (in turn again when the file holds
+    // fewer than the rounds take); those left after the timed ones are the never-seen texts of cold vs warm.
+    const ref = await referenceOf({ template: templateOf(point.model), engine: 'jinja', tokenizer: 'js' });
+    const rendered = sampleChats(file, pool + cache.rounds * cache.fresh + cache.fresh, options.seed).map((m) => ref.render(m));
+    texts = rendered.slice(0, pool);
+    const rest = rendered.slice(pool);
+    const rounds = Math.min(cache.rounds, Math.floor((rest.length - cache.fresh) / cache.fresh));
+    if (rounds >= 2) plan.coldWarm = { rounds, warmup: rest.slice(0, cache.fresh), fresh: (r) => rest.slice(cache.fresh * (r + 1), cache.fresh * (r + 2)) };
+  } else {
+    const kind = text as PassageKind;
+    texts = passages(kind, KIND_TOKENS, pool, streamOf(options, text, 0));
+    plan.coldWarm = { rounds: cache.rounds, warmup: passages(kind, KIND_TOKENS, cache.fresh, streamOf(options, text, 1)), fresh: (r) => passages(kind, KIND_TOKENS, cache.fresh, streamOf(options, text, 2), r * cache.fresh) };
+  }
+  return measureTextKind(text, texts, libraries, reference.tokenizer, plan, { signal: options.signal, progress: (m) => options.progress(`${point.model} ${m}`) });
+}
+
+/** Memory each library keeps after many distinct passages of a kind (every library that loads and passed the adversarial checks). */
+async function runCache(point: Point, options: RunOptions): Promise<RowInput[]> {
+  const kind = point.text as PassageKind;
+  const { passages: n, tokens } = options.quick ? GROWTH.quick : GROWTH.full;
+  const libraries = (await kindLibraries(point.model, options)).filter((l) => !l.excluded);
+  const plan = { checkpoints: [n / 10, n], passage: (i: number) => passage(kind, tokens, streamOf(options, kind, 3), i), what: `${kind} passages of about ${tokens} tokens` };
+  return cacheGrowth(kind, libraries, plan, { progress: (m) => options.progress(`${point.model} ${m}`) });
+}
+
 const budgetOf = (options: RunOptions) => (options.quick ? BUDGETS.quick : BUDGETS.full);
 
 /** The reference's outcomes on the pathological inputs, once per process: every library's ids are checked against them. */
@@ -261,38 +339,50 @@ export const tokenizers: Experiment<Point> = {
   slug: 'tokenizers',
   title: 'Tokenizer libraries',
   question: 'Which BPE tokenizer library should a Node gateway use: which give the reference ids on the same vocabulary, how fast, heavy and blocking is each, and which turn super-linear on pathological inputs?',
-  params: ['model', 'library', 'text', 'chars', 'tokens'],
+  params: ['model', 'library', 'text', 'chars', 'tokens', 'passages'],
+  reads: ['--chats'],
   onlyWhenNamed: 'it loads seven tokenizer libraries per model, checks their ids on adversarial texts and encodes pathological inputs in bounded child processes (1–2 minutes per model with --quick)',
   matrix: (options) =>
     modelsOf(options).flatMap((model) => [
       { kind: 'check' as const, model },
       ...sizesOf(options).map((tokens) => ({ kind: 'speed' as const, model, tokens })),
+      ...textsOf(options).map((text) => ({ kind: 'text' as const, model, text })),
+      ...(options.quick ? GROWTH.quick : GROWTH.full).kinds.map((text) => ({ kind: 'cache' as const, model, text })),
       ...TOKENIZER_LIBRARIES.map((library) => ({ kind: 'pathological' as const, model, library })),
     ]),
   // One bounded encode per input is the measurement; in every process, each kill would only repeat.
-  pointRuns: (p) => (p.kind === 'pathological' ? 1 : undefined),
-  headline: ['tokens_per_s', 'speedup_vs_hf', 'load', 'rss_added', 'loop_blocked'],
+  // The memory kept after many passages is measured once too: each checkpoint's full collection takes ≈0.3 s.
+  pointRuns: (p) => (p.kind === 'pathological' || p.kind === 'cache' ? 1 : undefined),
+  headline: ['tokens_per_s', 'speedup_vs_hf', 'cold_warm', 'cache_memory', 'load', 'rss_added', 'loop_blocked'],
   charts: tokenizerCharts,
   label,
-  coordinates: (p) => ({ model: p.model, ...(p.tokens ? { tokens: p.tokens } : {}), ...(p.library ? { library: p.library } : {}) }),
+  coordinates: (p) => ({ model: p.model, ...(p.tokens ? { tokens: p.tokens } : {}), ...(p.text ? { text: p.text } : {}), ...(p.library ? { library: p.library } : {}) }),
   // The libraries of one model are loaded once per process and compared there; the pathological inputs
   // share the reference's outcomes in a process of their own, which loads no library itself.
   group: (p) => (p.kind === 'pathological' ? `tokenizer pathological ${p.model}` : `tokenizer libraries ${p.model}`),
-  run: (point, options) => (point.kind === 'check' ? runCheck(point, options) : point.kind === 'speed' ? runSpeed(point, options) : runPathological(point, options)),
+  run: (point, options) => {
+    if (point.kind === 'check') return runCheck(point, options);
+    if (point.kind === 'speed') return runSpeed(point, options);
+    if (point.kind === 'text') return runText(point, options);
+    return point.kind === 'cache' ? runCache(point, options) : runPathological(point, options);
+  },
   writeFiles: (rows, options) => writeTokenizersCsv(rows, options.runDir),
   answers(rows) {
     const findings: Finding[] = [];
     for (const model of [...new Set(rows.map((r) => String(r.model)).filter(Boolean))]) {
-      const sizes = [...new Set(rows.filter((r) => r.model === model && r.metric === 'speedup_vs_hf' && hasFigure(r.status)).map((r) => Number(r.tokens)))].sort((a, b) => a - b);
+      // The rendered chats of each size (rows without a text; the kinds of text have findings of their own).
+      const sized = rows.filter((r) => r.model === model && r.metric === 'speedup_vs_hf' && !r.text && hasFigure(r.status));
+      const sizes = [...new Set(sized.map((r) => Number(r.tokens)))].sort((a, b) => a - b);
       for (const tokens of sizes) {
-        const speedups = rows.filter((r) => r.model === model && r.metric === 'speedup_vs_hf' && Number(r.tokens) === tokens && hasFigure(r.status));
+        const speedups = sized.filter((r) => Number(r.tokens) === tokens);
         const best = speedups.reduce((b, r) => (Number(r.median) > Number(b.median) ? r : b));
         const text = crosses(best, 1)
           ? `${model}, ${tokens} tokens: no identical library is measurably faster than @huggingface/tokenizers (best ${best.library}: ${withCi(best)}, paired per round)`
           : `${model}, ${tokens} tokens: the fastest identical library is ${best.library}, ${withCi(best)} ${Number(best.median) > 1 ? 'faster' : 'slower'} than @huggingface/tokenizers (paired per round)`;
-        const rate = pick(rows, { model, metric: 'tokens_per_s', library: best.library, tokens: best.tokens });
+        const rate = rows.find((r) => r.model === model && r.metric === 'tokens_per_s' && r.library === best.library && r.tokens === best.tokens && !r.text && hasFigure(r.status));
         findings.push({ id: `fastest-${model}-${tokens}`, chart: 'tokens-per-s', row: best, caveats: caveatsOf([best]), text: `${text}${rate ? `: ${fmt(Number(rate.median))} tokens/s` : ''}.` });
       }
+      findings.push(...kindFindings(rows, model, PASSAGE_KINDS));
       const differ = rows.filter((r) => r.model === model && r.metric === 'ids' && r.error.startsWith('differs'));
       const unsupported = rows.filter((r) => r.model === model && r.metric === 'ids' && r.status === 'unsupported' && !r.error.startsWith('differs'));
       const byLibrary = (list: ResultRow[]) => [...new Map(list.map((r) => [r.library, r])).values()];

@@ -4,7 +4,7 @@ import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, measured, missingReason, titleBlock, withInterval } from '../../../visualization/style.ts';
 
-const TITLE = 'Which tokenizer library encodes a rendered chat fastest with the reference ids, per model and prompt size?';
+const TITLE = 'Which tokenizer library encodes fastest with the reference ids, per model, prompt size and kind of text?';
 
 /**
  * Libraries left out of a model's panel: their ids differ from the reference's, or they cannot load its
@@ -23,7 +23,7 @@ function build(rows: ResultRow[]): VegaLiteSpec {
     const w = withInterval(r);
     const tokens = Number(r.tokens);
     const rate = (ms: number) => (1000 * tokens) / ms;
-    return { model: r.model, library: r.library, tokens, size: `${tokens} tokens`, rate: rate(w.median as number), rate_low: rate(w.ci_high), rate_high: rate(w.ci_low), median: w.median, ci_low: w.ci_low, ci_high: w.ci_high, n: r.n };
+    return { model: r.model, library: r.library, tokens, size: r.text ? `${r.text} (≈${tokens} tokens)` : `${tokens} tokens`, rate: rate(w.median as number), rate_low: rate(w.ci_high), rate_high: rate(w.ci_low), median: w.median, ci_low: w.ci_low, ci_high: w.ci_high, n: r.n };
   });
   const x = { type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'tokens per second (log scale)' };
   const out = excluded(rows);
@@ -39,7 +39,7 @@ function build(rows: ResultRow[]): VegaLiteSpec {
     spec: {
       width: 460,
       height: { step: 14 },
-      encoding: { y: { field: 'library', type: 'nominal', title: null }, yOffset: { field: 'size', type: 'nominal' }, color: { field: 'size', type: 'nominal', title: 'prompt' } },
+      encoding: { y: { field: 'library', type: 'nominal', title: null }, yOffset: { field: 'size', type: 'nominal' }, color: { field: 'size', type: 'nominal', title: 'prompt or text' } },
       layer: [
         { mark: { type: 'rule' }, encoding: { x: { ...x, field: 'rate_low' }, x2: { field: 'rate_high' } } },
         { mark: { type: 'point', filled: true }, encoding: { x: { ...x, field: 'rate' }, tooltip: [{ field: 'library' }, { field: 'size' }, { field: 'rate', title: 'tokens/s', format: '.3s' }, ...MEDIAN_TOOLTIP] } },
