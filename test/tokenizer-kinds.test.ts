@@ -152,6 +152,11 @@ describe('the per-kind findings', () => {
     expect(found[3].text).toMatch(/after encoding 500 distinct passages .*: english: ms-tiktokenizer 20(\.0)? MB \(2(\.00)? after 50\)\.$/);
   });
 
+  it('a kind where every other library is slower names @huggingface/tokenizers as its winner', () => {
+    const slower = [...rows.filter((r) => r.text !== 'multilingual'), row({ text: 'multilingual', library: 'js-tiktoken', metric: 'speedup_vs_hf', ...ci(0.13, 0.12, 0.14) })];
+    expect(kindFindings(slower, 'llama3.1', PASSAGE_KINDS)[0].text).toMatch(/; multilingual: @huggingface\/tokenizers itself \(the next, js-tiktoken, 0\.13× \(95% CI 0\.12–0\.14\)\);.* The winner differs by kind of text: ms-tiktokenizer on english, synthetic; hf on multilingual\.$/);
+  });
+
   it('one winner on every kind is said so', () => {
     const one = rows.filter((r) => !(r.metric === 'speedup_vs_hf' && r.text === 'multilingual'));
     expect(kindFindings(one, 'llama3.1', PASSAGE_KINDS)[0].text).toMatch(/The same library wins on every kind measured: ms-tiktokenizer\.$/);

@@ -194,8 +194,11 @@ export function kindFindings(rows: readonly ResultRow[], model: string, kinds: r
     const best = speedups.filter((r) => r.text === text).reduce((b, r) => (Number(r.median) > Number(b.median) ? r : b));
     const perSecond = rows.find((r) => r.model === model && r.metric === 'tokens_per_s' && r.text === text && r.library === best.library);
     if (crosses(best, 1)) return `${text}: none measurably faster than @huggingface/tokenizers (best ${best.library} ${withCi(best)})`;
-    const library = Number(best.median) > 1 ? String(best.library) : 'hf';
-    winners.push({ text, library });
+    if (Number(best.median) < 1) {
+      winners.push({ text, library: 'hf' });
+      return `${text}: @huggingface/tokenizers itself (the next, ${best.library}, ${withCi(best)})`;
+    }
+    winners.push({ text, library: String(best.library) });
     return `${text}: ${best.library} ${withCi(best)}${perSecond ? ` (${rate(Number(perSecond.median))} tokens/s)` : ''}`;
   });
   if (parts.length > 0) {
