@@ -82,12 +82,12 @@ describe('input files: a folder, a missing or an unreadable file exits 2 naming 
 
   it('--config: a folder', async () => {
     const dir = tempDir();
-    await expectUsageError(['--quick', '--suite', 'inference', '--config', dir], dir, /--config: cannot read .*\(EISDIR\): it is a directory, not a file/);
+    await expectUsageError(['--quick', '--suite', 'inference', '--config', dir], dir, /--config: .*: cannot read file \(EISDIR\): it is a directory, not a file/);
   });
 
   it('--prompts: a missing file', async () => {
     const missing = join(tempDir(), 'missing.jsonl');
-    await expectUsageError(['--quick', '--suite', 'inference', '--prompts', missing], missing, /--prompts: cannot read .*\(ENOENT\): no such file or directory/);
+    await expectUsageError(['--quick', '--suite', 'inference', '--prompts', missing], missing, /--prompts: .*: cannot read file \(ENOENT\): no such file or directory/);
   });
 
   it.skipIf(isRoot)('--config: an unreadable file (skipped as root: permission bits do not apply to root)', async () => {
