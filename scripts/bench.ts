@@ -1,5 +1,5 @@
 /** Entry point of `npm run bench`. */
-import { processIO } from '../common/cli-io.ts';
+import { processIO } from '../common/cli/cli-io.ts';
 import { runCli } from './cli.ts';
 
 // A closed stdout or stderr (output piped into `head`, a terminal gone) must never stop the run from

@@ -5,17 +5,17 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { join } from 'node:path';
-import type { CliIO } from '../common/cli-io.ts';
-import { runNoticeOf } from '../common/coverage.ts';
-import { formatFindings, formatVerdict } from '../common/findings.ts';
-import { InputError } from '../common/input-error.ts';
-import { OutputDirError, ensureWritableDir } from '../common/output-dir.ts';
-import { Progress } from '../common/progress.ts';
-import { StopSignals } from '../common/stop-signals.ts';
-import { pointText, unstableSummary, type ResultRow } from '../common/results.ts';
-import { durationIn, percentIn, wholeNumberIn } from '../common/flag-ranges.ts';
-import { formatText, summaryLines } from '../common/summary-table.ts';
-import { FULL_PLAN, QUICK_PLAN } from '../common/timing.ts';
+import type { CliIO } from '../common/cli/cli-io.ts';
+import { runNoticeOf } from '../common/results/coverage.ts';
+import { formatFindings, formatVerdict } from '../common/results/findings.ts';
+import { InputError } from '../common/cli/input-error.ts';
+import { OutputDirError, ensureWritableDir } from '../common/results/output-dir.ts';
+import { Progress } from '../common/cli/progress.ts';
+import { StopSignals } from '../common/cli/stop-signals.ts';
+import { pointText, unstableSummary, type ResultRow } from '../common/results/results.ts';
+import { durationIn, percentIn, wholeNumberIn } from '../common/cli/flag-ranges.ts';
+import { formatText, summaryLines } from '../common/results/summary-table.ts';
+import { FULL_PLAN, QUICK_PLAN } from '../common/measure/timing.ts';
 import { runExperiments, type Selected } from '../suites/orchestrator.ts';
 import type { Precision } from '../suites/precision.ts';
 import { RunFiles } from '../suites/run-files.ts';
@@ -26,7 +26,7 @@ import type { Shard } from '../suites/work-plan.ts';
 import { chartCount } from './report-command.ts';
 import { resumeArgv } from './resume-argv.ts';
 
-export type { CliIO } from '../common/cli-io.ts';
+export type { CliIO } from '../common/cli/cli-io.ts';
 
 /** Bad input: reported with exit code 2. */
 export class UsageError extends Error {}

@@ -1,25 +1,25 @@
 /**
  * `npm run compare -- <runA> <runB>`: is B different from A? For every row measured in both runs, the
  * ratio B/A with a 95% CI and a p-value: from the per-process figures (Welch's t-test on logs,
- * common/replicate-stats.ts) when both runs measured the row in ≥ 2 processes, otherwise from the raw
- * samples (seeded bootstrap and Mann-Whitney U, common/stats-compare.ts); marked like Node's benchmark/compare.js.
+ * common/stats/replicate-stats.ts) when both runs measured the row in ≥ 2 processes, otherwise from the raw
+ * samples (seeded bootstrap and Mann-Whitney U, common/stats/stats-compare.ts); marked like Node's benchmark/compare.js.
  * It ends with the findings (experiments' `answers`, computed for both runs) that changed, each with its
- * main row's verdict (common/compare-findings.ts). Exit codes: 0 compared (differences are information, not
+ * main row's verdict (common/compare/compare-findings.ts). Exit codes: 0 compared (differences are information, not
  * failures), 2 bad input (missing folder, no results.csv, unreadable file, bad flag).
  */
 import { pathToFileURL } from 'node:url';
 import { writeFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { stringify } from 'csv-stringify/sync';
-import { type CliIO, processIO } from '../common/cli-io.ts';
-import { CompareInputError, MIN_SAMPLES, compareRuns, envDifferences, loadRunForCompare } from '../common/compare-runs.ts';
-import { csvRecords, formatTable, listRows } from '../common/compare-format.ts';
-import { EXACT_MAX_PRODUCT } from '../common/stats-compare.ts';
-import { compareFindings, formatFindingsComparison } from '../common/compare-findings.ts';
-import { wholeNumberIn } from '../common/flag-ranges.ts';
-import { collectFindings } from '../common/findings.ts';
+import { type CliIO, processIO } from '../common/cli/cli-io.ts';
+import { CompareInputError, MIN_SAMPLES, compareRuns, envDifferences, loadRunForCompare } from '../common/compare/compare-runs.ts';
+import { csvRecords, formatTable, listRows } from '../common/compare/compare-format.ts';
+import { EXACT_MAX_PRODUCT } from '../common/stats/stats-compare.ts';
+import { compareFindings, formatFindingsComparison } from '../common/compare/compare-findings.ts';
+import { wholeNumberIn } from '../common/cli/flag-ranges.ts';
+import { collectFindings } from '../common/results/findings.ts';
 import { allExperiments, loadExternalSuites } from '../suites/registry.ts';
-import { InputError } from '../common/input-error.ts';
+import { InputError } from '../common/cli/input-error.ts';
 
 interface Flags {
   csv?: string;

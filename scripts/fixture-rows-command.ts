@@ -5,11 +5,11 @@
  * with charts: run it with --quick, then this, and its charts are tested on real rows.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { CliIO } from '../common/cli-io.ts';
+import type { CliIO } from '../common/cli/cli-io.ts';
 import { join, resolve } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { isParamColumn } from '../common/results.ts';
+import { isParamColumn } from '../common/results/results.ts';
 
 export const FIXTURE_RESULTS = resolve(import.meta.dirname, '..', 'test', 'fixtures', 'run', 'results.csv');
 

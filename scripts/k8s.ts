@@ -19,7 +19,7 @@ import { Document, isMap, isScalar } from 'yaml';
 // Types only (erased at run time): tsc checks every field name of the manifests against the Kubernetes API types.
 import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IPersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
-import { type CliIO, processIO } from '../common/cli-io.ts';
+import { type CliIO, processIO } from '../common/cli/cli-io.ts';
 
 /** Kubernetes' own limit on `completions` and `parallelism` of an Indexed Job. */
 export const MAX_SHARDS = 100_000;

@@ -9,8 +9,8 @@
  */
 import { parseArgs } from 'node:util';
 import { loadTokenizer } from '../common/assets/tokenizers.ts';
-import { generateChat } from '../common/data.ts';
-import { median } from '../common/stats.ts';
+import { generateChat } from '../common/text/data.ts';
+import { median } from '../common/stats/stats.ts';
 import type { ChatMessage } from '../common/templates/engines.ts';
 import { startEmbeddedBackend, type EmbeddedBackend, type ModelSize } from '../suites/inference/backend/index.ts';
 import type { Timings } from '../suites/inference/backend/llama-engine.ts';

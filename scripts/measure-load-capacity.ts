@@ -21,7 +21,7 @@ import { requestMetrics } from '../suites/inference/metrics.ts';
 import type { RequestPlan } from '../suites/inference/request-plan.ts';
 import { saturationVerdict } from '../suites/inference/saturation.ts';
 import { startLoopDelayMonitor, type LoopDelay } from '../common/monitor/event-loop.ts';
-import { summarize } from '../common/stats.ts';
+import { summarize } from '../common/stats/stats.ts';
 import { tsxImport } from '../suites/inference/targets.ts';
 
 export interface CapacityOptions {

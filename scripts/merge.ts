@@ -5,12 +5,12 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { type CliIO, processIO } from '../common/cli-io.ts';
-import { runNoticeOf } from '../common/coverage.ts';
-import { Progress } from '../common/progress.ts';
+import { type CliIO, processIO } from '../common/cli/cli-io.ts';
+import { runNoticeOf } from '../common/results/coverage.ts';
+import { Progress } from '../common/cli/progress.ts';
 import { MergeInputError, mergeShards } from '../suites/merge.ts';
 import { findExperiment, loadExternalSuites } from '../suites/registry.ts';
-import { InputError } from '../common/input-error.ts';
+import { InputError } from '../common/cli/input-error.ts';
 
 export async function runMergeCli(argv: string[], io: CliIO): Promise<number> {
   let code = 0;

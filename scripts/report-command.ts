@@ -4,9 +4,9 @@
  * (the others and the report are still written), 2 bad input (no such run folder, no results.csv).
  */
 import { Command, CommanderError } from 'commander';
-import type { CliIO } from '../common/cli-io.ts';
+import type { CliIO } from '../common/cli/cli-io.ts';
 import { allExperiments, loadExternalSuites } from '../suites/registry.ts';
-import { RunFolderError } from '../common/run-folder.ts';
+import { RunFolderError } from '../common/results/run-folder.ts';
 import { buildReport, chartProblems } from '../visualization/build-report.ts';
 
 /** "1 chart", "3 charts". */

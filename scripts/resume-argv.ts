@@ -5,7 +5,7 @@
  * Only flags that change how the run reports (and, for --extend, the precision rule) may be added; any
  * other would make the rest differ from what was measured.
  */
-import { InputError } from '../common/input-error.ts';
+import { InputError } from '../common/cli/input-error.ts';
 import { previousRun } from '../suites/resume.ts';
 
 /** Flags a resumed run may add: they change what it prints, not what it measures. */

@@ -1,5 +1,5 @@
 /** Messages between the runner and a child process measuring a group of points (structured clone over IPC). */
-import type { RowInput } from '../common/results.ts';
+import type { RowInput } from '../common/results/results.ts';
 import type { RunOptions } from './types.ts';
 
 export type ChildOptions = Omit<RunOptions, 'signal' | 'progress'>;

@@ -7,17 +7,17 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { errorMessage } from '../common/error-message.ts';
-import { PROJECT_CACHE_DIR } from '../common/cache-dir.ts';
-import { prebuild, type Prebuilt } from '../common/prebuilt.ts';
-import type { RowInput } from '../common/results.ts';
+import { errorMessage } from '../common/cli/error-message.ts';
+import { PROJECT_CACHE_DIR } from '../common/build/cache-dir.ts';
+import { prebuild, type Prebuilt } from '../common/build/prebuilt.ts';
+import type { RowInput } from '../common/results/results.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
 import type { Suite } from './types.ts';
 
 const CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-// --expose-gc: paired rounds collect the heap between slices (common/paired-rounds.ts).
+// --expose-gc: paired rounds collect the heap between slices (common/measure/paired-rounds.ts).
 const NODE_FLAGS = ['--expose-gc'];
 const STDERR_TAIL = 600;
 
@@ -40,7 +40,7 @@ function ownSource(url: string): string | undefined {
 
 /**
  * Prebuilds the child entry with `suites` (those of this project) and the modules their workers load
- * (common/prebuilt.ts). When the build fails the run goes on through tsx and says why.
+ * (common/build/prebuilt.ts). When the build fails the run goes on through tsx and says why.
  */
 export async function prepareLauncher(suites: readonly Suite[]): Promise<ChildLauncher> {
   const modules = suites.flatMap((s) => [s.entry, ...(s.workerModules ?? [])]).map(ownSource);
@@ -78,7 +78,7 @@ export interface JobOutcome {
   unfinished: number[];
   /** From fork until the child started its first point (Node, the suite module — prebuilt or through tsx), ms; undefined if it never did. */
   startupMs?: number;
-  /** The calibration workload (common/machine-noise.ts) timed in the child after its points, ms. */
+  /** The calibration workload (common/measure/machine-noise.ts) timed in the child after its points, ms. */
   calibrationMs?: number;
   teardownError?: string;
 }

@@ -3,9 +3,9 @@
  * only that suite's module, measures the points in order and sends each point's rows back as soon as
  * they exist. It exits when done; the parent turns a crash, a hang or a non-zero exit into error rows.
  */
-import { errorMessage } from '../common/error-message.ts';
-import { calibrate } from '../common/machine-noise.ts';
-import { checkedParams, type RowInput } from '../common/results.ts';
+import { errorMessage } from '../common/cli/error-message.ts';
+import { calibrate } from '../common/measure/machine-noise.ts';
+import { checkedParams, type RowInput } from '../common/results/results.ts';
 import type { Experiment, Suite } from './types.ts';
 import type { ChildJob, ChildMessage, ParentMessage } from './child-protocol.ts';
 

@@ -7,13 +7,13 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rowKey } from '../common/compare-runs.ts';
-import { mergeCoverage } from '../common/coverage.ts';
-import { Progress } from '../common/progress.ts';
-import { ResultWriter, paramColumns, paramsOf, type ResultRow, type RowInput, type RowStatus } from '../common/results.ts';
-import { summarize } from '../common/stats.ts';
-import type { Topology } from '../common/topology.ts';
-import { parseReplicatesCsv, parseResultsCsv } from '../common/run-folder.ts';
+import { rowKey } from '../common/compare/compare-runs.ts';
+import { mergeCoverage } from '../common/results/coverage.ts';
+import { Progress } from '../common/cli/progress.ts';
+import { ResultWriter, paramColumns, paramsOf, type ResultRow, type RowInput, type RowStatus } from '../common/results/results.ts';
+import { summarize } from '../common/stats/stats.ts';
+import type { Topology } from '../common/measure/topology.ts';
+import { parseReplicatesCsv, parseResultsCsv } from '../common/results/run-folder.ts';
 import { createRunFolder, declaredParams, renderReport, rowCounts, writeResults, type Collected, type Selected } from './run-output.ts';
 import type { RunOptions } from './types.ts';
 

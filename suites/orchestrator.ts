@@ -9,13 +9,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectEnvironment } from '../common/environment.ts';
-import { errorMessage } from '../common/error-message.ts';
-import { coverageOf } from '../common/coverage.ts';
-import { noiseRecord, noiseSnapshot } from '../common/machine-noise.ts';
-import { Progress } from '../common/progress.ts';
-import { mean } from '../common/stats.ts';
-import { ResultWriter, toRow, type ResultRow, type RoundsRecord, type RowInput } from '../common/results.ts';
+import { collectEnvironment } from '../common/results/environment.ts';
+import { errorMessage } from '../common/cli/error-message.ts';
+import { coverageOf } from '../common/results/coverage.ts';
+import { noiseRecord, noiseSnapshot } from '../common/measure/machine-noise.ts';
+import { Progress } from '../common/cli/progress.ts';
+import { mean } from '../common/stats/stats.ts';
+import { ResultWriter, toRow, type ResultRow, type RoundsRecord, type RowInput } from '../common/results/results.ts';
 import type { ReportOutcome } from '../visualization/build-report.ts';
 import { prepareLauncher, runJobInChild, type ChildLauncher, type JobOutcome } from './child-runner.ts';
 import { createRunFolder, declaredParams, renderReport, rowCounts, writeResults, type Collected, type Selected } from './run-output.ts';

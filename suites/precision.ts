@@ -4,12 +4,12 @@
  * ends. It is Stein's two-stage rule: how many processes a group gets is fixed once, from the intervals
  * of its planned processes (n = k·(h/P)² for a row of half-width h over k processes), never from the
  * added ones, and a row measured in more processes than planned gets the two-stage interval
- * (common/replicate-stats.ts), which keeps its 95% coverage. The planned processes stay the minimum.
+ * (common/stats/replicate-stats.ts), which keeps its 95% coverage. The planned processes stay the minimum.
  */
 import { combineEntry, type Collected } from './run-output.ts';
 import type { RunOptions } from './types.ts';
 import type { WorkItem, WorkUnit } from './work-plan.ts';
-import type { ResultRow, RowInput } from '../common/results.ts';
+import type { ResultRow, RowInput } from '../common/results/results.ts';
 
 /** The most processes a group reaches (the top of --runs' range). */
 const MAX_PROCESSES = 1000;

@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UnknownNameError } from '../common/assets/models.ts';
-import { InputError } from '../common/input-error.ts';
+import { InputError } from '../common/cli/input-error.ts';
 import { checkSuite } from './suite-checks.ts';
 import type { Experiment, Suite } from './types.ts';
 import preprocessing from './preprocessing/index.ts';

@@ -8,10 +8,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { rowKey } from '../common/compare-runs.ts';
-import { InputError } from '../common/input-error.ts';
-import { ResultWriter } from '../common/results.ts';
-import { parseReplicatesCsv, parseResultsCsv } from '../common/run-folder.ts';
+import { rowKey } from '../common/compare/compare-runs.ts';
+import { InputError } from '../common/cli/input-error.ts';
+import { ResultWriter } from '../common/results/results.ts';
+import { parseReplicatesCsv, parseResultsCsv } from '../common/results/run-folder.ts';
 import { rowInputOf, samplesOf } from './merge.ts';
 import type { Collected } from './run-output.ts';
 import type { WorkUnit } from './work-plan.ts';

@@ -1,6 +1,6 @@
 /**
  * A run folder's outputs from its per-process rows: results.csv (the rows of R processes combined by
- * common/replicates.ts, ratios derived per process, rows flagged), the experiments' and suites' own
+ * common/results/replicates.ts, ratios derived per process, rows flagged), the experiments' and suites' own
  * files, env.json's row counts, charts and report.html. Used at the end of a run, also after Ctrl-C
  * (suites/orchestrator.ts), and by `npm run merge` on the rows of its shards (suites/merge.ts): one
  * module so both produce the same statistics, and apart from the orchestrator so that a merge, which
@@ -8,11 +8,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorMessage } from '../common/error-message.ts';
-import type { Progress } from '../common/progress.ts';
-import { combineReplicates, flagUnstable, type ReplicateRow } from '../common/replicates.ts';
-import { FIXED_COLUMNS, PROCESS_COLUMNS, isParamColumn, toRow, type ResultRow, type ResultWriter, type RowInput } from '../common/results.ts';
-import type { Topology } from '../common/topology.ts';
+import { errorMessage } from '../common/cli/error-message.ts';
+import type { Progress } from '../common/cli/progress.ts';
+import { combineReplicates, flagUnstable, type ReplicateRow } from '../common/results/replicates.ts';
+import { FIXED_COLUMNS, PROCESS_COLUMNS, isParamColumn, toRow, type ResultRow, type ResultWriter, type RowInput } from '../common/results/results.ts';
+import type { Topology } from '../common/measure/topology.ts';
 import type { ReportOutcome } from '../visualization/build-report.ts';
 import type { Experiment, RunOptions, Suite } from './types.ts';
 

@@ -3,8 +3,8 @@
  * the flags a run refuses because none of its experiments reads them — both from the experiments'
  * `params` and `reads`, so no list of ids is kept by hand beside them.
  */
-import { InputError } from '../common/input-error.ts';
-import { FIXED_COLUMNS, PROCESS_COLUMNS, isParamColumn } from '../common/results.ts';
+import { InputError } from '../common/cli/input-error.ts';
+import { FIXED_COLUMNS, PROCESS_COLUMNS, isParamColumn } from '../common/results/results.ts';
 import type { Experiment, FlagRead, Suite } from './types.ts';
 
 const flagOf = (read: FlagRead): string => (typeof read === 'string' ? read : read.flag);

@@ -4,15 +4,15 @@
  * process per point group and replicate, error rows, writing, statistics across processes — the way
  * Node core's benchmark/ runner does.
  */
-import type { Finding, FindingContext } from '../common/findings.ts';
+import type { Finding, FindingContext } from '../common/results/findings.ts';
 import type { Command, Option } from 'commander';
-import type { CliIO } from '../common/cli-io.ts';
-import type { Params, ResultRow, RowInput } from '../common/results.ts';
+import type { CliIO } from '../common/cli/cli-io.ts';
+import type { Params, ResultRow, RowInput } from '../common/results/results.ts';
 import type { ChartDefinition } from '../visualization/chart.ts';
 
 // What a point's run sees: defined in common/ (which must not import suites/), re-exported for experiments.
-export type { RunOptions } from '../common/run-options.ts';
-import type { RunOptions } from '../common/run-options.ts';
+export type { RunOptions } from '../common/measure/run-options.ts';
+import type { RunOptions } from '../common/measure/run-options.ts';
 
 export interface Experiment<P = any> {
   id: number;
@@ -86,7 +86,7 @@ export interface Experiment<P = any> {
   /** Metrics shown in the end-of-run summary table (all rows are in results.csv regardless). */
   headline?: string[];
   /**
-   * Findings from the experiment's rows in results.csv (common/findings.ts): a few sentences with
+   * Findings from the experiment's rows in results.csv (common/results/findings.ts): a few sentences with
    * figures and 95% intervals, at the top of report.html, summary.md and the terminal output.
    */
   answers?(rows: ResultRow[], context: FindingContext): Finding[];
@@ -106,7 +106,7 @@ export interface SuiteCli<O = unknown> {
   options(): Option[];
   /**
    * The suite's options (plain data: they travel to child processes) from the parsed flags, keyed by
-   * commander's camelCase names; throws common/input-error.ts' InputError on bad input (exit 2). A flag
+   * commander's camelCase names; throws common/cli/input-error.ts' InputError on bad input (exit 2). A flag
    * none of the run's experiments reads is refused before, from their `reads`; `experiments` (ids of
    * this suite; absent = all) are the run's, for options that depend on them.
    */
@@ -125,7 +125,7 @@ export interface Suite {
   /** URL of the module whose default export is this suite: child processes load it from there. */
   entry: string;
   /**
-   * URLs of the TypeScript modules its plain-JS worker entries load through common/import-ts.mjs (pool
+   * URLs of the TypeScript modules its plain-JS worker entries load through common/build/import-ts.mjs (pool
    * workers, load workers): the runner prebuilds them with the child entry, so a worker starts without tsx.
    */
   workerModules?: string[];

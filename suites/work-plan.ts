@@ -7,7 +7,7 @@
  * whichever ran last.
  */
 import { createHash } from 'node:crypto';
-import { deriveSeed, shuffle } from '../common/rng.ts';
+import { deriveSeed, shuffle } from '../common/stats/rng.ts';
 
 export interface PlannedExperiment {
   experiment: number;

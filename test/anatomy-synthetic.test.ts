@@ -1,6 +1,6 @@
 /** Experiment 1 on real text: the synthetic chat of the same turns and content tokens, measured in the same rounds, and the finding comparing them. */
 import { expect, it } from 'vitest';
-import type { ResultRow } from '../common/results.ts';
+import type { ResultRow } from '../common/results/results.ts';
 import { anatomy } from '../experiments/preprocessing/01-anatomy.ts';
 
 function row(fields: Partial<ResultRow>): ResultRow {

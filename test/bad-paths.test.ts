@@ -1,13 +1,13 @@
 /**
  * Unusable paths fail at once with exit 2 and a message naming the path and the reason, before any work:
- * `--out` (checked by common/output-dir.ts), `render --messages`, `--config`, `--prompts`. Every case
+ * `--out` (checked by common/results/output-dir.ts), `render --messages`, `--config`, `--prompts`. Every case
  * here is rejected before a run would start, so no benchmark runs.
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureWritableDir, OutputDirError } from '../common/output-dir.ts';
+import { ensureWritableDir, OutputDirError } from '../common/results/output-dir.ts';
 import { cli, tempDir } from './helpers.ts';
 
 // Permission bits do not apply to root: a chmod 0o555 folder is writable for it.

@@ -2,9 +2,9 @@
 import { mkdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHATS_FILE_MAX_MB, chatsFileRecord, readChatsFile, sampleChats } from '../common/chats-file.ts';
-import { createPreprocessor } from '../common/pipeline.ts';
-import { median } from '../common/stats.ts';
+import { CHATS_FILE_MAX_MB, chatsFileRecord, readChatsFile, sampleChats } from '../common/text/chats-file.ts';
+import { createPreprocessor } from '../common/measure/pipeline.ts';
+import { median } from '../common/stats/stats.ts';
 import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';
 
 const OPENAI = new URL('./fixtures/chats/openai-50.jsonl', import.meta.url).pathname;

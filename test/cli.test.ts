@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createPreprocessor } from '../common/pipeline.ts';
+import { createPreprocessor } from '../common/measure/pipeline.ts';
 import { cli, tempDir } from './helpers.ts';
 
 describe('bench CLI: bad input exits 2 with a message naming the valid choices', () => {

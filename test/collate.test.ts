@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collate } from '../common/collate.ts';
+import { collate } from '../common/measure/collate.ts';
 
 describe('collate', () => {
   it('pads to a multiple of 8 with an attention mask', () => {

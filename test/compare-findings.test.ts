@@ -1,9 +1,9 @@
-/** The findings part of `npm run compare` (common/compare-findings.ts), on hand-made findings and compared rows. */
+/** The findings part of `npm run compare` (common/compare/compare-findings.ts), on hand-made findings and compared rows. */
 import { describe, expect, it } from 'vitest';
-import { compareFindings, findingVerdict, formatFindingsComparison } from '../common/compare-findings.ts';
-import type { ComparedRow } from '../common/compare-runs.ts';
-import type { ExperimentFindings, Finding } from '../common/findings.ts';
-import { toRow, type ResultRow } from '../common/results.ts';
+import { compareFindings, findingVerdict, formatFindingsComparison } from '../common/compare/compare-findings.ts';
+import type { ComparedRow } from '../common/compare/compare-runs.ts';
+import type { ExperimentFindings, Finding } from '../common/results/findings.ts';
+import { toRow, type ResultRow } from '../common/results/results.ts';
 
 const row = (run: string, metric: string, median: number, workers?: number): ResultRow =>
   toRow({ params: { workers }, metric, unit: 'x', value: median }, { run_id: run, suite: 'preprocessing', experiment: 3 });

@@ -3,14 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareRuns, envDifferences, loadRunForCompare } from '../common/compare-runs.ts';
-import { ResultWriter, toRow, type RowInput } from '../common/results.ts';
-import { createRng } from '../common/rng.ts';
-import { summarize } from '../common/stats.ts';
-import { bootstrapRatioCi, mannWhitneyU, significanceStars } from '../common/stats-compare.ts';
-import { median } from '../common/stats.ts';
+import { compareRuns, envDifferences, loadRunForCompare } from '../common/compare/compare-runs.ts';
+import { ResultWriter, toRow, type RowInput } from '../common/results/results.ts';
+import { createRng } from '../common/stats/rng.ts';
+import { summarize } from '../common/stats/stats.ts';
+import { bootstrapRatioCi, mannWhitneyU, significanceStars } from '../common/stats/stats-compare.ts';
+import { median } from '../common/stats/stats.ts';
 import { runCompareCli } from '../scripts/compare.ts';
-import { welchLogRatio } from '../common/replicate-stats.ts';
+import { welchLogRatio } from '../common/stats/replicate-stats.ts';
 
 /** Seeded, skewed "latencies" around `scale`. */
 function latencies(seed: number, n: number, scale: number): number[] {

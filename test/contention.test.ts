@@ -3,7 +3,7 @@
  * strategies' slices are mode load; the answers and charts read the idle slice from its mode.
  */
 import { describe, expect, it } from 'vitest';
-import { toRow, type ResultRow, type RowInput } from '../common/results.ts';
+import { toRow, type ResultRow, type RowInput } from '../common/results/results.ts';
 import { CONTENTION_PARAMS, contention, sliceParams } from '../experiments/preprocessing/04-contention.ts';
 import { contentionCharts } from '../suites/preprocessing/charts/contention.ts';
 import { QUEUE_PARAMS, batchCoordinates } from '../suites/preprocessing/queue-points.ts';

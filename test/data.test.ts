@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../common/assets/tokenizers.ts';
-import { countChatTokens, generateBatch, generateChat, type TokenCounter } from '../common/data.ts';
+import { countChatTokens, generateBatch, generateChat, type TokenCounter } from '../common/text/data.ts';
 
 const counters: Record<string, TokenCounter> = {};
 

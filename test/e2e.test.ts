@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { QUICK_CORPUS } from '../common/assets/corpus.ts';
-import { logTInterval } from '../common/replicate-stats.ts';
-import { equalWeightQuantile } from '../common/stats.ts';
+import { logTInterval } from '../common/stats/replicate-stats.ts';
+import { equalWeightQuantile } from '../common/stats/stats.ts';
 import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';
 
 describe('end to end: bench --quick on one model', () => {

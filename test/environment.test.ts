@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collectEnvironment } from '../common/environment.ts';
+import { collectEnvironment } from '../common/results/environment.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const dependencies = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies).sort();

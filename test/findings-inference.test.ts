@@ -9,10 +9,10 @@ import { gateway } from '../experiments/inference/06-gateway.ts';
 import { prefix } from '../experiments/inference/07-prefix.ts';
 import { goodput } from '../experiments/inference/09-goodput.ts';
 import { corpus } from '../experiments/preprocessing/08-corpus.ts';
-import type { Finding } from '../common/findings.ts';
-import { toRow, type ResultRow, type RowInput } from '../common/results.ts';
-import { parseResultsCsv } from '../common/run-folder.ts';
-import { summarize } from '../common/stats.ts';
+import type { Finding } from '../common/results/findings.ts';
+import { toRow, type ResultRow, type RowInput } from '../common/results/results.ts';
+import { parseResultsCsv } from '../common/results/run-folder.ts';
+import { summarize } from '../common/stats/stats.ts';
 import type { RunOptions } from '../suites/types.ts';
 
 const ctx = { cores: 2 };

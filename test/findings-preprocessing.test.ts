@@ -1,8 +1,8 @@
 /** Findings of experiments 1–4 from hand-made rows: figures with intervals, and the honest-wording cases. */
 import { describe, expect, it } from 'vitest';
-import { caveatsOf, crosses, findingLine, unpairedRatio, withCi } from '../common/findings.ts';
-import { unpairedLogRatio } from '../common/replicate-stats.ts';
-import type { ResultRow } from '../common/results.ts';
+import { caveatsOf, crosses, findingLine, unpairedRatio, withCi } from '../common/results/findings.ts';
+import { unpairedLogRatio } from '../common/stats/replicate-stats.ts';
+import type { ResultRow } from '../common/results/results.ts';
 import { anatomy } from '../experiments/preprocessing/01-anatomy.ts';
 import { history } from '../experiments/preprocessing/02-history.ts';
 import { queue } from '../experiments/preprocessing/03-queue.ts';

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPreprocessor } from '../common/pipeline.ts';
+import { createPreprocessor } from '../common/measure/pipeline.ts';
 import { loadTokenizer } from '../common/assets/tokenizers.ts';
 import { loadTokenizerConfig } from '../common/assets/models.ts';
 import { ensureDummyModel } from '../suites/inference/backend/dummy-model.ts';

@@ -6,7 +6,7 @@
  */
 import * as vl from 'vega-lite';
 import { describe, expect, it } from 'vitest';
-import type { ResultRow } from '../common/results.ts';
+import type { ResultRow } from '../common/results/results.ts';
 import { gatewayCharts, latencyCharts, prefixCharts } from '../suites/inference/charts/index.ts';
 import inferenceSuite from '../suites/inference/index.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../visualization/chart.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMockServer, type MockServer } from '../suites/inference/mock-server.ts';
 import { selectExperiments } from '../scripts/cli.ts';
-import { hasFigure } from '../common/results.ts';
+import { hasFigure } from '../common/results/results.ts';
 import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';
 import { closedPort } from './inference-helpers.ts';
 

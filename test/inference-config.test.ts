@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../common/input-error.ts';
+import { InputError } from '../common/cli/input-error.ts';
 import { loadConfig, loadPromptsFile, parseSlo, parseTargetUrl, resolveInferenceOptions, validateConfig } from '../suites/inference/config.ts';
 import { tempDir } from './helpers.ts';
 

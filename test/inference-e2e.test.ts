@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { streamRequest } from '../suites/inference/client.ts';
-import { hasFigure } from '../common/results.ts';
+import { hasFigure } from '../common/results/results.ts';
 import { runLoad } from '../suites/inference/load.ts';
 import { EMBEDDED_TARGET } from '../suites/inference/config.ts';
 import { acquireTarget, closeTargets, embeddedAvailable } from '../suites/inference/targets.ts';

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { GATEWAY_PIPELINE, handleChat, truncateIds } from '../suites/inference/gateway.ts';
 import { startMockServer } from '../suites/inference/mock-server.ts';
-import { generateChat } from '../common/data.ts';
+import { generateChat } from '../common/text/data.ts';
 import { loadTokenizer } from '../common/assets/tokenizers.ts';
-import { createPreprocessor } from '../common/pipeline.ts';
+import { createPreprocessor } from '../common/measure/pipeline.ts';
 import { startStrategy, type Strategy } from '../common/strategies/index.ts';
 
 const started: Strategy[] = [];

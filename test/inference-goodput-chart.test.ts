@@ -5,7 +5,7 @@
  * panel when there is nothing to draw.
  */
 import { describe, expect, it } from 'vitest';
-import type { ResultRow } from '../common/results.ts';
+import type { ResultRow } from '../common/results/results.ts';
 import { goodputCharts } from '../suites/inference/charts/goodput.ts';
 import type { VegaLiteSpec } from '../visualization/chart.ts';
 import { compileWarnings, fields } from './chart-checks.ts';

@@ -5,7 +5,7 @@
  * saturation, step limit.
  */
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../common/rng.ts';
+import { createRng } from '../common/stats/rng.ts';
 import { searchMaxGoodput, validateGoodputSearch, type GoodputMeasurement } from '../suites/inference/goodput-search.ts';
 
 /** A server that holds the SLO for 99% of requests up to `capacity`, then falls away; a client that saturates at `clientLimit`. */

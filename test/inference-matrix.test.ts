@@ -4,7 +4,7 @@
  * in them. What keeps prompts fresh for a server cache (processTag) comes from the options in run().
  */
 import { describe, expect, it } from 'vitest';
-import { checkedParams } from '../common/results.ts';
+import { checkedParams } from '../common/results/results.ts';
 import { latency } from '../experiments/inference/05-latency.ts';
 import { gateway } from '../experiments/inference/06-gateway.ts';
 import { prefix, prefixPrompts } from '../experiments/inference/07-prefix.ts';

@@ -9,7 +9,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasFigure } from '../common/results.ts';
+import { hasFigure } from '../common/results/results.ts';
 import { CLIENTS, checkReachable, listModels, streamRequest } from '../suites/inference/client.ts';
 import { runLoad } from '../suites/inference/load.ts';
 import { startMockServer, type MockServer } from '../suites/inference/mock-server.ts';

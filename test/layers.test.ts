@@ -2,11 +2,12 @@
  * The layering rules (.dependency-cruiser.cjs, `npm run deps`): common/ never imports suites/, experiments/,
  * visualization/ or scripts/; visualization/ never imports suites/, experiments/ or scripts/; suites/<name>/
  * and experiments/<name>/ import nothing of another suite; only suites/registry.ts imports a suite's index;
- * nothing outside scripts/ imports scripts/; every import resolves. These tests run the `deps` script's own
+ * nothing outside scripts/ imports scripts/; every import resolves; inside common/, each room keeps its rule
+ * (stats/ pure, measure/ no writer, node:fs only in the I/O rooms…) and common/ keeps ≤ 8 top-level files. These tests run the `deps` script's own
  * command line, on this repository and on a throwaway tree with violating imports.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -107,5 +108,58 @@ describe('layers (npm run deps)', () => {
         'no-unresolvable-import: experiments/demo/03-missing.ts → ../../suites/demo/no-such-file.ts',
       ].sort(),
     );
+  });
+  it("keeps each room of common/ to its rule: a planted violation of every room's rule fails, naming the rule and the edge", () => {
+    const dir = tree({
+      // Allowed edges: none of these may be reported.
+      'common/stats/stats.ts': 'export const median = 1;\n',
+      'common/stats/rng.ts': "import { median } from './stats.ts';\nexport const rng = median;\n",
+      'common/results/results.ts': "import { writeFileSync } from 'node:fs';\nimport { median } from '../stats/stats.ts';\nexport interface Row { n: number }\nexport const write = () => writeFileSync('x', String(median));\n",
+      'common/cli/error-message.ts': 'export const errorMessage = (e: unknown) => String(e);\n',
+      'common/cli/progress.ts': 'export const bar = 1;\n',
+      'common/measure/timing.ts':
+        "import type { Row } from '../results/results.ts';\nimport { errorMessage } from '../cli/error-message.ts';\nimport { rng } from '../stats/rng.ts';\nexport const t = (r: Row) => [r, errorMessage, rng];\n",
+      'common/compare/compare-runs.ts': "import { readFileSync } from 'node:fs';\nimport { write } from '../results/results.ts';\nexport const c = [readFileSync, write];\n",
+      'common/build/cache-dir.ts': "import { mkdirSync } from 'node:fs';\nexport const dir = mkdirSync;\n",
+      'common/text/data.ts': "import { rng } from '../stats/rng.ts';\nexport const data = rng;\n",
+      // One violation per rule.
+      'common/stats/bad.ts': "import { readFileSync } from 'node:fs';\nimport { data } from '../text/data.ts';\nexport const bad = [readFileSync, data];\n",
+      'common/measure/bad.ts': "import { write } from '../results/results.ts';\nimport { bar } from '../cli/progress.ts';\nexport const bad = [write, bar];\n",
+      'common/results/bad.ts': "import { c } from '../compare/compare-runs.ts';\nexport const bad = c;\n",
+      'common/compare/bad.ts': "import { t } from '../measure/timing.ts';\nexport const bad = t;\n",
+      'common/cli/bad.ts': "import { write } from '../results/results.ts';\nexport const bad = write;\n",
+      'common/text/bad.ts': "import { t } from '../measure/timing.ts';\nexport const bad = t;\n",
+      'common/build/bad.ts': "import { median } from '../stats/stats.ts';\nexport const bad = median;\n",
+      'common/monitor/bad.ts': "import { median } from '../stats/stats.ts';\nexport const bad = median;\n",
+      'common/strategies/bad.ts': "import { writeFileSync } from 'node:fs';\nexport const bad = writeFileSync;\n",
+      // The deps script cruises these folders too: each must exist.
+      'visualization/chart.ts': 'export const chart = 1;\n',
+      'suites/types.ts': 'export const suite = 1;\n',
+      'experiments/demo/01-x.ts': 'export const x = 1;\n',
+      'scripts/cli.ts': 'export const cli = 1;\n',
+    });
+    const { status, output } = depcruise(dir);
+    expect(status, output).not.toBe(0);
+    expect(violations(output)).toEqual(
+      [
+        'stats-is-pure: common/stats/bad.ts → fs',
+        'stats-is-pure: common/stats/bad.ts → common/text/data.ts',
+        'file-system-only-in-io-rooms: common/stats/bad.ts → fs',
+        'measure-imports-no-writer: common/measure/bad.ts → common/results/results.ts',
+        'measure-imports-no-writer: common/measure/bad.ts → common/cli/progress.ts',
+        'results-imports-no-compare: common/results/bad.ts → common/compare/compare-runs.ts',
+        'compare-reads-finished-runs: common/compare/bad.ts → common/measure/timing.ts',
+        'cli-imports-no-measure-or-results: common/cli/bad.ts → common/results/results.ts',
+        'text-imports-no-measure-or-results: common/text/bad.ts → common/measure/timing.ts',
+        'build-imports-no-room: common/build/bad.ts → common/stats/stats.ts',
+        'monitor-imports-no-room: common/monitor/bad.ts → common/stats/stats.ts',
+        'file-system-only-in-io-rooms: common/strategies/bad.ts → fs',
+      ].sort(),
+    );
+  });
+
+  it('common/ keeps at most 8 files at its top level (the rest lives in its rooms)', () => {
+    const top = readdirSync(join(ROOT, 'common'), { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+    expect(top.length, top.join(', ')).toBeLessThanOrEqual(8);
   });
 });

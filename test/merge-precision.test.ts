@@ -8,11 +8,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Progress } from '../common/progress.ts';
-import { parseResultsCsv } from '../common/run-folder.ts';
-import { tInterval } from '../common/replicate-stats.ts';
-import { summarize } from '../common/stats.ts';
-import { QUICK_PLAN } from '../common/timing.ts';
+import { Progress } from '../common/cli/progress.ts';
+import { parseResultsCsv } from '../common/results/run-folder.ts';
+import { tInterval } from '../common/stats/replicate-stats.ts';
+import { summarize } from '../common/stats/stats.ts';
+import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { mergeShards } from '../suites/merge.ts';
 import { runExperiments } from '../suites/orchestrator.ts';
 import suite, { combinedRows, precise } from './fixtures/precision-suite.ts';

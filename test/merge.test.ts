@@ -5,14 +5,14 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rowKey } from '../common/compare-runs.ts';
-import { Progress } from '../common/progress.ts';
-import { combineReplicates, flagUnstable } from '../common/replicates.ts';
-import { roundedRow, toRow, type ResultRow } from '../common/results.ts';
-import { QUICK_PLAN } from '../common/timing.ts';
+import { rowKey } from '../common/compare/compare-runs.ts';
+import { Progress } from '../common/cli/progress.ts';
+import { combineReplicates, flagUnstable } from '../common/results/replicates.ts';
+import { roundedRow, toRow, type ResultRow } from '../common/results/results.ts';
+import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { MergeInputError, mergeShards, rowInputOf } from '../suites/merge.ts';
 import { runExperiments, type RunOutcome, type RunRequest } from '../suites/orchestrator.ts';
-import { parseReplicatesCsv, parseResultsCsv } from '../common/run-folder.ts';
+import { parseReplicatesCsv, parseResultsCsv } from '../common/results/run-folder.ts';
 import suite, { sharded } from './fixtures/shard-suite.ts';
 import { readCsv, tempDir } from './helpers.ts';
 

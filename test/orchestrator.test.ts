@@ -1,13 +1,13 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Progress } from '../common/progress.ts';
+import { Progress } from '../common/cli/progress.ts';
 
-import { QUICK_PLAN } from '../common/timing.ts';
+import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { liveChildren } from '../suites/child-runner.ts';
 import { processesText, runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import { createRunFolder, declaredParams } from '../suites/run-output.ts';
-import { toRow } from '../common/results.ts';
+import { toRow } from '../common/results/results.ts';
 import suite, { counting } from './fixtures/fake-suite.ts';
 import { AbortingProgress, onlyRun, readCsv, readCsvHeader, tempDir } from './helpers.ts';
 
@@ -36,7 +36,7 @@ describe('orchestrator', () => {
     // env.json lists every process (a group per point here, in 2 replicates), each with its start-up and the calibration workload it timed.
     const replication = JSON.parse(readFileSync(join(outcome.dir, 'env.json'), 'utf8')).replication;
     const processes = replication.processes as { replicate: number; startupSeconds: number; calibrationMs: number }[];
-    // The children ran from the prebuilt bundle (common/prebuilt.ts), not through tsx.
+    // The children ran from the prebuilt bundle (common/build/prebuilt.ts), not through tsx.
     expect(replication.children.start).toBe('prebuilt');
     expect(processes.map((p) => p.replicate).sort()).toEqual([0, 0, 0, 1, 1, 1]);
     for (const p of processes) {

@@ -1,10 +1,10 @@
-/** Paired rounds (common/paired-rounds.ts) and the statistics a paired ratio gets over processes. */
+/** Paired rounds (common/measure/paired-rounds.ts) and the statistics a paired ratio gets over processes. */
 import { describe, expect, it } from 'vitest';
-import { pairedRow, perRound, roundOrder, runPairedRounds, type RoundsResult } from '../common/paired-rounds.ts';
-import { combineReplicates } from '../common/replicates.ts';
-import { logTInterval, unpairedLogRatio } from '../common/replicate-stats.ts';
-import { createRng } from '../common/rng.ts';
-import { median, summarize } from '../common/stats.ts';
+import { pairedRow, perRound, roundOrder, runPairedRounds, type RoundsResult } from '../common/measure/paired-rounds.ts';
+import { combineReplicates } from '../common/results/replicates.ts';
+import { logTInterval, unpairedLogRatio } from '../common/stats/replicate-stats.ts';
+import { createRng } from '../common/stats/rng.ts';
+import { median, summarize } from '../common/stats/stats.ts';
 
 /** Standard normal draws (Box–Muller) from the project's seeded PRNG. */
 function normals(seed: number) {

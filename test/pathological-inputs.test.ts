@@ -4,8 +4,8 @@
  * checked against the reference's; a family whose time per character grows more than 4× is super-linear.
  */
 import { describe, expect, it } from 'vitest';
-import type { EncodeBudget } from '../common/bounded-encode.ts';
-import { pathologicalInputs, type PathologicalInput } from '../common/tokenizer-parity.ts';
+import type { EncodeBudget } from '../common/measure/bounded-encode.ts';
+import { pathologicalInputs, type PathologicalInput } from '../common/assets/tokenizer-parity.ts';
 import { encodeBounded, notRun, pathologicalRows, type Encoded } from '../suites/preprocessing/pathological.ts';
 
 const quiet = { signal: new AbortController().signal, progress: () => {} };

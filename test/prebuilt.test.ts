@@ -1,5 +1,5 @@
 /**
- * Prebuilt entries (common/prebuilt.ts, common/import-ts.mjs): a bundle behaves like its sources —
+ * Prebuilt entries (common/build/prebuilt.ts, common/build/import-ts.mjs): a bundle behaves like its sources —
  * paths relative to each source's import.meta.url included — and is rebuilt exactly when a source changed.
  */
 import { execFileSync } from 'node:child_process';
@@ -7,10 +7,10 @@ import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { prebuild } from '../common/prebuilt.ts';
+import { prebuild } from '../common/build/prebuilt.ts';
 import { tempDir } from './helpers.ts';
 
-const IMPORT_TS = fileURLToPath(new URL('../common/import-ts.mjs', import.meta.url));
+const IMPORT_TS = fileURLToPath(new URL('../common/build/import-ts.mjs', import.meta.url));
 
 /** A two-file project: a.ts re-exports lib/b.ts, which reads a file beside itself. */
 function project(version: string) {

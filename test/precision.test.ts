@@ -7,11 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Progress } from '../common/progress.ts';
-import { combineReplicates } from '../common/replicates.ts';
-import { LOG_SCALE, logTInterval, twoStageInterval } from '../common/replicate-stats.ts';
-import { createRng } from '../common/rng.ts';
-import { QUICK_PLAN } from '../common/timing.ts';
+import { Progress } from '../common/cli/progress.ts';
+import { combineReplicates } from '../common/results/replicates.ts';
+import { LOG_SCALE, logTInterval, twoStageInterval } from '../common/stats/replicate-stats.ts';
+import { createRng } from '../common/stats/rng.ts';
+import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import suite, { figureOf, spread } from './fixtures/spread-suite.ts';
 import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { combineReplicates, flagUnstable } from '../common/replicates.ts';
-import { pairedRow } from '../common/paired-rounds.ts';
-import { logTInterval, logitTInterval, tInterval, welchLogRatio } from '../common/replicate-stats.ts';
+import { combineReplicates, flagUnstable } from '../common/results/replicates.ts';
+import { pairedRow } from '../common/measure/paired-rounds.ts';
+import { logTInterval, logitTInterval, tInterval, welchLogRatio } from '../common/stats/replicate-stats.ts';
 import { rowInputOf } from '../suites/merge.ts';
-import { createRng } from '../common/rng.ts';
-import { ResultWriter, toRow, type RowInput } from '../common/results.ts';
-import { parseReplicatesCsv } from '../common/run-folder.ts';
-import { equalWeightQuantile, summarize } from '../common/stats.ts';
+import { createRng } from '../common/stats/rng.ts';
+import { ResultWriter, toRow, type RowInput } from '../common/results/results.ts';
+import { parseReplicatesCsv } from '../common/results/run-folder.ts';
+import { equalWeightQuantile, summarize } from '../common/stats/stats.ts';
 import { readCsv, tempDir } from './helpers.ts';
 
 /** Standard normal draws (Box–Muller) from the project's seeded PRNG. */

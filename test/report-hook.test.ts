@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Progress } from '../common/progress.ts';
-import { QUICK_PLAN } from '../common/timing.ts';
+import { Progress } from '../common/cli/progress.ts';
+import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { runExperiments } from '../suites/orchestrator.ts';
 import suite, { charted } from './fixtures/charts-suite.ts';
 import { readCsv, tempDir } from './helpers.ts';

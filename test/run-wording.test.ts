@@ -4,8 +4,8 @@
  * nothing to measure gets no "0 point measurements" line after saying so.
  */
 import { describe, expect, it } from 'vitest';
-import { Progress } from '../common/progress.ts';
-import type { ResultRow } from '../common/results.ts';
+import { Progress } from '../common/cli/progress.ts';
+import type { ResultRow } from '../common/results/results.ts';
 import { intervalSpan } from '../scripts/cli.ts';
 import { chartCount } from '../scripts/report-command.ts';
 

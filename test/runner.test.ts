@@ -3,12 +3,12 @@
  * crashes, exits non-zero or hangs costs only error rows for its own points.
  */
 import { describe, expect, it } from 'vitest';
-import type { RowInput } from '../common/results.ts';
-import { QUICK_PLAN } from '../common/timing.ts';
+import type { RowInput } from '../common/results/results.ts';
+import { QUICK_PLAN } from '../common/measure/timing.ts';
 import type { ChildJob } from '../suites/child-protocol.ts';
 import { liveChildren, runJobInChild } from '../suites/child-runner.ts';
 import { runExperiments } from '../suites/orchestrator.ts';
-import { Progress } from '../common/progress.ts';
+import { Progress } from '../common/cli/progress.ts';
 import suite, { fixture, rowsOf } from './fixtures/runner-suite.ts';
 
 /** What the parent receives: the point's rows, each carrying the point's parameters (added by the child). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { medianCiRanks, quantileSorted, ratioOfMedians, summarize } from '../common/stats.ts';
+import { medianCiRanks, quantileSorted, ratioOfMedians, summarize } from '../common/stats/stats.ts';
 
 describe('summarize', () => {
   it('computes median, percentiles, mean and sd of known data', () => {

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BURST_MS, StopSignals } from '../common/stop-signals.ts';
+import { BURST_MS, StopSignals } from '../common/cli/stop-signals.ts';
 import { RunFiles } from '../suites/run-files.ts';
 import { isAlive, tempDir } from './helpers.ts';
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getTemplateVariant } from '../common/assets/models.ts';
-import { createPreprocessor, type PipelineConfig } from '../common/pipeline.ts';
-import { generateBatch } from '../common/data.ts';
+import { createPreprocessor, type PipelineConfig } from '../common/measure/pipeline.ts';
+import { generateBatch } from '../common/text/data.ts';
 import { startStrategy, type Strategy, type StrategyId } from '../common/strategies/index.ts';
 import type { ChatMessage } from '../common/templates/engines.ts';
-import { batchTasks, timeBatch } from '../common/workload.ts';
+import { batchTasks, timeBatch } from '../common/measure/workload.ts';
 
 const config: PipelineConfig = { template: 'llama3.1', engine: 'jinja', tokenizer: 'js' };
 let chats: ChatMessage[][];
@@ -14,8 +14,8 @@ const started: Strategy[] = [];
 
 /** When collate last returned (performance.now()), and how long it is made to take (busy wait, ms). */
 const collated = vi.hoisted(() => ({ at: 0, spinMs: 0 }));
-vi.mock('../common/collate.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../common/collate.ts')>();
+vi.mock('../common/measure/collate.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../common/measure/collate.ts')>();
   return {
     ...original,
     collate: (...args: Parameters<typeof original.collate>) => {

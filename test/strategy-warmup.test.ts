@@ -1,7 +1,7 @@
 /** Experiments 3 and 4 warm a strategy with prepare batches at its first use in a process, and only then. */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { closeAllStrategies, getStrategy } from '../common/strategies/cache.ts';
-import { batchTasks, buildBatches } from '../common/workload.ts';
+import { batchTasks, buildBatches } from '../common/measure/workload.ts';
 import { warmStrategy } from '../suites/preprocessing/queue-points.ts';
 
 const config = { template: 'llama3.1-full', engine: 'jinja' as const, tokenizer: 'js' as const };

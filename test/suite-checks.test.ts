@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { Option } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../common/input-error.ts';
+import { InputError } from '../common/cli/input-error.ts';
 import { allSuites, getSuite } from '../suites/registry.ts';
 import { checkSuite, refuseUnreadFlags } from '../suites/suite-checks.ts';
 import type { Experiment, Suite } from '../suites/types.ts';

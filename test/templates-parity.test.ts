@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TEMPLATE_VARIANTS, getTemplateVariant, specialTokens } from '../common/assets/models.ts';
-import { FIXED_DATE_STRING } from '../common/pipeline.ts';
+import { FIXED_DATE_STRING } from '../common/measure/pipeline.ts';
 import { compileTemplate, type TemplateContext } from '../common/templates/engines.ts';
 import { outcome } from './template-errors.ts';
 

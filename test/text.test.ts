@@ -1,7 +1,7 @@
 /** Real-text chats (common/text/): seeded, exact token budgets, shaped like chats, one language per message. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../common/assets/tokenizers.ts';
-import { countChatTokens, type TokenCounter } from '../common/data.ts';
+import { countChatTokens, type TokenCounter } from '../common/text/data.ts';
 import type { ChatMessage } from '../common/templates/engines.ts';
 import { chatOf } from '../common/text/chat.ts';
 import { describeText } from '../common/text/sources.ts';

@@ -5,11 +5,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { identicalIds, prepareTokenizer } from '../common/assets/tokenizer-choice.ts';
 import { loadTokenizer } from '../common/assets/tokenizers.ts';
-import { createPreprocessor } from '../common/pipeline.ts';
-import { generateBatch } from '../common/data.ts';
+import { createPreprocessor } from '../common/measure/pipeline.ts';
+import { generateBatch } from '../common/text/data.ts';
 import { TIKTOKEN_ADAPTERS } from '../common/assets/tiktoken-adapters.ts';
 import { tiktokenVocabulary } from '../common/assets/tiktoken-ranks.ts';
-import { compareIds } from '../common/tokenizer-parity.ts';
+import { compareIds } from '../common/assets/tokenizer-parity.ts';
 import { startStrategy, type Strategy } from '../common/strategies/index.ts';
 
 const started: Strategy[] = [];

@@ -5,8 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadLibrary, type LibraryTokenizer } from '../common/assets/tokenizer-libraries.ts';
-import type { ResultRow, RowInput } from '../common/results.ts';
-import type { RunOptions } from '../common/run-options.ts';
+import type { ResultRow, RowInput } from '../common/results/results.ts';
+import type { RunOptions } from '../common/measure/run-options.ts';
 import { PASSAGE_KINDS, passages } from '../common/text/passages.ts';
 import { tokenizers } from '../experiments/preprocessing/10-tokenizers.ts';
 import { preprocessingCli } from '../suites/preprocessing/cli.ts';

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type LibraryId, type LibraryTokenizer, TOKENIZER_LIBRARIES, loadLibrary } from '../common/assets/tokenizer-libraries.ts';
-import { adversarialTexts, compareIds, type IdComparison } from '../common/tokenizer-parity.ts';
+import { adversarialTexts, compareIds, type IdComparison } from '../common/assets/tokenizer-parity.ts';
 
 type Expectation = { identical: true } | { unsupported: string } | { differs: Record<string, IdComparison> };
 

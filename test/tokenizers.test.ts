@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadTokenizer } from '../common/assets/tokenizers.ts';
-import { generateChat } from '../common/data.ts';
-import { createPreprocessor } from '../common/pipeline.ts';
+import { generateChat } from '../common/text/data.ts';
+import { createPreprocessor } from '../common/measure/pipeline.ts';
 
 describe('token-id parity: @huggingface/tokenizers (js) vs tokenizers (native)', () => {
   for (const template of ['llama3.1', 'qwen3']) {

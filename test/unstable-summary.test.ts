@@ -1,6 +1,6 @@
 /** The end-of-run count of unstable rows, split into paired ratios and shares and absolute figures. */
 import { describe, expect, it } from 'vitest';
-import { toRow, unstableSummary, type RowInput } from '../common/results.ts';
+import { toRow, unstableSummary, type RowInput } from '../common/results/results.ts';
 
 const base = { run_id: 'r', suite: 'preprocessing', experiment: 1 };
 const row = (unit: string, low: number, high: number, extra: Partial<RowInput> = {}) => toRow({ metric: 'm', unit, summary: { n: 3, median: 10, mean: 10, sd: 1, min: 9, max: 11, p90: 11, p99: 11, ciLow: low, ciHigh: high }, ...extra }, base);

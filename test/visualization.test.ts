@@ -6,10 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ResultRow } from '../common/results.ts';
+import type { ResultRow } from '../common/results/results.ts';
 import preprocessingSuite from '../suites/preprocessing/index.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../visualization/chart.ts';
-import { RunFolderError, loadRun, parseResultsCsv } from '../common/run-folder.ts';
+import { RunFolderError, loadRun, parseResultsCsv } from '../common/results/run-folder.ts';
 import { contentionCharts } from '../suites/preprocessing/charts/contention.ts';
 import { queueCharts } from '../suites/preprocessing/charts/queue.ts';
 import { noDataSpec } from '../visualization/no-data.ts';

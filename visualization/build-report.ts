@@ -5,11 +5,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChartDefinition } from './chart.ts';
-import { runNotice, type Coverage } from '../common/coverage.ts';
-import { collectFindings, formatFindings, formatVerdict, type ExperimentFindings } from '../common/findings.ts';
-import { formatMarkdown, summaryLines } from '../common/summary-table.ts';
-import { loadRun, type RunData } from '../common/run-folder.ts';
-import { hasFigure, pointText, type ResultRow } from '../common/results.ts';
+import { runNotice, type Coverage } from '../common/results/coverage.ts';
+import { collectFindings, formatFindings, formatVerdict, type ExperimentFindings } from '../common/results/findings.ts';
+import { formatMarkdown, summaryLines } from '../common/results/summary-table.ts';
+import { loadRun, type RunData } from '../common/results/run-folder.ts';
+import { hasFigure, pointText, type ResultRow } from '../common/results/results.ts';
 import { reportHtml, type ReportExperiment } from './report-html.ts';
 import { writeCharts, type ChartOutcome } from './write-charts.ts';
 

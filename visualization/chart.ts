@@ -4,7 +4,7 @@
  * Kept free of any experiment- or suite-specific type so every suite can declare charts the same way.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { ResultRow } from '../common/results.ts';
+import type { ResultRow } from '../common/results/results.ts';
 
 /** A Vega-Lite top-level spec (unit, layer, concat, facet…), as `vl.compile` accepts it. */
 export type VegaLiteSpec = TopLevelSpec;

@@ -4,11 +4,11 @@
  * section if it declares one. Every script and spec is inlined and a Content-Security-Policy forbids
  * any request, so the page works offline and cannot leak one.
  */
-import { pointText, type ResultRow } from '../common/results.ts';
-import { visibleCaveats, type Answering, type ExperimentFindings, type Finding } from '../common/findings.ts';
-import { summaryLines } from '../common/summary-table.ts';
+import { pointText, type ResultRow } from '../common/results/results.ts';
+import { visibleCaveats, type Answering, type ExperimentFindings, type Finding } from '../common/results/findings.ts';
+import { summaryLines } from '../common/results/summary-table.ts';
 import { browserBundles } from './bundles.ts';
-import type { RunData } from '../common/run-folder.ts';
+import type { RunData } from '../common/results/run-folder.ts';
 import type { ChartOutcome } from './write-charts.ts';
 
 /** What the report needs to know about an experiment (an Experiment satisfies it). */

@@ -4,7 +4,7 @@
  * row helpers every spec builder needs.
  */
 import type { Config } from 'vega-lite';
-import { hasFigure, type ParamValue, type ResultRow } from '../common/results.ts';
+import { hasFigure, type ParamValue, type ResultRow } from '../common/results/results.ts';
 
 export const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ResultRow } from '../common/results.ts';
+import type { ResultRow } from '../common/results/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from './chart.ts';
 import { noDataSpec } from './no-data.ts';
 import { specToSvg, svgToPngAsync } from './render-chart.ts';

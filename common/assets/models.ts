@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InputError } from '../input-error.ts';
+import { InputError } from '../cli/input-error.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -103,7 +103,7 @@ export function loadTemplateCorpus(): Promise<CorpusEntry[]> {
     const main = require.resolve('@huggingface/ollama-utils');
     const src = join(dirname(main), '..', 'src', 'chat-template-automap.ts');
     if (!existsSync(src)) throw new Error(`template corpus not found at ${src}; is @huggingface/ollama-utils installed?`);
-    // A TypeScript file: through tsx's API, since a prebuilt child (common/prebuilt.ts) has no loader for it.
+    // A TypeScript file: through tsx's API, since a prebuilt child (common/build/prebuilt.ts) has no loader for it.
     const { tsImport } = await import('tsx/esm/api');
     const mod = await tsImport(pathToFileURL(src).href, import.meta.url);
     const entries = mod.OLLAMA_CHAT_TEMPLATE_MAPPING as CorpusEntry[];

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_CACHE_DIR } from '../cache-dir.ts';
+import { PROJECT_CACHE_DIR } from '../build/cache-dir.ts';
 import { loadTokenizerJson, tokenizerFiles } from './models.ts';
 
 export interface TiktokenVocabulary {

@@ -5,7 +5,7 @@
  * a pipeline checks its choice against the Rust tokenizer before it is timed (identicalIds).
  */
 import { UnknownNameError } from './models.ts';
-import { compareIds } from '../tokenizer-parity.ts';
+import { compareIds } from './tokenizer-parity.ts';
 import { TOKENIZER_LIBRARIES, loadLibrary, type LibraryTokenizer } from './tokenizer-libraries.ts';
 import { TOKENIZERS, encodeCallOf, loadTokenizer, type PreparedTokenizer } from './tokenizers.ts';
 

@@ -2,7 +2,7 @@
  * Started strategies are kept for the whole process: several points may use the same pools, and starting a
  * pool (every worker loading a tokenizer) costs about a second per worker. Start-up is reported once.
  */
-import type { PipelineConfig } from '../pipeline.ts';
+import type { PipelineConfig } from '../measure/pipeline.ts';
 import { startStrategy, type Strategy, type StrategyId } from './index.ts';
 
 const started = new Map<string, Promise<Strategy>>();

@@ -14,7 +14,7 @@ import workerpool from 'workerpool';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { UnknownNameError, getTemplateVariant } from '../assets/models.ts';
-import { createPreprocessor, type PipelineConfig } from '../pipeline.ts';
+import { createPreprocessor, type PipelineConfig } from '../measure/pipeline.ts';
 import { handleTask, type Task, type TaskResult, type WorkerIdentity } from './tasks.ts';
 import type { WorkerInit } from './worker-handler.ts';
 
@@ -88,7 +88,7 @@ function serialOnEventLoop(handle: (task: Task) => Promise<TaskResult>): (task: 
 /** The TypeScript module both worker entries (pool-worker.mjs, process-worker.mjs) load. */
 export const WORKER_HANDLER_MODULE = new URL('./worker-handler.ts', import.meta.url).href;
 
-/** How this process's workers load that module (common/import-ts.mjs: prebuilt when the runner's map has it), which their start-up includes. */
+/** How this process's workers load that module (common/build/import-ts.mjs: prebuilt when the runner's map has it), which their start-up includes. */
 export function workerCodeLoad(): string {
   const prebuilt = JSON.parse(process.env.PREPBENCH_PREBUILT || '{}') as Record<string, string>;
   return fileURLToPath(WORKER_HANDLER_MODULE) in prebuilt ? 'handler prebuilt as JavaScript' : 'handler TypeScript through tsx';

@@ -1,8 +1,8 @@
 // piscina worker entry (plain JS: worker threads do not inherit a TypeScript loader). Loads the TypeScript
-// handler (prebuilt or through tsx: common/import-ts.mjs), then initialises it with { config, templateSource } passed as workerData.
+// handler (prebuilt or through tsx: common/build/import-ts.mjs), then initialises it with { config, templateSource } passed as workerData.
 import { workerData } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { importTs } from '../import-ts.mjs';
+import { importTs } from '../build/import-ts.mjs';
 
 const handler = await importTs('./worker-handler.ts', import.meta.url);
 await handler.init(workerData);

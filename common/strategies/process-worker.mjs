@@ -1,6 +1,6 @@
 // workerpool child-process entry (plain JS, see pool-worker.mjs). { config, templateSource } arrives as argv[2].
 import workerpool from 'workerpool';
-import { importTs } from '../import-ts.mjs';
+import { importTs } from '../build/import-ts.mjs';
 
 const handler = await importTs('./worker-handler.ts', import.meta.url);
 await handler.init(JSON.parse(process.argv[2]));

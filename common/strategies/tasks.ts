@@ -3,7 +3,7 @@
  * processes run `handleTask` with a Preprocessor built from the same PipelineConfig as the main thread.
  */
 import type { ChatMessage } from '../templates/engines.ts';
-import type { Preprocessor } from '../pipeline.ts';
+import type { Preprocessor } from '../measure/pipeline.ts';
 
 export type TaskOp = 'noop' | 'render' | 'tokenize' | 'prepare';
 

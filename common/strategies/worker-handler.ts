@@ -3,7 +3,7 @@
  * loading assets is part of start-up, never of a measured task.
  */
 import { threadId } from 'node:worker_threads';
-import { createPreprocessor, type PipelineConfig } from '../pipeline.ts';
+import { createPreprocessor, type PipelineConfig } from '../measure/pipeline.ts';
 import { handleTask, type Task, type TaskResult, type WorkerIdentity } from './tasks.ts';
 
 let preprocessor: Awaited<ReturnType<typeof createPreprocessor>> | undefined;

@@ -3,7 +3,7 @@
  * (@huggingface/jinja) on the very chat being measured. A crash or a different prompt makes the point
  * `unsupported` with the reason — timing an engine that renders a different prompt would be a lie.
  */
-import type { Preprocessor } from '../pipeline.ts';
+import type { Preprocessor } from '../measure/pipeline.ts';
 import { describeDifference, type ChatMessage } from './engines.ts';
 
 export type Support = { ok: true; prompt: string } | { ok: false; reason: string };

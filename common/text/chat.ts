@@ -1,5 +1,5 @@
 /** A seeded chat in a kind of text (--text): the synthetic generator or real text. */
-import { generateChat, type ChatSpec, type TokenCounter } from '../data.ts';
+import { generateChat, type ChatSpec, type TokenCounter } from './data.ts';
 import type { ChatMessage } from '../templates/engines.ts';
 import type { TextKind } from './kinds.ts';
 import { realChat } from './real-chat.ts';

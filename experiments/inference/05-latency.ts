@@ -12,9 +12,9 @@ import { runLoad } from '../../suites/inference/load.ts';
 import type { PromptSet, TargetSpec } from '../../suites/inference/config.ts';
 import { boundsOf, countOutputTokens, defaultPromptSet, openPoint, plannedPrompts, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
-import { caveatsOf, fmt, pick, ratioText, unpairedRatio, withCi, type Finding } from '../../common/findings.ts';
-import type { Params, ResultRow, RowInput } from '../../common/results.ts';
-import { summarize } from '../../common/stats.ts';
+import { caveatsOf, fmt, pick, ratioText, unpairedRatio, withCi, type Finding } from '../../common/results/findings.ts';
+import type { Params, ResultRow, RowInput } from '../../common/results/results.ts';
+import { summarize } from '../../common/stats/stats.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { latencyCharts } from '../../suites/inference/charts/index.ts';
 

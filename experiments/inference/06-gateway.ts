@@ -11,14 +11,14 @@ import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts
 import type { TargetSpec } from '../../suites/inference/config.ts';
 import { boundsOf, countOutputTokens, openPoint, processTag, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
-import { createRng, deriveSeed } from '../../common/rng.ts';
-import { caveatsOf, crosses, pick, withCi, type Finding, type FindingContext } from '../../common/findings.ts';
-import type { ParamValue, Params, ResultRow, RowInput } from '../../common/results.ts';
-import { ratioOfMedians, summarize } from '../../common/stats.ts';
+import { createRng, deriveSeed } from '../../common/stats/rng.ts';
+import { caveatsOf, crosses, pick, withCi, type Finding, type FindingContext } from '../../common/results/findings.ts';
+import type { ParamValue, Params, ResultRow, RowInput } from '../../common/results/results.ts';
+import { ratioOfMedians, summarize } from '../../common/stats/stats.ts';
 import type { ChatMessage } from '../../common/templates/engines.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { gatewayCharts } from '../../suites/inference/charts/index.ts';
-import { chatFor, preprocessor } from '../../common/preprocessor-cache.ts';
+import { chatFor, preprocessor } from '../../common/measure/preprocessor-cache.ts';
 
 export const GATEWAY_TURNS = 100;
 export const GATEWAY_TOKENS = 2000;

@@ -13,10 +13,10 @@ import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts
 import type { TargetSpec } from '../../suites/inference/config.ts';
 import { COUNT_MODEL, boundsOf, countOutputTokens, openPoint, processTag, resourceRows, runRows, syntheticTexts } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
-import { deriveSeed } from '../../common/rng.ts';
-import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
-import type { Params, ResultRow, RowInput } from '../../common/results.ts';
-import { ratioOfMedians, summarize } from '../../common/stats.ts';
+import { deriveSeed } from '../../common/stats/rng.ts';
+import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/results/findings.ts';
+import type { Params, ResultRow, RowInput } from '../../common/results/results.ts';
+import { ratioOfMedians, summarize } from '../../common/stats/stats.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { prefixCharts } from '../../suites/inference/charts/index.ts';
 

@@ -14,8 +14,8 @@ import { startLoadWorkers } from '../../suites/inference/load-workers.ts';
 import { aggregate } from '../../suites/inference/metrics.ts';
 import type { PromptSet, TargetSpec } from '../../suites/inference/config.ts';
 import type { RequestPlan } from '../../suites/inference/request-plan.ts';
-import { caveatsOf, fmt, type Finding } from '../../common/findings.ts';
-import type { Params, ResultRow, RowInput } from '../../common/results.ts';
+import { caveatsOf, fmt, type Finding } from '../../common/results/findings.ts';
+import type { Params, ResultRow, RowInput } from '../../common/results/results.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 
 interface Point {

@@ -5,20 +5,20 @@
  * reference engine and tokenizer also run on a synthetic chat of the same size in the same rounds, so how
  * much the suite's old synthetic text moved the split comes from one run, paired.
  */
-import { collate } from '../../common/collate.ts';
+import { collate } from '../../common/measure/collate.ts';
 import { getTemplateVariant } from '../../common/assets/models.ts';
 import type { TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import { thenIds } from '../../common/assets/tokenizers.ts';
-import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
-import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
-import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
+import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/results/findings.ts';
+import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/measure/paired-rounds.ts';
+import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results/results.ts';
 import { checkSupport } from '../../common/templates/support.ts';
 import type { ChatMessage, EngineId } from '../../common/templates/engines.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { anatomyCharts } from '../../suites/preprocessing/charts/anatomy.ts';
-import { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
-import { sampleChats } from '../../common/chats-file.ts';
-import { median } from '../../common/stats.ts';
+import { chatFor, preprocessor, referenceOf } from '../../common/measure/preprocessor-cache.ts';
+import { sampleChats } from '../../common/text/chats-file.ts';
+import { median } from '../../common/stats/stats.ts';
 import { MAIN_THREAD_RUNS, chatsFile, engineList, inTurn, mainThreadGroup, measuredText, promptTokensRow, quickTemplate, selectedTemplates, textKind, timedTokenizers } from '../../suites/preprocessing/experiment-helpers.ts';
 import { batchSize } from '../../suites/preprocessing/queue-points.ts';
 

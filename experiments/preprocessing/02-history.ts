@@ -4,14 +4,14 @@
  */
 import { getTemplateVariant } from '../../common/assets/models.ts';
 import type { TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
-import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/findings.ts';
-import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
-import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
+import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/results/findings.ts';
+import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/measure/paired-rounds.ts';
+import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results/results.ts';
 import { checkSupport } from '../../common/templates/support.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { historyCharts } from '../../suites/preprocessing/charts/history.ts';
-import { chatFor, preprocessor, referenceOf } from '../../common/preprocessor-cache.ts';
+import { chatFor, preprocessor, referenceOf } from '../../common/measure/preprocessor-cache.ts';
 import { MAIN_THREAD_RUNS, engineList, mainThreadGroup, quickTemplate, selectedTemplates, textKind, timedTokenizers } from '../../suites/preprocessing/experiment-helpers.ts';
 import type { TextKind } from '../../common/text/kinds.ts';
 

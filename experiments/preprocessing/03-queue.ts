@@ -2,14 +2,14 @@
  * Experiment 3 — the serving queue: a batch of 64 requests (100 turns, ~1k tokens each; quick: 16) arrives; how long
  * until its token ids are collated and the GPU could start, per strategy × workers?
  */
-import { caveatsOf, crosses, fmt, pick, withCi, type Finding } from '../../common/findings.ts';
-import { pairedRow, perRound, roundFigures, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
-import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
-import { summarize } from '../../common/stats.ts';
-import { cpuCountRows } from '../../common/topology.ts';
+import { caveatsOf, crosses, fmt, pick, withCi, type Finding } from '../../common/results/findings.ts';
+import { pairedRow, perRound, roundFigures, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/measure/paired-rounds.ts';
+import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results/results.ts';
+import { summarize } from '../../common/stats/stats.ts';
+import { cpuCountRows } from '../../common/measure/topology.ts';
 import { isParallel, workerCodeLoad } from '../../common/strategies/index.ts';
-import { sampleLatency } from '../../common/timing.ts';
-import { batchTasks, dispatchMeter, timeBatch, type DispatchLoad } from '../../common/workload.ts';
+import { sampleLatency } from '../../common/measure/timing.ts';
+import { batchTasks, dispatchMeter, timeBatch, type DispatchLoad } from '../../common/measure/workload.ts';
 import type { TaskEncoding } from '../../common/strategies/tasks.ts';
 import type { Experiment } from '../../suites/types.ts';
 import { queueCharts } from '../../suites/preprocessing/charts/queue.ts';

@@ -5,17 +5,17 @@
  */
 import { epochNow, startHealthProber, startHealthServer, type HealthProbes } from '../../common/monitor/health.ts';
 import { startLoopDelayMonitor, type LoopDelay } from '../../common/monitor/event-loop.ts';
-import { caveatsOf, crosses, fmt, pick, withCi, type Finding } from '../../common/findings.ts';
-import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type RoundsResult, type Variant } from '../../common/paired-rounds.ts';
-import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
-import { median, summarize } from '../../common/stats.ts';
-import { cpuCountRows } from '../../common/topology.ts';
+import { caveatsOf, crosses, fmt, pick, withCi, type Finding } from '../../common/results/findings.ts';
+import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type RoundsResult, type Variant } from '../../common/measure/paired-rounds.ts';
+import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results/results.ts';
+import { median, summarize } from '../../common/stats/stats.ts';
+import { cpuCountRows } from '../../common/measure/topology.ts';
 import { isParallel, type StrategyId } from '../../common/strategies/index.ts';
 import type { TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
-import { batchTasks, timeBatch } from '../../common/workload.ts';
+import { batchTasks, timeBatch } from '../../common/measure/workload.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { contentionCharts } from '../../suites/preprocessing/charts/contention.ts';
-import { preprocessor } from '../../common/preprocessor-cache.ts';
+import { preprocessor } from '../../common/measure/preprocessor-cache.ts';
 import { engineList, quickTemplate, selectedTemplates } from '../../suites/preprocessing/experiment-helpers.ts';
 import { BATCH_RUNS, QUEUE_PARAMS, batchCoordinates, batchGroup, batchOf, batchShape, batchTokenRows, batchTokenizer, cores, logicalCpusOf, machineOf, speedupBound, strategyKey, strategyParams, strategyPoints, warmStrategy, type BatchPoint, type StrategyPoint } from '../../suites/preprocessing/queue-points.ts';
 

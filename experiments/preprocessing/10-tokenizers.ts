@@ -10,19 +10,19 @@
  */
 import { MODELS, templateVariantsFor } from '../../common/assets/models.ts';
 import { TOKENIZER_LIBRARIES, loadLibrary, type LibraryId, type LibraryTokenizer } from '../../common/assets/tokenizer-libraries.ts';
-import { caveatsOf, crosses, fmt, withCi, type Finding } from '../../common/findings.ts';
+import { caveatsOf, crosses, fmt, withCi, type Finding } from '../../common/results/findings.ts';
 import { startLoopDelayMonitor } from '../../common/monitor/event-loop.ts';
 import type { EncodeCall } from '../../common/assets/tokenizers.ts';
-import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/paired-rounds.ts';
-import { chatFor, referenceOf } from '../../common/preprocessor-cache.ts';
+import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type Variant } from '../../common/measure/paired-rounds.ts';
+import { chatFor, referenceOf } from '../../common/measure/preprocessor-cache.ts';
 import { loadCorpus } from '../../common/assets/corpus.ts';
-import { FIXED_DATE_STRING } from '../../common/pipeline.ts';
+import { FIXED_DATE_STRING } from '../../common/measure/pipeline.ts';
 import { compileTemplate } from '../../common/templates/engines.ts';
-import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results.ts';
-import { adversarialTexts, compareIds, pathologicalInputs } from '../../common/tokenizer-parity.ts';
-import { mean } from '../../common/stats.ts';
-import { sampleChats } from '../../common/chats-file.ts';
-import { deriveSeed } from '../../common/rng.ts';
+import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results/results.ts';
+import { adversarialTexts, compareIds, pathologicalInputs } from '../../common/assets/tokenizer-parity.ts';
+import { mean } from '../../common/stats/stats.ts';
+import { sampleChats } from '../../common/text/chats-file.ts';
+import { deriveSeed } from '../../common/stats/rng.ts';
 import { PASSAGE_KINDS, passage, passages, type PassageKind } from '../../common/text/passages.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { tokenizerCharts } from '../../suites/preprocessing/charts/tokenizers.ts';

@@ -1,8 +1,8 @@
 /** The inference suite's command-line options: targets, prompts, SLOs, client, the gateway modes of experiment 6. */
 import { Option } from 'commander';
-import { nonEmptyList } from '../../common/flag-ranges.ts';
-import { InputError } from '../../common/input-error.ts';
-import type { RunOptions } from '../../common/run-options.ts';
+import { nonEmptyList } from '../../common/cli/flag-ranges.ts';
+import { InputError } from '../../common/cli/input-error.ts';
+import type { RunOptions } from '../../common/measure/run-options.ts';
 import type { SuiteCli } from '../types.ts';
 import { CLIENTS } from './client.ts';
 import { GATEWAY_STRATEGIES, type GatewayStrategy } from './gateway.ts';

@@ -3,8 +3,8 @@
  * — and the verdict every row of the point takes: a point whose client fell behind its schedule is
  * `client_saturated`, keeping its figures, with the lag figures and the remedy in `error`.
  */
-import type { Params, RowInput } from '../../common/results.ts';
-import { summarize } from '../../common/stats.ts';
+import type { Params, RowInput } from '../../common/results/results.ts';
+import { summarize } from '../../common/stats/stats.ts';
 import type { LoadResult } from './load.ts';
 import { saturationVerdict, type SaturationThreshold } from './saturation.ts';
 

@@ -10,7 +10,7 @@
  * Userinfo in a target URL (http://user:pass@host/v1) is sent as Basic auth and shown as `***`.
  */
 import OpenAI, { APIError } from 'openai';
-import { redactUrlCredentials } from '../../common/url-credentials.ts';
+import { redactUrlCredentials } from '../../common/cli/url-credentials.ts';
 import type { BackendTimings, RequestRecord } from './metrics.ts';
 import { SseLines, parseData, quote } from './sse.ts';
 

@@ -5,11 +5,11 @@
  * stated range (RANGES). A target URL's userinfo never names a target: its default name shows `***`.
  */
 import { parse as parseYaml } from 'yaml';
-import { readRegularFile } from '../../common/regular-file.ts';
-import { redactUrlCredentials } from '../../common/url-credentials.ts';
+import { readRegularFile } from '../../common/cli/regular-file.ts';
+import { redactUrlCredentials } from '../../common/cli/url-credentials.ts';
 import { CLIENTS, type ClientKind } from './client.ts';
 import type { Slo } from './metrics.ts';
-import { InputError } from '../../common/input-error.ts';
+import { InputError } from '../../common/cli/input-error.ts';
 
 /** The values a numeric field or flag accepts. */
 export interface Range {
@@ -196,7 +196,7 @@ function list<T>(file: string, field: string, x: unknown, item: (f: string, v: u
 
 /**
  * Input files are read only when regular and within a size: a FIFO, /dev/zero or a huge file would stall
- * or end the process (common/regular-file.ts). Every process of a run parses a prompts file.
+ * or end the process (common/cli/regular-file.ts). Every process of a run parses a prompts file.
  */
 const PROMPTS_FILE_MAX_MB = 64;
 const CONFIG_FILE_MAX_MB = 1;

@@ -4,11 +4,11 @@
  */
 import { basename } from 'node:path';
 import { loadTokenizer } from '../../common/assets/tokenizers.ts';
-import { createRng, deriveSeed } from '../../common/rng.ts';
-import { textOfTokens } from '../../common/data.ts';
-import type { Params, RowInput } from '../../common/results.ts';
-import { summarize } from '../../common/stats.ts';
-import type { RunOptions } from '../../common/run-options.ts';
+import { createRng, deriveSeed } from '../../common/stats/rng.ts';
+import { textOfTokens } from '../../common/text/data.ts';
+import type { Params, RowInput } from '../../common/results/results.ts';
+import { summarize } from '../../common/stats/stats.ts';
+import type { RunOptions } from '../../common/measure/run-options.ts';
 import { aggregate, clientDecodeRate, hasSlo, type Aggregate, type RequestRecord, type Slo } from './metrics.ts';
 import { inferenceOf } from './cli.ts';
 import type { PromptSet, TargetSpec } from './config.ts';

@@ -11,7 +11,7 @@
  */
 import { getStrategy } from '../../common/strategies/cache.ts';
 import type { Strategy } from '../../common/strategies/index.ts';
-import type { PipelineConfig } from '../../common/pipeline.ts';
+import type { PipelineConfig } from '../../common/measure/pipeline.ts';
 import type { ChatMessage } from '../../common/templates/engines.ts';
 import { streamRequest, type ClientKind } from './client.ts';
 import type { RequestRecord } from './metrics.ts';

@@ -10,7 +10,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { startLoopDelayMonitor, type LoopDelay } from '../../common/monitor/event-loop.ts';
-import { createRng } from '../../common/rng.ts';
+import { createRng } from '../../common/stats/rng.ts';
 import { phaseCounters, runPhase, type PhaseOutcome, type PhaseShape, type SendRequest, type SendTime } from './load-phase.ts';
 import { startLoadWorkers, type LoadWorkers, type WorkerPhaseResult } from './load-workers.ts';
 import type { RequestRecord } from './metrics.ts';

@@ -8,7 +8,7 @@
  * Output tokens are counted with the model's tokenizer on the generated text (not by chunk count).
  * Goodput: completed requests per second that meet every SLO given.
  */
-import { summarize, type Summary } from '../../common/stats.ts';
+import { summarize, type Summary } from '../../common/stats/stats.ts';
 
 /**
  * Timings object a llama.cpp-style server reports in its final chunk: timed inside the server process

@@ -9,7 +9,7 @@
  * A late timer or a loop busy parsing streams delays every due request, so a high send-lag p99 says the
  * figures describe the client as much as the server.
  */
-import { quantileSorted } from '../../common/stats.ts';
+import { quantileSorted } from '../../common/stats/stats.ts';
 
 export interface LagStats {
   /** ms */

@@ -5,8 +5,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Params, RowInput } from '../../common/results.ts';
-import { formatCell } from '../../common/summary-table.ts';
+import type { Params, RowInput } from '../../common/results/results.ts';
+import { formatCell } from '../../common/results/summary-table.ts';
 
 /** An experiment's part of the summary. */
 export interface SummarySection {

@@ -11,7 +11,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { redactUrlCredentials } from '../../common/url-credentials.ts';
+import { redactUrlCredentials } from '../../common/cli/url-credentials.ts';
 import { checkReachable, listModels } from './client.ts';
 import type { EmbeddedSpec, TargetSpec } from './config.ts';
 

@@ -4,11 +4,11 @@
  * ceiling it implies — Amdahl's bound on speedup whatever the worker count, because every request needs
  * this much of the one main thread.
  */
-import { pairedRow } from '../../common/paired-rounds.ts';
-import type { RowInput } from '../../common/results.ts';
+import { pairedRow } from '../../common/measure/paired-rounds.ts';
+import type { RowInput } from '../../common/results/results.ts';
 import type { TaskEncoding } from '../../common/strategies/tasks.ts';
-import { sum } from '../../common/stats.ts';
-import { activeMsOf, type DispatchLoad } from '../../common/workload.ts';
+import { sum } from '../../common/stats/stats.ts';
+import { activeMsOf, type DispatchLoad } from '../../common/measure/workload.ts';
 
 /** Main-thread CPU time below this many ticks of its clock is too coarse to report per request. */
 const MIN_CPU_TICKS = 10;

@@ -1,14 +1,14 @@
 /**
  * Pieces the preprocessing experiments share: the selected templates, engines and timed tokenizers, the
  * main-thread process group and its number of processes. The preprocessor cache, the reference engine and chat building live in
- * common/preprocessor-cache.ts (the inference suite uses them too).
+ * common/measure/preprocessor-cache.ts (the inference suite uses them too).
  */
 import { templateVariantsFor } from '../../common/assets/models.ts';
-import type { ChatsFileRecord } from '../../common/chats-file.ts';
+import type { ChatsFileRecord } from '../../common/text/chats-file.ts';
 import { identicalIds, prepareTokenizer, tokenizerNote, type TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
 import { directEncode } from '../../common/assets/tokenizers.ts';
-import type { Params, RowInput } from '../../common/results.ts';
-import { median } from '../../common/stats.ts';
+import type { Params, RowInput } from '../../common/results/results.ts';
+import { median } from '../../common/stats/stats.ts';
 import type { EngineId } from '../../common/templates/engines.ts';
 import type { TextKind } from '../../common/text/kinds.ts';
 import type { RunOptions } from '../types.ts';

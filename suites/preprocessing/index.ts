@@ -8,7 +8,7 @@ import { corpus } from '../../experiments/preprocessing/08-corpus.ts';
 import { tokenizers } from '../../experiments/preprocessing/10-tokenizers.ts';
 import { pipelines } from '../../experiments/preprocessing/11-pipelines.ts';
 import { closeAllStrategies } from '../../common/strategies/cache.ts';
-import { BOUNDED_ENCODE_MODULE } from '../../common/bounded-encode.ts';
+import { BOUNDED_ENCODE_MODULE } from '../../common/measure/bounded-encode.ts';
 import { WORKER_HANDLER_MODULE } from '../../common/strategies/index.ts';
 import { preprocessingCli } from './cli.ts';
 

@@ -1,14 +1,14 @@
 /**
- * Experiment 10's pathological inputs (common/tokenizer-parity.ts): each library encodes each input
- * once, in a child process bounded in time and memory (common/bounded-encode.ts), so a library that
+ * Experiment 10's pathological inputs (common/assets/tokenizer-parity.ts): each library encodes each input
+ * once, in a child process bounded in time and memory (common/measure/bounded-encode.ts), so a library that
  * needs minutes or gigabytes, or crashes, gives a row instead of a stalled or lost run. Rows: the encode's
  * time and peak memory where it finished, its ids against the reference's, what ended it where it did
  * not, and per family how the CPU time per character grows with the size.
  */
-import { BoundedEncoder, type BoundedOutcome, type EncodeBudget } from '../../common/bounded-encode.ts';
-import { fmt, type Finding } from '../../common/findings.ts';
-import type { ResultRow, RowInput } from '../../common/results.ts';
-import { firstDifference, type PathologicalInput } from '../../common/tokenizer-parity.ts';
+import { BoundedEncoder, type BoundedOutcome, type EncodeBudget } from '../../common/measure/bounded-encode.ts';
+import { fmt, type Finding } from '../../common/results/findings.ts';
+import type { ResultRow, RowInput } from '../../common/results/results.ts';
+import { firstDifference, type PathologicalInput } from '../../common/assets/tokenizer-parity.ts';
 
 /** Per input: a few seconds in quick mode (the whole part stays well under a minute), more in full to see further. */
 export const BUDGETS: Record<'quick' | 'full', EncodeBudget> = { quick: { ms: 2_000, memoryMb: 4_096 }, full: { ms: 10_000, memoryMb: 4_096 } };

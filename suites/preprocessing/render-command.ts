@@ -1,11 +1,11 @@
 /** `bench render`: the exact prompt (or token ids) the suite would measure for a messages file. */
 import { getModelSpec, getTemplateVariant, templateVariantsFor } from '../../common/assets/models.ts';
 import type { TokenizerChoice } from '../../common/assets/tokenizer-choice.ts';
-import { InputError } from '../../common/input-error.ts';
-import { DEFAULT_MESSAGES_LIMITS, readMessagesFile } from '../../common/messages-file.ts';
-import { createPreprocessor } from '../../common/pipeline.ts';
+import { InputError } from '../../common/cli/input-error.ts';
+import { DEFAULT_MESSAGES_LIMITS, readMessagesFile } from '../../common/cli/messages-file.ts';
+import { createPreprocessor } from '../../common/measure/pipeline.ts';
 import type { ChatMessage, EngineId } from '../../common/templates/engines.ts';
-import type { CliIO } from '../../common/cli-io.ts';
+import type { CliIO } from '../../common/cli/cli-io.ts';
 
 export interface RenderFlags {
   model: string;
@@ -14,7 +14,7 @@ export interface RenderFlags {
   engine: EngineId;
   tokenizer: TokenizerChoice;
   ids?: boolean;
-  /** --max-messages-mb and --max-message-chars (common/messages-file.ts); defaults when absent. */
+  /** --max-messages-mb and --max-message-chars (common/cli/messages-file.ts); defaults when absent. */
   maxMessagesMb?: number;
   maxMessageChars?: number;
 }

@@ -6,11 +6,11 @@
  * after encoding many distinct passages (its cache).
  */
 import type { LibraryId, LibraryTokenizer } from '../../common/assets/tokenizer-libraries.ts';
-import { caveatsOf, crosses, fmt, withCi, type Finding } from '../../common/findings.ts';
-import { pairedRow, roundOrder, runPairedRounds, variantRow, withRounds, type RoundsPlan, type Variant } from '../../common/paired-rounds.ts';
-import { hasFigure, type ResultRow, type RowInput } from '../../common/results.ts';
-import { mean } from '../../common/stats.ts';
-import { firstDifference } from '../../common/tokenizer-parity.ts';
+import { caveatsOf, crosses, fmt, withCi, type Finding } from '../../common/results/findings.ts';
+import { pairedRow, roundOrder, runPairedRounds, variantRow, withRounds, type RoundsPlan, type Variant } from '../../common/measure/paired-rounds.ts';
+import { hasFigure, type ResultRow, type RowInput } from '../../common/results/results.ts';
+import { mean } from '../../common/stats/stats.ts';
+import { firstDifference } from '../../common/assets/tokenizer-parity.ts';
 import { preparedOf } from '../../common/assets/tokenizer-choice.ts';
 import { directEncode, encodeCallOf, type EncodeCall } from '../../common/assets/tokenizers.ts';
 

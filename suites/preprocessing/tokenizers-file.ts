@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { RowInput } from '../../common/results.ts';
+import type { RowInput } from '../../common/results/results.ts';
 
 export function tokenizerVerdict(row: RowInput): 'identical' | 'differs' | 'unsupported' {
   if (row.status === 'ok') return 'identical';

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, accessSync, constants, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PROJECT_CACHE_DIR } from '../../../common/cache-dir.ts';
+import { PROJECT_CACHE_DIR } from '../../../common/build/cache-dir.ts';
 import { loadTokenizerConfig, loadTokenizerJson, tokenizerFiles } from '../../../common/assets/models.ts';
 import { emittableTokens } from './word-vocab.ts';
 import { GgmlType, GgufType, writeGguf, type GgufValue, type TensorSpec } from './gguf-writer.ts';

@@ -10,7 +10,7 @@
  *   goodput_bracket_low /  median = the search's bracket around it: the last load that met the target, the
  *   goodput_bracket_high   first that missed it or saturated the client (high absent: none was reached)
  */
-import { hasFigure, type ResultRow } from '../../../common/results.ts';
+import { hasFigure, type ResultRow } from '../../../common/results/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, SCHEMA, fixedScale, missingReason, titleBlock } from '../../../visualization/style.ts';

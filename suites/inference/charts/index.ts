@@ -5,7 +5,7 @@
  *   6 TTFT inflation per gateway mode vs concurrency (and the gateway's event-loop delay)
  *   7 TTFT with a shared prefix vs unique prompts
  */
-import type { ResultRow } from '../../../common/results.ts';
+import type { ResultRow } from '../../../common/results/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, STRATEGY_COLORS, STRATEGY_ORDER, fixedScale, measured, missingReason, titleBlock, withInterval } from '../../../visualization/style.ts';

@@ -1,5 +1,5 @@
 /** Experiment 1: where the CPU time of one ~1k-token request goes (template / tokenize / collate). */
-import { hasFigure, type ResultRow } from '../../../common/results.ts';
+import { hasFigure, type ResultRow } from '../../../common/results/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, STAGE_COLORS, STAGE_ORDER, fixedScale, measured, missingReason, titleBlock, withInterval } from '../../../visualization/style.ts';

@@ -2,7 +2,7 @@
  * Experiment 4: does the event loop stay free while batches are prepared (loop delay, /health latency),
  * and how do templating and tokenizing each scale with workers (speedup vs the ideal)?
  */
-import type { ResultRow } from '../../../common/results.ts';
+import type { ResultRow } from '../../../common/results/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, STRATEGY_ORDER, measured, missingReason, strategyLabel, titleBlock, withInterval } from '../../../visualization/style.ts';

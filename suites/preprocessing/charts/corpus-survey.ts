@@ -3,7 +3,7 @@
  * each engine renders identically to the reference. Exp 8 rows carry the family in `model`, the corpus
  * template id in `template`; `compat` rows say ok / unsupported (differs: … or error: …).
  */
-import type { ResultRow } from '../../../common/results.ts';
+import type { ResultRow } from '../../../common/results/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, ENGINE_COLORS, ENGINE_ORDER, MEDIAN_TOOLTIP, SCHEMA, fixedScale, measured, missingReason, titleBlock, withInterval } from '../../../visualization/style.ts';

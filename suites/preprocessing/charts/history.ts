@@ -1,5 +1,5 @@
 /** Experiment 2: the chat-history tax — cost vs turns at a fixed token total, and growth vs one turn. */
-import { hasFigure, type ResultRow } from '../../../common/results.ts';
+import { hasFigure, type ResultRow } from '../../../common/results/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, fixedScale, measured, missingReason, titleBlock, withInterval } from '../../../visualization/style.ts';

@@ -2,7 +2,7 @@
  * Experiment 11: requests/s per core of every pipeline measured (with intervals), and the trade-off a
  * gateway chooses on — throughput per core against the event loop's delay p99, Pareto front marked.
  */
-import type { ResultRow } from '../../../common/results.ts';
+import type { ResultRow } from '../../../common/results/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, measured, missingReason, titleBlock, withInterval } from '../../../visualization/style.ts';

@@ -1,5 +1,5 @@
 /** Experiment 3: how long a batch of requests (64; quick: 16) takes to prepare, per strategy and worker count. */
-import { hasFigure, type ResultRow } from '../../../common/results.ts';
+import { hasFigure, type ResultRow } from '../../../common/results/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, SCHEMA, STRATEGY_COLORS, STRATEGY_ORDER, measured, missingReason, titleBlock } from '../../../visualization/style.ts';

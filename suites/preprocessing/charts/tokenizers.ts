@@ -1,5 +1,5 @@
 /** Experiment 10: tokens/s of every tokenizer library with the reference's ids, by model and prompt size. */
-import { hasFigure, type ResultRow } from '../../../common/results.ts';
+import { hasFigure, type ResultRow } from '../../../common/results/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, measured, missingReason, titleBlock, withInterval } from '../../../visualization/style.ts';

@@ -3,7 +3,7 @@
  * whiskers, on a log₂ workers axis. Points of different strategies at the same worker count are nudged
  * apart horizontally (`x_pos`) so none hides another; the axis and tooltip show the true count.
  */
-import type { ResultRow } from '../../../common/results.ts';
+import type { ResultRow } from '../../../common/results/results.ts';
 import { MEDIAN_TOOLTIP, STRATEGY_COLORS, STRATEGY_ORDER, fixedScale, measured, strategyLabel, withInterval } from '../../../visualization/style.ts';
 
 /** Nudge between neighbouring strategies, in log₂ units (the same apparent gap at every worker count). */

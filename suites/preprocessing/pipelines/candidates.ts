@@ -7,7 +7,7 @@
  */
 import type { PreparedTokenizer } from '../../../common/assets/tokenizers.ts';
 import type { TokenizerChoice } from '../../../common/assets/tokenizer-choice.ts';
-import { compareIds } from '../../../common/tokenizer-parity.ts';
+import { compareIds } from '../../../common/assets/tokenizer-parity.ts';
 import { describeDifference } from '../../../common/templates/engines.ts';
 
 /** A library as loaded for the screen, or why it could not load the model's vocabulary. */

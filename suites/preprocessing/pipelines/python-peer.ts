@@ -14,9 +14,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { getTemplateVariant, tokenizerFiles } from '../../../common/assets/models.ts';
-import type { Preprocessor } from '../../../common/pipeline.ts';
-import type { RowInput } from '../../../common/results.ts';
-import { summarize } from '../../../common/stats.ts';
+import type { Preprocessor } from '../../../common/measure/pipeline.ts';
+import type { RowInput } from '../../../common/results/results.ts';
+import { summarize } from '../../../common/stats/stats.ts';
 import { TRANSFORMERS_JINJA2_PY } from '../../../common/templates/jinja2-arbiter.ts';
 import type { ChatMessage, TemplateContext } from '../../../common/templates/engines.ts';
 import { sameRendering } from './candidates.ts';

@@ -3,8 +3,8 @@
  * rule), then the Pareto front and TOPSIS ranking, then what was excluded on the batch and why. The
  * verdict findings are flagged `verdict`, so the run shows them before every other answer.
  */
-import { caveatsOf, fmt, ratioText, unpairedRatio, withCi, type Finding } from '../../../common/findings.ts';
-import { cellNumber as num, hasFigure, type ResultRow } from '../../../common/results.ts';
+import { caveatsOf, fmt, ratioText, unpairedRatio, withCi, type Finding } from '../../../common/results/findings.ts';
+import { cellNumber as num, hasFigure, type ResultRow } from '../../../common/results/results.ts';
 import { DEFAULT_TOPSIS_WEIGHTS, choosePipeline, paretoFront, topsis, type Candidate, type TopsisWeights } from './choose.ts';
 
 export const DEFAULT_LOOP_SLO_MS = 10;

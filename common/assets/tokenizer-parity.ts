@@ -3,8 +3,8 @@
  * are known to part ways (split regex corner cases, normalization, special tokens), pathological inputs
  * whose encode time or memory can explode (long runs without spaces, repeated characters), and the comparison.
  */
-import type { LibraryTokenizer } from './assets/tokenizer-libraries.ts';
-import { createRng } from './rng.ts';
+import type { LibraryTokenizer } from './tokenizer-libraries.ts';
+import { createRng } from '../stats/rng.ts';
 
 /** Texts that stress what byte-level BPE encoders get wrong; model-agnostic (Llama and Qwen specials both). */
 export function adversarialTexts(): { name: string; text: string }[] {

@@ -6,11 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
-import { InputError } from './input-error.ts';
-import { DEFAULT_MESSAGES_LIMITS } from './messages-file.ts';
-import { readRegularFile } from './regular-file.ts';
-import { shuffle } from './rng.ts';
-import type { ChatMessage } from './templates/engines.ts';
+import { InputError } from '../cli/input-error.ts';
+import { DEFAULT_MESSAGES_LIMITS } from '../cli/messages-file.ts';
+import { readRegularFile } from '../cli/regular-file.ts';
+import { shuffle } from '../stats/rng.ts';
+import type { ChatMessage } from '../templates/engines.ts';
 
 export type ChatsFormat = 'openai-jsonl' | 'sharegpt';
 

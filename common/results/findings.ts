@@ -5,7 +5,7 @@
  * difference", and a finding built on unstable or suspect rows carries the reason.
  */
 import { partialNote, type ExperimentCoverage } from './coverage.ts';
-import { unpairedLogRatio } from './replicate-stats.ts';
+import { unpairedLogRatio } from '../stats/replicate-stats.ts';
 import { cellNumber as num, hasFigure, type ResultRow } from './results.ts';
 
 export interface Finding {
@@ -170,7 +170,7 @@ export interface RowRatio {
 
 /**
  * a / b of two rows measured in different processes, which no round pairs (e.g. two load levels of
- * experiment 5): an interval from the two rows' log-scale standard errors (common/replicate-stats.ts),
+ * experiment 5): an interval from the two rows' log-scale standard errors (common/stats/replicate-stats.ts),
  * never a division of interval endpoints. A ratio measured in paired rounds has a row of its own.
  */
 export function unpairedRatio(a: ResultRow, b: ResultRow): RowRatio {

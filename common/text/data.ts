@@ -4,8 +4,8 @@
  * measured by the model's real tokenizer: each message is cut to its token budget by encoding,
  * slicing the ids, decoding and re-checking. Same seed + same tokenizer → byte-identical chats.
  */
-import type { ChatMessage } from './templates/engines.ts';
-import { createRng, deriveSeed, intBetween, pick, type Rng } from './rng.ts';
+import type { ChatMessage } from '../templates/engines.ts';
+import { createRng, deriveSeed, intBetween, pick, type Rng } from '../stats/rng.ts';
 
 /** Encodes without special tokens; must be deterministic. */
 export interface TokenCounter {

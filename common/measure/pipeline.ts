@@ -3,10 +3,10 @@
  * The same code runs on the main thread, in pool threads and in child processes, so every strategy
  * does identical work and must return identical results.
  */
-import { getTemplateVariant, specialTokens } from './assets/models.ts';
-import { prepareTokenizer, type TokenizerChoice } from './assets/tokenizer-choice.ts';
-import type { PreparedTokenizer } from './assets/tokenizers.ts';
-import { compileTemplate, type ChatMessage, type CompiledTemplate, type EngineId, type TemplateContext } from './templates/engines.ts';
+import { getTemplateVariant, specialTokens } from '../assets/models.ts';
+import { prepareTokenizer, type TokenizerChoice } from '../assets/tokenizer-choice.ts';
+import type { PreparedTokenizer } from '../assets/tokenizers.ts';
+import { compileTemplate, type ChatMessage, type CompiledTemplate, type EngineId, type TemplateContext } from '../templates/engines.ts';
 
 export interface PipelineConfig {
   /** Template variant id (see TEMPLATE_VARIANTS), which also names the model whose tokenizer is used. */

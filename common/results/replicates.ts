@@ -1,14 +1,14 @@
 /**
  * Combines the rows that R replicate processes measured for the same coordinates into one row whose
- * figure and 95% interval come from the per-process figures (common/replicate-stats.ts): the interval
+ * figure and 95% interval come from the per-process figures (common/stats/replicate-stats.ts): the interval
  * covers between-process variation. Within-process spread stays in its own column. With one process the
  * row keeps its within-process interval and says so. A constant by construction (`exact`) keeps its value
  * and gets no interval. A combined row names its interval (`interval`: log-t, t, t>=0, share, or '' for a
- * constant; see IntervalKind in common/results.ts).
+ * constant; see IntervalKind in common/results/results.ts).
  */
 import type { IntervalKind, RowInput } from './results.ts';
-import { IDENTITY_SCALE, LOGIT_SCALE, LOG_SCALE, logTInterval, logitTInterval, tInterval, twoStageInterval, type ReplicateInterval } from './replicate-stats.ts';
-import { equalWeightQuantile, mean, median, sampleSd, summarize, type Summary } from './stats.ts';
+import { IDENTITY_SCALE, LOGIT_SCALE, LOG_SCALE, logTInterval, logitTInterval, tInterval, twoStageInterval, type ReplicateInterval } from '../stats/replicate-stats.ts';
+import { equalWeightQuantile, mean, median, sampleSd, summarize, type Summary } from '../stats/stats.ts';
 
 export interface ReplicateRow {
   replicate: number;

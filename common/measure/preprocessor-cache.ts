@@ -3,11 +3,11 @@
  * rendering, and seeded chats counted with a template's own tokenizer. Module-level caches of pure loads,
  * so every experiment in a process shares one tokenizer and one parsed template per configuration.
  */
-import { getTemplateVariant } from './assets/models.ts';
-import { loadTokenizer } from './assets/tokenizers.ts';
+import { getTemplateVariant } from '../assets/models.ts';
+import { loadTokenizer } from '../assets/tokenizers.ts';
 import { createPreprocessor, type PipelineConfig, type Preprocessor } from './pipeline.ts';
-import type { ChatMessage } from './templates/engines.ts';
-import { chatOf, type TextChatSpec } from './text/chat.ts';
+import type { ChatMessage } from '../templates/engines.ts';
+import { chatOf, type TextChatSpec } from '../text/chat.ts';
 
 const preprocessors = new Map<string, Promise<Preprocessor>>();
 

@@ -2,4 +2,4 @@
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PROJECT_CACHE_DIR = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'node_modules', '.cache', 'prepbench');
+export const PROJECT_CACHE_DIR = join(resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'), 'node_modules', '.cache', 'prepbench');

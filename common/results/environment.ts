@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import os from 'node:os';
-import { readTopology, type Topology } from './topology.ts';
-import { redactCredentialsDeep } from './url-credentials.ts';
+import { readTopology, type Topology } from '../measure/topology.ts';
+import { redactCredentialsDeep } from '../cli/url-credentials.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url);
  * one of them, so recording all of their installed versions needs no list that knows the suites.
  */
 function dependencies(): string[] {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { dependencies?: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies?: Record<string, string> };
   return Object.keys(pkg.dependencies ?? {}).sort();
 }
 

@@ -1,18 +1,18 @@
 /**
  * Reading two run folders and matching their rows for `npm run compare`: results.csv (through
- * common/run-folder.ts), replicates.csv, samples.jsonl and env.json; rows are matched by their
+ * common/results/run-folder.ts), replicates.csv, samples.jsonl and env.json; rows are matched by their
  * suite, experiment, metric and parameters — every column except run_id, the unit and the statistics. Runs measured in several
  * processes are compared at the level of processes (Welch's t-test on the per-process figures), because
  * processes, not samples, are the independent units; older single-process runs fall back to the samples.
  */
-import { cellNumber as num, hasFigure, isParamColumn, pointText } from './results.ts';
+import { cellNumber as num, hasFigure, isParamColumn, pointText } from '../results/results.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRun, parseReplicatesCsv, type ReplicateRecord } from './run-folder.ts';
-import type { ResultRow } from './results.ts';
-import { bootstrapRatioCi, mannWhitneyU, significanceStars } from './stats-compare.ts';
-import { median } from './stats.ts';
-import { welchLogRatio } from './replicate-stats.ts';
+import { loadRun, parseReplicatesCsv, type ReplicateRecord } from '../results/run-folder.ts';
+import type { ResultRow } from '../results/results.ts';
+import { bootstrapRatioCi, mannWhitneyU, significanceStars } from '../stats/stats-compare.ts';
+import { median } from '../stats/stats.ts';
+import { welchLogRatio } from '../stats/replicate-stats.ts';
 
 /** Bad input (missing folder, no results.csv, unreadable file): exit code 2. */
 export class CompareInputError extends Error {}

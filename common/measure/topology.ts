@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import type { RowInput } from './results.ts';
+import type { RowInput } from '../results/results.ts';
 
 export type Count = number | 'unknown';
 

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sum } from './stats.ts';
+import { sum } from '../stats/stats.ts';
 
 export interface ExperimentCoverage {
   experiment: number;

@@ -6,7 +6,7 @@
  * - `RowInput`, a measurement as an experiment makes it: `params` (what the row adds to its point's
  *   coordinates), a `summary` of its raw `samples` or a single `value` with its interval, and flags that
  *   steer the statistics (`signed`, `proportion`, `exact`). `run` returns it; `derive`, `sanity` and `writeFiles`
- *   receive it; common/replicates.ts combines the RowInputs of R processes into one. The statistics need
+ *   receive it; common/results/replicates.ts combines the RowInputs of R processes into one. The statistics need
  *   what a CSV line drops: every sample, at full precision.
  * - `ResultRow`, a line of results.csv (or replicates.csv): fixed columns plus one flat column per
  *   parameter, no samples. `answers`, charts, the report, the summary table and compare read it, because
@@ -24,7 +24,7 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { Summary } from './stats.ts';
+import type { Summary } from '../stats/stats.ts';
 
 /**
  * ok; error (the point failed); unsupported (the engine cannot render the template); unstable (the 95%
@@ -216,7 +216,7 @@ export interface RowInput {
   status?: RowStatus;
   error?: string;
   note?: string;
-  /** Warm-up before sampling (time-based, see common/timing.ts). */
+  /** Warm-up before sampling (time-based, see common/measure/timing.ts). */
   warmup?: Warmup;
   /** A difference that may be negative: its interval is not truncated at 0 nor judged relative to the figure. */
   signed?: boolean;
@@ -231,18 +231,18 @@ export interface RowInput {
    * A constant by construction, the same in every process (the machine's CPU counts, an ideal speedup):
    * over processes the row is that value, with no interval (identical figures would give a zero-width
    * one, read as a perfectly precise measurement) and no `unstable` judgement. Processes that disagree on
-   * it make the combined row an error that names their values (common/replicates.ts).
+   * it make the combined row an error that names their values (common/results/replicates.ts).
    */
   exact?: boolean;
   /**
-   * Set on one row of a point measured in paired rounds (common/paired-rounds.ts): the seed and order of
+   * Set on one row of a point measured in paired rounds (common/measure/paired-rounds.ts): the seed and order of
    * its rounds. The runner moves it to env.json; it is no column.
    */
   rounds?: RoundsRecord;
-  /** Set on rows combined over replicate processes (common/replicates.ts). */
+  /** Set on rows combined over replicate processes (common/results/replicates.ts). */
   replication?: { runs: number; betweenSd: number; withinHalfPct: number };
   /**
-   * How the figure and interval were obtained, set by common/replicates.ts on combined rows; unset, toRow
+   * How the figure and interval were obtained, set by common/results/replicates.ts on combined rows; unset, toRow
    * names a single process's (`order-stat` with samples, `given` for a value with an interval, else '').
    */
   interval?: IntervalKind;
@@ -276,7 +276,7 @@ export function roundedRow(row: ResultRow): ResultRow {
   return out as ResultRow;
 }
 
-/** The interval of a row that common/replicates.ts did not name: one process's own. */
+/** The interval of a row that common/results/replicates.ts did not name: one process's own. */
 function ownInterval(input: RowInput): IntervalKind {
   const finite = (x: number | undefined) => x !== undefined && Number.isFinite(x);
   if (input.summary) return finite(input.summary.ciLow) || finite(input.summary.ciHigh) ? 'order-stat' : '';

@@ -1,5 +1,5 @@
 /** Presentation of a run comparison: the stdout table, the CSV records, the "only in A/B" list. */
-import type { ResultRow } from './results.ts';
+import type { ResultRow } from '../results/results.ts';
 import { pointLabel, type ComparedRow } from './compare-runs.ts';
 
 /** A value with 4 significant digits, without exponent for ordinary magnitudes. */

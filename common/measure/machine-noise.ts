@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { quantileSorted } from './stats.ts';
+import { quantileSorted } from '../stats/stats.ts';
 
 /** Relative change of the calibration between start and end above which the run warns. */
 export const CALIBRATION_DRIFT_LIMIT = 0.1;

@@ -1,11 +1,11 @@
 /**
- * The child process of common/bounded-encode.ts: loads one tokenizer library for one model, warms it up,
+ * The child process of common/measure/bounded-encode.ts: loads one tokenizer library for one model, warms it up,
  * then encodes each text it is sent and replies with the ids, the encode's wall and CPU time and its
  * peak resident memory. Whatever an encode does here — minutes of CPU, gigabytes, a crash — ends with this process.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { assertLibrary, loadLibrary } from './assets/tokenizer-libraries.ts';
-import { errorMessage } from './error-message.ts';
+import { assertLibrary, loadLibrary } from '../assets/tokenizer-libraries.ts';
+import { errorMessage } from '../cli/error-message.ts';
 
 export type Reply = { ready: true } | { unsupported: string } | { ms: number; cpuMs: number; peakMb?: number; ids: Int32Array } | { error: string };
 

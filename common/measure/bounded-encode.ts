@@ -1,6 +1,6 @@
 /**
  * Encodes of one tokenizer library, each bounded in time and memory: they run in a child process that
- * loaded only that library (common/bounded-encode-handler.ts), killed when an encode outlasts the time
+ * loaded only that library (common/measure/bounded-encode-handler.ts), killed when an encode outlasts the time
  * budget or its resident memory outgrows the memory budget (V8's heap limit is set to it too). A crash
  * is an outcome like any other, so the caller is never stalled nor taken down by what it encodes; the
  * next encode after a kill or crash starts a fresh child.
@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Reply } from './bounded-encode-handler.ts';
-import { cpuMsFromStat } from './monitor/thread-cpu.ts';
+import { cpuMsFromStat } from '../monitor/thread-cpu.ts';
 
 export interface EncodeBudget {
   /** Longest one encode may take, ms. */

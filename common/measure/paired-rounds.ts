@@ -10,10 +10,10 @@
  * slice; what reaches the old generation is spread over all variants by the shuffled order. A full
  * collection would cost ≈270 ms with a tokenizer's vocabulary on the heap; a minor one ≈0.6 ms.
  */
-import { deriveSeed, shuffle } from './rng.ts';
-import type { RoundsRecord, RowInput, Warmup } from './results.ts';
+import { deriveSeed, shuffle } from '../stats/rng.ts';
+import type { RoundsRecord, RowInput, Warmup } from '../results/results.ts';
 import type { RunOptions } from './run-options.ts';
-import { median, summarize } from './stats.ts';
+import { median, summarize } from '../stats/stats.ts';
 
 export interface Variant {
   name: string;
@@ -148,7 +148,7 @@ export function perRound(result: RoundsResult, names: readonly string[], f: (...
 /**
  * The row of a paired figure (ratio, share, growth, speedup) in one process: its per-round values are the
  * samples, the figure is their median over rounds and the interval that median's order-statistic 95% CI.
- * The runner then combines processes (common/replicates.ts).
+ * The runner then combines processes (common/results/replicates.ts).
  */
 export function pairedRow(metric: string, unit: string, perRoundValues: number[], note: string, params?: RowInput['params']): RowInput {
   // A % taken round by round is one variant's part of the round's whole (a stage's share): it stays inside 0–100.

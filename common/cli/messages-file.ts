@@ -1,7 +1,7 @@
 /** Reads a user's chat file for `render`: an array of messages, or { messages, tools }. */
 import { InputError } from './input-error.ts';
 import { readRegularFile } from './regular-file.ts';
-import type { ChatMessage } from './templates/engines.ts';
+import type { ChatMessage } from '../templates/engines.ts';
 
 export interface ChatFile {
   messages: ChatMessage[];

@@ -3,18 +3,18 @@
  * measurement of one batch's preparation through a strategy.
  */
 import { collate } from './collate.ts';
-import { generateBatch } from './data.ts';
-import { getTemplateVariant } from './assets/models.ts';
-import { loadTokenizer } from './assets/tokenizers.ts';
-import { deriveSeed } from './rng.ts';
-import type { ChatMessage } from './templates/engines.ts';
-import { chatOf, type TextChatSpec } from './text/chat.ts';
-import type { TextKind } from './text/kinds.ts';
-import type { Strategy } from './strategies/index.ts';
-import type { Task, TaskEncoding, TaskOp } from './strategies/tasks.ts';
+import { generateBatch } from '../text/data.ts';
+import { getTemplateVariant } from '../assets/models.ts';
+import { loadTokenizer } from '../assets/tokenizers.ts';
+import { deriveSeed } from '../stats/rng.ts';
+import type { ChatMessage } from '../templates/engines.ts';
+import { chatOf, type TextChatSpec } from '../text/chat.ts';
+import type { TextKind } from '../text/kinds.ts';
+import type { Strategy } from '../strategies/index.ts';
+import type { Task, TaskEncoding, TaskOp } from '../strategies/tasks.ts';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
-import { mainThreadCpuClock, type ThreadCpuClock } from './monitor/thread-cpu.ts';
-import { sum } from './stats.ts';
+import { mainThreadCpuClock, type ThreadCpuClock } from '../monitor/thread-cpu.ts';
+import { sum } from '../stats/stats.ts';
 
 export interface BatchSpec {
   template: string;

@@ -1,11 +1,11 @@
 /**
- * The end of `npm run compare`: which findings (common/findings.ts) changed between two runs. Findings are
+ * The end of `npm run compare`: which findings (common/results/findings.ts) changed between two runs. Findings are
  * matched by (experiment, finding id); a pair is "changed" when its text or its main row's figure
  * differs, and is shown with the verdict compareRuns already gave that row. Findings present in only one
  * run are listed. Pure: the caller computes the findings (scripts/compare.ts, with the registry).
  */
 import { rowKey, type ComparedRow } from './compare-runs.ts';
-import type { ExperimentFindings, Finding } from './findings.ts';
+import type { ExperimentFindings, Finding } from '../results/findings.ts';
 
 export interface ChangedFinding {
   experiment: number;

@@ -1,5 +1,5 @@
 // Loads a TypeScript module from the plain-JS worker entries (worker threads and forked workers inherit
-// no TypeScript loader): the prebuilt bundle when the runner made one (common/prebuilt.ts; the URLs
+// no TypeScript loader): the prebuilt bundle when the runner made one (common/build/prebuilt.ts; the URLs
 // arrive in PREPBENCH_PREBUILT, keyed by source path), otherwise through tsx.
 import { fileURLToPath } from 'node:url';
 

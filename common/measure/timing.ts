@@ -6,7 +6,7 @@
  * process's median repeatable. Every sample is kept (in milliseconds).
  */
 import { Bench } from 'tinybench';
-import type { Warmup } from './results.ts';
+import type { Warmup } from '../results/results.ts';
 
 export interface SamplingPlan {
   /** Minimum warm-up calls before sampling: not samples, but their count and time are kept (warmup_n, warmup_ms). */

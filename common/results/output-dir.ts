@@ -10,7 +10,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fsCode, fsReason } from './fs-reason.ts';
+import { fsCode, fsReason } from '../cli/fs-reason.ts';
 
 export class OutputDirError extends Error {}
 
