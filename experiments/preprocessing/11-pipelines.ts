@@ -23,7 +23,7 @@ import { engineList, textKind } from '../../suites/preprocessing/experiment-help
 import { pipelineCharts } from '../../suites/preprocessing/charts/pipelines.ts';
 import { peerBatchOf, runPythonPeer } from '../../suites/preprocessing/pipelines/python-peer.ts';
 import { screenCandidates } from '../../suites/preprocessing/pipelines/screen.ts';
-import { pipelineAnswers } from '../../suites/preprocessing/pipelines/verdict.ts';
+import { pipelineAnswers, pipelineLabel } from '../../suites/preprocessing/pipelines/verdict.ts';
 import { TOKENS_PER_REQUEST, TURNS, batchSize, cores, warmStrategy, workerCounts } from '../../suites/preprocessing/queue-points.ts';
 import { preprocessingOptions } from '../../suites/preprocessing/cli.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
@@ -35,12 +35,12 @@ interface Point {
   requests: number;
 }
 
-interface Pipeline {
+type Pipeline = {
   engine: EngineId;
   tokenizer: TokenizerChoice;
   strategy: StrategyId;
   workers: number;
-}
+};
 
 /** The transformers.js default: @huggingface/jinja + @huggingface/tokenizers on the main thread. */
 const DEFAULT: Pipeline = { engine: 'jinja', tokenizer: 'js', strategy: 'main', workers: 1 };
@@ -54,8 +54,6 @@ const SLICE_MS = 60;
  * loads its tokenizer), and exp 11 took 45 s per process, half of a quick run, with three pools.
  */
 const KEEP = { quick: { engines: 1, libraries: 2 }, full: { engines: 2, libraries: 3 } };
-
-const pipelineKey = (p: Pipeline): string => `${p.engine} + ${p.tokenizer} on ${p.strategy}×${p.workers}`;
 
 /** The strategies a pipeline may run: quick, main and a pool at the core count; full adds every count and native. */
 function strategiesOf(options: RunOptions): { strategy: StrategyId; workers: number }[] {
@@ -110,24 +108,24 @@ async function measurePipelines(point: Point, options: RunOptions): Promise<RowI
     }
   }
   // The default is measured whenever its library gives the reference ids (its engine is the reference).
-  if (!chosen.some((p) => pipelineKey(p) === pipelineKey(DEFAULT)) && libraries.includes('js')) chosen.unshift(DEFAULT);
+  if (!chosen.some((p) => pipelineLabel(p) === pipelineLabel(DEFAULT)) && libraries.includes('js')) chosen.unshift(DEFAULT);
   if (chosen.length === 0) return rows;
 
   const prepare = batchTasks('prepare', batch);
   const watch = new Map<string, { p99: number[]; windows: [number, number][]; cores: number[] }>();
   const variants: Variant[] = [];
   for (const p of chosen) {
-    options.progress(`${point.template} ${point.text}: starting ${pipelineKey(p)}`);
+    options.progress(`${point.template} ${point.text}: starting ${pipelineLabel(p)}`);
     const rssBefore = process.memoryUsage().rss;
     const strategy = await warmStrategy({ strategy: p.strategy, workers: p.workers }, { template: point.template, engine: p.engine, tokenizer: p.tokenizer }, prepare);
     rows.push({ params: paramsOf(p), metric: 'rss_added_mb', unit: 'MB', value: Math.max(0, process.memoryUsage().rss - rssBefore) / 2 ** 20, exact: false, note: 'resident memory this process grew by when the pipeline started and ran its first batches (a library or engine already loaded by an earlier pipeline adds nothing again)' });
     const w = { p99: [] as number[], windows: [] as [number, number][], cores: [] as number[] };
-    watch.set(pipelineKey(p), w);
+    watch.set(pipelineLabel(p), w);
     let monitor: { stop(): { p99: number } } | undefined;
     let opened = 0;
     let cpu = process.cpuUsage();
     variants.push({
-      name: pipelineKey(p),
+      name: pipelineLabel(p),
       fn: () => timeBatch(strategy, prepare),
       enter() {
         opened = epochNow();
@@ -170,10 +168,10 @@ function paramsOf(p: Pipeline) {
 
 function pipelineRows(point: Point, chosen: Pipeline[], result: RoundsResult, watch: Map<string, { p99: number[]; windows: [number, number][]; cores: number[] }>, probes: { samples: number[]; at: number[] }): RowInput[] {
   const rows: RowInput[] = [];
-  const base = chosen.find((p) => pipelineKey(p) === pipelineKey(DEFAULT));
+  const base = chosen.find((p) => pipelineLabel(p) === pipelineLabel(DEFAULT));
   const perCore = (name: string) => roundFigures(result, name).map((ms, r) => (point.requests * 1000) / ms / watch.get(name)!.cores[r]);
   for (const p of chosen) {
-    const name = pipelineKey(p);
+    const name = pipelineLabel(p);
     const params = paramsOf(p);
     const w = watch.get(name)!;
     const prepared = variantRow(result, name, 'batch_prepare', `${point.requests} requests × ${TURNS} turns: render + tokenize + collate, round trip included for pools`, params);
@@ -188,7 +186,7 @@ function pipelineRows(point: Point, chosen: Pipeline[], result: RoundsResult, wa
     const health = w.windows.flatMap(([from, to]) => probes.samples.filter((_, i) => probes.at[i] >= from && probes.at[i] < to));
     if (health.length > 0) rows.push({ params, metric: 'health_latency', unit: 'ms', summary: summarize(health), samples: health, note: `GET /health served by this main thread, sent every ${HEALTH_INTERVAL_MS} ms on a fixed schedule (open loop), ${over}` });
     if (base && base !== p) {
-      const baseName = pipelineKey(base);
+      const baseName = pipelineLabel(base);
       rows.push(pairedRow('speedup_vs_default', 'x', perRound(result, [baseName, name], (d, x) => d / x), 'the transformers.js default’s batch_prepare / this one’s in the same round', params));
       const [a, b] = [perCore(baseName), perCore(name)];
       rows.push(pairedRow('per_core_vs_default', 'x', b.map((x, r) => x / a[r]), 'this pipeline’s requests/s per core / the transformers.js default’s in the same round', params));

@@ -6,18 +6,16 @@ import type { ResultRow } from '../../../common/results/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, measured, missingReason, titleBlock, withInterval } from '../../../visualization/style.ts';
-import { candidatesOf } from '../pipelines/verdict.ts';
+import { candidatesOf, pipelineLabel } from '../pipelines/verdict.ts';
 import { paretoFront } from '../pipelines/choose.ts';
 
 const THROUGHPUT = 'How many requests per second per core does each pipeline prepare?';
 const PARETO = 'Which pipelines trade throughput per core against a free event loop best?';
 
-const pipelineOf = (r: ResultRow) => `${r.engine} + ${r.tokenizer} on ${r.strategy}×${r.workers}`;
-
 function throughput(rows: ResultRow[]): VegaLiteSpec {
   const perCore = measured(rows, 'requests_per_s_per_core');
   if (perCore.length === 0) return noDataSpec(THROUGHPUT, missingReason(rows, ['requests_per_s_per_core']));
-  const values = perCore.map((r) => ({ ...withInterval(r), pipeline: pipelineOf(r), panel: `${r.model}, ${r.text}` }));
+  const values = perCore.map((r) => ({ ...withInterval(r), pipeline: pipelineLabel(r), panel: `${r.model}, ${r.text}` }));
   const x = { type: 'quantitative' as const, title: 'requests/s per core' };
   return {
     $schema: SCHEMA,

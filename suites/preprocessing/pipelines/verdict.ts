@@ -9,7 +9,8 @@ import { DEFAULT_TOPSIS_WEIGHTS, choosePipeline, paretoFront, topsis, type Candi
 
 export const DEFAULT_LOOP_SLO_MS = 10;
 
-const keyOf = (r: ResultRow) => `${r.engine} + ${r.tokenizer} on ${r.strategy}×${r.workers}`;
+/** A pipeline's name, e.g. "nunjucks + tiktoken on pool×2": the same for a measured pipeline and its rows. */
+export const pipelineLabel = (p: Readonly<Record<string, unknown>>): string => `${p.engine} + ${p.tokenizer} on ${p.strategy}×${p.workers}`;
 const figureOf = (r: ResultRow) => {
   const median = num(r.median);
   const [low, high] = [num(r.ci_low), num(r.ci_high)];
@@ -24,12 +25,12 @@ interface Measured extends Candidate {
 export function candidatesOf(rows: readonly ResultRow[]): Measured[] {
   const perCore = rows.filter((r) => r.metric === 'requests_per_s_per_core' && hasFigure(r.status));
   return perCore.flatMap((pc) => {
-    const same = (metric: string) => rows.find((r) => r.metric === metric && keyOf(r) === keyOf(pc) && hasFigure(r.status));
+    const same = (metric: string) => rows.find((r) => r.metric === metric && pipelineLabel(r) === pipelineLabel(pc) && hasFigure(r.status));
     const loop = same('loop_delay_p99');
     if (!loop) return [];
     const rss = same('rss_added_mb');
     const workers = num(pc.workers);
-    return [{ label: keyOf(pc), threads: pc.strategy === 'pool' || pc.strategy === 'process' ? workers + 1 : 1, perCore: figureOf(pc), loopP99: figureOf(loop), rssMb: rss ? num(rss.median) : 0, rows: { perCore: pc, loop, vsDefault: same('per_core_vs_default') } }];
+    return [{ label: pipelineLabel(pc), threads: pc.strategy === 'pool' || pc.strategy === 'process' ? workers + 1 : 1, perCore: figureOf(pc), loopP99: figureOf(loop), rssMb: rss ? num(rss.median) : 0, rows: { perCore: pc, loop, vsDefault: same('per_core_vs_default') } }];
   });
 }
 
@@ -82,7 +83,7 @@ export function pythonFinding(id: string, head: string, rows: readonly ResultRow
     id: `python-${id}`,
     caveats: caveatsOf([python, node]),
     row: python,
-    text: `${head}: Python (Jinja2 sandbox${full ? ' + tokenizers' : ''}) on the same batch: best ${withCi(python)} per batch (${python.strategy}×${python.workers}, ${full ? 'render + tokenize' : 'render only'}), Node's best pipeline ${withCi(node)} (${keyOf(node)}, render + tokenize + collate): ${ratio} Python's time over Node's (unpaired: Python ran in its own process after the paired rounds)${renderOnly}.`,
+    text: `${head}: Python (Jinja2 sandbox${full ? ' + tokenizers' : ''}) on the same batch: best ${withCi(python)} per batch (${python.strategy}×${python.workers}, ${full ? 'render + tokenize' : 'render only'}), Node's best pipeline ${withCi(node)} (${pipelineLabel(node)}, render + tokenize + collate): ${ratio} Python's time over Node's (unpaired: Python ran in its own process after the paired rounds)${renderOnly}.`,
   };
 }
 
