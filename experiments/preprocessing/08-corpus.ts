@@ -153,6 +153,8 @@ export const corpus: Experiment<Point> = {
   // its render costs rank templates; each process measures them in its own seeded order.
   group: () => 'corpus survey',
   coordinates: (p) => (p.sandbox ? {} : { template: p.id, text: p.text }),
+  // The sandbox check is deterministic (blocked or not; no timing is judged): one process per run says it all.
+  pointRuns: (p) => (p.sandbox ? 1 : undefined),
   async run(point, options) {
     if (point.sandbox) return measureSandbox();
     if (!point.template) throw new Error(`template '${point.id}' is not in the corpus`);
