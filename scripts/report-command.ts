@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CliIO } from '../common/cli/cli-io.ts';
 import { allExperiments, loadExternalSuites } from '../suites/registry.ts';
-import { RunFolderError } from '../common/results/run-folder.ts';
+import { RunFolderError, loadRun } from '../common/results/run-folder.ts';
 import { buildReport, chartProblems } from '../visualization/build-report.ts';
 
 /** "1 chart", "3 charts". */
@@ -23,7 +23,7 @@ export async function runReportCli(argv: string[], io: CliIO): Promise<number> {
     .action(async (dir: string) => {
       // Suites kept outside the repository (PREPBENCH_SUITES) know their own charts and sections.
       await loadExternalSuites();
-      const outcome = await buildReport(dir, allExperiments().map((e) => e.experiment));
+      const outcome = await buildReport(loadRun(dir), allExperiments().map((e) => e.experiment));
       for (const c of outcome.charts) io.stdout(`${c.error ? 'FAILED' : 'ok    '} ${c.files.join(' ') || c.name}\n`);
       io.stdout(`${chartCount(outcome.charts.length)} rendered in ${(outcome.chartsMs / 1000).toFixed(2)} s → ${outcome.reportPath}\n`);
       if (outcome.notice) io.stdout(`${outcome.notice}\n`);

@@ -5,7 +5,7 @@
  * shards of different commits, arguments or plans, a shard given twice, and missing shards (unless
  * partial merges are allowed, which env.json and the report then record).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rowKey } from '../common/compare/compare-runs.ts';
 import { mergeCoverage } from '../common/results/coverage.ts';
@@ -14,7 +14,7 @@ import { ResultWriter, paramColumns, paramsOf, type ResultRow, type RowInput, ty
 import { summarize } from '../common/stats/stats.ts';
 import type { Topology } from '../common/measure/topology.ts';
 import { parseReplicatesCsv, parseResultsCsv } from '../common/results/run-folder.ts';
-import { createRunFolder, declaredParams, renderReport, rowCounts, writeResults, type Collected, type Selected } from './run-output.ts';
+import { createRunFolder, declaredParams, renderReport, rowCounts, writeEnv, writeResults, type Collected, type Selected } from './run-output.ts';
 import type { RunOptions } from './types.ts';
 
 /** Bad shards or folders: exit code 2. */
@@ -160,7 +160,6 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
     shards: shards.map((s) => ({ index: s.shard.index, dir: s.dir, runId: s.env.runId, cpu: s.env.cpu, cores: s.env.cores, topology: s.env.topology, node: s.env.node, noise: s.env.noise, wallSeconds: s.env.wallSeconds, interrupted: s.env.interrupted })),
     ...rowCounts(writer.rows),
   };
-  writeFileSync(join(dir, 'env.json'), JSON.stringify(env, null, 2));
-  await renderReport(dir, entries.map((e) => e.selected.experiment), progress);
+  await renderReport({ dir, rows: writer.rows, env: writeEnv(dir, env) }, entries.map((e) => e.selected.experiment), progress);
   return { dir, runId, rows: writer.rows.length, missing };
 }

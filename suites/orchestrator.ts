@@ -7,8 +7,6 @@
  * crash, hang or non-zero exit of a child becomes an error row and the run goes on. Each run gets its own
  * folder and never overwrites another.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { collectEnvironment } from '../common/results/environment.ts';
 import { errorMessage } from '../common/cli/error-message.ts';
 import { coverageOf } from '../common/results/coverage.ts';
@@ -18,7 +16,7 @@ import { mean } from '../common/stats/stats.ts';
 import { ResultWriter, toRow, type ResultRow, type RoundsRecord, type RowInput } from '../common/results/results.ts';
 import type { ReportOutcome } from '../visualization/build-report.ts';
 import { prepareLauncher, runJobInChild, type ChildLauncher, type JobOutcome } from './child-runner.ts';
-import { createRunFolder, declaredParams, renderReport, rowCounts, writeResults, type Collected, type Selected } from './run-output.ts';
+import { createRunFolder, declaredParams, renderReport, rowCounts, writeEnv, writeResults, type Collected, type Selected } from './run-output.ts';
 import { planExtensions, reachPrecision, withAfter, type Precision } from './precision.ts';
 import { loadMeasured, previousRun, remainingWork } from './resume.ts';
 import { RunFiles } from './run-files.ts';
@@ -107,7 +105,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   if (launcher.record.start === 'tsx') progress.line(`children start through tsx (${launcher.record.reason})`);
   const replication = { runs: request.runs, runsByExperiment: request.runsByExperiment ?? {}, order: ORDER_DESCRIPTION, seed: request.options.seed, isolation: 'a fresh child process per point group and replicate', children: launcher.record, pointTimeoutSeconds: request.pointTimeout };
   // A resumed run keeps the stopped run's env.json (its arguments) until it has its own.
-  if (!previous) writeFileSync(join(dir, 'env.json'), JSON.stringify({ runId, ...env, replication, noise: { start: startNoise } }, null, 2));
+  if (!previous) writeEnv(dir, { runId, ...env, replication, noise: { start: startNoise } });
   progress.line(`run ${runId} → ${dir} (${processesText(request.selection.map((s) => s.experiment.id), runsOf)}; calibration ${startNoise.calibrationMs} ms)`);
 
   const options: RunOptions = { ...request.options, runDir: dir, topology: env.topology, progress: (d) => progress.detail(d) };
@@ -157,7 +155,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   // --precision: more processes where the intervals are wider than asked, judged on the planned ones.
   const ownPlan = request.shard ? shardOf(fullPlan, request.shard) : fullPlan;
   const secondsOf = (group: string) => mean(unitSeconds.filter((u) => u.group === group).map((u) => u.seconds));
-  const precision = request.precision && !signal.aborted ? await reachPrecision(request.precision, planExtensions(collected, ownPlan, options, runsOf, request.precision.target), measure, (g) => secondsOf(g) || 0, signal) : undefined;
+  const precision = request.precision && !signal.aborted ? await reachPrecision(request.precision, planExtensions(collected, ownPlan, options, runsOf, request.precision.target, runId), measure, (g) => secondsOf(g) || 0, signal) : undefined;
   if (precision) progress.line(`precision ±${precision.target}%: ${precision.groups.map((g) => `${g.group} ${g.planned} → ${g.processes} processes`).join('; ') || 'every judged row already within it'}`);
 
   const endNoise = noiseSnapshot();
@@ -178,17 +176,11 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const suspect = writer.rows.filter((r) => r.status === 'suspect');
   // Planned (the full plan, also in a shard) against measured, per experiment: the notices of an interrupted or partial run.
   const coverage = coverageOf(collected.map((c) => ({ experiment: c.selected.experiment.id, labels: c.points.map((p) => c.selected.experiment.label(p)), planned: fullPlan.reduce((n, u) => n + u.items.filter((i) => i.experiment === c.selected.experiment.id).length, 0), reported: c.rows })));
-  writeFileSync(
-    join(dir, 'env.json'),
-    JSON.stringify(
-      { runId, ...env, ...before, replication: { ...replication, units: (previous?.replication as { units?: number } | undefined)?.units ?? plan.length, processes, pairedRounds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, coverage, ...precisionRecord, ...rowCounts(writer.rows) },
-      null,
-      2,
-    ),
-  );
+  const written = writeEnv(dir, { runId, ...env, ...before, replication: { ...replication, units: (previous?.replication as { units?: number } | undefined)?.units ?? plan.length, processes, pairedRounds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, coverage, ...precisionRecord, ...rowCounts(writer.rows) });
   if (noise.warning) progress.line(`warning: ${noise.warning}`);
   files.stage = 'report';
-  const report = await renderReport(dir, request.selection.map((s) => s.experiment), progress);
+  // The answers and the report from the rows and env.json as written, in memory: the records `npm run report` reads back.
+  const report = await renderReport({ dir, rows: writer.rows, env: written }, request.selection.map((s) => s.experiment), progress);
   files.stage = 'done';
   return { dir, runId, rows: writer.rows, errors, unstable, suspect, wallSeconds, noiseWarning: noise.warning, report };
 }

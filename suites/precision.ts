@@ -66,7 +66,7 @@ function pointsOf(entry: Collected, row: RowInput): number[] {
  * The rows the rule judges and the groups it extends, from the rows measured so far. `plan` is the run's
  * planned work (its units name each point's group).
  */
-export function planExtensions(collected: readonly Collected[], plan: readonly WorkUnit[], options: RunOptions, runsOf: (experiment: number) => number, target: number): { rows: JudgedRow[]; extensions: Extension[] } {
+export function planExtensions(collected: readonly Collected[], plan: readonly WorkUnit[], options: RunOptions, runsOf: (experiment: number) => number, target: number, runId: string): { rows: JudgedRow[]; extensions: Extension[] } {
   const groupOf = new Map<string, string>();
   const itemsOf = new Map<string, WorkItem[]>();
   for (const unit of plan) {
@@ -80,7 +80,7 @@ export function planExtensions(collected: readonly Collected[], plan: readonly W
   const wants = new Map<string, { wants: number; widest: number }>();
   for (const entry of collected) {
     const { id, headline } = entry.selected.experiment;
-    for (const row of combineEntry(entry, options, runsOf(id)).combined) {
+    for (const row of combineEntry(entry, options, runsOf(id), runId).combined) {
       const half = halfWidthPct(row);
       const processes = row.replication?.runs ?? 1;
       if (half === undefined || processes < 2 || !judgedRow(row, headline)) continue;

@@ -6,12 +6,13 @@
  * module so both produce the same statistics, and apart from the orchestrator so that a merge, which
  * forks no process, carries none of the run's lifecycle (planning, children, progress).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '../common/cli/error-message.ts';
 import type { Progress } from '../common/cli/progress.ts';
 import { combineReplicates, flagUnstable, type ReplicateRow } from '../common/results/replicates.ts';
-import { FIXED_COLUMNS, PROCESS_COLUMNS, isParamColumn, toRow, type ResultRow, type ResultWriter, type RowInput } from '../common/results/results.ts';
+import { FIXED_COLUMNS, PROCESS_COLUMNS, isParamColumn, recordOf, toRow, type ResultRow, type ResultWriter, type RowInput } from '../common/results/results.ts';
+import type { RunData } from '../common/results/run-folder.ts';
 import type { Topology } from '../common/measure/topology.ts';
 import type { ReportOutcome } from '../visualization/build-report.ts';
 import type { Experiment, RunOptions, Suite } from './types.ts';
@@ -66,7 +67,8 @@ export function declaredParams(experiments: readonly Experiment[]): string[] {
 
 /**
  * results.csv from every experiment's replicate rows, then the files of each experiment and of each suite
- * (`writeFiles` hooks, from the combined rows); after Ctrl-C and in `npm run merge` too.
+ * (`writeFiles` hooks, from the rows as written); after Ctrl-C and in `npm run merge` too. The rows as
+ * results.csv holds them are `writer.rows`: the end of the run builds its answers and report from them.
  */
 export async function writeResults(entries: readonly Collected[], options: RunOptions, runsOf: (experiment: number) => number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string, topologyOf?: (experiment: number) => Topology | undefined): Promise<void> {
   const results = [];
@@ -98,8 +100,10 @@ export interface CombinedEntry {
  * two-stage interval), derives ratios per replicate and flags rows — without writing, so that the
  * adaptive precision rule can judge the intervals as they stand.
  */
-export function combineEntry(entry: Collected, options: RunOptions, runs: number): CombinedEntry {
-  const { experiment } = entry.selected;
+export function combineEntry(entry: Collected, options: RunOptions, runs: number, runId: string): CombinedEntry {
+  const { suite, experiment } = entry.selected;
+  const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
+  const record = (row: RowInput) => recordOf(row, base, experiment.params);
   // Matrix order, then arrival order within a point (the sort is stable).
   const ordered = noteFailedProcesses([...entry.rows].sort((a, b) => a.point - b.point));
   const measured = combineReplicates(ordered, runs);
@@ -107,11 +111,11 @@ export function combineEntry(entry: Collected, options: RunOptions, runs: number
   const failures = [...entry.failures];
   if (experiment.derive) {
     for (const replicate of [...new Set(ordered.map((r) => r.replicate))].sort((a, b) => a - b)) {
-      const own = ordered.filter((r) => r.replicate === replicate).map((r) => r.row);
+      const own = ordered.filter((r) => r.replicate === replicate).map((r) => record(r.row));
       try {
         for (const row of experiment.derive(own, options)) {
           // Checked like the rows of a point: an undeclared parameter would silently miss its column.
-          toRow(row, { run_id: '', suite: entry.selected.suite.name, experiment: experiment.id }, experiment.params);
+          toRow(row, base, experiment.params);
           derived.push({ replicate, row });
         }
       } catch (err) {
@@ -120,26 +124,30 @@ export function combineEntry(entry: Collected, options: RunOptions, runs: number
     }
   }
   const combined = [...measured, ...combineReplicates(derived, runs)].map(flagUnstable).map((row) => {
-    const reason = experiment.sanity?.(row, options);
+    const reason = experiment.sanity?.(record(row), options);
     return reason && (row.status ?? 'ok') !== 'error' ? { ...row, status: 'suspect' as const, error: reason } : row;
   });
   return { combined, derived, failures };
 }
 
-/** Writes an experiment's combined rows to results.csv (per-process ratios to replicates.csv) and its own files; returns the combined rows. */
-async function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): Promise<RowInput[]> {
+/**
+ * Writes an experiment's combined rows to results.csv (per-process ratios to replicates.csv) and its own
+ * files; returns the combined rows as results.csv holds them.
+ */
+async function writeCombined(entry: Collected, options: RunOptions, runs: number, writer: ResultWriter, replicateWriter: ResultWriter, runId: string): Promise<ResultRow[]> {
   const { suite, experiment } = entry.selected;
   const base = { run_id: runId, suite: suite.name, experiment: experiment.id };
-  const { combined, derived, failures } = combineEntry(entry, options, runs);
+  const { combined, derived, failures } = combineEntry(entry, options, runs, runId);
   // Per-process ratios beside the measured rows, for compare at the level of processes.
   for (const { replicate, row } of derived) replicateWriter.write(toRow(row, base, experiment.params), undefined, replicate);
-  for (const row of [...combined, ...dedupe(failures)]) writer.write(toRow(row, base));
+  const written = combined.map((row) => writer.write(toRow(row, base)));
+  for (const row of dedupe(failures)) writer.write(toRow(row, base));
   try {
-    await experiment.writeFiles?.(combined, options);
+    await experiment.writeFiles?.(written, options);
   } catch (err) {
     writer.write(toRow({ metric: 'write_files', unit: '', status: 'error', error: errorMessage(err) }, base));
   }
-  return combined;
+  return written;
 }
 
 /**
@@ -165,20 +173,27 @@ function dedupe(rows: RowInput[]): RowInput[] {
   return rows.filter((r) => !seen.has(`${r.metric}|${r.error}`) && seen.add(`${r.metric}|${r.error}`));
 }
 
+/** Writes a run's env.json; returns the record as the file reads back (what `npm run report` reads). */
+export function writeEnv(dir: string, env: Record<string, unknown>): Record<string, unknown> {
+  const text = JSON.stringify(env, null, 2);
+  writeFileSync(join(dir, 'env.json'), text);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
 /**
- * Charts and report.html from the run folder, after every row is on disk. Imported lazily and fully
- * guarded: a chart problem (or a broken Vega install) is reported and never touches results.csv, the
- * exit code or the other charts.
+ * Charts and report.html from the run's rows and env.json as written, after every row is on disk: the
+ * records `npm run report` reads back from the folder. Imported lazily and fully guarded: a chart problem
+ * (or a broken Vega install) is reported and never touches results.csv, the exit code or the other charts.
  */
-export async function renderReport(dir: string, experiments: Experiment[], progress: Progress): Promise<ReportOutcome | undefined> {
+export async function renderReport(run: RunData, experiments: Experiment[], progress: Progress): Promise<ReportOutcome | undefined> {
   try {
     const { buildReport, chartProblems } = await import('../visualization/build-report.ts');
-    const outcome = await buildReport(dir, experiments);
+    const outcome = await buildReport(run, experiments);
     progress.line(`charts: ${outcome.charts.length} rendered in ${(outcome.chartsMs / 1000).toFixed(2)} s → ${outcome.reportPath}`);
     for (const problem of chartProblems(outcome)) progress.line(`  ${problem}`);
     return outcome;
   } catch (err) {
-    progress.line(`charts and report.html failed (results.csv is intact; retry with npm run report -- ${dir}): ${errorMessage(err)}`);
+    progress.line(`charts and report.html failed (results.csv is intact; retry with npm run report -- ${run.dir}): ${errorMessage(err)}`);
     return undefined;
   }
 }

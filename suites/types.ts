@@ -68,28 +68,29 @@ export interface Experiment<P = any> {
   /**
    * Rows computed from the rows of ONE replicate process set (ratios, shares): called once per
    * replicate, so each ratio pairs figures measured in the same round; the runner then combines the
-   * per-replicate values into an interval.
+   * per-replicate values into an interval. It reads the records `answers` reads (ResultRow: a flat column
+   * per parameter, `median`, `ci_low`…), at full precision, and makes rows as `run` does.
    */
-  derive?(rows: RowInput[], options: RunOptions): RowInput[];
+  derive?: (rows: ResultRow[], options: RunOptions) => RowInput[];
   /**
-   * Files of the experiment's own (beside results.csv), from the combined rows, once they are on disk —
-   * after Ctrl-C too. `derive` only computes rows.
+   * Files of the experiment's own (beside results.csv), from its rows as results.csv holds them, once they
+   * are on disk — after Ctrl-C too. `derive` only computes rows.
    */
-  writeFiles?(rows: RowInput[], options: RunOptions): void | Promise<void>;
+  writeFiles?: (rows: ResultRow[], options: RunOptions) => void | Promise<void>;
   /**
    * An HTML section of report.html from the run folder (e.g. a table of a file `writeFiles` wrote), or
    * undefined; it is also called when `npm run report` rebuilds the report from disk.
    */
   reportSection?(runDir: string): string | undefined;
-  /** A reason the combined row breaks a physical bound (status `suspect`), or undefined. */
-  sanity?(row: RowInput, options: RunOptions): string | undefined;
+  /** A reason the combined row (full precision) breaks a physical bound (status `suspect`), or undefined. */
+  sanity?: (row: ResultRow, options: RunOptions) => string | undefined;
   /** Metrics shown in the end-of-run summary table (all rows are in results.csv regardless). */
   headline?: string[];
   /**
-   * Findings from the experiment's rows in results.csv (common/results/findings.ts): a few sentences with
-   * figures and 95% intervals, at the top of report.html, summary.md and the terminal output.
+   * Findings from the experiment's rows as results.csv holds them (common/results/findings.ts): a few
+   * sentences with figures and 95% intervals, at the top of report.html, summary.md and the terminal output.
    */
-  answers?(rows: ResultRow[], context: FindingContext): Finding[];
+  answers?: (rows: ResultRow[], context: FindingContext) => Finding[];
   /**
    * Charts answering the experiment's question, built from its rows in results.csv (visualization/).
    * Rendered to `<id>-<chart>.vl.json/.svg/.png` and into report.html at the end of every run.
@@ -133,10 +134,10 @@ export interface Suite {
   experiments: Experiment[];
   cli?: SuiteCli;
   /**
-   * Files of the suite's own beside results.csv (e.g. one summary of all its experiments), from the
-   * combined rows of each of its experiments in the run, once they are on disk — after Ctrl-C too.
+   * Files of the suite's own beside results.csv (e.g. one summary of all its experiments), from the rows
+   * of each of its experiments as results.csv holds them, once they are on disk — after Ctrl-C too.
    */
-  writeFiles?(results: { experiment: Experiment; rows: RowInput[] }[], options: RunOptions): void | Promise<void>;
+  writeFiles?: (results: { experiment: Experiment; rows: ResultRow[] }[], options: RunOptions) => void | Promise<void>;
   /** Releases what the suite's experiments shared (e.g. worker pools), after its last experiment ran. */
   teardown?(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { recordOf } from '../common/results/results.ts';
 import corpusExperiment, { compatStatusOf, conversations, judge, measureTemplate, renderAll, type Conversation, type Rendered } from '../experiments/preprocessing/08-corpus.ts';
 import { corpusReportSection } from '../suites/preprocessing/corpus-report.ts';
 import { describeText } from '../common/text/sources.ts';
@@ -102,7 +103,7 @@ describe("experiment 8's corpus.csv and report section", () => {
     const rows = (await corpusExperiment.run(point, options)).map((r) => ({ ...r, params: { ...coordinates, ...r.params } }));
     expect(rows.every((r) => Object.keys(r.params).every((k) => corpusExperiment.params.includes(k)))).toBe(true);
     const runDir = tempDir();
-    await corpusExperiment.writeFiles!(rows, { ...options, runDir });
+    await corpusExperiment.writeFiles!(rows.map((r) => recordOf(r, { run_id: 'r', suite: 'preprocessing', experiment: 8 }, corpusExperiment.params)), { ...options, runDir });
     const [line] = parse(readFileSync(join(runDir, 'corpus.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
     expect(line).toMatchObject({ template: 'phi3:3.8b', family: 'phi', chars: String(point.template!.chars), jinja_status: 'ok', nunjucks_status: 'ok' });
     expect(Number(line.nunjucks_median_ms_100)).toBeGreaterThan(0);

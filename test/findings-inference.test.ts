@@ -10,7 +10,7 @@ import { prefix } from '../experiments/inference/07-prefix.ts';
 import { goodput } from '../experiments/inference/09-goodput.ts';
 import { corpus } from '../experiments/preprocessing/08-corpus.ts';
 import type { Finding } from '../common/results/findings.ts';
-import { toRow, type ResultRow, type RowInput } from '../common/results/results.ts';
+import { recordOf, toRow, type ResultRow, type RowInput } from '../common/results/results.ts';
 import { parseResultsCsv } from '../common/results/run-folder.ts';
 import { summarize } from '../common/stats/stats.ts';
 import type { RunOptions } from '../suites/types.ts';
@@ -71,7 +71,8 @@ describe('experiment 5 (latency wall)', () => {
       { params: { target: 'embedded', dataset: 'synth', concurrency }, metric: 'output_throughput', unit: 'tok/s', value: throughput },
       { params: { target: 'embedded', dataset: 'synth', concurrency }, metric: 'ttft', unit: 'ms', summary: summarize([ttft]) },
     ];
-    const derived = latency.derive!([...level(1, 100, 10), ...level(2, 90, 20)], {} as RunOptions).filter((r) => r.metric === 'pareto_front_p50');
+    const measured = [...level(1, 100, 10), ...level(2, 90, 20)].map((r) => recordOf(r, { run_id: 'r', suite: 'inference', experiment: 5 }, latency.params));
+    const derived = latency.derive!(measured, {} as RunOptions).filter((r) => r.metric === 'pareto_front_p50');
     expect(derived.map((r) => [r.params?.concurrency, r.unit, r.value, r.low])).toEqual([[1, '%', 100, undefined], [2, '%', 0, undefined]]);
   });
 
@@ -108,7 +109,7 @@ describe('experiment 6 (gateway contention)', () => {
       summary: summarize(values),
     });
     const measured = [ttft(1, 'baseline', [5, 5, 5]), ttft(4, 'baseline', [10, 10, 10]), ttft(1, 'main', [20, 20, 20]), ttft(4, 'main', [20, 20, 20]), ttft(4, 'pool', [15, 15, 15])];
-    const derived = gateway.derive!(measured, {} as RunOptions);
+    const derived = gateway.derive!(measured.map((r) => recordOf(r, { run_id: 'r', suite: 'inference', experiment: 6 }, gateway.params)), {} as RunOptions);
     expect(derived.map((r) => [r.metric, r.params, r.value])).toEqual([
       ['ttft_inflation', { target: 'embedded', mode: 'preprocess', strategy: 'main', workers: 1, concurrency: 1 }, 4],
       ['ttft_added', { target: 'embedded', mode: 'preprocess', strategy: 'main', workers: 1, concurrency: 1 }, 15],

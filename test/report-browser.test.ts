@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadRun } from '../common/results/run-folder.ts';
 import { allExperiments } from '../suites/registry.ts';
 import { buildReport } from '../visualization/build-report.ts';
 import { launchBrowser } from './browser-helpers.ts';
@@ -41,7 +42,7 @@ describe('report.html in Chromium', () => {
     const dir = tempDir('prepbench-report-');
     for (const f of readdirSync(FIXTURE)) cpSync(join(FIXTURE, f), join(dir, f));
     const experiments = allExperiments().map((e) => e.experiment);
-    const outcome = await buildReport(dir, experiments);
+    const outcome = await buildReport(loadRun(dir), experiments);
     expect(outcome.charts.filter((c) => c.error)).toEqual([]);
     const names = outcome.charts.map((c) => c.name);
     expect(names.length).toBeGreaterThanOrEqual(8);

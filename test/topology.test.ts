@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { collectEnvironment } from '../common/results/environment.ts';
 import { combineReplicates, flagUnstable } from '../common/results/replicates.ts';
-import { toRow, type RowInput } from '../common/results/results.ts';
+import { recordOf, toRow, type RowInput } from '../common/results/results.ts';
 import { summarize } from '../common/stats/stats.ts';
 import { cpuCountRows, parseCpuList, parseCpuinfo, readTopology, topologyFrom, type Topology } from '../common/measure/topology.ts';
 
@@ -159,7 +159,7 @@ describe('experiment 4 derive', () => {
     vi.doMock('../common/measure/topology.ts', async (importOriginal) => ({ ...(await importOriginal<typeof import('../common/measure/topology.ts')>()), readTopology: () => topology }));
     const { contention } = await import('../experiments/preprocessing/04-contention.ts');
     vi.doUnmock('../common/measure/topology.ts');
-    const batch = (strategy: string, workers: number, median: number) => ({ params: { ...point, strategy, workers, tokenizer: 'js' }, metric: 'batch_render', unit: 'ms', summary: summarize([median * 0.99, median, median * 1.01]) });
+    const batch = (strategy: string, workers: number, median: number) => recordOf({ params: { ...point, strategy, workers, tokenizer: 'js' }, metric: 'batch_render', unit: 'ms', summary: summarize([median * 0.99, median, median * 1.01]) }, { run_id: 'r', suite: 'preprocessing', experiment: 4 }, contention.params);
     const derived = contention.derive!([batch('main', 1, 100), ...[1, 2, 4, 8].map((w) => batch('pool', w, 100 / Math.min(w, 2)))], {} as never);
     return { derived, params: contention.params, ideal: derived.filter((r) => r.metric === 'speedup_render_ideal'), counts: derived.filter((r) => r.unit === 'count') };
   }

@@ -1,6 +1,7 @@
 /**
- * Charts + report.html for a run folder, from what is on disk (results.csv, env.json, the files experiments wrote): the
- * same code path at the end of a run and in `npm run report`, so a rebuilt report equals the original.
+ * Charts + report.html for a run: from its rows and env.json record — in memory at the end of a run, read
+ * back from the folder by `npm run report` (common/results/run-folder.ts), the same records either way —
+ * and the files experiments wrote. One code path, so a rebuilt report equals the original.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import type { ChartDefinition } from './chart.ts';
 import { runNotice, type Coverage } from '../common/results/coverage.ts';
 import { collectFindings, formatFindings, formatVerdict, type ExperimentFindings } from '../common/results/findings.ts';
 import { formatMarkdown, summaryLines } from '../common/results/summary-table.ts';
-import { loadRun, type RunData } from '../common/results/run-folder.ts';
+import type { RunData } from '../common/results/run-folder.ts';
 import { hasFigure, pointText, type ResultRow } from '../common/results/results.ts';
 import { reportHtml, type ReportExperiment } from './report-html.ts';
 import { writeCharts, type ChartOutcome } from './write-charts.ts';
@@ -28,9 +29,9 @@ export interface ReportOutcome {
   notice?: string;
 }
 
-export async function buildReport(dir: string, experiments: ReportSource[]): Promise<ReportOutcome> {
+export async function buildReport(run: RunData, experiments: ReportSource[]): Promise<ReportOutcome> {
   const t0 = performance.now();
-  const run = loadRun(dir);
+  const { dir } = run;
   const present = new Set(run.rows.map((r) => r.experiment));
   const t1 = performance.now();
   const charts = await writeCharts(dir, experiments.filter((e) => present.has(e.id)), run.rows);

@@ -2,18 +2,22 @@
  * The result record — one tidy long table — and its writers. Rows are appended to disk as soon as they
  * are measured (results.csv, samples.jsonl), so an interrupted run keeps everything measured so far.
  *
- * A row has two shapes, one on each side of the disk:
+ * An experiment makes rows in one shape and reads them in another, the same everywhere:
  * - `RowInput`, a measurement as an experiment makes it: `params` (what the row adds to its point's
  *   coordinates), a `summary` of its raw `samples` or a single `value` with its interval, and flags that
- *   steer the statistics (`signed`, `proportion`, `exact`). `run` returns it; `derive`, `sanity` and `writeFiles`
- *   receive it; common/results/replicates.ts combines the RowInputs of R processes into one. The statistics need
- *   what a CSV line drops: every sample, at full precision.
- * - `ResultRow`, a line of results.csv (or replicates.csv): fixed columns plus one flat column per
- *   parameter, no samples. `answers`, charts, the report, the summary table and compare read it, because
- *   they read a finished run folder (`npm run report` rebuilds them from disk alone), and flat columns let
- *   any tool read any suite's rows by header name. results.csv, for reading, holds figures rounded to 6
- *   significant digits; replicates.csv, for recomputing, holds them at full precision (shortest
- *   round-trip, so a cell reads back as the same double).
+ *   steer the statistics (`signed`, `proportion`, `exact`). `run` and `derive` return it;
+ *   common/results/replicates.ts combines the RowInputs of R processes into one. The statistics need what a
+ *   CSV line drops: every sample, at full precision.
+ * - `ResultRow`, the record every hook reads: a line of results.csv (or replicates.csv) — fixed columns plus
+ *   one flat column per parameter, no samples — as the CSV reads back (`storedRow`: numbers where the
+ *   column holds them, '' where a row has no value). `derive` reads one process's rows so (full
+ *   precision, as replicates.csv holds them); `sanity`, `writeFiles`, `answers`, charts, the report and the
+ *   summary table read the combined rows as results.csv holds them — in memory at the end of a run, from
+ *   disk in `npm run report` and `npm run compare`, the same records either way, so a rebuilt report equals
+ *   the original and no hook re-parses a file the run just wrote. Flat columns let any tool read any
+ *   suite's rows by header name. results.csv, for reading, holds figures rounded to 6 significant digits;
+ *   replicates.csv, for recomputing, holds them at full precision (shortest round-trip, so a cell reads
+ *   back as the same double).
  * `toRow` makes a ResultRow of a RowInput (at full precision; the results.csv writer rounds). `npm run
  * merge` goes back (suites/merge.ts, `rowInputOf`): a per-process row of replicates.csv plus its
  * samples.jsonl line give the RowInput the process measured — its figures, warm-up and, from
@@ -24,7 +28,7 @@
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import type { Summary } from '../stats/stats.ts';
+import type { MedianCi, Summary } from '../stats/stats.ts';
 
 /**
  * ok; error (the point failed); unsupported (the engine cannot render the template); unstable (the 95%
@@ -158,9 +162,40 @@ export function paramColumns(header: readonly string[]): string[] {
   return header.filter(isParamColumn);
 }
 
+/**
+ * A cell of results.csv or replicates.csv as it reads back: a number in a numeric column — a fixed one or
+ * a parameter, whose type the CSV does not record (so a name made only of digits reads as a number) — when
+ * the text is one, else the text; empty stays ''.
+ */
+export function readCell(column: string, text: string): ParamValue {
+  const numeric = NUMERIC_FIXED_COLUMNS.has(column) || isParamColumn(column);
+  return numeric && text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+}
+
+/** A cell's text as the CSV writer (csv-stringify) writes it: numbers as String(x), nothing as ''. */
+const cellText = (v: ParamValue | undefined): string => (v === undefined ? '' : String(v));
+
+/**
+ * A row as results.csv (with `params` its parameter columns) reads back: exactly the file's columns, each
+ * cell through `readCell` — the record the hooks read, the same in memory and from disk.
+ */
+export function storedRow(row: ResultRow, params: readonly string[]): ResultRow {
+  return Object.fromEntries(csvColumns(params).map((c) => [c, readCell(c, cellText(row[c]))])) as ResultRow;
+}
+
 /** The parameters of a row, in column order, without the empty ones. */
 export function paramsOf(row: ResultRow, params: readonly string[]): [string, ParamValue][] {
   return params.map((p) => [p, row[p]] as [string, ParamValue]).filter(([, v]) => v !== '' && v !== undefined);
+}
+
+/** A row's figure as numbers (NaN where a cell is empty): its median, 95% interval and p99, e.g. for a ratio of two rows' medians. */
+export function figureOf(row: ResultRow): MedianCi & { p99: number } {
+  return { median: cellNumber(row.median), ciLow: cellNumber(row.ci_low), ciHigh: cellNumber(row.ci_high), p99: cellNumber(row.p99) };
+}
+
+/** A row's set parameters (its non-empty parameter columns) as a RowInput's `params`: what a derived row carries over. */
+export function rowParams(row: ResultRow): Record<string, ParamValue> {
+  return Object.fromEntries(paramsOf(row, paramColumns(Object.keys(row))));
 }
 
 /**
@@ -328,6 +363,19 @@ export function toRow(input: RowInput, base: { run_id: string; suite: string; ex
 }
 
 /**
+ * The record of a measurement that the hooks read (`derive` reads one process's rows so, `sanity` a
+ * combined one): its row at full precision (`toRow`) as replicates.csv reads back (`storedRow`, with its
+ * `kind`), `params` the experiment's parameters.
+ */
+export function recordOf(input: RowInput, base: { run_id: string; suite: string; experiment: number }, params: readonly string[]): ResultRow {
+  const row = toRow(input, base);
+  return withKind(storedRow(row, params), row.kind);
+}
+
+/** A stored row with replicates.csv's `kind` column, when it has one (as parseReplicatesCsv reads it). */
+const withKind = (stored: ResultRow, kind: RowKind | undefined): ResultRow => (kind ? { ...stored, kind } : stored);
+
+/**
  * Appends rows to a CSV (results.csv, or replicates.csv with the process columns) and their samples to
  * samples.jsonl, synchronously: a row is on disk before the next measurement starts. `params` are the
  * run's parameter columns; a row lacking one gets '' there. results.csv gets figures rounded to 6
@@ -350,10 +398,12 @@ export class ResultWriter {
     if (!existsSync(this.samplesPath)) writeFileSync(this.samplesPath, '');
   }
 
-  write(row: ResultRow, samples?: number[], replicate?: number, point?: number): void {
-    const withParams: ResultRow = { ...Object.fromEntries(this.params.map((p) => [p, ''])), ...row };
-    const full = this.withReplicate ? withParams : roundedRow(withParams);
-    this.rows.push(full);
+  /** Appends a row; returns it as the file reads back (`storedRow`, with its `kind` in replicates.csv), which `rows` keeps. */
+  write(row: ResultRow, samples?: number[], replicate?: number, point?: number): ResultRow {
+    const full = this.withReplicate ? row : roundedRow(row);
+    const stored = storedRow(full, this.params);
+    const kept = this.withReplicate ? withKind(stored, full.kind) : stored;
+    this.rows.push(kept);
     const cells: unknown[] = this.columns.map((c) => full[c] ?? '');
     if (this.withReplicate) cells.push(replicate ?? '', point ?? '', full.kind ?? '');
     appendFileSync(this.csvPath, stringify([cells]));
@@ -363,5 +413,6 @@ export class ResultWriter {
       if (replicate !== undefined) key.replicate = replicate;
       appendFileSync(this.samplesPath, JSON.stringify({ ...key, samples }) + '\n');
     }
+    return kept;
   }
 }

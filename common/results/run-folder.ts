@@ -1,12 +1,12 @@
 /**
  * Reads a finished run folder back: results.csv into ResultRow records (numbers as numbers, empty cells
- * as ''), and env.json. Used by `npm run report` and by the
- * end-of-run hook, so a rebuilt report is the same as the one written at the end of the run.
+ * as ''), and env.json: the records a run holds in memory at its end (common/results/results.ts, `storedRow`),
+ * read from disk by `npm run report` and `npm run compare`.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { FIXED_COLUMNS, NUMERIC_FIXED_COLUMNS, PROCESS_COLUMNS, isParamColumn, type ResultRow, type RowKind } from './results.ts';
+import { FIXED_COLUMNS, PROCESS_COLUMNS, readCell, type ResultRow, type RowKind } from './results.ts';
 
 /** A run folder that cannot be read (missing, not a folder, no results.csv): a usage error. */
 export class RunFolderError extends Error {}
@@ -27,11 +27,7 @@ export function parseResultsCsv(text: string): ResultRow[] {
   return records.map((rec) => {
     const row: Record<string, string | number> = {};
     for (const c of FIXED_COLUMNS) row[c] = rec[c] ?? '';
-    for (const [c, cell] of Object.entries(rec)) {
-      if (PROCESS_COLUMNS.includes(c)) continue;
-      const numeric = NUMERIC_FIXED_COLUMNS.has(c) || isParamColumn(c);
-      row[c] = numeric && cell !== '' && Number.isFinite(Number(cell)) ? Number(cell) : cell;
-    }
+    for (const [c, cell] of Object.entries(rec)) if (!PROCESS_COLUMNS.includes(c)) row[c] = readCell(c, cell);
     return row as ResultRow;
   });
 }

@@ -94,8 +94,11 @@ export function summarize(samples: readonly number[]): Summary {
   };
 }
 
+/** A median and its 95% interval: what a ratio of medians takes (a Summary, or a row's: common/results/results.ts' figureOf). */
+export type MedianCi = Pick<Summary, 'median' | 'ciLow' | 'ciHigh'>;
+
 /** Ratio of two medians (e.g. speedup), with a conservative interval from the two CIs. */
-export function ratioOfMedians(numerator: Summary, denominator: Summary): { ratio: number; low: number; high: number } {
+export function ratioOfMedians(numerator: MedianCi, denominator: MedianCi): { ratio: number; low: number; high: number } {
   return {
     ratio: numerator.median / denominator.median,
     low: numerator.ciLow / denominator.ciHigh,

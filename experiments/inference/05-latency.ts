@@ -13,7 +13,7 @@ import type { PromptSet, TargetSpec } from '../../suites/inference/config.ts';
 import { boundsOf, countOutputTokens, defaultPromptSet, openPoint, plannedPrompts, resourceRows, runRows } from '../../suites/inference/experiment-helpers.ts';
 import { inferenceOf } from '../../suites/inference/cli.ts';
 import { caveatsOf, fmt, pick, ratioText, unpairedRatio, withCi, type Finding } from '../../common/results/findings.ts';
-import type { Params, ResultRow, RowInput } from '../../common/results/results.ts';
+import { figureOf, rowParams, type Params, type ResultRow, type RowInput } from '../../common/results/results.ts';
 import { summarize } from '../../common/stats/stats.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { latencyCharts } from '../../suites/inference/charts/index.ts';
@@ -75,22 +75,23 @@ function matrix(options: RunOptions): Point[] {
 }
 
 /** Pareto flags of every load level of each target · prompt set, and the SDK's overhead over fetch. */
-function derive(rows: RowInput[]): RowInput[] {
+function derive(rows: ResultRow[]): RowInput[] {
   const derived: RowInput[] = [];
-  const groups = new Map<string, RowInput[]>();
-  const loadOf = (r: RowInput) => `${r.params?.concurrency ?? ''}/${r.params?.rate ?? ''}`;
+  const groups = new Map<string, ResultRow[]>();
+  const loadOf = (r: ResultRow) => `${r.concurrency}/${r.rate}`;
   for (const r of rows) {
-    if (r.params?.concurrency === undefined && r.params?.rate === undefined) continue;
-    const key = `${r.params?.target}\u0000${r.params?.dataset}`;
+    if (r.concurrency === '' && r.rate === '') continue;
+    const key = `${r.target}\u0000${r.dataset}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
+  const measured = (r: ResultRow | undefined): r is ResultRow => r !== undefined && typeof r.median === 'number';
   for (const group of groups.values()) {
     const loads = [...new Set(group.map(loadOf))];
     const pts = loads.flatMap((l) => {
       const at = group.filter((r) => loadOf(r) === l);
       const thr = at.find((r) => r.metric === 'output_throughput');
       const ttft = at.find((r) => r.metric === 'ttft');
-      return thr?.value !== undefined && ttft?.summary ? [{ params: ttft.params, throughput: thr.value, p50: ttft.summary.median, p99: ttft.summary.p99 }] : [];
+      return measured(thr) && measured(ttft) ? [{ params: rowParams(ttft), throughput: figureOf(thr).median, p50: figureOf(ttft).median, p99: figureOf(ttft).p99 }] : [];
     });
     // Per process 100 or 0, so the runner's mean over processes is the share of processes on the front.
     for (const q of ['p50', 'p99'] as const) {
@@ -102,8 +103,8 @@ function derive(rows: RowInput[]): RowInput[] {
   }
   const fetchRow = rows.find((r) => r.metric === 'client_overhead_fetch');
   const sdkRow = rows.find((r) => r.metric === 'client_overhead_openai');
-  if (fetchRow?.summary && sdkRow?.summary) {
-    derived.push({ metric: 'sdk_overhead_vs_fetch', unit: 'us', signed: true, value: sdkRow.summary.median - fetchRow.summary.median, note: 'openai SDK minus fetch client, median µs per streamed chunk (replayed from memory)' });
+  if (measured(fetchRow) && measured(sdkRow)) {
+    derived.push({ metric: 'sdk_overhead_vs_fetch', unit: 'us', signed: true, value: figureOf(sdkRow).median - figureOf(fetchRow).median, note: 'openai SDK minus fetch client, median µs per streamed chunk (replayed from memory)' });
   }
   return derived;
 }

@@ -13,7 +13,7 @@ import { boundsOf, countOutputTokens, openPoint, processTag, resourceRows, runRo
 import { inferenceOf } from '../../suites/inference/cli.ts';
 import { createRng, deriveSeed } from '../../common/stats/rng.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding, type FindingContext } from '../../common/results/findings.ts';
-import type { ParamValue, Params, ResultRow, RowInput } from '../../common/results/results.ts';
+import { figureOf, rowParams, type ParamValue, type Params, type ResultRow, type RowInput } from '../../common/results/results.ts';
 import { ratioOfMedians, summarize } from '../../common/stats/stats.ts';
 import type { ChatMessage } from '../../common/templates/engines.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
@@ -185,17 +185,18 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
 const BLOCKS = 'both load runs in the same process, one after the other (each mode is a load run of its own, so they are not interleaved in paired rounds)';
 
 /** TTFT inflation and added TTFT of each preprocessing mode against the baseline at the same target and concurrency. */
-function derive(rows: RowInput[]): RowInput[] {
+function derive(rows: ResultRow[]): RowInput[] {
   const derived: RowInput[] = [];
-  const ttfts = rows.filter((r) => r.metric === 'ttft' && r.summary);
+  const ttfts = rows.filter((r) => r.metric === 'ttft' && typeof r.median === 'number');
   for (const r of ttfts) {
-    const p = r.params ?? {};
-    if (p.mode !== 'preprocess') continue;
-    const b = ttfts.find((x) => x.params?.mode === 'baseline' && x.params.target === p.target && x.params.concurrency === p.concurrency);
+    if (r.mode !== 'preprocess') continue;
+    const b = ttfts.find((x) => x.mode === 'baseline' && x.target === r.target && x.concurrency === r.concurrency);
     if (!b) continue;
-    const { ratio, low: lo, high: hi } = ratioOfMedians(r.summary!, b.summary!);
-    derived.push({ params: r.params, metric: 'ttft_inflation', unit: 'x', value: ratio, low: lo, high: hi, note: `median TTFT with ${p.strategy} preprocessing / median TTFT of the baseline (pre-computed ids) at concurrency ${p.concurrency}; ${BLOCKS}` });
-    derived.push({ params: r.params, metric: 'ttft_added', unit: 'ms', signed: true, value: r.summary!.median - b.summary!.median, low: r.summary!.ciLow - b.summary!.ciHigh, high: r.summary!.ciHigh - b.summary!.ciLow, note: `median TTFT minus baseline median TTFT at concurrency ${p.concurrency}; ${BLOCKS}` });
+    const [mine, base] = [figureOf(r), figureOf(b)];
+    const { ratio, low: lo, high: hi } = ratioOfMedians(mine, base);
+    const params = rowParams(r);
+    derived.push({ params, metric: 'ttft_inflation', unit: 'x', value: ratio, low: lo, high: hi, note: `median TTFT with ${r.strategy} preprocessing / median TTFT of the baseline (pre-computed ids) at concurrency ${r.concurrency}; ${BLOCKS}` });
+    derived.push({ params, metric: 'ttft_added', unit: 'ms', signed: true, value: mine.median - base.median, low: mine.ciLow - base.ciHigh, high: mine.ciHigh - base.ciLow, note: `median TTFT minus baseline median TTFT at concurrency ${r.concurrency}; ${BLOCKS}` });
   }
   return derived;
 }

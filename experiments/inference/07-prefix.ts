@@ -15,7 +15,7 @@ import { COUNT_MODEL, boundsOf, countOutputTokens, openPoint, processTag, resour
 import { inferenceOf } from '../../suites/inference/cli.ts';
 import { deriveSeed } from '../../common/stats/rng.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/results/findings.ts';
-import type { Params, ResultRow, RowInput } from '../../common/results/results.ts';
+import { figureOf, type Params, type ResultRow, type RowInput } from '../../common/results/results.ts';
 import { ratioOfMedians, summarize } from '../../common/stats/stats.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { prefixCharts } from '../../suites/inference/charts/index.ts';
@@ -117,15 +117,15 @@ async function run(point: Point, options: RunOptions): Promise<RowInput[]> {
 }
 
 /** Unique over shared-prefix median TTFT per target (one ratio per replicate). */
-function derive(rows: RowInput[]): RowInput[] {
+function derive(rows: ResultRow[]): RowInput[] {
   const derived: RowInput[] = [];
-  const ttfts = rows.filter((r) => r.metric === 'ttft' && r.summary);
-  for (const u of ttfts.filter((r) => r.params?.dataset === 'unique')) {
-    const sh = ttfts.find((r) => r.params?.dataset === 'shared-prefix' && r.params.target === u.params?.target);
+  const ttfts = rows.filter((r) => r.metric === 'ttft' && typeof r.median === 'number');
+  for (const u of ttfts.filter((r) => r.dataset === 'unique')) {
+    const sh = ttfts.find((r) => r.dataset === 'shared-prefix' && r.target === u.target);
     if (!sh) continue;
-    const { ratio, low, high } = ratioOfMedians(u.summary!, sh.summary!);
+    const { ratio, low, high } = ratioOfMedians(figureOf(u), figureOf(sh));
     // The ratio belongs to the target, not to a prompt set.
-    const params = { target: u.params?.target, model: u.params?.model, concurrency: 1, tokens: u.params?.tokens };
+    const params = { target: u.target, model: u.model, concurrency: 1, tokens: u.tokens };
     derived.push({ params, metric: 'ttft_unique_vs_shared', unit: 'x', value: ratio, low, high, note: 'median TTFT of unique prompts / median TTFT of shared-prefix prompts (same length); > 1 = the shared prefix is reused; both load runs in the same process, one after the other (each is a load run of its own, so they are not interleaved in paired rounds)' });
   }
   return derived;

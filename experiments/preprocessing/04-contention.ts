@@ -7,7 +7,7 @@ import { epochNow, startHealthProber, startHealthServer, type HealthProbes } fro
 import { startLoopDelayMonitor, type LoopDelay } from '../../common/monitor/event-loop.ts';
 import { caveatsOf, crosses, fmt, pick, withCi, type Finding } from '../../common/results/findings.ts';
 import { pairedRow, perRound, roundsSeed, runPairedRounds, variantRow, withRounds, type RoundsResult, type Variant } from '../../common/measure/paired-rounds.ts';
-import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results/results.ts';
+import { hasFigure, rowParams, type Params, type ResultRow, type RowInput } from '../../common/results/results.ts';
 import { median, summarize } from '../../common/stats/stats.ts';
 import { cpuCountRows } from '../../common/measure/topology.ts';
 import { isParallel, type StrategyId } from '../../common/strategies/index.ts';
@@ -246,13 +246,13 @@ export const contention: Experiment<Point> = {
     const capNote = typeof physical === 'number' ? `${physical} physical cores` : `${logical} logical CPUs (physical cores unknown)`;
     const derived: RowInput[] = [];
     for (const op of ['render', 'tokenize'] as const) {
-      const measured = rows.filter((r) => r.metric === `batch_${op}` && r.summary);
-      const main = measured.find((r) => r.params?.strategy === 'main');
+      const measured = rows.filter((r) => r.metric === `batch_${op}` && hasFigure(r.status));
+      const main = measured.find((r) => r.strategy === 'main');
       if (!main) continue;
       // The point's parameters of the speedup rows it accompanies (model, template, requests…) at each
       // worker count; no strategy or tokenizer: the ideal is the same for every one. A constant (`exact`).
-      const { strategy: _strategy, tokenizer: _tokenizer, workers: _workers, ...point } = main.params ?? {};
-      for (const w of new Set(measured.filter((r) => isParallel(r.params?.strategy as StrategyId)).map((r) => Number(r.params?.workers)))) {
+      const { strategy: _strategy, tokenizer: _tokenizer, workers: _workers, ...point } = rowParams(main);
+      for (const w of new Set(measured.filter((r) => isParallel(r.strategy as StrategyId)).map((r) => Number(r.workers)))) {
         derived.push({ params: { ...point, workers: w }, metric: `speedup_${op}_ideal`, unit: 'x', value: Math.min(w, cap), note: `linear scaling capped at ${capNote}`, exact: true });
       }
     }

@@ -164,7 +164,7 @@ export const corpus: Experiment<Point> = {
     const compat = rows.filter((r) => r.metric === 'compat');
     const derived: RowInput[] = [];
     for (const engine of ENGINES) {
-      const mine = compat.filter((r) => r.params?.engine === engine);
+      const mine = compat.filter((r) => r.engine === engine);
       for (const status of ['ok', 'differs', 'error'] as const) {
         derived.push({ params: { engine }, metric: `templates_${status}`, unit: 'count', value: mine.filter((r) => compatStatusOf(r) === status).length, note: `of ${mine.length} templates` });
       }
@@ -193,20 +193,20 @@ async function measureSandbox(): Promise<RowInput[]> {
  * Per engine: payloads blocked of all, then per kind and per bound. The same in every process (the
  * checks are deterministic), so `exact`: processes that disagree make the row an error naming both.
  */
-function sandboxCounts(attacks: RowInput[]): RowInput[] {
+function sandboxCounts(attacks: ResultRow[]): RowInput[] {
   const rows: RowInput[] = [];
   for (const engine of ENGINES) {
-    const mine = attacks.filter((r) => r.params?.engine === engine);
+    const mine = attacks.filter((r) => r.engine === engine);
     if (mine.length === 0) continue;
-    const count = (subset: RowInput[], params: Record<string, string>, what: string): RowInput => {
-      const open = subset.filter((r) => r.status !== 'ok').map((r) => String(r.params?.payload));
+    const count = (subset: ResultRow[], params: Record<string, string>, what: string): RowInput => {
+      const open = subset.filter((r) => r.status !== 'ok').map((r) => String(r.payload));
       const note = `of ${subset.length} ${what}${open.length ? `; not blocked: ${open.join(', ')}` : ''}`;
       return { params: { engine, ...params }, metric: 'attacks_blocked', unit: 'count', value: subset.length - open.length, exact: true, note };
     };
     rows.push(count(mine, {}, 'hostile templates'));
-    for (const kind of new Set(mine.map((r) => String(r.params?.attack)))) rows.push(count(mine.filter((r) => r.params?.attack === kind), { attack: kind }, `${kind} payloads`));
-    for (const bound of new Set(mine.flatMap((r) => (r.params?.bound ? [String(r.params.bound)] : [])))) {
-      rows.push(count(mine.filter((r) => r.params?.bound === bound), { bound }, `payloads the ${bound} bound must stop`));
+    for (const kind of new Set(mine.map((r) => String(r.attack)))) rows.push(count(mine.filter((r) => r.attack === kind), { attack: kind }, `${kind} payloads`));
+    for (const bound of new Set(mine.flatMap((r) => (r.bound !== '' ? [String(r.bound)] : [])))) {
+      rows.push(count(mine.filter((r) => r.bound === bound), { bound }, `payloads the ${bound} bound must stop`));
     }
   }
   return rows;
@@ -304,7 +304,7 @@ export function judge(isReference: boolean, outputs: Rendered[], reference: Rend
   return { status: 'ok', detail: '' };
 }
 
-export function compatStatusOf(row: RowInput): CompatStatus {
+export function compatStatusOf(row: Pick<RowInput, 'status' | 'error'>): CompatStatus {
   return row.status === 'ok' ? 'ok' : (row.error ?? '').startsWith('differs') ? 'differs' : 'error';
 }
 
@@ -368,25 +368,25 @@ function hashOf(id: string): number {
  * corpus.csv: per template its family, size and tool support (from the corpus, loaded again here: the
  * rows do not carry them) and, per engine, its status and render cost at each history length.
  */
-async function writeCorpusCsv(rows: RowInput[], options: RunOptions): Promise<void> {
+async function writeCorpusCsv(rows: ResultRow[], options: RunOptions): Promise<void> {
   const byId = new Map((await loadCorpus()).map((t) => [t.id, t]));
   const header = ['template', 'family', 'chars', 'control_blocks', 'supports_tools'];
   for (const e of ENGINES) header.push(`${e}_status`, `${e}_detail`, ...TURNS.flatMap((n) => [`${e}_median_ms_${n}`, `${e}_p99_ms_${n}`]));
   header.push('note');
-  const param = (r: RowInput, name: string) => r.params?.[name];
-  const ids = [...new Set(rows.filter((r) => r.metric === 'compat').map((r) => String(param(r, 'template'))))];
+  const ids = [...new Set(rows.filter((r) => r.metric === 'compat').map((r) => String(r.template)))];
   const lines = ids.map((id) => {
     const t = byId.get(id);
     if (!t) throw new Error(`template '${id}' is not in the corpus`);
     const line: (string | number)[] = [id, t.family, t.chars, t.controlBlocks, t.supportsTools ? 'yes' : 'no'];
     const notes: string[] = [];
     for (const e of ENGINES) {
-      const c = rows.find((r) => r.metric === 'compat' && param(r, 'template') === id && param(r, 'engine') === e)!;
-      line.push(compatStatusOf(c), (c.error ?? '').replace(/^(differs|error): /, ''));
+      const c = rows.find((r) => r.metric === 'compat' && r.template === id && r.engine === e)!;
+      line.push(compatStatusOf(c), c.error.replace(/^(differs|error): /, ''));
       if (c.note) notes.push(c.note);
       for (const n of TURNS) {
-        const r = rows.find((x) => x.metric === 'render' && param(x, 'template') === id && param(x, 'engine') === e && param(x, 'turns') === n);
-        line.push(r?.summary ? Number(r.summary.median.toPrecision(4)) : '', r?.summary ? Number(r.summary.p99.toPrecision(4)) : '');
+        const r = rows.find((x) => x.metric === 'render' && x.template === id && x.engine === e && x.turns === n);
+        const figure = (cell: number | '' | undefined) => (typeof cell === 'number' ? Number(cell.toPrecision(4)) : '');
+        line.push(figure(r?.median), figure(r?.p99));
       }
     }
     line.push([...new Set(notes)].join('; '));

@@ -1,11 +1,11 @@
 /**
  * inference-summary.md / inference-summary.json beside results.csv: the inference experiments' rows of
- * this run (samples left out), written once by the suite's writeFiles hook from every experiment's
- * combined rows — also after Ctrl-C, so a partial run has both files too.
+ * this run as results.csv holds them, written once by the suite's writeFiles hook — also after Ctrl-C, so a
+ * partial run has both files too.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Params, RowInput } from '../../common/results/results.ts';
+import { isParamColumn, rowParams, type Params, type ResultRow } from '../../common/results/results.ts';
 import { formatCell } from '../../common/results/summary-table.ts';
 
 /** An experiment's part of the summary. */
@@ -15,26 +15,11 @@ export interface SummarySection {
   question: string;
   /** Metrics shown in the Markdown table (rows that are not ok are shown too). */
   headline: readonly string[];
-  rows: readonly RowInput[];
+  rows: readonly ResultRow[];
 }
 
-/** A row of inference-summary.json: the row's parameters beside its figures, and a short point label. */
-interface SummaryRow {
-  [field: string]: unknown;
-  metric: string;
-  unit: string;
-  point: string;
-  status?: string;
-  error?: string;
-  value?: number | null;
-  low?: number | null;
-  high?: number | null;
-  median?: number | null;
-  p90?: number | null;
-  p99?: number | null;
-  ci_low?: number | null;
-  ci_high?: number | null;
-}
+/** A row of inference-summary.json: its set parameters beside its fixed columns, and a short point label. */
+type SummaryRow = ResultRow & { point: string };
 
 interface SummaryDoc {
   runDir: string;
@@ -56,32 +41,23 @@ function pointLabel(p: Params): string {
   return parts.join(' ');
 }
 
-/** A RowInput as a summary row: its parameters flattened beside its fields, summary statistics spelled out. */
-function summaryRow(row: RowInput): SummaryRow {
-  const { samples, summary, params, ...r } = row;
-  const own = Object.fromEntries(Object.entries(params ?? {}).filter(([, v]) => v !== undefined));
-  return {
-    ...own,
-    ...r,
-    point: pointLabel(params ?? {}),
-    ...(summary ? { n: summary.n, median: summary.median, p90: summary.p90, p99: summary.p99, mean: summary.mean, sd: summary.sd, ci_low: summary.ciLow, ci_high: summary.ciHigh } : {}),
-  };
+/** A row as a summary row: its set parameters (no empty columns), its fixed columns and its point label. */
+function summaryRow(row: ResultRow): SummaryRow {
+  const params = rowParams(row);
+  const fixed = Object.fromEntries(Object.entries(row).filter(([column]) => !isParamColumn(column)));
+  return { ...params, ...fixed, point: pointLabel(params) } as SummaryRow;
 }
 
 const text = (x: unknown): string => (x === undefined || x === null ? '' : String(x));
-const isOk = (r: SummaryRow): boolean => (r.status ?? 'ok') === 'ok';
+const isOk = (r: SummaryRow): boolean => r.status === 'ok';
 
 function table(rows: SummaryRow[]): string {
   const head = ['target', 'prompts', 'point', 'metric', 'median', 'p90', 'p99', '95% CI', 'unit', 'status'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
-    // A row with samples has a median and an interval of it; a single value may have an interval of its own.
-    const median = r.median !== undefined ? r.median : r.value;
-    const lo = r.ci_low !== undefined ? r.ci_low : r.low;
-    const hi = r.ci_high !== undefined ? r.ci_high : r.high;
-    const ci = typeof lo === 'number' && typeof hi === 'number' && Number.isFinite(lo) && Number.isFinite(hi) ? `${formatCell(lo)}–${formatCell(hi)}` : '';
-    const status = isOk(r) ? 'ok' : `${r.status}: ${(r.error ?? '').slice(0, 120)}`;
-    const cells = [text(r.target), text(r.dataset), r.point, r.metric, formatCell(median), formatCell(r.p90), formatCell(r.p99), ci, r.unit, status];
+    const ci = typeof r.ci_low === 'number' && typeof r.ci_high === 'number' ? `${formatCell(r.ci_low)}–${formatCell(r.ci_high)}` : '';
+    const status = isOk(r) ? 'ok' : `${r.status}: ${r.error.slice(0, 120)}`;
+    const cells = [text(r.target), text(r.dataset), r.point, r.metric, formatCell(r.median), formatCell(r.p90), formatCell(r.p99), ci, r.unit, status];
     lines.push(`| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
   }
   return lines.join('\n');
@@ -96,7 +72,7 @@ function resourceTable(rows: SummaryRow[]): string {
   const head = ['target', 'prompts', 'point', 'client CPU %', 'client peak RSS MB', 'loop delay p99 ms', 'loop delay max ms', 'server CPU %'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const p of points) {
-    const v = (m: string) => formatCell(rows.find((r) => key(r) === key(p) && r.metric === m)?.value);
+    const v = (m: string) => formatCell(rows.find((r) => key(r) === key(p) && r.metric === m)?.median);
     lines.push(`| ${[text(p.target), text(p.dataset), p.point, v('client_cpu'), v('client_peak_rss'), v('loop_delay_p99'), v('loop_delay_max'), v('server_cpu')].join(' | ')} |`);
   }
   return lines.join('\n');

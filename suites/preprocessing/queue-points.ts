@@ -172,11 +172,11 @@ export function batchGroup(p: { template: string; engine: string }): string {
  * `suspect` when a pool or process speedup over main — the same work on more threads — has its CI
  * lower bound above the core count: no history-free measurement can do that.
  */
-export function speedupBound(row: RowInput, options: Pick<RunOptions, 'topology'>): string | undefined {
-  if (!row.metric.startsWith('speedup') || row.metric.endsWith('_ideal') || !isParallel(row.params?.strategy as StrategyId)) return undefined;
-  const low = row.summary?.ciLow ?? row.low;
+export function speedupBound(row: ResultRow, options: Pick<RunOptions, 'topology'>): string | undefined {
+  if (!row.metric.startsWith('speedup') || row.metric.endsWith('_ideal') || !isParallel(row.strategy as StrategyId)) return undefined;
+  const low = row.ci_low;
   const cpus = logicalCpusOf(machineOf(options));
-  if (low === undefined || !(low > cpus)) return undefined;
+  if (typeof low !== 'number' || !(low > cpus)) return undefined;
   return `speedup CI lower bound ${low.toFixed(2)}× exceeds the ${cpus} cores doing the same work: one of the two figures is biased`;
 }
 
