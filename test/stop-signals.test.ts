@@ -45,7 +45,11 @@ async function start(extra: string[] = []): Promise<Started> {
   let stderr = '';
   npm.stderr?.on('data', (d) => (stderr += d));
   npm.stdout?.resume();
-  const dir = await waitFor(() => (existsSync(out) && readdirSync(out).length === 1 ? join(out, readdirSync(out)[0]) : undefined), 'the run folder');
+  // One listing per probe: two could differ while the runner creates its folder.
+  const dir = await waitFor(() => {
+    const names = existsSync(out) ? readdirSync(out) : [];
+    return names.length === 1 ? join(out, names[0]) : undefined;
+  }, 'the run folder');
   const marker = join(dir, 'halting.started');
   const held = await waitFor(() => (existsSync(marker) && readFileSync(marker, 'utf8') !== '' ? Number(readFileSync(marker, 'utf8')) : undefined), () => `the held point (stderr so far: ${stderr})`);
   const runner = Number(readFileSync(`/proc/${held}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
