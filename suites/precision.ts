@@ -53,13 +53,16 @@ export function halfWidthPct(row: RowInput): number | undefined {
   return Number.isFinite(half) ? half : undefined;
 }
 
+/** Parameter values equal as results.csv writes them: a digit-only name measured as text reads back as a number. */
+const sameCell = (a: unknown, b: unknown) => String(a) === String(b);
+
 /** Whether `row` is one the rule answers for: a headline metric of its experiment, or flagged unstable. */
 const judgedRow = (row: RowInput, headline: readonly string[] | undefined) => (row.status ?? 'ok') === 'unstable' || ((row.status ?? 'ok') === 'ok' && (headline?.includes(row.metric) ?? false));
 
 /** The points of `entry` whose coordinates `row` carries (a derived ratio names the points it comes from). */
 function pointsOf(entry: Collected, row: RowInput): number[] {
   const params = row.params ?? {};
-  return entry.points.flatMap((p, i) => (Object.entries(entry.selected.experiment.coordinates(p)).every(([k, v]) => params[k] === undefined || params[k] === v) ? [i] : []));
+  return entry.points.flatMap((p, i) => (Object.entries(entry.selected.experiment.coordinates(p)).every(([k, v]) => params[k] === undefined || sameCell(params[k], v)) ? [i] : []));
 }
 
 /**
@@ -145,7 +148,7 @@ export async function reachPrecision(
 /** The record with each judged row's half-width after the extension, from the written results. */
 export function withAfter(record: PrecisionRecord, written: readonly ResultRow[]): PrecisionRecord {
   const rows = record.rows.map((j) => {
-    const row = written.find((r) => r.experiment === j.experiment && r.metric === j.metric && Object.entries(j.params).every(([k, v]) => r[k] === v));
+    const row = written.find((r) => r.experiment === j.experiment && r.metric === j.metric && Object.entries(j.params).every(([k, v]) => sameCell(r[k], v)));
     if (!row || typeof row.median !== 'number' || typeof row.ci_low !== 'number' || typeof row.ci_high !== 'number') return j;
     const after = (100 * (row.ci_high - row.ci_low)) / 2 / Math.abs(row.median);
     return { ...j, after: Number(after.toFixed(2)), processesAfter: typeof row.runs === 'number' ? row.runs : undefined, before: Number(j.before.toFixed(2)) };

@@ -12,6 +12,8 @@ import { combineReplicates } from '../common/results/replicates.ts';
 import { LOG_SCALE, logTInterval, twoStageInterval } from '../common/stats/replicate-stats.ts';
 import { createRng } from '../common/stats/rng.ts';
 import { QUICK_PLAN } from '../common/measure/timing.ts';
+import type { ResultRow } from '../common/results/results.ts';
+import { withAfter } from '../suites/precision.ts';
 import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import suite, { figureOf, spread } from './fixtures/spread-suite.ts';
 import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';
@@ -113,4 +115,12 @@ describe('--precision on a run', () => {
     expect((await cli('--exp', '93', '--precision', '60%')).stderr).toContain("'60%' is not a percentage from 0.5% to 50% (e.g. 10%).");
     expect((await cli('--exp', '93', '--precision', '10%', '--budget', '8d')).stderr).toContain("'8d' is not a duration from 1 s to 7 days (e.g. 300, 5m, 1h).");
   }, 180_000);
+});
+
+describe('the precision record', () => {
+  it("finds each judged row's half-width after the extension in the written rows, a digit-only name measured as text included", () => {
+    const written = [{ experiment: 5, metric: 'ttft', target: 8000, median: 10, ci_low: 9, ci_high: 11, runs: 7 }, { experiment: 5, metric: 'ttft', target: 'b', median: 10, ci_low: 8, ci_high: 12, runs: 7 }] as unknown as ResultRow[];
+    const record = { target: 5, budgetSeconds: 60, rule: '', spentSeconds: 0, groups: [], rows: [{ experiment: 5, metric: 'ttft', params: { target: '8000' }, before: 20, processes: 3 }, { experiment: 5, metric: 'ttft', params: { target: 'b' }, before: 30, processes: 3 }] };
+    expect(withAfter(record, written).rows.map((r) => [r.params.target, r.after, r.processesAfter])).toEqual([['8000', 10, 7], ['b', 20, 7]]);
+  });
 });
