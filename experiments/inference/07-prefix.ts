@@ -15,7 +15,7 @@ import { COUNT_MODEL, boundsOf, countOutputTokens, openPoint, processTag, resour
 import { inferenceOf } from '../../suites/inference/cli.ts';
 import { deriveSeed } from '../../common/stats/rng.ts';
 import { caveatsOf, crosses, pick, withCi, type Finding } from '../../common/results/findings.ts';
-import { figureOf, type Params, type ResultRow, type RowInput } from '../../common/results/results.ts';
+import { figureOf, rowParams, type Params, type ResultRow, type RowInput } from '../../common/results/results.ts';
 import { ratioOfMedians, summarize } from '../../common/stats/stats.ts';
 import type { Experiment, RunOptions } from '../../suites/types.ts';
 import { prefixCharts } from '../../suites/inference/charts/index.ts';
@@ -125,7 +125,8 @@ function derive(rows: ResultRow[]): RowInput[] {
     if (!sh) continue;
     const { ratio, low, high } = ratioOfMedians(figureOf(u), figureOf(sh));
     // The ratio belongs to the target, not to a prompt set.
-    const params = { target: u.target, model: u.model, concurrency: 1, tokens: u.tokens };
+    const { dataset: _dataset, ...own } = rowParams(u);
+    const params = { ...own, concurrency: 1 };
     derived.push({ params, metric: 'ttft_unique_vs_shared', unit: 'x', value: ratio, low, high, note: 'median TTFT of unique prompts / median TTFT of shared-prefix prompts (same length); > 1 = the shared prefix is reused; both load runs in the same process, one after the other (each is a load run of its own, so they are not interleaved in paired rounds)' });
   }
   return derived;

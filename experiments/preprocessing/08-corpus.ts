@@ -204,9 +204,9 @@ function sandboxCounts(attacks: ResultRow[]): RowInput[] {
       return { params: { engine, ...params }, metric: 'attacks_blocked', unit: 'count', value: subset.length - open.length, exact: true, note };
     };
     rows.push(count(mine, {}, 'hostile templates'));
-    for (const kind of new Set(mine.map((r) => String(r.attack)))) rows.push(count(mine.filter((r) => r.attack === kind), { attack: kind }, `${kind} payloads`));
+    for (const kind of new Set(mine.map((r) => String(r.attack)))) rows.push(count(mine.filter((r) => String(r.attack) === kind), { attack: kind }, `${kind} payloads`));
     for (const bound of new Set(mine.flatMap((r) => (r.bound !== '' ? [String(r.bound)] : [])))) {
-      rows.push(count(mine.filter((r) => r.bound === bound), { bound }, `payloads the ${bound} bound must stop`));
+      rows.push(count(mine.filter((r) => String(r.bound) === bound), { bound }, `payloads the ${bound} bound must stop`));
     }
   }
   return rows;
@@ -384,9 +384,9 @@ async function writeCorpusCsv(rows: ResultRow[], options: RunOptions): Promise<v
       line.push(compatStatusOf(c), c.error.replace(/^(differs|error): /, ''));
       if (c.note) notes.push(c.note);
       for (const n of TURNS) {
+        // As results.csv holds them (6 significant digits): rounding them again could move a 4th digit.
         const r = rows.find((x) => x.metric === 'render' && x.template === id && x.engine === e && x.turns === n);
-        const figure = (cell: number | '' | undefined) => (typeof cell === 'number' ? Number(cell.toPrecision(4)) : '');
-        line.push(figure(r?.median), figure(r?.p99));
+        line.push(r?.median ?? '', r?.p99 ?? '');
       }
     }
     line.push([...new Set(notes)].join('; '));
