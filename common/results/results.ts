@@ -11,7 +11,7 @@
  * - `ResultRow`, the record every hook reads: a line of results.csv (or replicates.csv) — fixed columns plus
  *   one flat column per parameter, no samples — as the CSV reads back (`storedRow`: numbers where the
  *   column holds them, '' where a row has no value). `derive` reads one process's rows so (full
- *   precision, as replicates.csv holds them); `sanity`, `writeFiles`, `answers`, charts, the report and the
+ *   precision, with their `kind`, a column per parameter of the experiment); `sanity`, `writeFiles`, `answers`, charts, the report and the
  *   summary table read the combined rows as results.csv holds them — in memory at the end of a run, from
  *   disk in `npm run report` and `npm run compare`, the same records either way, so a rebuilt report equals
  *   the original and no hook re-parses a file the run just wrote. Flat columns let any tool read any
@@ -173,7 +173,7 @@ export function readCell(column: string, text: string): ParamValue {
 }
 
 /** A cell's text as the CSV writer (csv-stringify) writes it: numbers as String(x), nothing as ''. */
-const cellText = (v: ParamValue | undefined): string => (v === undefined ? '' : String(v));
+const cellText = (v: ParamValue | undefined | null): string => (v === undefined || v === null ? '' : String(v));
 
 /**
  * A row as results.csv (with `params` its parameter columns) reads back: exactly the file's columns, each
@@ -364,8 +364,8 @@ export function toRow(input: RowInput, base: { run_id: string; suite: string; ex
 
 /**
  * The record of a measurement that the hooks read (`derive` reads one process's rows so, `sanity` a
- * combined one): its row at full precision (`toRow`) as replicates.csv reads back (`storedRow`, with its
- * `kind`), `params` the experiment's parameters.
+ * combined one): its row at full precision (`toRow`) as a CSV whose parameter columns are `params` (the
+ * experiment's) reads back (`storedRow`), with its `kind` as replicates.csv gives it.
  */
 export function recordOf(input: RowInput, base: { run_id: string; suite: string; experiment: number }, params: readonly string[]): ResultRow {
   const row = toRow(input, base);

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { FIXED_COLUMNS, PROCESS_COLUMNS, readCell, type ResultRow, type RowKind } from './results.ts';
+import { paramColumns, storedRow, type ResultRow, type RowKind } from './results.ts';
 
 /** A run folder that cannot be read (missing, not a folder, no results.csv): a usage error. */
 export class RunFolderError extends Error {}
@@ -24,12 +24,8 @@ export interface RunData {
  */
 export function parseResultsCsv(text: string): ResultRow[] {
   const records = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  return records.map((rec) => {
-    const row: Record<string, string | number> = {};
-    for (const c of FIXED_COLUMNS) row[c] = rec[c] ?? '';
-    for (const [c, cell] of Object.entries(rec)) if (!PROCESS_COLUMNS.includes(c)) row[c] = readCell(c, cell);
-    return row as ResultRow;
-  });
+  // The rule the writer keeps its rows by: the same columns, in the same order, each cell read alike.
+  return records.map((rec) => storedRow(rec as unknown as ResultRow, paramColumns(Object.keys(rec))));
 }
 
 /**
