@@ -6,7 +6,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { join } from 'node:path';
 import type { CliIO } from '../common/cli/cli-io.ts';
-import { runNoticeOf } from '../common/results/coverage.ts';
 import { formatFindings, formatVerdict } from '../common/results/findings.ts';
 import { InputError } from '../common/cli/input-error.ts';
 import { OutputDirError, ensureWritableDir } from '../common/results/output-dir.ts';
@@ -181,8 +180,7 @@ async function bench(program: Command, flags: BenchFlags, io: CliIO, argv: reado
     const runsByExperiment = flags.runs === undefined ? Object.fromEntries(own) : {};
     const outcome = await runExperiments({ selection, outBase: flags.out, options, runs, runsByExperiment, pointTimeout, shard: flags.shard, args: { ...flags, suites, runs, pointTimeout }, progress, files, resume: flags.resume, precision: precisionOf(flags), argv });
     // An interrupted run or a shard says so before its answers (as summary.md and report.html do).
-    const notice = runNoticeOf(outcome.dir);
-    if (notice) io.stderr(`\n${notice}\n`);
+    if (outcome.notice) io.stderr(`\n${outcome.notice}\n`);
     if (flags.table) {
       const selections = selection.map((s) => ({ experiment: s.experiment.id, title: s.experiment.title, metrics: s.experiment.headline }));
       io.stderr(`\n${formatText(summaryLines(outcome.rows, selections))}\n`);

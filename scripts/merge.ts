@@ -6,7 +6,6 @@
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { type CliIO, processIO } from '../common/cli/cli-io.ts';
-import { runNoticeOf } from '../common/results/coverage.ts';
 import { Progress } from '../common/cli/progress.ts';
 import { MergeInputError, mergeShards } from '../suites/merge.ts';
 import { findExperiment, loadExternalSuites } from '../suites/registry.ts';
@@ -27,8 +26,7 @@ export async function runMergeCli(argv: string[], io: CliIO): Promise<number> {
       const outcome = await mergeShards({ dirs, outBase: flags.out, allowPartial: flags.allowPartial, resolve: findExperiment, progress: new Progress(process.stderr, false) });
       const gap = outcome.missing.length > 0 ? ` (partial: shard${outcome.missing.length > 1 ? 's' : ''} ${outcome.missing.join(', ')} missing)` : '';
       io.stdout(`merged ${dirs.length} shard${dirs.length === 1 ? '' : 's'}${gap}: ${outcome.rows} rows → ${outcome.dir}\n`);
-      const notice = runNoticeOf(outcome.dir);
-      if (notice) io.stdout(`${notice}\n`);
+      if (outcome.notice) io.stdout(`${outcome.notice}\n`);
     });
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rowKey } from '../common/compare/compare-runs.ts';
-import { mergeCoverage } from '../common/results/coverage.ts';
+import { mergeCoverage, runNotice } from '../common/results/coverage.ts';
 import { Progress } from '../common/cli/progress.ts';
 import { ResultWriter, paramColumns, paramsOf, type ResultRow, type RowInput, type RowStatus } from '../common/results/results.ts';
 import { summarize } from '../common/stats/stats.ts';
@@ -110,7 +110,7 @@ export interface MergeRequest {
   progress?: Progress;
 }
 
-export async function mergeShards(request: MergeRequest): Promise<{ dir: string; runId: string; rows: number; missing: number[] }> {
+export async function mergeShards(request: MergeRequest): Promise<{ dir: string; runId: string; rows: number; missing: number[]; notice?: string }> {
   const shards = request.dirs.map(readShard).sort((a, b) => a.shard.index - b.shard.index);
   const missing = checkShards(shards, request.allowPartial ?? false);
   const progress = request.progress ?? new Progress();
@@ -160,6 +160,8 @@ export async function mergeShards(request: MergeRequest): Promise<{ dir: string;
     shards: shards.map((s) => ({ index: s.shard.index, dir: s.dir, runId: s.env.runId, cpu: s.env.cpu, cores: s.env.cores, topology: s.env.topology, node: s.env.node, noise: s.env.noise, wallSeconds: s.env.wallSeconds, interrupted: s.env.interrupted })),
     ...rowCounts(writer.rows),
   };
-  await renderReport({ dir, rows: writer.rows, env: writeEnv(dir, env) }, entries.map((e) => e.selected.experiment), progress);
-  return { dir, runId, rows: writer.rows.length, missing };
+  const written = writeEnv(dir, env);
+  await renderReport({ dir, rows: writer.rows, env: written }, entries.map((e) => e.selected.experiment), progress);
+  const notice = runNotice(written);
+  return { dir, runId, rows: writer.rows.length, missing, ...(notice ? { notice } : {}) };
 }

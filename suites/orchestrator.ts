@@ -9,7 +9,7 @@
  */
 import { collectEnvironment } from '../common/results/environment.ts';
 import { errorMessage } from '../common/cli/error-message.ts';
-import { coverageOf } from '../common/results/coverage.ts';
+import { coverageOf, runNotice } from '../common/results/coverage.ts';
 import { noiseRecord, noiseSnapshot } from '../common/measure/machine-noise.ts';
 import { Progress } from '../common/cli/progress.ts';
 import { mean } from '../common/stats/stats.ts';
@@ -64,6 +64,8 @@ export interface RunOutcome {
   noiseWarning?: string;
   /** Charts and report.html written at the end; undefined if that step failed (results.csv is unaffected). */
   report?: ReportOutcome;
+  /** What an interrupted run or a shard covers (as summary.md and report.html say it); undefined for a whole run. */
+  notice?: string;
 }
 
 /** The seed and order of one point's paired rounds in one process (env.json, replication.pairedRounds). */
@@ -182,7 +184,8 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   // The answers and the report from the rows and env.json as written, in memory: the records `npm run report` reads back.
   const report = await renderReport({ dir, rows: writer.rows, env: written }, request.selection.map((s) => s.experiment), progress);
   files.stage = 'done';
-  return { dir, runId, rows: writer.rows, errors, unstable, suspect, wallSeconds, noiseWarning: noise.warning, report };
+  const notice = runNotice(written);
+  return { dir, runId, rows: writer.rows, errors, unstable, suspect, wallSeconds, noiseWarning: noise.warning, report, ...(notice ? { notice } : {}) };
 }
 
 async function runUnit(unit: WorkUnit, collected: Collected[], options: Omit<RunOptions, 'signal' | 'progress'>, request: RunRequest, writer: ResultWriter, runId: string, progress: Progress, roundsLog: RoundsLogEntry[], launcher: ChildLauncher): Promise<JobOutcome> {

@@ -5,8 +5,6 @@
  * when some of its points (or processes) were not measured. A measurement is one point in one process
  * (a row or an error row); a point counts as measured when at least one process reported it.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { sum } from '../stats/stats.ts';
 
 export interface ExperimentCoverage {
@@ -110,15 +108,4 @@ function coverageNotice(env: Record<string, unknown>): string | undefined {
   if (what.length === 0) what.push('Partial run');
   const counts = coverage ? `${coverage.done} of ${coverage.planned} planned measurements done; ` : '';
   return `${what.join('; ')}: ${counts}these answers cover only what was measured.`;
-}
-
-/** runNotice of a run folder's env.json (undefined if it is missing or unreadable). */
-export function runNoticeOf(dir: string): string | undefined {
-  const path = join(dir, 'env.json');
-  if (!existsSync(path)) return undefined;
-  try {
-    return runNotice(JSON.parse(readFileSync(path, 'utf8')));
-  } catch {
-    return undefined;
-  }
 }
