@@ -68,7 +68,7 @@ describe('the record hooks read', () => {
     // The end of the run answered from these rows in memory: the file's, exactly.
     expect(outcome.rows).toEqual(onDisk);
     expect(writtenRows.get(outcome.dir)).toEqual(onDisk.filter((r) => r.experiment === precise.id));
-    // derive saw each process's measured rows as replicates.csv holds them (the derived rows come after).
+    // derive saw each replicate's measured rows as replicates.csv holds them (the derived rows come after).
     const measured = parseReplicatesCsv(read(outcome.dir, 'replicates.csv')).filter((r) => r.point !== undefined);
     const perProcess = [0, 1].map((replicate) => measured.filter((r) => r.replicate === replicate).map((r) => r.row));
     expect(deriveInputs.get(outcome.dir)).toEqual(perProcess);

@@ -10,7 +10,7 @@
  *   CSV line drops: every sample, at full precision.
  * - `ResultRow`, the record every hook reads: a line of results.csv (or replicates.csv) — fixed columns plus
  *   one flat column per parameter, no samples — as the CSV reads back (`storedRow`: numbers where the
- *   column holds them, '' where a row has no value). `derive` reads one process's rows so (full
+ *   column holds them, '' where a row has no value). `derive` reads one replicate's rows so (full
  *   precision, with their `kind`, a column per parameter of the experiment); `sanity`, `writeFiles`, `answers`, charts, the report and the
  *   summary table read the combined rows as results.csv holds them — in memory at the end of a run, from
  *   disk in `npm run report` and `npm run compare`, the same records either way, so a rebuilt report equals
@@ -363,7 +363,7 @@ export function toRow(input: RowInput, base: { run_id: string; suite: string; ex
 }
 
 /**
- * The record of a measurement that the hooks read (`derive` reads one process's rows so, `sanity` a
+ * The record of a measurement that the hooks read (`derive` reads one replicate's rows so, `sanity` a
  * combined one): its row at full precision (`toRow`) as a CSV whose parameter columns are `params` (the
  * experiment's) reads back (`storedRow`), with its `kind` as replicates.csv gives it.
  */
