@@ -59,10 +59,13 @@ const sameCell = (a: unknown, b: unknown) => String(a) === String(b);
 /** Whether `row` is one the rule answers for: a headline metric of its experiment, or flagged unstable. */
 const judgedRow = (row: RowInput, headline: readonly string[] | undefined) => (row.status ?? 'ok') === 'unstable' || ((row.status ?? 'ok') === 'ok' && (headline?.includes(row.metric) ?? false));
 
-/** The points of `entry` whose coordinates `row` carries (a derived ratio names the points it comes from). */
-function pointsOf(entry: Collected, row: RowInput): number[] {
+/**
+ * The points of `entry` whose coordinates `row` carries (a derived ratio names the points it comes from).
+ * A coordinate the point leaves unset (an inference target's model before the server names it) constrains nothing.
+ */
+export function pointsOf(entry: Pick<Collected, 'selected' | 'points'>, row: RowInput): number[] {
   const params = row.params ?? {};
-  return entry.points.flatMap((p, i) => (Object.entries(entry.selected.experiment.coordinates(p)).every(([k, v]) => params[k] === undefined || sameCell(params[k], v)) ? [i] : []));
+  return entry.points.flatMap((p, i) => (Object.entries(entry.selected.experiment.coordinates(p)).every(([k, v]) => v === undefined || params[k] === undefined || sameCell(params[k], v)) ? [i] : []));
 }
 
 /**

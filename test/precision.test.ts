@@ -13,7 +13,8 @@ import { LOG_SCALE, logTInterval, twoStageInterval } from '../common/stats/repli
 import { createRng } from '../common/stats/rng.ts';
 import { QUICK_PLAN } from '../common/measure/timing.ts';
 import type { ResultRow } from '../common/results/results.ts';
-import { withAfter } from '../suites/precision.ts';
+import { pointsOf, withAfter } from '../suites/precision.ts';
+import type { Experiment, Suite } from '../suites/types.ts';
 import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import suite, { figureOf, spread } from './fixtures/spread-suite.ts';
 import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';
@@ -122,5 +123,14 @@ describe('the precision record', () => {
     const written = [{ experiment: 5, metric: 'ttft', target: 8000, median: 10, ci_low: 9, ci_high: 11, runs: 7 }, { experiment: 5, metric: 'ttft', target: 'b', median: 10, ci_low: 8, ci_high: 12, runs: 7 }] as unknown as ResultRow[];
     const record = { target: 5, budgetSeconds: 60, rule: '', spentSeconds: 0, groups: [], rows: [{ experiment: 5, metric: 'ttft', params: { target: '8000' }, before: 20, processes: 3 }, { experiment: 5, metric: 'ttft', params: { target: 'b' }, before: 30, processes: 3 }] };
     expect(withAfter(record, written).rows.map((r) => [r.params.target, r.after, r.processesAfter])).toEqual([['8000', 10, 7], ['b', 20, 7]]);
+  });
+
+  it('maps a row to the points whose set coordinates it carries: one left unset (a model the server names) or a number read back from text still matches', () => {
+    const points = [{ target: 'embedded', port: 8000 }, { target: 'other', port: 8001 }];
+    const experiment = { coordinates: (p: (typeof points)[number]) => ({ target: p.target, model: undefined, port: String(p.port) }) } as unknown as Experiment;
+    const entry = { selected: { experiment, suite: {} as Suite }, points };
+    expect(pointsOf(entry, { params: { target: 'embedded', model: 'llama-3.2-1b', port: 8000 }, metric: 'ttft', unit: 'ms' })).toEqual([0]);
+    expect(pointsOf(entry, { params: { model: 'llama-3.2-1b' }, metric: 'ratio', unit: 'x' })).toEqual([0, 1]);
+    expect(pointsOf(entry, { params: { target: 'third' }, metric: 'ttft', unit: 'ms' })).toEqual([]);
   });
 });
