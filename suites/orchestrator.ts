@@ -18,7 +18,7 @@ import type { ReportOutcome } from '../visualization/build-report.ts';
 import { prepareLauncher, runJobInChild, type ChildLauncher, type JobOutcome } from './child-runner.ts';
 import { createRunFolder, declaredParams, renderReport, rowCounts, writeEnv, writeResults, type Collected, type Selected } from './run-output.ts';
 import { planExtensions, reachPrecision, withAfter, type Precision } from './precision.ts';
-import { loadMeasured, previousRun, remainingWork } from './resume.ts';
+import { checkMatrix, loadMeasured, previousRun, remainingWork } from './resume.ts';
 import { RunFiles } from './run-files.ts';
 import type { RunOptions } from './types.ts';
 import { ORDER_DESCRIPTION, planHash, planWork, shardOf, type Shard, type WorkItem, type WorkUnit } from './work-plan.ts';
@@ -124,6 +124,10 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
     }
     collected.push(entry);
   }
+  const matrix = Object.fromEntries(collected.map((c) => [String(c.selected.experiment.id), c.points.map((p) => c.selected.experiment.label(p))]));
+  if (previous) checkMatrix(dir, previous, matrix);
+  // The matrix on record from the start, so a run killed before its end can still be resumed safely.
+  else writeEnv(dir, { runId, ...env, replication, noise: { start: startNoise }, matrix });
   const fullPlan = planWork(
     collected.map((c) => ({ experiment: c.selected.experiment.id, suite: c.selected.suite.name, runs: runsOf(c.selected.experiment.id), groups: c.points.map((p) => c.selected.experiment.group?.(p)), pointRuns: c.points.map((p) => c.selected.experiment.pointRuns?.(p)) })),
     request.options.seed,
@@ -178,7 +182,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const suspect = writer.rows.filter((r) => r.status === 'suspect');
   // Planned (the full plan, also in a shard) against measured, per experiment: the notices of an interrupted or partial run.
   const coverage = coverageOf(collected.map((c) => ({ experiment: c.selected.experiment.id, labels: c.points.map((p) => c.selected.experiment.label(p)), planned: fullPlan.reduce((n, u) => n + u.items.filter((i) => i.experiment === c.selected.experiment.id).length, 0), reported: c.rows })));
-  const written = writeEnv(dir, { runId, ...env, ...before, replication: { ...replication, units: (previous?.replication as { units?: number } | undefined)?.units ?? plan.length, processes, pairedRounds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, coverage, ...precisionRecord, ...rowCounts(writer.rows) });
+  const written = writeEnv(dir, { runId, ...env, ...before, replication: { ...replication, units: (previous?.replication as { units?: number } | undefined)?.units ?? plan.length, processes, pairedRounds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, coverage, matrix, ...precisionRecord, ...rowCounts(writer.rows) });
   if (noise.warning) progress.line(`warning: ${noise.warning}`);
   files.stage = 'report';
   // The answers and the report from the rows and env.json as written, in memory: the records `npm run report` reads back.

@@ -65,10 +65,35 @@ export function remainingWork(plan: readonly WorkUnit[], done: ReadonlySet<strin
 export interface PreviousRun {
   runId: string;
   argv?: string[];
+  /** Each experiment's point labels in matrix order, as the stopped run planned them. */
+  matrix?: MatrixRecord;
   wallSeconds?: number;
   replication?: { processes?: unknown[]; pairedRounds?: unknown[] };
   resumed?: unknown[];
 }
+
+/** Each experiment's point labels (by id) in matrix order: what the point indices of replicates.csv refer to. */
+export type MatrixRecord = Record<string, string[]>;
+
+/**
+ * Refuses to resume when the matrix differs from the stopped run's (another model installed, other code):
+ * its rows would be put at the wrong points. Folders written before the record existed are not checked.
+ */
+export function checkMatrix(dir: string, previous: PreviousRun, current: MatrixRecord): void {
+  if (!previous.matrix) return;
+  const changed = Object.keys({ ...previous.matrix, ...current }).flatMap((id) => {
+    const [was, now] = [previous.matrix?.[id] ?? [], current[id] ?? []];
+    if (was.length === now.length && was.every((label, i) => label === now[i])) return [];
+    const added = now.filter((l) => !was.includes(l));
+    const removed = was.filter((l) => !now.includes(l));
+    const what = added.length + removed.length === 0 ? 'the same points in another order' : [added.length ? `added ${list(added)}` : '', removed.length ? `removed ${list(removed)}` : ''].filter(Boolean).join(', ');
+    return [`exp ${id} had ${was.length} point${was.length === 1 ? '' : 's'}, now ${now.length} (${what})`];
+  });
+  if (changed.length > 0) throw new ResumeError(`${dir} was planned with another matrix: ${changed.join('; ')}. Its rows would land at the wrong points; resume with the code and installed models it ran with, or start a new run.`);
+}
+
+/** Up to 4 labels, then how many more. */
+const list = (labels: string[]) => labels.slice(0, 4).join(', ') + (labels.length > 4 ? ` and ${labels.length - 4} more` : '');
 
 /** The env.json of the run folder `dir`, which must be a run folder this runner wrote. */
 export function previousRun(dir: string): PreviousRun {

@@ -5,12 +5,13 @@
  * per replicate; with seed 42 and 2 processes the plan runs beta first.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Progress } from '../common/cli/progress.ts';
 import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
+import { ResumeError } from '../suites/resume.ts';
 import suite, { halting } from './fixtures/halting-suite.ts';
 import { AbortingProgress, cli, onlyRun, readCsv, tempDir } from './helpers.ts';
 
@@ -58,6 +59,23 @@ describe('resuming a stopped run', () => {
     expect(env.replication.processes).toHaveLength(6);
     expect(readFileSync(join(resumed.dir, 'summary.md'), 'utf8')).not.toContain('Interrupted');
     expect(existsSync(join(resumed.dir, 'report.html'))).toBe(true);
+  }, 120_000);
+});
+
+describe('resuming with another matrix', () => {
+  it('is refused before anything in the folder changes, naming the experiment and the points added or removed', async () => {
+    const controller = new AbortController();
+    const stopped = await runExperiments(request(tempDir(), { options: { ...request('').options, signal: controller.signal }, progress: new AbortingProgress(controller, 2) }));
+    const env = envOf(stopped.dir);
+    expect(env.matrix).toEqual({ 96: ['alpha', 'beta', 'gamma'] });
+    // As if the stopped run had planned other points (another model installed then, other code).
+    writeFileSync(join(stopped.dir, 'env.json'), JSON.stringify({ ...env, matrix: { 96: ['alpha', 'delta'] } }));
+    const replicates = readFileSync(join(stopped.dir, 'replicates.csv'), 'utf8');
+    const refused = runExperiments(request(tempDir('prepbench-unused-'), { resume: stopped.dir }));
+    await expect(refused).rejects.toThrow(new ResumeError(`${stopped.dir} was planned with another matrix: exp 96 had 2 points, now 3 (added beta, gamma, removed delta). Its rows would land at the wrong points; resume with the code and installed models it ran with, or start a new run.`));
+    expect(readFileSync(join(stopped.dir, 'replicates.csv'), 'utf8')).toBe(replicates);
+    writeFileSync(join(stopped.dir, 'env.json'), JSON.stringify({ ...env, matrix: { 96: ['gamma', 'beta', 'alpha'] } }));
+    await expect(runExperiments(request(tempDir('prepbench-unused-'), { resume: stopped.dir }))).rejects.toThrow('exp 96 had 3 points, now 3 (the same points in another order)');
   }, 120_000);
 });
 
