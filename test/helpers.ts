@@ -1,5 +1,5 @@
 /** Test helpers: a captured CLI, temp folders, and reading a run folder back. */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,14 @@ export function tempDir(prefix = 'prepbench-'): string {
 }
 
 /** The only run folder under `base`. */
+/**
+ * The run folders in `base` while a run may be starting: its writability probe (common/results/output-dir.ts,
+ * `.prepbench-write-test-*`) comes and goes there, so hidden names are left out.
+ */
+export function runFolders(base: string): string[] {
+  return existsSync(base) ? readdirSync(base).filter((name) => !name.startsWith('.')) : [];
+}
+
 export function onlyRun(base: string): string {
   const runs = readdirSync(base);
   if (runs.length !== 1) throw new Error(`expected one run folder in ${base}, found ${runs.length}`);

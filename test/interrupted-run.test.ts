@@ -5,7 +5,7 @@
  * known exactly: with seed 42 the plan runs beta first, so an interruption after one point leaves alpha and gamma.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeCoverage, partialNote, runNotice } from '../common/results/coverage.ts';
@@ -17,7 +17,7 @@ import { mergeShards } from '../suites/merge.ts';
 import { loadExternalSuites } from '../suites/registry.ts';
 import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import suite, { halting } from './fixtures/halting-suite.ts';
-import { AbortingProgress, isAlive, onlyRun, tempDir } from './helpers.ts';
+import { AbortingProgress, isAlive, onlyRun, runFolders, tempDir } from './helpers.ts';
 
 const SUITE = 'test/fixtures/halting-suite.ts';
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
@@ -134,7 +134,7 @@ function bench(out: string, args: string[], interrupt: boolean): Promise<{ code:
     child.stderr.on('data', (d) => (stderr += d));
     const poll = setInterval(() => {
       if (!interrupt || haltedPid !== undefined) return;
-      const runs = existsSync(out) ? readdirSync(out) : [];
+      const runs = runFolders(out);
       const marker = runs.length === 1 ? join(out, runs[0], 'halting.started') : '';
       if (marker && existsSync(marker) && readFileSync(marker, 'utf8') !== '') {
         haltedPid = Number(readFileSync(marker, 'utf8'));

@@ -13,7 +13,7 @@ import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import { ResumeError } from '../suites/resume.ts';
 import suite, { halting } from './fixtures/halting-suite.ts';
-import { AbortingProgress, cli, onlyRun, readCsv, tempDir } from './helpers.ts';
+import { AbortingProgress, cli, onlyRun, readCsv, runFolders, tempDir } from './helpers.ts';
 
 const envOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8'));
 /** Each results.csv row's point, metric and process count. */
@@ -97,7 +97,8 @@ describe('--resume on the command line', () => {
     const first = npm(['--quick', '--exp', '96', '--runs', '2', '--seed', '42', '--no-progress', '--out', out, '--halt-after', '1']);
     const exited = (p: ReturnType<typeof npm>) => new Promise<number | null>((resolve) => p.once('exit', resolve));
     const firstExit = exited(first);
-    for (let i = 0; i < 1200 && !(existsSync(out) && readdirSync(out).length === 1 && existsSync(join(out, readdirSync(out)[0], 'halting.started'))); i++) await new Promise((r) => setTimeout(r, 50));
+    const held = () => runFolders(out).some((run) => existsSync(join(out, run, 'halting.started')));
+    for (let i = 0; i < 1200 && !held(); i++) await new Promise((r) => setTimeout(r, 50));
     process.kill(-first.pid!, 'SIGINT');
     expect(await firstExit).toBe(130);
     const dir = onlyRun(out);

@@ -5,12 +5,12 @@
  * no child process, and exits 128 + the signal's number.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BURST_MS, StopSignals } from '../common/cli/stop-signals.ts';
 import { RunFiles } from '../suites/run-files.ts';
-import { isAlive, tempDir } from './helpers.ts';
+import { isAlive, runFolders, tempDir } from './helpers.ts';
 
 const SUITE = 'test/fixtures/halting-suite.ts';
 
@@ -45,9 +45,8 @@ async function start(extra: string[] = []): Promise<Started> {
   let stderr = '';
   npm.stderr?.on('data', (d) => (stderr += d));
   npm.stdout?.resume();
-  // One listing per probe: two could differ while the runner creates its folder.
   const dir = await waitFor(() => {
-    const names = existsSync(out) ? readdirSync(out) : [];
+    const names = runFolders(out);
     return names.length === 1 ? join(out, names[0]) : undefined;
   }, 'the run folder');
   const marker = join(dir, 'halting.started');
