@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { runCli } from '../scripts/cli.ts';
 import { Progress } from '../common/cli/progress.ts';
+import { QUICK_PLAN } from '../common/measure/timing.ts';
+import type { RunRequest } from '../suites/orchestrator.ts';
+import type { Selected } from '../suites/run-output.ts';
 
 export async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -25,7 +28,6 @@ export function tempDir(prefix = 'prepbench-'): string {
   return dir;
 }
 
-/** The only run folder under `base`. */
 /**
  * The run folders in `base` while a run may be starting: its writability probe (common/results/output-dir.ts,
  * `.prepbench-write-test-*`) comes and goes there, so hidden names are left out.
@@ -34,6 +36,7 @@ export function runFolders(base: string): string[] {
   return existsSync(base) ? readdirSync(base).filter((name) => !name.startsWith('.')) : [];
 }
 
+/** The only run folder under `base`. */
 export function onlyRun(base: string): string {
   const runs = readdirSync(base);
   if (runs.length !== 1) throw new Error(`expected one run folder in ${base}, found ${runs.length}`);
@@ -46,6 +49,23 @@ export function readCsv(path: string): Record<string, string>[] {
 
 export function readCsvHeader(path: string): string[] {
   return (parse(readFileSync(path, 'utf8'), { to_line: 1 }) as string[][])[0];
+}
+
+/** What a fixture run varies: its seed, processes per point and stop signal; any other field of the request. */
+export type FixtureRun = Partial<RunRequest> & { seed?: number; signal?: AbortSignal };
+
+/** The run request of a fixture experiment: quick, quiet, 60 s per point, in a fresh folder unless `outBase` is given. */
+export function fixtureRequest(selected: Selected, { seed = 1, signal = new AbortController().signal, ...extra }: FixtureRun = {}): RunRequest {
+  return {
+    selection: [selected],
+    outBase: extra.outBase ?? tempDir(),
+    options: { quick: true, seed, suites: {}, plan: QUICK_PLAN, signal },
+    runs: 1,
+    pointTimeout: 60,
+    args: {},
+    progress: new Progress(process.stderr, false),
+    ...extra,
+  };
 }
 
 /** Aborts the run once `after` point measurements have finished (as Ctrl-C would). */

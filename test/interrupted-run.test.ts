@@ -10,32 +10,20 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeCoverage, partialNote, runNotice } from '../common/results/coverage.ts';
 import { Progress } from '../common/cli/progress.ts';
-import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { liveChildren } from '../suites/child-runner.ts';
 import { runReportCli } from '../scripts/report-command.ts';
 import { mergeShards } from '../suites/merge.ts';
 import { loadExternalSuites } from '../suites/registry.ts';
 import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import suite, { halting } from './fixtures/halting-suite.ts';
-import { AbortingProgress, isAlive, onlyRun, runFolders, tempDir } from './helpers.ts';
+import { AbortingProgress, fixtureRequest, isAlive, onlyRun, runFolders, tempDir } from './helpers.ts';
 
 const SUITE = 'test/fixtures/halting-suite.ts';
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
 const envOf = (dir: string) => JSON.parse(read(dir, 'env.json'));
 const quiet = () => new Progress(process.stderr, false);
 
-function request(outBase: string, extra: Partial<RunRequest> = {}, signal = new AbortController().signal): RunRequest {
-  return {
-    selection: [{ suite, experiment: halting }],
-    outBase,
-    options: { quick: true, seed: 42, suites: {}, plan: QUICK_PLAN, signal },
-    runs: 1,
-    pointTimeout: 60,
-    args: {},
-    progress: quiet(),
-    ...extra,
-  };
-}
+const request = (outBase: string, extra: Partial<RunRequest> = {}, signal?: AbortSignal): RunRequest => fixtureRequest({ suite, experiment: halting }, { seed: 42, signal, outBase, ...extra });
 
 const PARTIAL = 'partial: 1 of 3 points measured (missing: alpha, gamma)';
 const notice = (wallSeconds: number) => `Interrupted after ${wallSeconds} s: 1 of 3 planned measurements done; these answers cover only what was measured.`;

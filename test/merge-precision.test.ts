@@ -13,26 +13,16 @@ import type { ResultRow } from '../common/results/results.ts';
 import { parseResultsCsv } from '../common/results/run-folder.ts';
 import { tInterval } from '../common/stats/replicate-stats.ts';
 import { summarize } from '../common/stats/stats.ts';
-import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { mergeShards } from '../suites/merge.ts';
 import { runExperiments } from '../suites/orchestrator.ts';
 import suite, { combinedRows, precise } from './fixtures/precision-suite.ts';
-import { tempDir } from './helpers.ts';
+import { fixtureRequest, tempDir } from './helpers.ts';
 
 const selected = { suite, experiment: precise };
 const quiet = () => new Progress(process.stderr, false);
 
 async function runAndMerge(runs: number) {
-  const shard = await runExperiments({
-    selection: [selected],
-    outBase: tempDir(),
-    options: { quick: true, seed: 5, suites: {}, plan: QUICK_PLAN, signal: new AbortController().signal },
-    runs,
-    pointTimeout: 60,
-    shard: { index: 1, count: 1 },
-    args: {},
-    progress: quiet(),
-  });
+  const shard = await runExperiments(fixtureRequest(selected, { seed: 5, runs, shard: { index: 1, count: 1 } }));
   const merged = await mergeShards({ dirs: [shard.dir], outBase: tempDir(), resolve: () => selected, progress: quiet() });
   // The run's id differs between a run and its merge; every other field must not.
   const anyRun = (rows: ResultRow[]) => rows.map(({ run_id: _, ...row }) => row);

@@ -9,24 +9,14 @@ import { rowKey } from '../common/compare/compare-runs.ts';
 import { Progress } from '../common/cli/progress.ts';
 import { combineReplicates, flagUnstable } from '../common/results/replicates.ts';
 import { roundedRow, toRow, type ResultRow } from '../common/results/results.ts';
-import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { MergeInputError, mergeShards, rowInputOf } from '../suites/merge.ts';
 import { runExperiments, type RunOutcome, type RunRequest } from '../suites/orchestrator.ts';
 import { parseReplicatesCsv, parseResultsCsv } from '../common/results/run-folder.ts';
 import suite, { sharded } from './fixtures/shard-suite.ts';
-import { readCsv, tempDir } from './helpers.ts';
+import { fixtureRequest, readCsv, tempDir } from './helpers.ts';
 
 const selected = { suite, experiment: sharded };
-const request = (outBase: string, shard?: { index: number; count: number }, runs = 2): RunRequest => ({
-  selection: [selected],
-  outBase,
-  options: { quick: true, seed: 3, suites: {}, plan: QUICK_PLAN, signal: new AbortController().signal },
-  runs,
-  pointTimeout: 60,
-  shard,
-  args: {},
-  progress: new Progress(process.stderr, false),
-});
+const request = (outBase: string, shard?: { index: number; count: number }, runs = 2): RunRequest => fixtureRequest(selected, { seed: 3, outBase, runs, shard });
 const merge = (dirs: string[], allowPartial = false) => mergeShards({ dirs, outBase: tempDir(), allowPartial, resolve: () => selected, progress: new Progress(process.stderr, false) });
 
 let whole: RunOutcome;

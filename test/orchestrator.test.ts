@@ -1,27 +1,16 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Progress } from '../common/cli/progress.ts';
+import type { Progress } from '../common/cli/progress.ts';
 
-import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { liveChildren } from '../suites/child-runner.ts';
 import { processesText, runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import { createRunFolder, declaredParams } from '../suites/run-output.ts';
 import { toRow } from '../common/results/results.ts';
 import suite, { counting } from './fixtures/fake-suite.ts';
-import { AbortingProgress, onlyRun, readCsv, readCsvHeader, tempDir } from './helpers.ts';
+import { AbortingProgress, fixtureRequest, onlyRun, readCsv, readCsvHeader, tempDir } from './helpers.ts';
 
-function request(outBase: string, runs: number, signal = new AbortController().signal, progress = new Progress(process.stderr, false)): RunRequest {
-  return {
-    selection: [{ suite, experiment: counting }],
-    outBase,
-    options: { quick: true, seed: 1, suites: {}, plan: QUICK_PLAN, signal },
-    runs,
-    pointTimeout: 60,
-    args: {},
-    progress,
-  };
-}
+const request = (outBase: string, runs: number, signal?: AbortSignal, progress?: Progress): RunRequest => fixtureRequest({ suite, experiment: counting }, { outBase, runs, signal, ...(progress ? { progress } : {}) });
 
 describe('orchestrator', () => {
   it('turns a failing point into an error row, measures the rest in every process and combines them', async () => {

@@ -7,35 +7,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Progress } from '../common/cli/progress.ts';
 import { combineReplicates } from '../common/results/replicates.ts';
 import { LOG_SCALE, logTInterval, twoStageInterval } from '../common/stats/replicate-stats.ts';
 import { createRng } from '../common/stats/rng.ts';
-import { QUICK_PLAN } from '../common/measure/timing.ts';
 import type { ResultRow } from '../common/results/results.ts';
 import { pointsOf, withAfter } from '../suites/precision.ts';
 import type { Experiment, Suite } from '../suites/types.ts';
 import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import suite, { figureOf, spread } from './fixtures/spread-suite.ts';
-import { cli, onlyRun, readCsv, tempDir } from './helpers.ts';
+import { cli, fixtureRequest, onlyRun, readCsv, tempDir } from './helpers.ts';
 
 const envOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8'));
 const half = (i: { center: number; low: number; high: number }) => (100 * (i.high - i.low)) / 2 / i.center;
 /** What the rule wants for `noisy` from its 3 planned processes at ±10%. */
 const noisyWants = () => Math.ceil(3 * (half(logTInterval([0, 1, 2].map((r) => figureOf('noisy', r)))) / 10) ** 2);
 
-function request(outBase: string, budgetSeconds: number): RunRequest {
-  return {
-    selection: [{ suite, experiment: spread }],
-    outBase,
-    options: { quick: true, seed: 42, suites: {}, plan: QUICK_PLAN, signal: new AbortController().signal },
-    runs: 3,
-    pointTimeout: 60,
-    args: {},
-    progress: new Progress(process.stderr, false),
-    precision: { target: 10, budgetSeconds },
-  };
-}
+const request = (budgetSeconds: number): RunRequest => fixtureRequest({ suite, experiment: spread }, { seed: 42, runs: 3, precision: { target: 10, budgetSeconds } });
 
 describe('the adaptive rule keeps 95% coverage', () => {
   const z = (() => {
@@ -81,7 +68,7 @@ describe('the adaptive rule keeps 95% coverage', () => {
 
 describe('--precision on a run', () => {
   it('adds processes to the wide group only, up to what its planned processes ask for, and states the rule', async () => {
-    const outcome = await runExperiments(request(tempDir(), 600));
+    const outcome = await runExperiments(request(600));
     const env = envOf(outcome.dir);
     const wants = noisyWants();
     expect(wants).toBeGreaterThan(3);
@@ -95,7 +82,7 @@ describe('--precision on a run', () => {
   }, 120_000);
 
   it('stops where the budget ends: no process is started that would not fit, the rows that did not reach P are named', async () => {
-    const outcome = await runExperiments(request(tempDir(), 0.001));
+    const outcome = await runExperiments(request(0.001));
     const env = envOf(outcome.dir);
     expect(env.precision.groups).toEqual([{ group: 'exp 93 point 1', planned: 3, processes: 3, wanted: noisyWants() }]);
     expect(readFileSync(join(outcome.dir, 'summary.md'), 'utf8')).toContain(`0 processes added in 0 s of a 0.001 s budget (exp 93 point 1 3 → 3); 1 of 2 judged rows wider than ±10%: latency ±${Math.ceil(env.precision.rows[1].before)}%.**`);

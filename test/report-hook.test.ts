@@ -5,25 +5,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Progress } from '../common/cli/progress.ts';
-import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { runExperiments } from '../suites/orchestrator.ts';
 import suite, { charted } from './fixtures/charts-suite.ts';
-import { readCsv, tempDir } from './helpers.ts';
+import { fixtureRequest, readCsv } from './helpers.ts';
 
 const experiment = charted;
 
 describe('end-of-run charts and report', () => {
   it('writes every chart and report.html after the rows, isolating a failing chart', async () => {
-    const outcome = await runExperiments({
-      selection: [{ suite, experiment }],
-      outBase: tempDir(),
-      options: { quick: true, seed: 1, suites: {}, plan: QUICK_PLAN, signal: new AbortController().signal },
-      runs: 1,
-      pointTimeout: 60,
-      args: {},
-      progress: new Progress(process.stderr, false),
-    });
+    const outcome = await runExperiments(fixtureRequest({ suite, experiment }));
     expect(readCsv(join(outcome.dir, 'results.csv')).map((r) => [r.metric, r.status])).toEqual([['latency', 'ok'], ['point', 'error']]);
     expect(outcome.report?.charts.map((c) => [c.name, !!c.error])).toEqual([['98-explodes', true], ['98-latency', false], ['98-empty', false]]);
     for (const name of ['98-explodes', '98-latency', '98-empty']) for (const ext of ['vl.json', 'svg', 'png']) expect(existsSync(join(outcome.dir, `${name}.${ext}`)), `${name}.${ext}`).toBe(true);

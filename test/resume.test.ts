@@ -8,12 +8,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Progress } from '../common/cli/progress.ts';
-import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { runExperiments, type RunRequest } from '../suites/orchestrator.ts';
 import { ResumeError } from '../suites/resume.ts';
 import suite, { halting } from './fixtures/halting-suite.ts';
-import { AbortingProgress, cli, onlyRun, readCsv, runFolders, tempDir } from './helpers.ts';
+import { AbortingProgress, cli, fixtureRequest, onlyRun, readCsv, runFolders, tempDir, type FixtureRun } from './helpers.ts';
 
 const envOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8'));
 /** Each results.csv row's point, metric and process count. */
@@ -21,24 +19,13 @@ const shape = (dir: string) => readCsv(join(dir, 'results.csv')).map((r) => [r.t
 /** The (point, replicate) pairs of replicates.csv, sorted. */
 const processes = (dir: string) => readCsv(join(dir, 'replicates.csv')).map((r) => `${r.template}#${r.replicate}`).sort();
 
-function request(outBase: string, extra: Partial<RunRequest> = {}): RunRequest {
-  return {
-    selection: [{ suite, experiment: halting }],
-    outBase,
-    options: { quick: true, seed: 42, suites: {}, plan: QUICK_PLAN, signal: new AbortController().signal },
-    runs: 2,
-    pointTimeout: 60,
-    args: {},
-    progress: new Progress(process.stderr, false),
-    ...extra,
-  };
-}
+const request = (outBase: string, extra: FixtureRun = {}): RunRequest => fixtureRequest({ suite, experiment: halting }, { seed: 42, runs: 2, outBase, ...extra });
 
 describe('resuming a stopped run', () => {
   it('measures only the missing processes and ends with the points and process counts of an uninterrupted run', async () => {
     const controller = new AbortController();
     const signal = controller.signal;
-    const stopped = await runExperiments(request(tempDir(), { options: { ...request('').options, signal }, progress: new AbortingProgress(controller, 2) }));
+    const stopped = await runExperiments(request(tempDir(), { signal, progress: new AbortingProgress(controller, 2) }));
     expect(envOf(stopped.dir).coverage.done).toBe(2);
     const before = processes(stopped.dir);
 
@@ -65,7 +52,7 @@ describe('resuming a stopped run', () => {
 describe('resuming with another matrix', () => {
   it('is refused before anything in the folder changes, naming the experiment and the points added or removed', async () => {
     const controller = new AbortController();
-    const stopped = await runExperiments(request(tempDir(), { options: { ...request('').options, signal: controller.signal }, progress: new AbortingProgress(controller, 2) }));
+    const stopped = await runExperiments(request(tempDir(), { signal: controller.signal, progress: new AbortingProgress(controller, 2) }));
     const env = envOf(stopped.dir);
     expect(env.matrix).toEqual({ 96: ['alpha', 'beta', 'gamma'] });
     // As if the stopped run had planned other points (another model installed then, other code).

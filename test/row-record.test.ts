@@ -7,8 +7,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Progress } from '../common/cli/progress.ts';
-import { QUICK_PLAN } from '../common/measure/timing.ts';
 import { ResultWriter, toRow, type RowInput } from '../common/results/results.ts';
 import { parseReplicatesCsv, parseResultsCsv } from '../common/results/run-folder.ts';
 import { summarize } from '../common/stats/stats.ts';
@@ -16,7 +14,7 @@ import { runReportCli } from '../scripts/report-command.ts';
 import { loadExternalSuites } from '../suites/registry.ts';
 import { runExperiments } from '../suites/orchestrator.ts';
 import suite, { deriveInputs, precise, writtenRows } from './fixtures/precision-suite.ts';
-import { tempDir } from './helpers.ts';
+import { fixtureRequest, tempDir } from './helpers.ts';
 
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
 const base = { run_id: 'r', suite: 's', experiment: 1 };
@@ -55,15 +53,7 @@ describe('the record hooks read', () => {
   });
 
   it('a run: derive reads replicates.csv\'s records, writeFiles and the answers results.csv\'s, and npm run report rebuilds the same report', async () => {
-    const outcome = await runExperiments({
-      selection: [{ suite, experiment: precise }],
-      outBase: tempDir(),
-      options: { quick: true, seed: 5, suites: {}, plan: QUICK_PLAN, signal: new AbortController().signal },
-      runs: 2,
-      pointTimeout: 60,
-      args: {},
-      progress: new Progress(process.stderr, false),
-    });
+    const outcome = await runExperiments(fixtureRequest({ suite, experiment: precise }, { seed: 5, runs: 2 }));
     const onDisk = parseResultsCsv(read(outcome.dir, 'results.csv'));
     // The end of the run answered from these rows in memory: the file's, exactly.
     expect(outcome.rows).toEqual(onDisk);
