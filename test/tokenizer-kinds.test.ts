@@ -104,6 +104,17 @@ describe('measureTextKind', () => {
     }
   });
 
+  it('the reference, itself a timed library, encodes no timed text before the rounds (that would warm its cache)', async () => {
+    const calls: string[] = [];
+    const logged = (library: 'native' | 'hf', tok: LibraryTokenizer): LibraryTokenizer => ({ ...tok, library, offThread: false, encode: (text) => (calls.push(library), hf.encode(text)) });
+    const native = logged('native', hf);
+    const noColdWarm: KindPlan = { ...plan(), coldWarm: undefined, rounds: { rounds: 3, sliceMs: 0, minCalls: 1, warmupMs: 0, warmupCalls: 1 } };
+    const four = ['one text', 'two texts', 'three texts', 'four texts'];
+    await measureTextKind('english', four, [{ library: 'native', tokenizer: native }, { library: 'hf', tokenizer: logged('hf', hf) }], native, noColdWarm, quiet);
+    // Before hf's first timed call, native has run at most its own first round: warm-up + one slice.
+    expect(calls.indexOf('hf')).toBeLessThanOrEqual(2);
+  });
+
   it('memory after each checkpoint of distinct passages, per library', async () => {
     const growth = { checkpoints: [2, 5], passage: (i: number) => `passage number ${i}`, what: 'test passages' };
     const rows = await cacheGrowth('english', [{ library: 'hf', tokenizer: hf }, { library: 'tiktoken', tokenizer: wrongOnCjk }], growth, quiet);

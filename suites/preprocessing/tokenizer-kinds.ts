@@ -90,13 +90,14 @@ async function pass(encode: Encode, texts: readonly string[]): Promise<number> {
  * only its `ids` row and an `encode` row saying where.
  */
 export async function measureTextKind(text: string, texts: readonly string[], libraries: readonly KindLibrary[], reference: { encode: Encode }, plan: KindPlan, hooks: { signal?: AbortSignal; progress(message: string): void }): Promise<RowInput[]> {
-  const expected = await Promise.all(texts.map(async (t) => Array.from(await reference.encode(t))));
-  const counts = expected.map((ids) => ids.length);
-  const tokens = Math.round(mean(counts));
   const rows: RowInput[] = [];
   const candidates = libraries.filter((l) => !l.excluded);
   const variants = candidates.map((t) => ({ ...t, ...encodeVariant(t.tokenizer, texts) }));
   const result = variants.length === 0 ? undefined : await runPairedRounds(variants.map((v) => v.variant), plan.rounds, plan.seed, { signal: hooks.signal, onRound: (d, n) => hooks.progress(`${text}: round ${d}/${n}`) });
+  // The reference is one of the timed libraries: encoding the texts before the rounds would warm its cache.
+  const expected = await Promise.all(texts.map(async (t) => Array.from(await reference.encode(t))));
+  const counts = expected.map((ids) => ids.length);
+  const tokens = Math.round(mean(counts));
   const timed: KindLibrary[] = [];
   for (const lib of libraries) {
     const params = { library: lib.library, text };
