@@ -372,8 +372,8 @@ export function recordOf(input: RowInput, base: { run_id: string; suite: string;
   return withKind(storedRow(row, params), row.kind);
 }
 
-/** A stored row with replicates.csv's `kind` column, when it has one (as parseReplicatesCsv reads it). */
-const withKind = (stored: ResultRow, kind: RowKind | undefined): ResultRow => (kind ? { ...stored, kind } : stored);
+/** A stored row with replicates.csv's `kind` column, when it has one (the writer keeps it so; parseReplicatesCsv reads it so). */
+export const withKind = (stored: ResultRow, kind: RowKind | undefined): ResultRow => (kind ? { ...stored, kind } : stored);
 
 /**
  * Appends rows to a CSV (results.csv, or replicates.csv with the process columns) and their samples to

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { paramColumns, storedRow, type ResultRow, type RowKind } from './results.ts';
+import { paramColumns, storedRow, withKind, type ResultRow, type RowKind } from './results.ts';
 
 /** A run folder that cannot be read (missing, not a folder, no results.csv): a usage error. */
 export class RunFolderError extends Error {}
@@ -23,9 +23,14 @@ export interface RunData {
  * digits would read as a number too. Empty cells, and fixed columns an older run lacks, read as ''.
  */
 export function parseResultsCsv(text: string): ResultRow[] {
+  return readRecords(text).map(({ row }) => row);
+}
+
+/** A CSV's lines, each as its row (by storedRow: the rule the writer keeps its rows by) beside its raw cells. */
+function readRecords(text: string): { row: ResultRow; cells: Record<string, string> }[] {
   const records = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  // The rule the writer keeps its rows by: the same columns, in the same order, each cell read alike.
-  return records.map((rec) => storedRow(rec as unknown as ResultRow, paramColumns(Object.keys(rec))));
+  const params = records.length > 0 ? paramColumns(Object.keys(records[0])) : [];
+  return records.map((cells) => ({ row: storedRow(cells as unknown as ResultRow, params), cells }));
 }
 
 /**
@@ -39,11 +44,11 @@ export interface ReplicateRecord {
 }
 
 export function parseReplicatesCsv(text: string): ReplicateRecord[] {
-  const records = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  return parseResultsCsv(text).map((row, i) => {
-    const kind = records[i].kind as RowKind | undefined;
-    return { row: kind ? { ...row, kind } : row, replicate: Number(records[i].replicate), point: records[i].point === '' || records[i].point === undefined ? undefined : Number(records[i].point) };
-  });
+  return readRecords(text).map(({ row, cells }) => ({
+    row: withKind(row, cells.kind as RowKind | undefined),
+    replicate: Number(cells.replicate),
+    point: cells.point === '' || cells.point === undefined ? undefined : Number(cells.point),
+  }));
 }
 
 export function loadRun(dir: string): RunData {
