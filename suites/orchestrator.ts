@@ -133,7 +133,8 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
     request.options.seed,
   );
   const done = previous ? loadMeasured(dir, collected, params) : new Set<string>();
-  const plan = remainingWork(request.shard ? shardOf(fullPlan, request.shard) : fullPlan, done);
+  const ownPlan = request.shard ? shardOf(fullPlan, request.shard) : fullPlan;
+  const plan = remainingWork(ownPlan, done);
   const labelOf = (item: WorkItem) => {
     const c = collected.find((e) => e.selected.experiment.id === item.experiment)!;
     return c.selected.experiment.label(c.points[item.point]);
@@ -159,7 +160,6 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
     await measure(unit);
   }
   // --precision: more processes where the intervals are wider than asked, judged on the planned ones.
-  const ownPlan = request.shard ? shardOf(fullPlan, request.shard) : fullPlan;
   const secondsOf = (group: string) => mean(unitSeconds.filter((u) => u.group === group).map((u) => u.seconds));
   const precision = request.precision && !signal.aborted ? await reachPrecision(request.precision, planExtensions(collected, ownPlan, options, runsOf, request.precision.target, runId), measure, (g) => secondsOf(g) || 0, signal) : undefined;
   if (precision) progress.line(`precision ±${precision.target}%: ${precision.groups.map((g) => `${g.group} ${g.planned} → ${g.processes} processes`).join('; ') || 'every judged row already within it'}`);
@@ -181,7 +181,7 @@ export async function runExperiments(request: RunRequest): Promise<RunOutcome> {
   const unstable = writer.rows.filter((r) => r.status === 'unstable');
   const suspect = writer.rows.filter((r) => r.status === 'suspect');
   // Planned (the full plan, also in a shard) against measured, per experiment: the notices of an interrupted or partial run.
-  const coverage = coverageOf(collected.map((c) => ({ experiment: c.selected.experiment.id, labels: c.points.map((p) => c.selected.experiment.label(p)), planned: fullPlan.reduce((n, u) => n + u.items.filter((i) => i.experiment === c.selected.experiment.id).length, 0), reported: c.rows })));
+  const coverage = coverageOf(collected.map((c) => ({ experiment: c.selected.experiment.id, labels: matrix[String(c.selected.experiment.id)], planned: fullPlan.reduce((n, u) => n + u.items.filter((i) => i.experiment === c.selected.experiment.id).length, 0), reported: c.rows })));
   const written = writeEnv(dir, { runId, ...env, ...before, replication: { ...replication, units: (previous?.replication as { units?: number } | undefined)?.units ?? plan.length, processes, pairedRounds }, ...(shard ? { shard } : {}), noise, wallSeconds: Number(wallSeconds.toFixed(1)), interrupted: signal.aborted, coverage, matrix, ...precisionRecord, ...rowCounts(writer.rows) });
   if (noise.warning) progress.line(`warning: ${noise.warning}`);
   files.stage = 'report';
