@@ -84,7 +84,11 @@ export function targetURL(baseURL: string): { url: string; authorization?: strin
   return { url: u.href.replace(/\/+$/, ''), authorization };
 }
 
-const endpoint = (req: StreamRequest) => `${targetURL(req.baseURL).url}/${req.messages ? 'chat/completions' : 'completions'}`;
+/** The request's URL and the authorization its base URL's userinfo stands for. */
+function endpoint(req: StreamRequest): { url: string; authorization?: string } {
+  const { url, authorization } = targetURL(req.baseURL);
+  return { url: `${url}/${req.messages ? 'chat/completions' : 'completions'}`, authorization };
+}
 
 /** The statuses fetch would follow (its `redirect: 'follow'`); every request here asks for 'manual'. */
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
@@ -192,14 +196,14 @@ export async function streamFetch(req: StreamRequest): Promise<RequestRecord> {
   const record: RequestRecord = { start, chunkTimes: [], end: start, text: '', clientUs: [] };
   const dog = new Watchdog(req.timeoutMs, req.idleTimeoutMs, req.signal);
   const doFetch = req.fetch ?? fetch;
-  const url = endpoint(req);
+  const { url, authorization } = endpoint(req);
   const b = body(req);
   const limit = textLimit(b);
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   try {
     const res = await doFetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: targetURL(req.baseURL).authorization ?? 'Bearer prepbench' },
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: authorization ?? 'Bearer prepbench' },
       body: JSON.stringify(b),
       signal: dog.signal,
       redirect: 'manual',
@@ -261,16 +265,15 @@ export async function streamFetch(req: StreamRequest): Promise<RequestRecord> {
 const sdkClients = new Map<string, OpenAI>();
 
 function sdkClient(baseURL: string, customFetch?: typeof fetch): OpenAI {
+  const cached = customFetch ? undefined : sdkClients.get(baseURL);
+  if (cached) return cached;
   const { url, authorization } = targetURL(baseURL);
   // A redirect comes back as an APIError with its status (streamOpenAI names it), never followed. Basic auth
   // from the URL's userinfo replaces the SDK's bearer key.
   const common = { baseURL: url, maxRetries: 0, fetchOptions: { redirect: 'manual' as const }, ...(authorization ? { defaultHeaders: { authorization } } : {}) };
   if (customFetch) return new OpenAI({ ...common, apiKey: 'prepbench', fetch: customFetch });
-  let c = sdkClients.get(baseURL);
-  if (!c) {
-    c = new OpenAI({ ...common, apiKey: process.env.OPENAI_API_KEY ?? 'prepbench' });
-    sdkClients.set(baseURL, c);
-  }
+  const c = new OpenAI({ ...common, apiKey: process.env.OPENAI_API_KEY ?? 'prepbench' });
+  sdkClients.set(baseURL, c);
   return c;
 }
 
@@ -296,7 +299,7 @@ export async function streamOpenAI(req: StreamRequest): Promise<RequestRecord> {
     if (dog.signal.aborted) throw dog.signal.reason;
     if (record.chunkTimes.length === 0) throw new Error('stream ended without content');
   } catch (err) {
-    const url = endpoint(req);
+    const { url } = endpoint(req);
     const redirect = err instanceof APIError && err.status !== undefined && err.headers ? redirectError(err.status, err.headers, url) : undefined;
     // The SDK's own JSON.parse of a chunk throws a bare SyntaxError (it logs the chunk itself).
     record.error = failure(redirect ?? (err instanceof SyntaxError ? new Error(`a chunk is not JSON (${err.message})`) : err), dog, url);
