@@ -6,7 +6,7 @@ import type { ResultRow } from '../../../common/results/results.ts';
 import type { ChartDefinition, VegaLiteSpec } from '../../../visualization/chart.ts';
 import { noDataSpec } from '../../../visualization/no-data.ts';
 import { CONFIG, MEDIAN_TOOLTIP, SCHEMA, measured, missingReason, titleBlock, withInterval } from '../../../visualization/style.ts';
-import { candidatesOf, pipelineLabel } from '../pipelines/verdict.ts';
+import { candidatesOf, panelsOf, pipelineLabel } from '../pipelines/verdict.ts';
 import { paretoFront } from '../pipelines/choose.ts';
 
 const THROUGHPUT = 'How many requests per second per core does each pipeline prepare?';
@@ -36,10 +36,8 @@ function throughput(rows: ResultRow[]): VegaLiteSpec {
 }
 
 function pareto(rows: ResultRow[]): VegaLiteSpec {
-  const panels = [...new Set(rows.map((r) => `${r.model}\t${r.text}`))];
-  const values = panels.flatMap((panel) => {
-    const [model, text] = panel.split('\t');
-    const candidates = candidatesOf(rows.filter((r) => r.model === model && r.text === text));
+  const values = panelsOf(rows).flatMap(({ model, text, rows: panel }) => {
+    const candidates = candidatesOf(panel);
     const front = new Set(paretoFront(candidates));
     return candidates.map((c) => ({ panel: `${model}, ${text}`, pipeline: c.label, per_core: c.perCore.median, loop_p99: c.loopP99.median, front: front.has(c) ? 'on the Pareto front' : 'dominated' }));
   });

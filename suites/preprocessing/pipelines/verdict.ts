@@ -4,18 +4,27 @@
  * verdict findings are flagged `verdict`, so the run shows them before every other answer.
  */
 import { caveatsOf, fmt, ratioText, unpairedRatio, withCi, type Finding } from '../../../common/results/findings.ts';
-import { cellNumber as num, hasFigure, type ResultRow } from '../../../common/results/results.ts';
-import { DEFAULT_TOPSIS_WEIGHTS, choosePipeline, paretoFront, topsis, type Candidate, type TopsisWeights } from './choose.ts';
+import { cellNumber as num, figureOf, hasFigure, type ResultRow } from '../../../common/results/results.ts';
+import { DEFAULT_TOPSIS_WEIGHTS, choosePipeline, paretoFront, topsis, type Candidate, type Choice, type TopsisWeights } from './choose.ts';
 
 export const DEFAULT_LOOP_SLO_MS = 10;
 
 /** A pipeline's name, e.g. "nunjucks + tiktoken on pool×2": the same for a measured pipeline and its rows. */
 export const pipelineLabel = (p: Readonly<Record<string, unknown>>): string => `${p.engine} + ${p.tokenizer} on ${p.strategy}×${p.workers}`;
-const figureOf = (r: ResultRow) => {
-  const median = num(r.median);
-  const [low, high] = [num(r.ci_low), num(r.ci_high)];
-  return { median, low: Number.isFinite(low) ? low : median, high: Number.isFinite(high) ? high : median };
+/** A row's figure as choose.ts takes it: a row without an interval counts as exact. */
+const candidateFigure = (r: ResultRow) => {
+  const { median, ciLow, ciHigh } = figureOf(r);
+  return { median, low: Number.isFinite(ciLow) ? ciLow : median, high: Number.isFinite(ciHigh) ? ciHigh : median };
 };
+
+/** The rows of each model and text that has a measured pipeline: the panels of the verdict and the charts. */
+export function panelsOf(rows: readonly ResultRow[]): { model: string; text: string; rows: ResultRow[] }[] {
+  const keys = [...new Set(rows.filter((r) => r.metric === 'requests_per_s_per_core').map((r) => `${r.model}\t${r.text}`))];
+  return keys.map((key) => {
+    const [model, text] = key.split('\t');
+    return { model, text, rows: rows.filter((r) => String(r.model) === model && String(r.text) === text) };
+  });
+}
 
 interface Measured extends Candidate {
   rows: { perCore: ResultRow; loop: ResultRow; vsDefault?: ResultRow };
@@ -30,7 +39,7 @@ export function candidatesOf(rows: readonly ResultRow[]): Measured[] {
     if (!loop) return [];
     const rss = same('rss_added_mb');
     const workers = num(pc.workers);
-    return [{ label: pipelineLabel(pc), threads: pc.strategy === 'pool' || pc.strategy === 'process' ? workers + 1 : 1, perCore: figureOf(pc), loopP99: figureOf(loop), rssMb: rss ? num(rss.median) : 0, rows: { perCore: pc, loop, vsDefault: same('per_core_vs_default') } }];
+    return [{ label: pipelineLabel(pc), threads: pc.strategy === 'pool' || pc.strategy === 'process' ? workers + 1 : 1, perCore: candidateFigure(pc), loopP99: candidateFigure(loop), rssMb: rss ? num(rss.median) : 0, rows: { perCore: pc, loop, vsDefault: same('per_core_vs_default') } }];
   });
 }
 
@@ -44,8 +53,7 @@ function ruleOf(rows: readonly ResultRow[]): { slo: number; weights: TopsisWeigh
   };
 }
 
-function verdictText(model: string, text: string, measured: Measured[], slo: number): string {
-  const choice = choosePipeline(measured, slo);
+function verdictText(model: string, text: string, measured: Measured[], choice: Choice, slo: number): string {
   const head = `${model}, ${text} chats`;
   if (!choice.winner) {
     const lowest = measured.reduce<Measured | undefined>((b, c) => (!b || c.loopP99.median < b.loopP99.median ? c : b), undefined);
@@ -90,15 +98,13 @@ export function pythonFinding(id: string, head: string, rows: readonly ResultRow
 export function pipelineAnswers(rows: ResultRow[]): Finding[] {
   const { slo, weights } = ruleOf(rows);
   const findings: Finding[] = [];
-  const groups = [...new Set(rows.filter((r) => r.metric === 'requests_per_s_per_core').map((r) => `${r.model}\t${r.text}`))];
-  for (const group of groups) {
-    const [model, text] = group.split('\t');
-    const mine = rows.filter((r) => r.model === model && r.text === text);
+  for (const { model, text, rows: mine } of panelsOf(rows)) {
     const measured = candidatesOf(mine);
     if (measured.length === 0) continue;
     const id = `${model}-${text}`;
-    const winner = choosePipeline(measured, slo).winner as Measured | undefined;
-    findings.push({ id: `verdict-${id}`, verdict: true, chart: 'pareto', caveats: [], row: winner?.rows.perCore, text: verdictText(model, text, measured, slo) });
+    const choice = choosePipeline(measured, slo);
+    const winner = choice.winner as Measured | undefined;
+    findings.push({ id: `verdict-${id}`, verdict: true, chart: 'pareto', caveats: [], row: winner?.rows.perCore, text: verdictText(model, text, measured, choice, slo) });
     const front = paretoFront(measured).sort((a, b) => b.perCore.median - a.perCore.median);
     const ranked = topsis(measured, weights).slice(0, 3);
     findings.push({
