@@ -7,7 +7,8 @@
  */
 import type { PreparedTokenizer } from '../../../common/assets/tokenizers.ts';
 import type { TokenizerChoice } from '../../../common/assets/tokenizer-choice.ts';
-import { compareIds } from '../../../common/assets/tokenizer-parity.ts';
+import { firstDifference } from '../../../common/assets/tokenizer-parity.ts';
+import { median } from '../../../common/stats/stats.ts';
 import { describeDifference } from '../../../common/templates/engines.ts';
 
 /** A library as loaded for the screen, or why it could not load the model's vocabulary. */
@@ -25,6 +26,7 @@ export interface Screened {
 export async function screenLibraries(loaded: readonly Loaded[], reference: Pick<PreparedTokenizer, 'encode'>, prompts: readonly string[], rounds = 3): Promise<Screened[]> {
   const screened: Screened[] = [];
   const identical: { choice: TokenizerChoice; tokenizer: PreparedTokenizer; ms: number[] }[] = [];
+  const expected = await Promise.all(prompts.map((p) => reference.encode(p)));
   for (const lib of loaded) {
     if ('reason' in lib) {
       screened.push({ choice: lib.choice, excluded: `cannot load the vocabulary: ${lib.reason}` });
@@ -32,7 +34,7 @@ export async function screenLibraries(loaded: readonly Loaded[], reference: Pick
     }
     let excluded: string | undefined;
     for (const [i, text] of prompts.entries()) {
-      const verdict = await compareIds(lib.tokenizer, reference, text);
+      const verdict = firstDifference(expected[i], await lib.tokenizer.encode(text));
       if (!verdict.identical) {
         excluded = `ids differ from the reference at token ${verdict.position} of prompt ${i + 1} of ${prompts.length} (${verdict.expected.join(',')} expected, ${verdict.actual.join(',')} given)`;
         break;
@@ -41,7 +43,7 @@ export async function screenLibraries(loaded: readonly Loaded[], reference: Pick
     if (excluded) screened.push({ choice: lib.choice, excluded });
     else identical.push({ choice: lib.choice, tokenizer: lib.tokenizer, ms: [] });
   }
-  const tokens = (await Promise.all(prompts.map((p) => reference.encode(p)))).reduce((n, ids) => n + ids.length, 0);
+  const tokens = expected.reduce((n, ids) => n + ids.length, 0);
   for (let r = 0; r < rounds; r++) {
     for (const lib of r % 2 ? [...identical].reverse() : identical) {
       const start = performance.now();
@@ -50,8 +52,7 @@ export async function screenLibraries(loaded: readonly Loaded[], reference: Pick
     }
   }
   for (const lib of identical) {
-    const ms = [...lib.ms].sort((a, b) => a - b)[Math.floor(lib.ms.length / 2)];
-    screened.push({ choice: lib.choice, tokensPerS: (tokens * 1000) / ms });
+    screened.push({ choice: lib.choice, tokensPerS: (tokens * 1000) / median(lib.ms) });
   }
   return screened;
 }
@@ -63,7 +64,7 @@ export function fastestLibraries(screened: readonly Screened[], keep: number): T
   return ranked.some((s) => s.choice === 'js') && !kept.includes('js') ? [...kept, 'js'] : kept;
 }
 
-/** Milliseconds per pass of `fn` over its work: the median of `passes` passes, the callers' passes interleaved. */
+/** Milliseconds per pass of `fn` over its work: the median of `passes` (odd) passes, the callers' passes interleaved. */
 export function interleavedMs(fns: readonly (() => void)[], passes = 3): number[] {
   const ms: number[][] = fns.map(() => []);
   for (let r = 0; r < passes; r++) {
@@ -74,7 +75,7 @@ export function interleavedMs(fns: readonly (() => void)[], passes = 3): number[
       ms[k].push(performance.now() - start);
     }
   }
-  return ms.map((m) => [...m].sort((a, b) => a - b)[Math.floor(m.length / 2)]);
+  return ms.map(median);
 }
 
 /** Undefined when `render` gives the reference's text for every chat, else where it first differs. */
