@@ -9,7 +9,7 @@ import type { AttackOutcome } from './attack-check.ts';
 import type { AttackJob } from './attack-child.ts';
 import { ATTACK_PAYLOADS } from './attack-corpus.ts';
 import type { EngineId } from './engines.ts';
-import type { RenderLimits } from './render-limits.ts';
+import { DEFAULT_RENDER_LIMITS, type RenderLimits } from './render-limits.ts';
 
 const CHILD = new URL('./attack-child.ts', import.meta.url);
 const HEAP_MB = 1024;
@@ -48,6 +48,13 @@ function runChild(job: AttackJob, onOutcome: (o: AttackOutcome) => void): Promis
     });
   });
 }
+
+/**
+ * The bounds the corpus is run with: the default ones, but 0.25 s of render time instead of 5 s — each
+ * runaway payload runs until the clock stops it, and three of them per engine at 5 s would add half a
+ * minute per process.
+ */
+export const ATTACK_LIMITS: RenderLimits = { ...DEFAULT_RENDER_LIMITS, maxMs: 250 };
 
 /** Every payload against each engine; outcomes in corpus order. */
 export async function runAttackCorpus(engines: readonly EngineId[], limits: RenderLimits, ids = ATTACK_PAYLOADS.map((p) => p.id)): Promise<AttackOutcome[]> {

@@ -24,8 +24,7 @@ import type { TextKind } from '../../common/text/kinds.ts';
 import { textKind } from '../../suites/preprocessing/experiment-helpers.ts';
 import { corpusReportSection } from '../../suites/preprocessing/corpus-report.ts';
 import { ATTACK_PAYLOADS } from '../../common/templates/attack-corpus.ts';
-import { runAttackCorpus } from '../../common/templates/attack-isolated.ts';
-import { DEFAULT_RENDER_LIMITS, type RenderLimits } from '../../common/templates/render-limits.ts';
+import { ATTACK_LIMITS, runAttackCorpus } from '../../common/templates/attack-isolated.ts';
 
 export type CompatStatus = 'ok' | 'differs' | 'error';
 
@@ -72,11 +71,6 @@ interface Point {
 }
 
 const SANDBOX_POINT = 'sandbox';
-/**
- * The default bounds, but 0.25 s of render time instead of 5 s: each runaway payload runs until the clock
- * stops it, and three of them per engine at 5 s would add half a minute per process.
- */
-const SANDBOX_LIMITS: RenderLimits = { ...DEFAULT_RENDER_LIMITS, maxMs: 250 };
 
 /** Rounds per template: renders take 0.01–5 ms, so a slice of a few ms holds one to hundreds of calls. */
 const QUICK_ROUNDS = { rounds: 8, sliceMs: 2 };
@@ -178,7 +172,7 @@ export const corpus: Experiment<Point> = {
 
 /** One row per payload and engine: blocked (ok) or how it got through. */
 async function measureSandbox(): Promise<RowInput[]> {
-  const outcomes = await runAttackCorpus(ENGINES, SANDBOX_LIMITS);
+  const outcomes = await runAttackCorpus(ENGINES, ATTACK_LIMITS);
   return outcomes.map((o) => ({
     params: { engine: o.engine, payload: o.id, attack: o.kind, bound: o.bound },
     metric: 'attack',
@@ -229,7 +223,7 @@ function sandboxFinding(rows: ResultRow[]): Finding | undefined {
     id: 'sandbox',
     caveats: [],
     row: totals[0],
-    text: `Of ${total} hostile templates (code injection, escapes to the Function constructor, prototype leaks, template loading, resource exhaustion; blocked = no code ran, nothing of the host printed, an error instead of exhaustion), ${engines.join(' and ')}; bounds (time tested at ${SANDBOX_LIMITS.maxMs} ms): ${held.join(', ')}.${verdict}`,
+    text: `Of ${total} hostile templates (code injection, escapes to the Function constructor, prototype leaks, template loading, resource exhaustion; blocked = no code ran, nothing of the host printed, an error instead of exhaustion), ${engines.join(' and ')}; bounds (time tested at ${ATTACK_LIMITS.maxMs} ms): ${held.join(', ')}.${verdict}`,
   };
 }
 

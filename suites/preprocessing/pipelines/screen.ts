@@ -15,8 +15,7 @@ import { loadTokenizer } from '../../../common/assets/tokenizers.ts';
 import { preprocessor } from '../../../common/measure/preprocessor-cache.ts';
 import type { RowInput } from '../../../common/results/results.ts';
 import type { ChatMessage, EngineId } from '../../../common/templates/engines.ts';
-import { runAttackCorpus } from '../../../common/templates/attack-isolated.ts';
-import { DEFAULT_RENDER_LIMITS } from '../../../common/templates/render-limits.ts';
+import { ATTACK_LIMITS, runAttackCorpus } from '../../../common/templates/attack-isolated.ts';
 import { fastestLibraries, interleavedMs, sameRendering, screenLibraries, type Loaded } from './candidates.ts';
 
 export interface Screen {
@@ -52,10 +51,10 @@ async function once<T>(file: string, compute: () => Promise<T>): Promise<T> {
   return value;
 }
 
-/** Per engine, the attack payloads it did not block (empty: it blocks them all); time bound tested at 250 ms. */
+/** Per engine, the attack payloads it did not block (empty: it blocks them all), under experiment 8's bounds. */
 function sandboxOf(engines: EngineId[], runDir: string): Promise<Record<string, string[]>> {
   return once(join(runDir, 'pipelines-screen', 'sandbox.json'), async () => {
-    const outcomes = await runAttackCorpus(engines, { ...DEFAULT_RENDER_LIMITS, maxMs: 250 });
+    const outcomes = await runAttackCorpus(engines, ATTACK_LIMITS);
     return Object.fromEntries(engines.map((e) => [e, outcomes.filter((o) => o.engine === e && !o.blocked).map((o) => `${o.id} (${o.how})`)]));
   });
 }
