@@ -10,6 +10,7 @@ import { combineEntry, type Collected } from './run-output.ts';
 import type { RunOptions } from './types.ts';
 import type { WorkItem, WorkUnit } from './work-plan.ts';
 import type { ResultRow, RowInput } from '../common/results/results.ts';
+import { relativeHalfWidth } from '../common/results/replicates.ts';
 
 /** The most processes a group reaches (the top of --runs' range). */
 const MAX_PROCESSES = 1000;
@@ -40,17 +41,6 @@ export interface Extension {
   wants: number;
   /** Half-width of its widest row, %. */
   widest: number;
-}
-
-/** The 95% half-width of a combined row as % of its figure; undefined when it has no relative interval. */
-export function halfWidthPct(row: RowInput): number | undefined {
-  if (row.signed || row.exact || row.proportion) return undefined;
-  const center = row.summary ? row.summary.median : row.value;
-  const low = row.summary ? row.summary.ciLow : row.low;
-  const high = row.summary ? row.summary.ciHigh : row.high;
-  if (center === undefined || low === undefined || high === undefined || center === 0) return undefined;
-  const half = (100 * (high - low)) / 2 / Math.abs(center);
-  return Number.isFinite(half) ? half : undefined;
 }
 
 /** Parameter values equal as results.csv writes them: a digit-only name measured as text reads back as a number. */
@@ -87,9 +77,9 @@ export function planExtensions(collected: readonly Collected[], plan: readonly W
   for (const entry of collected) {
     const { id, headline } = entry.selected.experiment;
     for (const row of combineEntry(entry, options, runsOf(id), runId).combined) {
-      const half = halfWidthPct(row);
+      const half = relativeHalfWidth(row);
       const processes = row.replication?.runs ?? 1;
-      if (half === undefined || processes < 2 || !judgedRow(row, headline)) continue;
+      if (half === undefined || !Number.isFinite(half) || processes < 2 || !judgedRow(row, headline)) continue;
       rows.push({ experiment: id, metric: row.metric, params: Object.fromEntries(Object.entries(row.params ?? {}).filter(([, v]) => v !== undefined)), before: half, processes });
       if (half <= target) continue;
       const n = Math.min(MAX_PROCESSES, Math.ceil(processes * (half / target) ** 2));

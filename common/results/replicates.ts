@@ -162,14 +162,23 @@ function halfWidthPct(low: number, high: number, center: number): number {
   return (100 * (high - low)) / 2 / Math.abs(center);
 }
 
-/** `unstable` when the interval's half-width exceeds 10% of the figure; other statuses, and constants, are kept. */
-export function flagUnstable(row: RowInput): RowInput {
-  if ((row.status ?? 'ok') !== 'ok' || row.signed || row.proportion || row.exact) return row;
+/**
+ * A combined row's 95% half-width as % of its figure (NaN for a NaN figure); undefined when it has no relative
+ * interval (a signed difference, a share of flags, a constant, no interval). What `unstable` and --precision judge.
+ */
+export function relativeHalfWidth(row: RowInput): number | undefined {
+  if (row.signed || row.proportion || row.exact) return undefined;
   const center = row.summary ? row.summary.median : row.value;
   const low = row.summary ? row.summary.ciLow : row.low;
   const high = row.summary ? row.summary.ciHigh : row.high;
-  if (center === undefined || low === undefined || high === undefined || !Number.isFinite(low) || !Number.isFinite(high) || center === 0) return row;
-  const half = halfWidthPct(low, high, center);
-  if (half <= 100 * UNSTABLE_HALF_WIDTH) return row;
+  if (center === undefined || low === undefined || high === undefined || !Number.isFinite(low) || !Number.isFinite(high) || center === 0) return undefined;
+  return halfWidthPct(low, high, center);
+}
+
+/** `unstable` when the interval's half-width exceeds 10% of the figure; other statuses, and constants, are kept. */
+export function flagUnstable(row: RowInput): RowInput {
+  if ((row.status ?? 'ok') !== 'ok') return row;
+  const half = relativeHalfWidth(row);
+  if (half === undefined || half <= 100 * UNSTABLE_HALF_WIDTH) return row;
   return { ...row, status: 'unstable', error: `95% CI half-width ${half.toFixed(1)}% of the figure (limit ${100 * UNSTABLE_HALF_WIDTH}%)` };
 }
