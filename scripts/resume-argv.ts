@@ -6,6 +6,7 @@
  * other would make the rest differ from what was measured.
  */
 import { InputError } from '../common/cli/input-error.ts';
+import { hasRedactedCredentials } from '../common/cli/url-credentials.ts';
 import { previousRun } from '../suites/resume.ts';
 
 /** Flags a resumed run may add: they change what it prints, not what it measures. */
@@ -27,5 +28,8 @@ export function resumeArgv(argv: readonly string[]): string[] {
   if (flag === '--extend' && !others.includes('--precision')) throw new InputError(`--extend needs --precision P: the half-width to reach, e.g. --precision 10%`);
   const { argv: recorded } = previousRun(dir);
   if (!recorded) throw new InputError(`${dir}/env.json records no arguments (argv): the run cannot be resumed`);
+  // env.json keeps URLs without their user:password: replayed, the run would send *** as the credentials.
+  const hidden = recorded.find(hasRedactedCredentials);
+  if (hidden !== undefined) throw new InputError(`${dir} was started with credentials in a URL ('${hidden}'), which env.json does not keep: it cannot be resumed with them. Give the target in a --config file next time (a resumed run reads the file again)`);
   return [...recorded, '--resume', dir, ...others];
 }

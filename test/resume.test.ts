@@ -77,6 +77,15 @@ describe('--resume on the command line', () => {
     expect(none.stderr).toBe(`error: ${dir}: not a run folder (no env.json)\n`);
   });
 
+  it('refuses a run started with credentials in a URL, which env.json keeps as ***: replayed, they would be sent as the credentials', async () => {
+    const dir = tempDir();
+    const target = 'http://***@127.0.0.1:9/v1';
+    writeFileSync(join(dir, 'env.json'), JSON.stringify({ runId: 'x', argv: ['--suite', 'inference', '--target', target] }));
+    const refused = await cli('--resume', dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`error: ${dir} was started with credentials in a URL ('${target}'), which env.json does not keep: it cannot be resumed with them. Give the target in a --config file next time (a resumed run reads the file again)\n`);
+  });
+
   it('npm run bench -- --resume DIR after a Ctrl-C finishes the run with its own arguments', async () => {
     const out = tempDir('prepbench-resume-');
     const env = { ...process.env, PREPBENCH_SUITES: 'test/fixtures/halting-suite.ts' };

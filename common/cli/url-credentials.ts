@@ -11,6 +11,11 @@ export function redactUrlCredentials(text: string): string {
   return text.replace(USERINFO, '$1***@');
 }
 
+/** Whether `text` holds a URL whose userinfo redactUrlCredentials replaced: its credentials are gone. */
+export function hasRedactedCredentials(text: string): boolean {
+  return /[a-z][a-z0-9+.-]*:\/\/\*\*\*@/i.test(text);
+}
+
 /** A copy of plain data (strings, arrays, plain objects) with every string redacted; other values as they are. */
 export function redactCredentialsDeep<T>(value: T): T {
   if (typeof value === 'string') return redactUrlCredentials(value) as T;
