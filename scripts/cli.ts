@@ -45,7 +45,7 @@ function parseShard(value: string): Shard {
  */
 export const LIMITS = { runs: 1000, pointTimeout: 86_400, seed: 2 ** 32 - 1, shards: 100_000 };
 /** --precision: the target half-width (%); --budget: the time the added processes may take (s). */
-export const PRECISION_LIMITS = { min: 0.5, max: 50, budgetMin: 1, budgetMax: 7 * 86_400, budgetDefault: 600 };
+const PRECISION_LIMITS = { min: 0.5, max: 50, budgetMin: 1, budgetMax: 7 * 86_400, budgetDefault: 600 };
 
 /** Processes per point: enough for a t-interval in quick mode, ≤ 5% half-width in a full run. */
 export const DEFAULT_RUNS = { quick: 3, full: 8 };

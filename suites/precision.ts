@@ -15,7 +15,7 @@ import { relativeHalfWidth } from '../common/results/replicates.ts';
 /** The most processes a group reaches (the top of --runs' range). */
 const MAX_PROCESSES = 1000;
 
-export const PRECISION_RULE = "two-stage (Stein): after the planned processes, each process group with a headline or flagged row wider than the target gets k·(h/P)² processes in all (h: the row's 95% half-width over its k planned processes, the widest row of the group decides), groups widest first until the budget ends; rows measured in more processes than planned get the two-stage interval (the spread of the planned processes over all of them), which keeps 95% coverage";
+const PRECISION_RULE = "two-stage (Stein): after the planned processes, each process group with a headline or flagged row wider than the target gets k·(h/P)² processes in all (h: the row's 95% half-width over its k planned processes, the widest row of the group decides), groups widest first until the budget ends; rows measured in more processes than planned get the two-stage interval (the spread of the planned processes over all of them), which keeps 95% coverage";
 
 export interface Precision {
   /** Target half-width, % of the figure. */

@@ -73,7 +73,7 @@ export interface PreviousRun {
 }
 
 /** Each experiment's point labels (by id) in matrix order: what the point indices of replicates.csv refer to. */
-export type MatrixRecord = Record<string, string[]>;
+type MatrixRecord = Record<string, string[]>;
 
 /**
  * Refuses to resume when the matrix differs from the stopped run's (another model installed, other code):

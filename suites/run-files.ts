@@ -2,7 +2,7 @@
  * Which files of a run folder are complete at this moment, so that a user who quits before the end
  * (a deliberate second Ctrl-C) is told what is on disk and how to finish it.
  */
-export type RunStage = 'measuring' | 'results' | 'report' | 'done';
+type RunStage = 'measuring' | 'results' | 'report' | 'done';
 
 export class RunFiles {
   dir?: string;

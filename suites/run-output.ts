@@ -88,7 +88,7 @@ export async function writeResults(entries: readonly Collected[], options: RunOp
 }
 
 /** An experiment's rows combined over its processes: figures and intervals, ratios derived per process, flags. */
-export interface CombinedEntry {
+interface CombinedEntry {
   combined: RowInput[];
   /** The ratios each process derived (replicates.csv keeps them beside the measured rows). */
   derived: ReplicateRow[];

@@ -23,7 +23,7 @@ export interface MessagesLimits {
 export const DEFAULT_MESSAGES_LIMITS: MessagesLimits = { fileMb: 16, messageChars: 1_000_000 };
 
 /** Each limit's flag and valid range: V8's longest string (2^29 − 24 characters) bounds both, so a file can be read as text at all. */
-export const MESSAGES_LIMIT_FLAGS = {
+const MESSAGES_LIMIT_FLAGS = {
   fileMb: { flag: '--max-messages-mb', min: 1, max: 512 },
   messageChars: { flag: '--max-message-chars', min: 1, max: 2 ** 29 - 24 },
 } as const satisfies Record<keyof MessagesLimits, { flag: string; min: number; max: number }>;

@@ -83,7 +83,7 @@ export function runNotice(env: Record<string, unknown>): string | undefined {
 }
 
 /** The precision rule's statement (env.json `precision`): the target, the processes added per group, the rows that did not reach it. */
-export function precisionNote(env: Record<string, unknown>): string | undefined {
+function precisionNote(env: Record<string, unknown>): string | undefined {
   const p = env.precision as { target: number; budgetSeconds: number; spentSeconds: number; groups: { group: string; planned: number; processes: number }[]; rows: { metric: string; before: number; after?: number }[] } | undefined;
   if (!p) return undefined;
   const added = p.groups.reduce((n, g) => n + g.processes - g.planned, 0);

@@ -135,7 +135,7 @@ export function collectFindings(experiments: readonly Answering[], rows: readonl
 }
 
 /** The verdict findings of a run, in experiment order. */
-export function verdictsOf(all: readonly ExperimentFindings[]): Finding[] {
+function verdictsOf(all: readonly ExperimentFindings[]): Finding[] {
   return all.flatMap((e) => e.findings.filter((f) => f.verdict));
 }
 

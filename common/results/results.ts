@@ -167,7 +167,7 @@ export function paramColumns(header: readonly string[]): string[] {
  * a parameter, whose type the CSV does not record (so a name made only of digits reads as a number) — when
  * the text is one, else the text; empty stays ''.
  */
-export function readCell(column: string, text: string): ParamValue {
+function readCell(column: string, text: string): ParamValue {
   const numeric = NUMERIC_FIXED_COLUMNS.has(column) || isParamColumn(column);
   return numeric && text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
 }

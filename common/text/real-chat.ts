@@ -36,7 +36,7 @@ export function realChat(spec: ChatSpec, kind: RealKind | 'mixed', counter: Toke
 }
 
 /** Every message ≥ 1 token; the rest in proportion to the jittered weights, rounded by largest remainder so the total is exact. */
-export function splitBudget(roles: readonly Role[], total: number, rng: Rng): number[] {
+function splitBudget(roles: readonly Role[], total: number, rng: Rng): number[] {
   const weights = roles.map((r) => WEIGHT[r] * (0.5 + rng()));
   const sum = weights.reduce((a, b) => a + b, 0);
   const shares = weights.map((w) => ((total - roles.length) * w) / sum);

@@ -73,7 +73,7 @@ function textLimit(b: Record<string, unknown>): { maxTokens: number; chars: numb
  * A target's base URL as requests use it: without userinfo (fetch refuses a URL with credentials), and the
  * Basic authorization that userinfo stands for.
  */
-export function targetURL(baseURL: string): { url: string; authorization?: string } {
+function targetURL(baseURL: string): { url: string; authorization?: string } {
   const trimmed = baseURL.replace(/\/+$/, '');
   if (!trimmed.includes('@')) return { url: trimmed };
   const u = new URL(trimmed);

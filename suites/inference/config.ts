@@ -42,7 +42,7 @@ export const RANGES = {
   ms: { min: 0, aboveMin: true, max: MAX_TIMER_S * 1000, unit: 'ms' },
 } as const satisfies Record<string, Range>;
 
-export function rangeText(r: Range): string {
+function rangeText(r: Range): string {
   const unit = r.unit ? ` (${r.unit})` : '';
   return r.integer ? `a whole number from ${r.min} to ${r.max}${unit}` : `a number ${r.aboveMin ? '>' : '≥'} ${r.min} and ≤ ${r.max}${unit}`;
 }

@@ -27,7 +27,7 @@ export class TemplateSecurityError extends Error {
 }
 
 /** Names may not be dunders (`__proto__` would reach an object's prototype through a frame or context). */
-export function isSafeName(name: unknown): boolean {
+function isSafeName(name: unknown): boolean {
   return typeof name === 'string' && IDENTIFIER.test(name) && !name.startsWith('__');
 }
 
