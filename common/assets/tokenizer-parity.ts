@@ -87,6 +87,11 @@ export async function compareIds(candidate: Pick<LibraryTokenizer, 'encode'>, re
   return firstDifference(expected, actual);
 }
 
+/** "differs at token 517 (of text 3/8): expected …, got …": where a comparison found the ids leave the reference's. */
+export function idsDifferenceText(d: Extract<IdComparison, { identical: false }>, where?: string): string {
+  return `differs at token ${d.position}${where ? ` of ${where}` : ''}: expected ${d.expected.join(' ')}, got ${d.actual.join(' ')}`;
+}
+
 /** compareIds of ids already encoded (e.g. in a child process). */
 export function firstDifference(expected: ArrayLike<number>, actual: ArrayLike<number>): IdComparison {
   const length = Math.max(expected.length, actual.length);

@@ -19,7 +19,7 @@ import { loadCorpus } from '../../common/assets/corpus.ts';
 import { FIXED_DATE_STRING } from '../../common/measure/pipeline.ts';
 import { compileTemplate } from '../../common/templates/engines.ts';
 import { hasFigure, type Params, type ResultRow, type RowInput } from '../../common/results/results.ts';
-import { adversarialTexts, compareIds, pathologicalInputs } from '../../common/assets/tokenizer-parity.ts';
+import { adversarialTexts, compareIds, idsDifferenceText, pathologicalInputs } from '../../common/assets/tokenizer-parity.ts';
 import { mean } from '../../common/stats/stats.ts';
 import { sampleChats } from '../../common/text/chats-file.ts';
 import { deriveSeed } from '../../common/stats/rng.ts';
@@ -126,7 +126,7 @@ function checkIdsOnce(model: string, options: RunOptions): Promise<Verdict[]> {
           const start = performance.now();
           const v = await compareIds(outcome.tokenizer, reference.tokenizer, text);
           const ms = performance.now() - start;
-          out.push({ library, text: name, ms, differs: v.identical ? undefined : `differs at token ${v.position}: expected ${v.expected.join(' ')}, got ${v.actual.join(' ')}` });
+          out.push({ library, text: name, ms, differs: v.identical ? undefined : idsDifferenceText(v) });
         }
       }
       return out;

@@ -8,7 +8,7 @@
 import { BoundedEncoder, type BoundedOutcome, type EncodeBudget } from '../../common/measure/bounded-encode.ts';
 import { fmt, type Finding } from '../../common/results/findings.ts';
 import type { ResultRow, RowInput } from '../../common/results/results.ts';
-import { firstDifference, type PathologicalInput } from '../../common/assets/tokenizer-parity.ts';
+import { firstDifference, idsDifferenceText, type PathologicalInput } from '../../common/assets/tokenizer-parity.ts';
 
 /** Per input: a few seconds in quick mode (the whole part stays well under a minute), more in full to see further. */
 export const BUDGETS: Record<'quick' | 'full', EncodeBudget> = { quick: { ms: 2_000, memoryMb: 4_096 }, full: { ms: 10_000, memoryMb: 4_096 } };
@@ -85,7 +85,7 @@ export function pathologicalRows(library: string, encoded: readonly Encoded[], r
     const expected = reference?.find((r) => r.input.name === input.name)?.outcome;
     if (expected?.status !== 'done') continue;
     const v = firstDifference(expected.ids, outcome.ids);
-    rows.push(v.identical ? { params, metric: 'ids', unit: 'status', status: 'ok', note: 'identical to tokenizers (Rust)' } : { params, metric: 'ids', unit: 'status', status: 'unsupported', error: `differs at token ${v.position}: expected ${v.expected.join(' ')}, got ${v.actual.join(' ')}` });
+    rows.push(v.identical ? { params, metric: 'ids', unit: 'status', status: 'ok', note: 'identical to tokenizers (Rust)' } : { params, metric: 'ids', unit: 'status', status: 'unsupported', error: idsDifferenceText(v) });
   }
   return [...rows, ...growthRows(library, encoded)];
 }

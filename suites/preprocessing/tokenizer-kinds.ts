@@ -10,7 +10,7 @@ import { caveatsOf, crosses, fmt, withCi, type Finding } from '../../common/resu
 import { pairedRow, roundOrder, runPairedRounds, variantRow, withRounds, type RoundsPlan, type Variant } from '../../common/measure/paired-rounds.ts';
 import { hasFigure, type ResultRow, type RowInput } from '../../common/results/results.ts';
 import { mean } from '../../common/stats/stats.ts';
-import { firstDifference } from '../../common/assets/tokenizer-parity.ts';
+import { firstDifference, idsDifferenceText } from '../../common/assets/tokenizer-parity.ts';
 import { preparedOf } from '../../common/assets/tokenizer-choice.ts';
 import { directEncode, encodeCallOf, type EncodeCall } from '../../common/assets/tokenizers.ts';
 
@@ -58,7 +58,7 @@ type Encode = LibraryTokenizer['encode'];
 async function firstDiffering(encode: Encode, texts: readonly string[], expected: readonly number[][]): Promise<string | undefined> {
   for (let i = 0; i < texts.length; i++) {
     const d = firstDifference(expected[i], await encode(texts[i]));
-    if (!d.identical) return `differs at token ${d.position} of text ${i + 1}/${texts.length}: expected ${d.expected.join(' ')}, got ${d.actual.join(' ')}`;
+    if (!d.identical) return idsDifferenceText(d, `text ${i + 1}/${texts.length}`);
   }
   return undefined;
 }

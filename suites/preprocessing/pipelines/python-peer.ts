@@ -14,6 +14,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { getTemplateVariant, tokenizerFiles } from '../../../common/assets/models.ts';
+import { firstDifference } from '../../../common/assets/tokenizer-parity.ts';
 import type { Preprocessor } from '../../../common/measure/pipeline.ts';
 import type { RowInput } from '../../../common/results/results.ts';
 import { summarize } from '../../../common/stats/stats.ts';
@@ -213,13 +214,10 @@ export async function runPythonPeer(batch: PeerBatch, options: PeerOptions): Pro
 
 async function firstIdDifference(batch: PeerBatch, ids: readonly number[][]): Promise<string | undefined> {
   for (const [i, prompt] of batch.prompts.entries()) {
-    const expected = await batch.referenceIds(prompt);
-    const given = ids[i];
-    const at = expected.findIndex((id, k) => id !== given[k]);
-    const position = at >= 0 ? at : expected.length !== given.length ? Math.min(expected.length, given.length) : -1;
-    if (position >= 0) {
-      const window = (xs: readonly number[]) => xs.slice(position, position + 4).join(',');
-      return `gives ids different from the reference at token ${position} of prompt ${i + 1} of ${batch.prompts.length} (${window(expected)} expected, ${window(given)} given)`;
+    const d = firstDifference(await batch.referenceIds(prompt), ids[i]);
+    if (!d.identical) {
+      const window = (xs: readonly number[]) => xs.slice(0, 4).join(',');
+      return `gives ids different from the reference at token ${d.position} of prompt ${i + 1} of ${batch.prompts.length} (${window(d.expected)} expected, ${window(d.actual)} given)`;
     }
   }
   return undefined;
