@@ -13,6 +13,7 @@ import { mean } from '../../common/stats/stats.ts';
 import { firstDifference, idsDifferenceText } from '../../common/assets/tokenizer-parity.ts';
 import { preparedOf } from '../../common/assets/tokenizer-choice.ts';
 import { directEncode, encodeCallOf, type EncodeCall } from '../../common/assets/tokenizers.ts';
+import { inTurn } from './experiment-helpers.ts';
 
 /**
  * The timed call of a library, over `prompts` in turn: its synchronous encode (every library but
@@ -20,9 +21,7 @@ import { directEncode, encodeCallOf, type EncodeCall } from '../../common/assets
  */
 export function encodeVariant(tokenizer: LibraryTokenizer, prompts: readonly string[]): { variant: Variant; call: EncodeCall } {
   const prepared = preparedOf(tokenizer);
-  const encode = directEncode(prepared);
-  let next = 0;
-  return { variant: { name: tokenizer.library, fn: () => encode(prompts[next++ % prompts.length]) }, call: encodeCallOf(prepared) };
+  return { variant: { name: tokenizer.library, fn: inTurn(prompts, directEncode(prepared)) }, call: encodeCallOf(prepared) };
 }
 
 export interface KindLibrary {
