@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { TOKENIZER_CHOICES, prepareTokenizer, tokenizerNote } from '../common/assets/tokenizer-choice.ts';
 import { TOKENIZER_LIBRARIES, loadLibrary } from '../common/assets/tokenizer-libraries.ts';
 import { directEncode, encodeCallOf, thenIds } from '../common/assets/tokenizers.ts';
-import { encodeVariant } from '../experiments/preprocessing/10-tokenizers.ts';
+import { encodeVariant } from '../suites/preprocessing/tokenizer-kinds.ts';
 
 const MODEL = 'llama3.1';
 const SYNC_CHOICES = ['js', 'tiktoken', 'js-tiktoken', 'gpt-tokenizer', 'ms-tiktokenizer', 'llama3-tokenizer-js'] as const;

@@ -31,7 +31,6 @@ import { writeTokenizersCsv } from '../../suites/preprocessing/tokenizers-file.t
 import { BUDGETS, encodeBounded, pathologicalFinding, pathologicalRows, type Encoded } from '../../suites/preprocessing/pathological.ts';
 import { cacheGrowth, encodeVariant, kindFindings, measureTextKind, type KindLibrary, type KindPlan } from '../../suites/preprocessing/tokenizer-kinds.ts';
 
-export { encodeVariant };
 
 /**
  * `check` loads every library and checks its ids; `speed` times the identical ones on one prompt size;

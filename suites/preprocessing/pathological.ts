@@ -120,9 +120,10 @@ export function pathologicalFinding(rows: readonly ResultRow[], model: string): 
   const mine = rows.filter((r) => r.model === model);
   const encodes = mine.filter((r) => r.metric === 'pathological_encode');
   if (encodes.length === 0) return undefined;
-  const superLinear = mine.filter((r) => r.metric === 'per_char_growth' && r.note.startsWith('super-linear')).map((r) => `${r.library} on ${r.text} (${r.note.includes('at least') ? '≥ ' : ''}${fmt(Number(r.median))}×)`);
+  const superRows = mine.filter((r) => r.metric === 'per_char_growth' && r.note.startsWith('super-linear'));
+  const superLinear = superRows.map((r) => `${r.library} on ${r.text} (${r.note.includes('at least') ? '≥ ' : ''}${fmt(Number(r.median))}×)`);
   const unfinished = encodes.filter((r) => r.text !== '' && r.status !== 'ok' && !r.error.startsWith('not run')).map((r) => `${r.library} ${r.text}: ${r.error.replace(/; .*\)$/, ')')}`); // without the figures at the kill
-  const flagged = new Set(mine.filter((r) => (r.metric === 'per_char_growth' && r.note.startsWith('super-linear')) || (r.metric === 'pathological_encode' && r.status !== 'ok' && r.text !== '')).map((r) => r.library));
+  const flagged = new Set([...superRows, ...encodes.filter((r) => r.status !== 'ok' && r.text !== '')].map((r) => r.library));
   const clean = [...new Set(encodes.filter((r) => r.text !== '').map((r) => r.library))].filter((l) => !flagged.has(l));
   const peak = mine.filter((r) => r.metric === 'pathological_peak_rss' && r.median !== '').reduce<ResultRow | undefined>((m, r) => (!m || Number(r.median) > Number(m.median) ? r : m), undefined);
   const parts = [

@@ -61,8 +61,10 @@ function sandboxOf(engines: EngineId[], runDir: string): Promise<Record<string, 
 
 export async function screenCandidates(req: ScreenRequest): Promise<Screen> {
   const file = fileOf(req.runDir, req.key);
-  if (!existsSync(file)) return once(file, () => screenNow(req));
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as Screen;
+  const first = !existsSync(file);
+  const saved = await once(file, () => screenNow(req));
+  if (first) return saved;
+  // Chosen by an earlier process: its libraries must give the reference's ids here too.
   for (const choice of saved.libraries) {
     const differs = await identicalIds(req.model, choice, req.prompts);
     if (differs) throw new Error(`library ${choice}, chosen by this run's first process, ${differs} in this one`);
