@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { aggregate, clientDecodeRate, meetsSlo, paretoFront, requestMetrics, type RequestRecord } from '../suites/inference/metrics.ts';
+import { paretoFront } from '../common/stats/pareto.ts';
+import { aggregate, clientDecodeRate, meetsSlo, requestMetrics, type RequestRecord } from '../suites/inference/metrics.ts';
 import { arrivalSchedule, runLoad } from '../suites/inference/load.ts';
 
 /** A recorded stream with synthetic timestamps (ms). */

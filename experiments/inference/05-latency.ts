@@ -6,7 +6,7 @@
 import { replayOverhead, type ClientKind } from '../../suites/inference/client.ts';
 import { SPREAD_LOAD, judgeClient, withClientVerdict } from '../../suites/inference/client-rows.ts';
 import type { RequestPlan } from '../../suites/inference/request-plan.ts';
-import { paretoFront } from '../../suites/inference/metrics.ts';
+import { paretoFront } from '../../common/stats/pareto.ts';
 import { startResourceMonitor } from '../../suites/inference/resource-monitor.ts';
 import { runLoad } from '../../suites/inference/load.ts';
 import type { PromptSet, TargetSpec } from '../../suites/inference/config.ts';

@@ -174,12 +174,3 @@ export function clientDecodeRate(r: RequestRecord): number | undefined {
   return span > 0 ? ((r.chunkTimes.length - 1) * 1000) / span : undefined;
 }
 
-/**
- * Points on the Pareto front of (throughput ↑, latency ↓): no other point has throughput ≥ and latency ≤
- * with one strictly better.
- */
-export function paretoFront(points: readonly { throughput: number; latency: number }[]): boolean[] {
-  return points.map((p, i) =>
-    !points.some((q, j) => j !== i && q.throughput >= p.throughput && q.latency <= p.latency && (q.throughput > p.throughput || q.latency < p.latency)),
-  );
-}

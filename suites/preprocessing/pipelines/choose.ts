@@ -10,6 +10,7 @@
  * Beside it, the Pareto front (throughput up, loop delay down) and a TOPSIS ranking over requests/s per
  * core, loop-delay p99 and RSS with stated weights.
  */
+import { paretoFront as frontOf } from '../../../common/stats/pareto.ts';
 
 /** A figure with its 95% interval (low = high = median when it has none). */
 export interface Figure {
@@ -59,9 +60,8 @@ export function choosePipeline(candidates: readonly Candidate[], loopSloMs: numb
 
 /** The candidates no other beats on both throughput per core (higher) and loop-delay p99 (lower). */
 export function paretoFront<T extends Pick<Candidate, 'perCore' | 'loopP99'>>(candidates: readonly T[]): T[] {
-  const dominates = (a: T, b: T) =>
-    a.perCore.median >= b.perCore.median && a.loopP99.median <= b.loopP99.median && (a.perCore.median > b.perCore.median || a.loopP99.median < b.loopP99.median);
-  return candidates.filter((c) => !candidates.some((o) => o !== c && dominates(o, c)));
+  const on = frontOf(candidates.map((c) => ({ throughput: c.perCore.median, latency: c.loopP99.median })));
+  return candidates.filter((_, i) => on[i]);
 }
 
 export interface TopsisWeights {
